@@ -1,0 +1,248 @@
+//! `models.rs`: one Rust type per named schema, in name order.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::docs::{doc_attrs, inner_lines, lines};
+use super::{ident, ty_tokens};
+use crate::model::ir::*;
+
+pub fn file(api: &Api) -> TokenStream {
+    let types = api.types.values().map(type_def);
+    let module_doc = inner_lines(&format!(
+        "Data types of the {} (every schema of the specification).",
+        api.title
+    ));
+    let has_enums = api
+        .types
+        .values()
+        .any(|t| matches!(t.kind, TypeKind::Enum { .. }));
+    // One visitor serves every string enum: it borrows the input string, so decoding a
+    // known value allocates nothing.
+    let enum_visitor = has_enums.then(|| {
+        quote! {
+            struct EnumVisitor<T>(std::marker::PhantomData<T>);
+
+            impl<T: for<'a> From<&'a str>> serde::de::Visitor<'_> for EnumVisitor<T> {
+                type Value = T;
+
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a string")
+                }
+
+                fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
+                    Ok(T::from(value))
+                }
+            }
+        }
+    });
+    quote! {
+        #module_doc
+        #(#types)*
+        #enum_visitor
+    }
+}
+
+fn type_def(def: &TypeDef) -> TokenStream {
+    let name = format_ident!("{}", def.name);
+    let fallback = format!("`{}` (`{}`).", def.name, def.origin);
+    let docs = doc_attrs(&def.docs, &fallback);
+    match &def.kind {
+        TypeKind::Struct { fields, additional } => {
+            struct_def(&name, &docs, fields, additional.as_ref())
+        }
+        TypeKind::Enum { variants } => enum_def(&name, &docs, variants),
+        TypeKind::Union { variants } => union_def(&name, &docs, variants),
+        TypeKind::Alias(ty) => {
+            let ty = ty_tokens(ty, false);
+            quote! {
+                #docs
+                pub type #name = #ty;
+            }
+        }
+    }
+}
+
+/// The field's full Rust type, presence wrapper included.
+pub(super) fn field_type(field: &Field, qualified: bool) -> TokenStream {
+    let ty = ty_tokens(&field.ty, qualified);
+    match field.presence {
+        Presence::Required => ty,
+        Presence::Optional | Presence::RequiredNullable => quote!(Option<#ty>),
+        Presence::OptionalNullable => quote!(crate::runtime::Nullable<#ty>),
+    }
+}
+
+fn struct_def(
+    name: &syn::Ident,
+    docs: &TokenStream,
+    fields: &[Field],
+    additional: Option<&Ty>,
+) -> TokenStream {
+    let all_defaultable = fields.iter().all(|f| f.presence != Presence::Required);
+    let sensitive = fields.iter().any(|f| f.sensitive);
+    let mut derives = vec![quote!(Clone)];
+    if !sensitive {
+        derives.push(quote!(Debug));
+    }
+    if all_defaultable {
+        derives.push(quote!(Default));
+    }
+    derives.extend([
+        quote!(PartialEq),
+        quote!(serde::Serialize),
+        quote!(serde::Deserialize),
+    ]);
+
+    let field_defs = fields.iter().map(|f| {
+        let ident = ident(&f.rust);
+        let ty = field_type(f, false);
+        let fallback = format!("The `{}` field.", f.wire);
+        let mut docs = doc_attrs(&f.docs, &fallback);
+        if f.sensitive {
+            docs.extend(lines("\nA secret: `Debug` output shows it as `[redacted]`."));
+        }
+        let rename = (super::unraw(&f.rust) != f.wire).then(|| {
+            let wire = &f.wire;
+            quote!(rename = #wire,)
+        });
+        let serde = match f.presence {
+            Presence::Required | Presence::RequiredNullable => match &rename {
+                Some(rename) => quote!(#[serde(#rename)]),
+                None => quote!(),
+            },
+            Presence::Optional => quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")]),
+            Presence::OptionalNullable => {
+                quote!(#[serde(#rename default, skip_serializing_if = "crate::runtime::Nullable::is_absent")])
+            }
+        };
+        quote! {
+            #docs
+            #serde
+            pub #ident: #ty,
+        }
+    });
+    let additional_field = additional.map(|ty| {
+        let ty = ty_tokens(ty, false);
+        quote! {
+            /// Properties beyond the ones listed above (`additionalProperties`).
+            #[serde(flatten)]
+            pub additional_properties: std::collections::BTreeMap<String, #ty>,
+        }
+    });
+    let debug_impl = sensitive.then(|| {
+        let entries = fields.iter().map(|f| {
+            let ident = ident(&f.rust);
+            let label = super::unraw(&f.rust);
+            if f.sensitive {
+                quote!(.field(#label, &"[redacted]"))
+            } else {
+                quote!(.field(#label, &self.#ident))
+            }
+        });
+        let extra = additional
+            .map(|_| quote!(.field("additional_properties", &self.additional_properties)));
+        let label = name.to_string();
+        quote! {
+            impl std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.debug_struct(#label) #(#entries)* #extra .finish()
+                }
+            }
+        }
+    });
+    quote! {
+        #docs
+        #[derive(#(#derives),*)]
+        pub struct #name {
+            #(#field_defs)*
+            #additional_field
+        }
+        #debug_impl
+    }
+}
+
+fn enum_def(name: &syn::Ident, docs: &TokenStream, variants: &[EnumVariant]) -> TokenStream {
+    let idents: Vec<_> = variants
+        .iter()
+        .map(|v| format_ident!("{}", v.rust))
+        .collect();
+    let wires: Vec<_> = variants.iter().map(|v| v.wire.as_str()).collect();
+    let variant_docs = variants
+        .iter()
+        .map(|v| lines(&format!("`{}`", v.wire.replace('`', "'"))));
+    quote! {
+        #docs
+        ///
+        /// Values this version of the crate does not know decode into `Unknown`, so a new
+        /// value on the server never breaks decoding.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #( #variant_docs #idents, )*
+            /// A value not in the specification, kept as sent.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#idents => #wires, )*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #( #wires => Self::#idents, )*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+            }
+        }
+
+        impl crate::runtime::ParamValue for #name {
+            fn to_param(&self) -> std::borrow::Cow<'_, str> {
+                std::borrow::Cow::Borrowed(self.as_str())
+            }
+        }
+    }
+}
+
+fn union_def(name: &syn::Ident, docs: &TokenStream, variants: &[UnionVariant]) -> TokenStream {
+    let defs = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust);
+        let ty = ty_tokens(&v.ty, false);
+        let doc = lines(&format!("The `{}` alternative.", v.rust));
+        quote!(#doc #ident(#ty),)
+    });
+    quote! {
+        #docs
+        ///
+        /// One of several shapes; decoding tries them in order and keeps the first that fits.
+        #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#defs)*
+        }
+    }
+}

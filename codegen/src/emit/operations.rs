@@ -1,0 +1,782 @@
+//! `operations/<resource>.rs`: a handle per resource and a request builder per operation.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::docs::{doc_attrs, inner_lines, lines};
+use super::{ident, ty_tokens, unraw};
+use crate::model::ir::*;
+
+/// `operations/mod.rs`: declares the resource modules, re-exports their types and adds the
+/// root accessors to `Client`.
+pub fn mod_file(api: &Api) -> TokenStream {
+    let mods = api.resources.iter().map(|r| {
+        let m = format_ident!("{}", r.key);
+        quote!(mod #m; pub use #m::*;)
+    });
+    let accessors = api
+        .resources
+        .iter()
+        .filter(|r| r.parent.is_none())
+        .map(|r| {
+            let accessor = ident(&r.accessor);
+            let ty = format_ident!("{}", r.type_name);
+            let doc = lines(&format!("Operations on `{}`.", r.key));
+            quote! {
+                #doc
+                pub fn #accessor(&self) -> #ty<'_> {
+                    #ty::new(self)
+                }
+            }
+        });
+    let doc = inner_lines("Request builders, one per operation, grouped by resource.");
+    quote! {
+        #doc
+        #(#mods)*
+
+        impl crate::runtime::Client {
+            #(#accessors)*
+        }
+    }
+}
+
+/// One resource's file.
+pub fn resource_file(api: &Api, resource: &Resource) -> TokenStream {
+    let handle = format_ident!("{}", resource.type_name);
+    let module_doc = inner_lines(&format!("Operations on `{}`.", resource.key));
+    let handle_doc = doc_attrs(
+        &resource.docs,
+        &format!("Operations on `{}`.", resource.key),
+    );
+    let children = resource
+        .children
+        .iter()
+        .filter_map(|key| api.resources.iter().find(|r| &r.key == key))
+        .map(|child| {
+            let accessor = ident(&child.accessor);
+            let ty = format_ident!("{}", child.type_name);
+            let doc = lines(&format!("Operations on `{}`.", child.key));
+            quote! {
+                #doc
+                pub fn #accessor(&self) -> super::#ty<'a> {
+                    super::#ty::new(self.client)
+                }
+            }
+        });
+    let ops: Vec<&Operation> = resource
+        .operations
+        .iter()
+        .map(|&i| &api.operations[i])
+        .collect();
+    let methods = ops.iter().map(|op| handle_method(op));
+    let builders = ops.iter().map(|op| builder(api, op));
+    let header_structs = header_structs(resource, api);
+    quote! {
+        #module_doc
+
+        #handle_doc
+        #[derive(Clone, Copy, Debug)]
+        pub struct #handle<'a> {
+            client: &'a crate::runtime::Client,
+        }
+
+        impl<'a> #handle<'a> {
+            pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+                Self { client }
+            }
+
+            #(#children)*
+            #(#methods)*
+        }
+
+        #(#builders)*
+        #header_structs
+    }
+}
+
+/// A constructor argument of a builder.
+struct Arg {
+    ident: syn::Ident,
+    /// Type as written in the handle method's signature.
+    param_ty: TokenStream,
+    /// Type as stored in the builder (and taken by its constructor).
+    stored_ty: TokenStream,
+    /// Expression converting the argument into the stored value.
+    convert: TokenStream,
+}
+
+fn arg(rust: &str, ty: &Ty) -> Arg {
+    let ident = ident(rust);
+    let (param_ty, convert) = setter_types(&ident, ty);
+    Arg {
+        ident,
+        param_ty,
+        stored_ty: ty_tokens(ty, true),
+        convert,
+    }
+}
+
+/// An argument taken and stored as `ty` without conversion.
+fn plain_arg(rust: &str, ty: TokenStream) -> Arg {
+    let ident = ident(rust);
+    Arg {
+        param_ty: ty.clone(),
+        stored_ty: ty,
+        convert: quote!(#ident),
+        ident,
+    }
+}
+
+/// An argument taken as `impl Into<ty>`.
+fn into_arg(rust: &str, ty: TokenStream) -> Arg {
+    let ident = ident(rust);
+    Arg {
+        param_ty: quote!(impl Into<#ty>),
+        stored_ty: ty,
+        convert: quote!(#ident.into()),
+        ident,
+    }
+}
+
+/// `impl Into<String>` for strings so `&str` works; the type itself otherwise.
+fn setter_types(ident: &syn::Ident, ty: &Ty) -> (TokenStream, TokenStream) {
+    match ty {
+        Ty::String => (quote!(impl Into<String>), quote!(#ident.into())),
+        other => (ty_tokens(other, true), quote!(#ident)),
+    }
+}
+
+/// Everything the constructor takes, in order: path, query, header, body.
+fn required_args(op: &Operation) -> Vec<(Arg, Assign)> {
+    let mut args = Vec::new();
+    for p in op.params.iter().filter(|p| p.required && !p.client_default) {
+        args.push((arg(&p.rust, &p.ty), Assign::Field(ident(&p.rust))));
+    }
+    match &op.body {
+        Some(Body::Json { fields, .. }) if !fields.is_empty() => {
+            for f in fields.iter() {
+                let a = match f.field.presence {
+                    Presence::Required => arg(&f.setter, &f.field.ty),
+                    Presence::RequiredNullable => {
+                        let inner = ty_tokens(&f.field.ty, true);
+                        plain_arg(&f.setter, quote!(Option<#inner>))
+                    }
+                    Presence::Optional | Presence::OptionalNullable => continue,
+                };
+                args.push((a, Assign::BodyField(ident(&f.field.rust))));
+            }
+        }
+        Some(Body::Json {
+            ty, required: true, ..
+        }) => args.push((arg("body", ty), Assign::Field(ident("body")))),
+        Some(Body::Multipart { parts }) => {
+            for p in parts.iter().filter(|p| p.required) {
+                let a = if p.kind == PartKind::File {
+                    plain_arg(&p.rust, quote!(crate::runtime::FilePart))
+                } else {
+                    arg(&p.rust, &p.ty)
+                };
+                args.push((a, Assign::Field(ident(&p.rust))));
+            }
+        }
+        Some(Body::Raw {
+            text,
+            required: true,
+            ..
+        }) => {
+            let a = if *text {
+                into_arg("body", quote!(String))
+            } else {
+                into_arg("body", quote!(bytes::Bytes))
+            };
+            args.push((a, Assign::Field(ident("body"))));
+        }
+        _ => {}
+    }
+    args
+}
+
+/// Where a constructor argument is stored.
+enum Assign {
+    Field(syn::Ident),
+    BodyField(syn::Ident),
+}
+
+fn handle_method(op: &Operation) -> TokenStream {
+    let name = ident(&op.method_name);
+    let builder = format_ident!("{}", op.builder);
+    let docs = doc_attrs(&op.docs, &format!("`{} {}`", op.method.as_str(), op.path));
+    let args = required_args(op);
+    let params = args.iter().map(|(a, _)| {
+        let id = &a.ident;
+        let ty = &a.param_ty;
+        quote!(#id: #ty)
+    });
+    let converts = args.iter().map(|(a, _)| &a.convert);
+    let wire = format!(
+        "\n`{} {}` (operation `{}`).",
+        op.method.as_str(),
+        op.path,
+        op.id
+    );
+    let wire = lines(&wire);
+    quote! {
+        #docs
+        #wire
+        pub fn #name(&self, #(#params),*) -> #builder<'a> {
+            #builder::new(self.client, #(#converts),*)
+        }
+    }
+}
+
+/// The type `send()` resolves to.
+fn output_type(op: &Operation) -> TokenStream {
+    match &op.response {
+        ResponseKind::Empty => quote!(()),
+        ResponseKind::Text => quote!(String),
+        ResponseKind::Bytes => quote!(bytes::Bytes),
+        ResponseKind::Headers { type_name, .. } => {
+            let t = format_ident!("{}", type_name);
+            quote!(#t)
+        }
+        ResponseKind::Json { ty, unwrap: None } => ty_tokens(ty, true),
+        ResponseKind::Json {
+            unwrap: Some(field),
+            ..
+        } => {
+            let inner = ty_tokens(&field.ty, true);
+            match field.presence {
+                Presence::Required | Presence::Optional => inner,
+                Presence::RequiredNullable | Presence::OptionalNullable => quote!(Option<#inner>),
+            }
+        }
+    }
+}
+
+/// The body type of `send_with_response()`'s `ApiResponse`.
+fn whole_type(op: &Operation) -> TokenStream {
+    match &op.response {
+        ResponseKind::Empty | ResponseKind::Headers { .. } => quote!(()),
+        ResponseKind::Text => quote!(String),
+        ResponseKind::Bytes => quote!(bytes::Bytes),
+        ResponseKind::Json { ty, .. } => ty_tokens(ty, true),
+    }
+}
+
+fn builder(api: &Api, op: &Operation) -> TokenStream {
+    let name = format_ident!("{}", op.builder);
+    let handle = api
+        .resources
+        .iter()
+        .find(|r| r.key == op.resource)
+        .map(|r| r.type_name.clone())
+        .unwrap_or_default();
+    let doc = lines(&format!(
+        "Request builder for [`{handle}::{}`]: set optional parameters, then `.send().await`.",
+        unraw(&op.method_name)
+    ));
+
+    // Stored fields and their initial values.
+    let mut fields = Vec::new();
+    let mut inits = Vec::new();
+    let mut setters = Vec::new();
+    let required = required_args(op);
+
+    for p in &op.params {
+        let id = ident(&p.rust);
+        let ty = ty_tokens(&p.ty, true);
+        let fallback = format!("The `{}` {} parameter.", p.wire, location_name(p.location));
+        let docs = doc_attrs(&p.docs, &fallback);
+        if p.required && !p.client_default {
+            fields.push(quote!(#id: #ty,));
+            continue;
+        }
+        fields.push(quote!(#id: Option<#ty>,));
+        inits.push(quote!(#id: None,));
+        let (param_ty, convert) = setter_types(&id, &p.ty);
+        let default_note = p.client_default.then(|| {
+            lines(&format!(
+                "\nDefaults to the client's `{}` when not set.",
+                p.wire
+            ))
+        });
+        setters.push(quote! {
+            #docs
+            #default_note
+            pub fn #id(mut self, #id: #param_ty) -> Self {
+                self.#id = Some(#convert);
+                self
+            }
+        });
+    }
+
+    match &op.body {
+        Some(Body::Json {
+            ty,
+            fields: body_fields,
+            required: body_required,
+            docs,
+        }) => {
+            let body_ty = ty_tokens(ty, true);
+            if !body_fields.is_empty() {
+                fields.push(quote!(body: #body_ty,));
+                for f in body_fields.iter().filter(|f| {
+                    matches!(
+                        f.field.presence,
+                        Presence::Optional | Presence::OptionalNullable
+                    )
+                }) {
+                    let setter = ident(&f.setter);
+                    let field = ident(&f.field.rust);
+                    let fallback = format!("The `{}` body field.", f.field.wire);
+                    let docs = doc_attrs(&f.field.docs, &fallback);
+                    let (param_ty, convert) = setter_types(&setter, &f.field.ty);
+                    let value = if f.field.presence == Presence::OptionalNullable {
+                        quote!(crate::runtime::Nullable::Value(#convert))
+                    } else {
+                        quote!(Some(#convert))
+                    };
+                    setters.push(quote! {
+                        #docs
+                        pub fn #setter(mut self, #setter: #param_ty) -> Self {
+                            self.body.#field = #value;
+                            self
+                        }
+                    });
+                    if let Some(clear) = &f.clear {
+                        let clear = ident(clear);
+                        let doc = lines(&format!(
+                            "Sends `\"{}\": null`, which clears the stored value.",
+                            f.field.wire
+                        ));
+                        setters.push(quote! {
+                            #doc
+                            pub fn #clear(mut self) -> Self {
+                                self.body.#field = crate::runtime::Nullable::Null;
+                                self
+                            }
+                        });
+                    }
+                }
+                let doc = doc_attrs(docs, "Replaces the whole request body.");
+                setters.push(quote! {
+                    #doc
+                    ///
+                    /// Replaces every body field set so far, constructor arguments included.
+                    pub fn body(mut self, body: #body_ty) -> Self {
+                        self.body = body;
+                        self
+                    }
+                });
+            } else if *body_required {
+                fields.push(quote!(body: #body_ty,));
+            } else {
+                fields.push(quote!(body: Option<#body_ty>,));
+                inits.push(quote!(body: None,));
+                let doc = doc_attrs(docs, "The request body.");
+                setters.push(quote! {
+                    #doc
+                    pub fn body(mut self, body: #body_ty) -> Self {
+                        self.body = Some(body);
+                        self
+                    }
+                });
+            }
+        }
+        Some(Body::Multipart { parts }) => {
+            for p in parts {
+                let id = ident(&p.rust);
+                let stored = if p.kind == PartKind::File {
+                    quote!(crate::runtime::FilePart)
+                } else {
+                    ty_tokens(&p.ty, true)
+                };
+                if p.required {
+                    fields.push(quote!(#id: #stored,));
+                    continue;
+                }
+                fields.push(quote!(#id: Option<#stored>,));
+                inits.push(quote!(#id: None,));
+                let fallback = format!("The `{}` form part.", p.wire);
+                let docs = doc_attrs(&p.docs, &fallback);
+                let (param_ty, convert) = if p.kind == PartKind::File {
+                    (stored.clone(), quote!(#id))
+                } else {
+                    setter_types(&id, &p.ty)
+                };
+                setters.push(quote! {
+                    #docs
+                    pub fn #id(mut self, #id: #param_ty) -> Self {
+                        self.#id = Some(#convert);
+                        self
+                    }
+                });
+            }
+        }
+        Some(Body::Raw {
+            text,
+            required: body_required,
+            ..
+        }) => {
+            let ty = if *text {
+                quote!(String)
+            } else {
+                quote!(bytes::Bytes)
+            };
+            if *body_required {
+                fields.push(quote!(body: #ty,));
+            } else {
+                fields.push(quote!(body: Option<#ty>,));
+                inits.push(quote!(body: None,));
+                let param_ty = if *text {
+                    quote!(impl Into<String>)
+                } else {
+                    quote!(impl Into<bytes::Bytes>)
+                };
+                setters.push(quote! {
+                    /// The request body.
+                    pub fn body(mut self, body: #param_ty) -> Self {
+                        self.body = Some(body.into());
+                        self
+                    }
+                });
+            }
+        }
+        None => {}
+    }
+
+    // Constructor.
+    let ctor_params = required.iter().map(|(a, _)| {
+        let id = &a.ident;
+        let ty = &a.stored_ty;
+        quote!(#id: #ty)
+    });
+    let mut ctor_inits: Vec<TokenStream> = Vec::new();
+    let mut body_field_inits: Vec<TokenStream> = Vec::new();
+    for (a, assign) in &required {
+        let id = &a.ident;
+        // Field init shorthand where the argument has the field's name.
+        let init = |field: &syn::Ident| {
+            if field == id {
+                quote!(#id,)
+            } else {
+                quote!(#field: #id,)
+            }
+        };
+        match assign {
+            Assign::Field(field) => ctor_inits.push(init(field)),
+            Assign::BodyField(field) => body_field_inits.push(init(field)),
+        }
+    }
+    if let Some(Body::Json {
+        ty,
+        fields: body_fields,
+        ..
+    }) = &op.body
+        && !body_fields.is_empty()
+    {
+        let body_ty = ty_tokens(ty, true);
+        // Optional fields start out absent; every type they can have is `Default`.
+        for f in body_fields.iter().filter(|f| {
+            matches!(
+                f.field.presence,
+                Presence::Optional | Presence::OptionalNullable
+            )
+        }) {
+            let field = ident(&f.field.rust);
+            body_field_inits.push(quote!(#field: Default::default(),));
+        }
+        let extra =
+            has_additional(api, ty).then(|| quote!(additional_properties: Default::default(),));
+        ctor_inits.push(quote!(body: #body_ty { #(#body_field_inits)* #extra },));
+    }
+
+    let send = send_fns(op);
+    let timeout_doc = lines("Overrides the client's timeout for each attempt of this request.");
+    let retries_doc = lines("Overrides the client's retry budget for this request.");
+    quote! {
+        #doc
+        #[derive(Clone, Debug)]
+        #[must_use = "a request does nothing until `.send().await`"]
+        pub struct #name<'a> {
+            client: &'a crate::runtime::Client,
+            #(#fields)*
+            options: crate::runtime::RequestOptions,
+        }
+
+        impl<'a> #name<'a> {
+            pub(crate) fn new(client: &'a crate::runtime::Client, #(#ctor_params),*) -> Self {
+                Self {
+                    client,
+                    #(#ctor_inits)*
+                    #(#inits)*
+                    options: crate::runtime::RequestOptions::default(),
+                }
+            }
+
+            #(#setters)*
+
+            #timeout_doc
+            pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.options.timeout(timeout);
+                self
+            }
+
+            #retries_doc
+            pub fn max_retries(mut self, max_retries: u32) -> Self {
+                self.options.max_retries(max_retries);
+                self
+            }
+
+            #send
+        }
+    }
+}
+
+fn has_additional(api: &Api, ty: &Ty) -> bool {
+    matches!(ty, Ty::Named(n) if matches!(api.types.get(n).map(|t| &t.kind), Some(TypeKind::Struct { additional: Some(_), .. })))
+}
+
+fn location_name(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+    }
+}
+
+fn send_fns(op: &Operation) -> TokenStream {
+    let method = format_ident!("{}", op.method.as_str());
+    let op_id = &op.id;
+    let output = output_type(op);
+    let whole = whole_type(op);
+
+    // Resolve client-defaulted path parameters first: a missing one fails before any I/O.
+    let defaults = op.params.iter().filter(|p| p.client_default).map(|p| {
+        let id = ident(&p.rust);
+        let wire = &p.wire;
+        quote! {
+            let #id = match self.#id {
+                Some(value) => value,
+                None => self.client.default_path_param(#wire)?.to_owned(),
+            };
+        }
+    });
+    let path = op.path_parts.iter().map(|part| match part {
+        PathPart::Literal(text) => quote!(request.path_literal(#text);),
+        PathPart::Param(i) => {
+            let p = &op.params[*i];
+            let id = ident(&p.rust);
+            let source = if p.client_default {
+                quote!(#id)
+            } else {
+                quote!(self.#id)
+            };
+            if p.ty == Ty::String {
+                quote!(request.path_param(&#source);)
+            } else {
+                quote!(request.path_param(&crate::runtime::ParamValue::to_param(&#source));)
+            }
+        }
+    });
+    let params = op
+        .params
+        .iter()
+        .filter(|p| p.location != ParamLocation::Path)
+        .map(|p| {
+            let id = ident(&p.rust);
+            let wire = &p.wire;
+            let call = match p.location {
+                ParamLocation::Query => quote!(query),
+                _ => quote!(header),
+            };
+            let put = |value: TokenStream, ty: &Ty| match ty {
+                t if t.is_scalar() || is_enum_like(t) => quote!(request.#call(#wire, #value);),
+                Ty::Vec(inner) if inner.is_scalar() || is_enum_like(inner) => {
+                    quote!(for item in #value { request.#call(#wire, item); })
+                }
+                // Structured values have no standard query form in this generator: they are
+                // sent as compact JSON text.
+                _ => {
+                    quote!(request.#call(#wire, serde_json::to_value(&#value).unwrap_or_default());)
+                }
+            };
+            // `send_with_response` owns the builder, so values move into the request.
+            if p.required {
+                put(quote!(self.#id), &p.ty)
+            } else {
+                let body = put(quote!(value), &p.ty);
+                quote!(if let Some(value) = self.#id { #body })
+            }
+        });
+    let body = match &op.body {
+        None => quote!(),
+        Some(Body::Json {
+            fields, required, ..
+        }) => {
+            if !fields.is_empty() || *required {
+                quote!(request.json(&self.body)?;)
+            } else {
+                quote!(if let Some(body) = &self.body {
+                    request.json(body)?;
+                })
+            }
+        }
+        Some(Body::Multipart { parts }) => {
+            let adds = parts.iter().map(|p| {
+                let id = ident(&p.rust);
+                let wire = &p.wire;
+                let add = match p.kind {
+                    PartKind::File => quote!(form.file(#wire, value);),
+                    PartKind::Text => quote!(form.text(#wire, value);),
+                    PartKind::Json => quote!(form.json(#wire, &value)?;),
+                };
+                if p.required {
+                    quote!({ let value = self.#id; #add })
+                } else {
+                    quote!(if let Some(value) = self.#id { #add })
+                }
+            });
+            quote! {
+                let mut form = crate::runtime::Multipart::new();
+                #(#adds)*
+                request.multipart(form);
+            }
+        }
+        Some(Body::Raw {
+            content_type,
+            text,
+            required,
+        }) => {
+            let call = if *text { quote!(text) } else { quote!(bytes) };
+            if *required {
+                quote!(request.#call(#content_type, self.body);)
+            } else {
+                quote!(if let Some(body) = self.body { request.#call(#content_type, body); })
+            }
+        }
+    };
+    let dispatch = match &op.response {
+        ResponseKind::Empty | ResponseKind::Headers { .. } => {
+            quote!(request.send_empty(self.client).await)
+        }
+        ResponseKind::Text => quote!(request.send_text(self.client).await),
+        ResponseKind::Bytes => quote!(request.send_bytes(self.client).await),
+        ResponseKind::Json { ty, .. } => {
+            let ty = ty_tokens(ty, true);
+            quote!(request.send_json::<#ty>(self.client).await)
+        }
+    };
+    let finish = match &op.response {
+        ResponseKind::Empty => quote! {
+            self.send_with_response().await?;
+            Ok(())
+        },
+        ResponseKind::Text | ResponseKind::Bytes | ResponseKind::Json { unwrap: None, .. } => {
+            quote!(Ok(self.send_with_response().await?.into_body()))
+        }
+        ResponseKind::Json {
+            unwrap: Some(field),
+            ..
+        } => {
+            let f = ident(&field.rust);
+            let take = match field.presence {
+                Presence::Required | Presence::RequiredNullable => quote!(Ok(body.#f)),
+                Presence::Optional => {
+                    quote!(body.#f.ok_or_else(|| crate::runtime::Error::missing_result(#op_id)))
+                }
+                Presence::OptionalNullable => quote!(Ok(body.#f.into_option())),
+            };
+            quote! {
+                let body = self.send_with_response().await?.into_body();
+                #take
+            }
+        }
+        ResponseKind::Headers { type_name, headers } => {
+            let t = format_ident!("{}", type_name);
+            let inits = headers.iter().map(|h| {
+                let id = ident(&h.rust);
+                let wire = &h.wire;
+                quote!(#id: response.header(#wire).map(str::to_owned),)
+            });
+            quote! {
+                let response = self.send_with_response().await?;
+                Ok(#t { #(#inits)* })
+            }
+        }
+    };
+    let unwrap_note = match &op.response {
+        ResponseKind::Json {
+            unwrap: Some(field),
+            ..
+        } => {
+            format!(
+                "Sends the request and returns the response's `{}`.",
+                field.wire
+            )
+        }
+        _ => "Sends the request and decodes the response.".to_owned(),
+    };
+    let send_doc = lines(&format!(
+        "{unwrap_note}\n\n# Errors\n\n[`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; \
+         other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures."
+    ));
+    let mut_request =
+        quote!(let mut request = crate::runtime::Request::new(reqwest::Method::#method, #op_id););
+    let idempotent_note = lines(
+        "Like `send`, but returns the whole response: HTTP status, headers and the full body.",
+    );
+    quote! {
+        #send_doc
+        pub async fn send(self) -> Result<#output, crate::runtime::Error> {
+            #finish
+        }
+
+        #idempotent_note
+        ///
+        /// # Errors
+        ///
+        /// As for `send`.
+        pub async fn send_with_response(self) -> Result<crate::runtime::ApiResponse<#whole>, crate::runtime::Error> {
+            #(#defaults)*
+            #mut_request
+            #(#path)*
+            #(#params)*
+            #body
+            request.options(self.options);
+            #dispatch
+        }
+    }
+}
+
+fn is_enum_like(ty: &Ty) -> bool {
+    matches!(ty, Ty::Named(_))
+}
+
+/// The response-header structs of one resource's operations.
+fn header_structs(resource: &Resource, api: &Api) -> TokenStream {
+    let defs = resource
+        .operations
+        .iter()
+        .map(|&i| &api.operations[i])
+        .filter_map(|op| match &op.response {
+            ResponseKind::Headers { type_name, headers } => {
+                let t = format_ident!("{}", type_name);
+                let doc = lines(&format!("Response headers of `{}`.", op.id));
+                let fields = headers.iter().map(|h| {
+                    let id = ident(&h.rust);
+                    let docs = doc_attrs(&h.docs, &format!("The `{}` header.", h.wire));
+                    quote!(#docs pub #id: Option<String>,)
+                });
+                Some(quote! {
+                    #doc
+                    #[derive(Clone, Debug, PartialEq, Eq)]
+                    pub struct #t {
+                        #(#fields)*
+                    }
+                })
+            }
+            _ => None,
+        });
+    quote!(#(#defs)*)
+}

@@ -1,0 +1,792 @@
+//! Reads `serde_json::Value` into the typed document, carrying a JSON pointer everywhere.
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use super::document::*;
+use crate::error::{Error, Pointer, Result};
+
+/// How deep `$ref` chains between components may go before we call it a loop.
+const MAX_REF_DEPTH: usize = 32;
+
+/// Schema keywords that change a schema's shape and that no Rust type here can express.
+/// Meeting one is an error: silently dropping it would generate a type that lies.
+const UNSUPPORTED_SCHEMA_KEYWORDS: &[&str] = &[
+    "not",
+    "if",
+    "then",
+    "else",
+    "prefixItems",
+    "patternProperties",
+    "dependentSchemas",
+    "unevaluatedProperties",
+    "$dynamicRef",
+];
+
+pub(super) fn read_document(root: &Value) -> Result<Document> {
+    let ptr = Pointer::root();
+    let doc = Reader { root };
+    let obj = expect_object(root, &ptr)?;
+
+    let version_ptr = ptr.push("openapi");
+    let version_text = match obj.get("openapi") {
+        Some(Value::String(s)) => s.as_str(),
+        Some(_) => {
+            return Err(Error::new(
+                &version_ptr,
+                "expected a version string like \"3.0.3\"",
+            ));
+        }
+        None if obj.contains_key("swagger") => {
+            return Err(Error::new(
+                &ptr.push("swagger"),
+                "Swagger 2.0 is not supported; expected an OpenAPI 3.0 or 3.1 document",
+            ));
+        }
+        None => {
+            return Err(Error::new(
+                &version_ptr,
+                "missing; expected \"3.0.x\" or \"3.1.x\"",
+            ));
+        }
+    };
+    let version = if version_text.starts_with("3.0.") || version_text == "3.0" {
+        SpecVersion::V3_0
+    } else if version_text.starts_with("3.1.") || version_text == "3.1" {
+        SpecVersion::V3_1
+    } else {
+        return Err(Error::new(
+            &version_ptr,
+            format!("unsupported OpenAPI version {version_text:?}; expected 3.0.x or 3.1.x"),
+        ));
+    };
+
+    let info_ptr = ptr.push("info");
+    let info = expect_object(obj.get("info").unwrap_or(&Value::Null), &info_ptr)?;
+    let title = required_string(info, &info_ptr, "title")?;
+    let api_version = required_string(info, &info_ptr, "version")?;
+    let description = optional_string(info, &info_ptr, "description")?;
+
+    let mut servers = Vec::new();
+    if let Some(list) = obj.get("servers") {
+        let list_ptr = ptr.push("servers");
+        for (i, server) in expect_array(list, &list_ptr)?.iter().enumerate() {
+            let server_ptr = list_ptr.push(i);
+            let server = expect_object(server, &server_ptr)?;
+            servers.push(required_string(server, &server_ptr, "url")?);
+        }
+    }
+
+    let mut tags = Vec::new();
+    if let Some(list) = obj.get("tags") {
+        let list_ptr = ptr.push("tags");
+        for (i, tag) in expect_array(list, &list_ptr)?.iter().enumerate() {
+            let tag_ptr = list_ptr.push(i);
+            let tag = expect_object(tag, &tag_ptr)?;
+            tags.push(Tag {
+                name: required_string(tag, &tag_ptr, "name")?,
+                description: optional_string(tag, &tag_ptr, "description")?,
+            });
+        }
+    }
+
+    let components = doc.read_components(obj.get("components"), &ptr.push("components"))?;
+
+    let mut paths = Vec::new();
+    let paths_ptr = ptr.push("paths");
+    match obj.get("paths") {
+        Some(value) => {
+            for (path, item) in expect_object(value, &paths_ptr)? {
+                if path.starts_with("x-") {
+                    continue;
+                }
+                let item_ptr = paths_ptr.push(path);
+                if !path.starts_with('/') {
+                    return Err(Error::new(&item_ptr, "a path must start with '/'"));
+                }
+                paths.push(doc.read_path_item(path, item, &item_ptr)?);
+            }
+        }
+        // 3.1 allows a document of webhooks/components only; there is nothing to bind then.
+        None if version == SpecVersion::V3_1 => {}
+        None => {
+            return Err(Error::new(
+                &paths_ptr,
+                "missing; an OpenAPI 3.0 document needs `paths`",
+            ));
+        }
+    }
+
+    let document = Document {
+        version,
+        title,
+        api_version,
+        description,
+        servers,
+        tags,
+        paths,
+        components,
+    };
+    check_schema_refs(&document)?;
+    Ok(document)
+}
+
+struct Reader<'a> {
+    root: &'a Value,
+}
+
+impl<'a> Reader<'a> {
+    fn read_components(&self, value: Option<&Value>, ptr: &Pointer) -> Result<Components> {
+        let mut components = Components::default();
+        let Some(value) = value else {
+            return Ok(components);
+        };
+        let obj = expect_object(value, ptr)?;
+        if let Some(schemas) = obj.get("schemas") {
+            let schemas_ptr = ptr.push("schemas");
+            for (name, schema) in expect_object(schemas, &schemas_ptr)? {
+                let schema = read_schema(schema, &schemas_ptr.push(name))?;
+                components.schemas.insert(name.clone(), schema);
+            }
+        }
+        if let Some(items) = obj.get("parameters") {
+            let items_ptr = ptr.push("parameters");
+            for (name, item) in expect_object(items, &items_ptr)? {
+                let param = self.read_parameter(item, &items_ptr.push(name))?;
+                components.parameters.insert(name.clone(), param);
+            }
+        }
+        if let Some(items) = obj.get("requestBodies") {
+            let items_ptr = ptr.push("requestBodies");
+            for (name, item) in expect_object(items, &items_ptr)? {
+                let body = self.read_request_body(item, &items_ptr.push(name))?;
+                components.request_bodies.insert(name.clone(), body);
+            }
+        }
+        if let Some(items) = obj.get("responses") {
+            let items_ptr = ptr.push("responses");
+            for (name, item) in expect_object(items, &items_ptr)? {
+                let response = self.read_response(item, &items_ptr.push(name))?;
+                components.responses.insert(name.clone(), response);
+            }
+        }
+        if let Some(items) = obj.get("headers") {
+            let items_ptr = ptr.push("headers");
+            for (name, item) in expect_object(items, &items_ptr)? {
+                let header = self.read_header(item, &items_ptr.push(name))?;
+                components.headers.insert(name.clone(), header);
+            }
+        }
+        Ok(components)
+    }
+
+    /// Follows `$ref` chains to the object they name. Returns the target and its pointer.
+    fn deref(&self, value: &'a Value, ptr: &Pointer, kind: &str) -> Result<(&'a Value, Pointer)> {
+        let mut value = value;
+        let mut at = ptr.clone();
+        for _ in 0..MAX_REF_DEPTH {
+            let Some(reference) = value.get("$ref") else {
+                return Ok((value, at));
+            };
+            let ref_ptr = at.push("$ref");
+            let Value::String(reference) = reference else {
+                return Err(Error::new(&ref_ptr, "expected a string"));
+            };
+            let target = Pointer::from_fragment(reference).ok_or_else(|| {
+                Error::new(
+                    &ref_ptr,
+                    format!("unsupported reference {reference:?}; only local references (`#/components/{kind}/...`) are supported"),
+                )
+            })?;
+            value = resolve_pointer(self.root, &target).ok_or_else(|| {
+                Error::new(
+                    &ref_ptr,
+                    format!("reference {reference:?} does not resolve"),
+                )
+            })?;
+            at = target;
+        }
+        Err(Error::new(
+            ptr,
+            format!("`$ref` chain longer than {MAX_REF_DEPTH}; is it a loop?"),
+        ))
+    }
+
+    fn read_path_item(&self, path: &str, value: &Value, ptr: &Pointer) -> Result<PathItem> {
+        let (value, ptr) = self.deref(value, ptr, "pathItems")?;
+        let obj = expect_object(value, &ptr)?;
+        let shared = self.read_parameter_list(obj.get("parameters"), &ptr.push("parameters"))?;
+        let mut operations = Vec::new();
+        for (key, method) in Method::ALL {
+            if let Some(op) = obj.get(key) {
+                operations.push(self.read_operation(method, op, &ptr.push(key), &shared)?);
+            }
+        }
+        Ok(PathItem {
+            path: path.to_owned(),
+            pointer: ptr,
+            parameters: shared,
+            operations,
+        })
+    }
+
+    fn read_parameter_list(&self, value: Option<&Value>, ptr: &Pointer) -> Result<Vec<Parameter>> {
+        let Some(value) = value else {
+            return Ok(Vec::new());
+        };
+        let mut params: Vec<Parameter> = Vec::new();
+        for (i, item) in expect_array(value, ptr)?.iter().enumerate() {
+            let param = self.read_parameter(item, &ptr.push(i))?;
+            if params
+                .iter()
+                .any(|p| p.name == param.name && p.location == param.location)
+            {
+                return Err(Error::new(
+                    &ptr.push(i),
+                    format!(
+                        "parameter {:?} is declared twice in the same location",
+                        param.name
+                    ),
+                ));
+            }
+            params.push(param);
+        }
+        Ok(params)
+    }
+
+    fn read_operation(
+        &self,
+        method: Method,
+        value: &Value,
+        ptr: &Pointer,
+        shared: &[Parameter],
+    ) -> Result<Operation> {
+        let obj = expect_object(value, ptr)?;
+        let own = self.read_parameter_list(obj.get("parameters"), &ptr.push("parameters"))?;
+        // Path-level parameters first, in their order, each replaced by the operation's own
+        // declaration of the same name+location; then the operation's remaining ones.
+        let mut parameters: Vec<Parameter> = shared
+            .iter()
+            .map(|p| {
+                own.iter()
+                    .find(|o| o.name == p.name && o.location == p.location)
+                    .unwrap_or(p)
+                    .clone()
+            })
+            .collect();
+        for p in own {
+            if !parameters
+                .iter()
+                .any(|q| q.name == p.name && q.location == p.location)
+            {
+                parameters.push(p);
+            }
+        }
+        let tags = match obj.get("tags") {
+            None => Vec::new(),
+            Some(v) => {
+                let tags_ptr = ptr.push("tags");
+                expect_array(v, &tags_ptr)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| expect_str(t, &tags_ptr.push(i)).map(str::to_owned))
+                    .collect::<Result<_>>()?
+            }
+        };
+        let request_body = match obj.get("requestBody") {
+            None => None,
+            Some(v) => Some(self.read_request_body(v, &ptr.push("requestBody"))?),
+        };
+        let responses_ptr = ptr.push("responses");
+        let mut responses = Vec::new();
+        if let Some(v) = obj.get("responses") {
+            for (key, response) in expect_object(v, &responses_ptr)? {
+                if key.starts_with("x-") {
+                    continue;
+                }
+                let response_ptr = responses_ptr.push(key);
+                let status = parse_status_key(key).ok_or_else(|| {
+                    Error::new(
+                        &response_ptr,
+                        "expected a status code (`200`), a range (`2XX`) or `default`",
+                    )
+                })?;
+                responses.push((status, self.read_response(response, &response_ptr)?));
+            }
+        }
+        Ok(Operation {
+            pointer: ptr.clone(),
+            method,
+            operation_id: optional_string(obj, ptr, "operationId")?,
+            summary: optional_string(obj, ptr, "summary")?,
+            description: optional_string(obj, ptr, "description")?,
+            tags,
+            deprecated: optional_bool(obj, ptr, "deprecated")?.unwrap_or(false),
+            parameters,
+            request_body,
+            responses,
+        })
+    }
+
+    fn read_parameter(&self, value: &Value, ptr: &Pointer) -> Result<Parameter> {
+        let (value, at) = self.deref(value, ptr, "parameters")?;
+        let obj = expect_object(value, &at)?;
+        let name = required_string(obj, &at, "name")?;
+        let location = match required_string(obj, &at, "in")?.as_str() {
+            "path" => ParameterLocation::Path,
+            "query" => ParameterLocation::Query,
+            "header" => ParameterLocation::Header,
+            "cookie" => ParameterLocation::Cookie,
+            other => {
+                return Err(Error::new(
+                    &at.push("in"),
+                    format!(
+                        "unknown parameter location {other:?}; expected path, query, header or cookie"
+                    ),
+                ));
+            }
+        };
+        let required = optional_bool(obj, &at, "required")?.unwrap_or(false);
+        if location == ParameterLocation::Path && !required {
+            return Err(Error::new(
+                &at.push("required"),
+                "path parameters must be `required: true`",
+            ));
+        }
+        let schema = match (obj.get("schema"), obj.get("content")) {
+            (Some(schema), _) => Some(read_schema(schema, &at.push("schema"))?),
+            (None, Some(content)) => {
+                let content = self.read_content(content, &at.push("content"))?;
+                content.into_values().next().and_then(|m| m.schema)
+            }
+            (None, None) => None,
+        };
+        Ok(Parameter {
+            pointer: at.clone(),
+            name,
+            location,
+            required,
+            description: optional_string(obj, &at, "description")?,
+            deprecated: optional_bool(obj, &at, "deprecated")?.unwrap_or(false),
+            schema,
+            explode: optional_bool(obj, &at, "explode")?,
+        })
+    }
+
+    fn read_request_body(&self, value: &Value, ptr: &Pointer) -> Result<RequestBody> {
+        let (value, at) = self.deref(value, ptr, "requestBodies")?;
+        let obj = expect_object(value, &at)?;
+        let content = match obj.get("content") {
+            Some(c) => self.read_content(c, &at.push("content"))?,
+            None => IndexMap::new(),
+        };
+        Ok(RequestBody {
+            pointer: at.clone(),
+            description: optional_string(obj, &at, "description")?,
+            required: optional_bool(obj, &at, "required")?.unwrap_or(false),
+            content,
+        })
+    }
+
+    fn read_response(&self, value: &Value, ptr: &Pointer) -> Result<Response> {
+        let (value, at) = self.deref(value, ptr, "responses")?;
+        let obj = expect_object(value, &at)?;
+        let content = match obj.get("content") {
+            Some(c) => self.read_content(c, &at.push("content"))?,
+            None => IndexMap::new(),
+        };
+        let mut headers = IndexMap::new();
+        if let Some(h) = obj.get("headers") {
+            let headers_ptr = at.push("headers");
+            for (name, header) in expect_object(h, &headers_ptr)? {
+                headers.insert(
+                    name.clone(),
+                    self.read_header(header, &headers_ptr.push(name))?,
+                );
+            }
+        }
+        Ok(Response {
+            pointer: at.clone(),
+            description: optional_string(obj, &at, "description")?,
+            headers,
+            content,
+        })
+    }
+
+    fn read_header(&self, value: &Value, ptr: &Pointer) -> Result<Header> {
+        let (value, at) = self.deref(value, ptr, "headers")?;
+        let obj = expect_object(value, &at)?;
+        let schema = match (obj.get("schema"), obj.get("content")) {
+            (Some(schema), _) => Some(read_schema(schema, &at.push("schema"))?),
+            (None, Some(content)) => self
+                .read_content(content, &at.push("content"))?
+                .into_values()
+                .next()
+                .and_then(|m| m.schema),
+            (None, None) => None,
+        };
+        Ok(Header {
+            pointer: at.clone(),
+            description: optional_string(obj, &at, "description")?,
+            required: optional_bool(obj, &at, "required")?.unwrap_or(false),
+            schema,
+        })
+    }
+
+    fn read_content(&self, value: &Value, ptr: &Pointer) -> Result<IndexMap<String, MediaType>> {
+        let mut content = IndexMap::new();
+        for (media_type, media) in expect_object(value, ptr)? {
+            let media_ptr = ptr.push(media_type);
+            // An empty media type object (`"application/json": {}`) is valid: no schema.
+            let media_obj = expect_object(media, &media_ptr)?;
+            let schema = match media_obj.get("schema") {
+                Some(s) => Some(read_schema(s, &media_ptr.push("schema"))?),
+                None => None,
+            };
+            content.insert(
+                media_type.clone(),
+                MediaType {
+                    pointer: media_ptr,
+                    schema,
+                },
+            );
+        }
+        Ok(content)
+    }
+}
+
+/// Reads one schema object (3.0 or 3.1 dialect). `true`/`false` schemas (3.1) are read as
+/// "anything" and rejected respectively.
+pub(super) fn read_schema(value: &Value, ptr: &Pointer) -> Result<Schema> {
+    let obj = match value {
+        Value::Object(obj) => obj,
+        Value::Bool(true) => {
+            return Ok(Schema {
+                pointer: ptr.clone(),
+                ..Schema::default()
+            });
+        }
+        Value::Bool(false) => {
+            return Err(Error::new(
+                ptr,
+                "the `false` schema matches nothing; no type can be generated for it",
+            ));
+        }
+        other => {
+            return Err(Error::new(
+                ptr,
+                format!("expected a schema object, found {}", kind_of(other)),
+            ));
+        }
+    };
+    for keyword in UNSUPPORTED_SCHEMA_KEYWORDS {
+        if obj.contains_key(*keyword) {
+            return Err(Error::new(
+                &ptr.push(keyword),
+                format!(
+                    "the `{keyword}` keyword is not supported; no Rust type can express it faithfully"
+                ),
+            ));
+        }
+    }
+    let mut schema = Schema {
+        pointer: ptr.clone(),
+        ..Schema::default()
+    };
+
+    if let Some(reference) = obj.get("$ref") {
+        let ref_ptr = ptr.push("$ref");
+        let reference = expect_str(reference, &ref_ptr)?;
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .filter(|n| !n.contains('/'));
+        match name {
+            Some(name) => schema.reference = Some(name.replace("~1", "/").replace("~0", "~")),
+            None => {
+                return Err(Error::new(
+                    &ref_ptr,
+                    format!(
+                        "unsupported schema reference {reference:?}; expected `#/components/schemas/<name>`"
+                    ),
+                ));
+            }
+        }
+    }
+
+    match obj.get("type") {
+        None => {}
+        Some(Value::String(t)) => push_type(&mut schema, t, &ptr.push("type"))?,
+        Some(Value::Array(list)) => {
+            let type_ptr = ptr.push("type");
+            for (i, t) in list.iter().enumerate() {
+                let item_ptr = type_ptr.push(i);
+                push_type(&mut schema, expect_str(t, &item_ptr)?, &item_ptr)?;
+            }
+        }
+        Some(other) => {
+            return Err(Error::new(
+                &ptr.push("type"),
+                format!(
+                    "expected a type name or an array of them, found {}",
+                    kind_of(other)
+                ),
+            ));
+        }
+    }
+    if optional_bool(obj, ptr, "nullable")?.unwrap_or(false) {
+        schema.nullable = true;
+    }
+    schema.format = optional_string(obj, ptr, "format")?;
+    schema.title = optional_string(obj, ptr, "title")?;
+    schema.description = optional_string(obj, ptr, "description")?;
+    schema.deprecated = optional_bool(obj, ptr, "deprecated")?.unwrap_or(false);
+    schema.read_only = optional_bool(obj, ptr, "readOnly")?.unwrap_or(false);
+    schema.write_only = optional_bool(obj, ptr, "writeOnly")?.unwrap_or(false);
+    schema.sensitive = matches!(obj.get("x-sensitive"), Some(Value::Bool(true)));
+    schema.default = obj.get("default").cloned();
+    schema.const_value = obj.get("const").cloned();
+
+    if let Some(values) = obj.get("enum") {
+        let values = expect_array(values, &ptr.push("enum"))?;
+        let mut kept = Vec::with_capacity(values.len());
+        for v in values {
+            if v.is_null() {
+                schema.nullable = true;
+            } else {
+                kept.push(v.clone());
+            }
+        }
+        schema.enum_values = Some(kept);
+    }
+
+    if let Some(props) = obj.get("properties") {
+        let props_ptr = ptr.push("properties");
+        for (name, prop) in expect_object(props, &props_ptr)? {
+            schema
+                .properties
+                .insert(name.clone(), read_schema(prop, &props_ptr.push(name))?);
+        }
+    }
+    if let Some(required) = obj.get("required") {
+        let req_ptr = ptr.push("required");
+        // In 3.0 documents `required: true` on a property schema is a common mistake; it is
+        // meaningless there, and rejecting it would fail otherwise fine real-world specs.
+        if !required.is_boolean() {
+            for (i, name) in expect_array(required, &req_ptr)?.iter().enumerate() {
+                schema
+                    .required
+                    .push(expect_str(name, &req_ptr.push(i))?.to_owned());
+            }
+        }
+    }
+    match obj.get("additionalProperties") {
+        None => {}
+        Some(Value::Bool(b)) => {
+            schema.additional_properties = Some(AdditionalProperties::Allowed(*b))
+        }
+        Some(v) => {
+            let inner = read_schema(v, &ptr.push("additionalProperties"))?;
+            schema.additional_properties = Some(AdditionalProperties::Schema(Box::new(inner)));
+        }
+    }
+    if let Some(items) = obj.get("items") {
+        let items_ptr = ptr.push("items");
+        if items.is_array() {
+            return Err(Error::new(
+                &items_ptr,
+                "tuple-style `items` arrays are not supported; expected one schema",
+            ));
+        }
+        schema.items = Some(Box::new(read_schema(items, &items_ptr)?));
+    }
+    for (keyword, target) in [
+        ("allOf", &mut schema.all_of),
+        ("anyOf", &mut schema.any_of),
+        ("oneOf", &mut schema.one_of),
+    ] {
+        if let Some(list) = obj.get(keyword) {
+            let list_ptr = ptr.push(keyword);
+            let list = expect_array(list, &list_ptr)?;
+            if list.is_empty() {
+                return Err(Error::new(
+                    &list_ptr,
+                    format!("`{keyword}` must list at least one schema"),
+                ));
+            }
+            for (i, item) in list.iter().enumerate() {
+                target.push(read_schema(item, &list_ptr.push(i))?);
+            }
+        }
+    }
+    Ok(schema)
+}
+
+fn push_type(schema: &mut Schema, name: &str, ptr: &Pointer) -> Result<()> {
+    let t = match name {
+        "null" => {
+            schema.nullable = true;
+            return Ok(());
+        }
+        "string" => SchemaType::String,
+        "integer" => SchemaType::Integer,
+        "number" => SchemaType::Number,
+        "boolean" => SchemaType::Boolean,
+        "array" => SchemaType::Array,
+        "object" => SchemaType::Object,
+        other => {
+            return Err(Error::new(
+                ptr,
+                format!(
+                    "unknown type {other:?}; expected string, integer, number, boolean, array, object or null"
+                ),
+            ));
+        }
+    };
+    if !schema.types.contains(&t) {
+        schema.types.push(t);
+    }
+    Ok(())
+}
+
+/// Every schema `$ref` must name an existing component schema.
+fn check_schema_refs(doc: &Document) -> Result<()> {
+    fn visit(schema: &Schema, doc: &Document) -> Result<()> {
+        if let Some(name) = schema
+            .reference
+            .as_ref()
+            .filter(|name| !doc.components.schemas.contains_key(*name))
+        {
+            return Err(Error::new(
+                &schema.pointer.push("$ref"),
+                format!("reference to `#/components/schemas/{name}`, which does not exist"),
+            ));
+        }
+        for s in schema.properties.values() {
+            visit(s, doc)?;
+        }
+        if let Some(AdditionalProperties::Schema(s)) = &schema.additional_properties {
+            visit(s, doc)?;
+        }
+        if let Some(s) = &schema.items {
+            visit(s, doc)?;
+        }
+        for s in schema
+            .all_of
+            .iter()
+            .chain(&schema.any_of)
+            .chain(&schema.one_of)
+        {
+            visit(s, doc)?;
+        }
+        Ok(())
+    }
+    let c = &doc.components;
+    for s in c.schemas.values() {
+        visit(s, doc)?;
+    }
+    let params = doc
+        .paths
+        .iter()
+        .flat_map(|p| p.operations.iter().flat_map(|o| &o.parameters))
+        .chain(c.parameters.values());
+    for p in params {
+        if let Some(s) = &p.schema {
+            visit(s, doc)?;
+        }
+    }
+    for op in doc.paths.iter().flat_map(|p| &p.operations) {
+        let bodies = op.request_body.iter().flat_map(|b| b.content.values());
+        let responses = op.responses.iter().flat_map(|(_, r)| {
+            r.content
+                .values()
+                .filter_map(|m| m.schema.as_ref())
+                .chain(r.headers.values().filter_map(|h| h.schema.as_ref()))
+        });
+        for s in bodies.filter_map(|m| m.schema.as_ref()).chain(responses) {
+            visit(s, doc)?;
+        }
+    }
+    Ok(())
+}
+
+fn parse_status_key(key: &str) -> Option<StatusKey> {
+    if key == "default" {
+        return Some(StatusKey::Default);
+    }
+    let bytes = key.as_bytes();
+    if bytes.len() != 3 {
+        return None;
+    }
+    if bytes[1..].eq_ignore_ascii_case(b"XX") && (b'1'..=b'5').contains(&bytes[0]) {
+        return Some(StatusKey::Range(bytes[0] - b'0'));
+    }
+    key.parse::<u16>()
+        .ok()
+        .filter(|c| (100..=599).contains(c))
+        .map(StatusKey::Code)
+}
+
+fn resolve_pointer<'v>(root: &'v Value, ptr: &Pointer) -> Option<&'v Value> {
+    let mut value = root;
+    for token in ptr.tokens() {
+        value = match value {
+            Value::Object(map) => map.get(&token)?,
+            Value::Array(list) => list.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn expect_object<'v>(value: &'v Value, ptr: &Pointer) -> Result<&'v Map<String, Value>> {
+    value
+        .as_object()
+        .ok_or_else(|| Error::new(ptr, format!("expected an object, found {}", kind_of(value))))
+}
+
+fn expect_array<'v>(value: &'v Value, ptr: &Pointer) -> Result<&'v Vec<Value>> {
+    value
+        .as_array()
+        .ok_or_else(|| Error::new(ptr, format!("expected an array, found {}", kind_of(value))))
+}
+
+fn expect_str<'v>(value: &'v Value, ptr: &Pointer) -> Result<&'v str> {
+    value
+        .as_str()
+        .ok_or_else(|| Error::new(ptr, format!("expected a string, found {}", kind_of(value))))
+}
+
+fn required_string(obj: &Map<String, Value>, ptr: &Pointer, key: &str) -> Result<String> {
+    match obj.get(key) {
+        Some(v) => expect_str(v, &ptr.push(key)).map(str::to_owned),
+        None => Err(Error::new(&ptr.push(key), "missing; expected a string")),
+    }
+}
+
+fn optional_string(obj: &Map<String, Value>, ptr: &Pointer, key: &str) -> Result<Option<String>> {
+    obj.get(key)
+        .map(|v| expect_str(v, &ptr.push(key)).map(str::to_owned))
+        .transpose()
+}
+
+fn optional_bool(obj: &Map<String, Value>, ptr: &Pointer, key: &str) -> Result<Option<bool>> {
+    match obj.get(key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(Error::new(
+            &ptr.push(key),
+            format!("expected a boolean, found {}", kind_of(other)),
+        )),
+    }
+}

@@ -1,0 +1,156 @@
+//! Stage 2, model: the loaded document -> a normalized intermediate representation
+//! ([`ir::Api`]) where every type and operation has its final Rust name.
+
+pub mod ir;
+pub mod naming;
+mod operations;
+mod recursion;
+mod types;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use ir::*;
+use naming::Namespace;
+
+use crate::Settings;
+use crate::error::Result;
+use crate::load::Document;
+
+/// Names the `Client` type already uses; resource accessors must not take them.
+const CLIENT_METHODS: &[&str] = &[
+    "builder",
+    "new",
+    "from_env",
+    "from_env_with",
+    "default_path_param",
+    "base_url",
+    "clone",
+    "upload",
+];
+
+/// The resource key of operations without a tag.
+const UNTAGGED: &str = "operations";
+
+/// Builds the IR of a loaded document.
+pub fn build(doc: &Document, settings: &Settings) -> Result<Api> {
+    let mut types = types::TypeBuilder::new(doc);
+    types.build_components()?;
+
+    // 1. Operation ids (unique, snake case) and their resources, in document order.
+    let mut id_names = Namespace::default();
+    let mut planned = Vec::new();
+    for item in &doc.paths {
+        for op in &item.operations {
+            let id = op
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| format!("{} {}", op.method.as_str(), item.path));
+            let snake = id_names.claim(&naming::snake(&id), "_");
+            let resource = op
+                .tags
+                .first()
+                .map(|t| naming::snake(t))
+                .unwrap_or_else(|| UNTAGGED.to_owned());
+            planned.push((item, op, id, snake, resource));
+        }
+    }
+
+    // 2. Resources and their nesting: `live_inputs_outputs` sits under `live_inputs`.
+    let keys: BTreeSet<String> = planned.iter().map(|p| p.4.clone()).collect();
+    let parent_of = |key: &str| -> Option<String> {
+        keys.iter()
+            .filter(|k| {
+                k.len() < key.len()
+                    && key.starts_with(k.as_str())
+                    && key.as_bytes()[k.len()] == b'_'
+            })
+            .max_by_key(|k| k.len())
+            .cloned()
+    };
+    let tag_docs: BTreeMap<String, Option<String>> = doc
+        .tags
+        .iter()
+        .map(|t| (naming::snake(&t.name), t.description.clone()))
+        .collect();
+
+    let mut type_names = Namespace::default();
+    let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
+    for key in &keys {
+        let parent = parent_of(key);
+        let local = match &parent {
+            Some(p) => &key[p.len() + 1..],
+            None => key.as_str(),
+        };
+        resources.insert(
+            key.clone(),
+            Resource {
+                key: key.clone(),
+                type_name: type_names.claim(&naming::camel_ident(key), "Api"),
+                accessor: naming::snake_ident(local),
+                parent,
+                children: Vec::new(),
+                docs: Docs {
+                    text: tag_docs.get(key).cloned().flatten(),
+                    deprecated: false,
+                },
+                operations: Vec::new(),
+            },
+        );
+    }
+    // Accessor names are unique among siblings and never shadow a client method.
+    let mut root_names = Namespace::with_reserved(CLIENT_METHODS.iter().copied());
+    let mut method_spaces: BTreeMap<String, Namespace> = BTreeMap::new();
+    for key in &keys {
+        let parent = resources[key].parent.clone();
+        let space = match &parent {
+            Some(p) => method_spaces.entry(p.clone()).or_default(),
+            None => &mut root_names,
+        };
+        let accessor = space.claim(&resources[key].accessor, "_api");
+        if let Some(resource) = resources.get_mut(key) {
+            resource.accessor = accessor;
+        }
+        if let Some(parent) = parent.and_then(|p| resources.get_mut(&p)) {
+            parent.children.push(key.clone());
+        }
+    }
+
+    // 3. Operations.
+    let mut operations = Vec::with_capacity(planned.len());
+    for (item, op, id, snake, resource) in planned {
+        let local = snake
+            .strip_prefix(resource.as_str())
+            .and_then(|rest| rest.strip_prefix('_'))
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(&snake);
+        let method_name = method_spaces
+            .entry(resource.clone())
+            .or_default()
+            .claim(&naming::snake_ident(local), "_op");
+        let builder = type_names.claim(&naming::camel_ident(&snake), "Request");
+        let names = operations::OperationNames {
+            id,
+            resource: resource.clone(),
+            method_name,
+            builder,
+        };
+        let operation = operations::build_operation(&mut types, settings, &item.path, op, names)?;
+        if let Some(r) = resources.get_mut(&resource) {
+            r.operations.push(operations.len());
+        }
+        operations.push(operation);
+    }
+
+    let mut types = types.types;
+    recursion::box_cycles(&mut types);
+
+    Ok(Api {
+        title: doc.title.clone(),
+        version: doc.api_version.clone(),
+        description: doc.description.clone(),
+        base_url: doc.servers.first().cloned(),
+        types,
+        operations,
+        resources: resources.into_values().collect(),
+    })
+}

@@ -1,0 +1,428 @@
+//! Operations -> IR: parameters by location, the body, the success response, and every
+//! name a builder needs, with collisions resolved.
+
+use super::ir::*;
+use super::naming::{self, Namespace};
+use super::types::{TypeBuilder, docs_of};
+use crate::Settings;
+use crate::error::{Error, Result};
+use crate::load::{self, MediaType, ParameterLocation, SchemaType};
+
+/// Builder methods every operation has; parameters and body fields must not take them.
+pub(crate) const BUILDER_METHODS: &[&str] = &[
+    "new",
+    "send",
+    "send_with_response",
+    "request_timeout",
+    "max_retries",
+    "into_stream",
+    "body",
+    "client",
+];
+
+/// The names decided for an operation before it is built.
+pub(crate) struct OperationNames {
+    /// `operationId` (or a synthesized one).
+    pub id: String,
+    /// Owning resource key.
+    pub resource: String,
+    /// Method on the resource handle.
+    pub method_name: String,
+    /// Builder type name.
+    pub builder: String,
+}
+
+pub(crate) fn build_operation(
+    types: &mut TypeBuilder<'_>,
+    settings: &Settings,
+    path: &str,
+    op: &load::Operation,
+    names: OperationNames,
+) -> Result<Operation> {
+    let OperationNames {
+        id,
+        resource,
+        method_name,
+        builder,
+    } = names;
+    let mut names = Namespace::with_reserved(BUILDER_METHODS.iter().copied());
+    let mut params = Vec::new();
+
+    // Path parameters in template order, so constructor arguments read like the URL.
+    let (segments, path_names) = split_template(path, &op.pointer)?;
+    for name in &path_names {
+        let param = op
+            .parameters
+            .iter()
+            .find(|p| p.location == ParameterLocation::Path && &p.name == name)
+            .ok_or_else(|| {
+                Error::new(
+                    &op.pointer.push("parameters"),
+                    format!(
+                        "path template uses {{{name}}} but no path parameter {name:?} is declared"
+                    ),
+                )
+            })?;
+        params.push(param_of(types, settings, param, &builder, &mut names)?);
+    }
+    for p in &op.parameters {
+        match p.location {
+            ParameterLocation::Path => {
+                if !path_names.contains(&p.name) {
+                    return Err(Error::new(
+                        &p.pointer,
+                        format!(
+                            "path parameter {:?} does not appear in the path template {path:?}",
+                            p.name
+                        ),
+                    ));
+                }
+            }
+            ParameterLocation::Cookie => {
+                return Err(Error::new(
+                    &p.pointer.push("in"),
+                    "cookie parameters are not supported",
+                ));
+            }
+            ParameterLocation::Query | ParameterLocation::Header => {
+                params.push(param_of(types, settings, p, &builder, &mut names)?);
+            }
+        }
+    }
+    let path_parts = segments
+        .into_iter()
+        .map(|s| match s {
+            Segment::Literal(text) => PathPart::Literal(text),
+            Segment::Param(i) => PathPart::Param(i),
+        })
+        .collect();
+
+    let body = match &op.request_body {
+        Some(body) => body_of(types, body, &builder, &mut names)?,
+        None => None,
+    };
+    let response = response_of(types, settings, op, &builder)?;
+
+    let mut text = op.summary.clone();
+    if let Some(description) = op
+        .description
+        .as_ref()
+        .filter(|d| Some(*d) != op.summary.as_ref())
+    {
+        text = Some(match text {
+            Some(summary) => format!("{summary}\n\n{description}"),
+            None => description.clone(),
+        });
+    }
+    Ok(Operation {
+        id,
+        method_name,
+        builder,
+        resource,
+        method: op.method,
+        path: path.to_owned(),
+        path_parts,
+        docs: Docs {
+            text,
+            deprecated: op.deprecated,
+        },
+        params,
+        body,
+        response,
+    })
+}
+
+fn param_of(
+    types: &mut TypeBuilder<'_>,
+    settings: &Settings,
+    p: &load::Parameter,
+    builder: &str,
+    names: &mut Namespace,
+) -> Result<Param> {
+    let location = match p.location {
+        ParameterLocation::Path => ParamLocation::Path,
+        ParameterLocation::Query => ParamLocation::Query,
+        ParameterLocation::Header => ParamLocation::Header,
+        ParameterLocation::Cookie => {
+            return Err(Error::new(
+                &p.pointer.push("in"),
+                "cookie parameters are not supported",
+            ));
+        }
+    };
+    let hint = format!("{builder}{}", naming::camel_ident(&p.name));
+    let mut ty = match &p.schema {
+        Some(schema) => types.ty_of(schema, &hint)?,
+        None => Ty::String,
+    };
+    // A path segment is text whatever the schema says it decodes to.
+    if location == ParamLocation::Path && !ty.is_scalar() && !matches!(ty, Ty::Named(_)) {
+        ty = Ty::String;
+    }
+    let mut docs = p.schema.as_ref().map(docs_of).unwrap_or_default();
+    if p.description.is_some() {
+        docs.text = p.description.clone();
+    }
+    docs.deprecated |= p.deprecated;
+    Ok(Param {
+        wire: p.name.clone(),
+        rust: names.claim(&naming::snake_ident(&p.name), "_param"),
+        location,
+        ty,
+        required: p.required,
+        client_default: location == ParamLocation::Path
+            && settings.client_path_defaults.iter().any(|d| d == &p.name),
+        docs,
+    })
+}
+
+/// Picks the media type to send: JSON first, then multipart, then text, then bytes.
+fn pick_media(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&str, &MediaType)> {
+    let rank = |mt: &str| {
+        let mt = mt.to_ascii_lowercase();
+        if mt == "application/json" {
+            0
+        } else if mt.ends_with("+json") || mt.starts_with("application/json") {
+            1
+        } else if mt.starts_with("multipart/form-data") {
+            2
+        } else if mt.starts_with("text/") {
+            3
+        } else {
+            4
+        }
+    };
+    content
+        .iter()
+        .min_by_key(|(mt, _)| rank(mt))
+        .map(|(mt, m)| (mt.as_str(), m))
+}
+
+fn is_json(media_type: &str) -> bool {
+    let mt = media_type.to_ascii_lowercase();
+    mt.starts_with("application/json") || mt.split(';').next().is_some_and(|m| m.ends_with("+json"))
+}
+
+fn body_of(
+    types: &mut TypeBuilder<'_>,
+    body: &load::RequestBody,
+    builder: &str,
+    names: &mut Namespace,
+) -> Result<Option<Body>> {
+    let Some((media_type, media)) = pick_media(&body.content) else {
+        return Ok(None);
+    };
+    let docs = Docs {
+        text: body.description.clone(),
+        deprecated: false,
+    };
+    if is_json(media_type) {
+        let Some(schema) = &media.schema else {
+            return Ok(Some(Body::Json {
+                ty: Ty::Json,
+                fields: Vec::new(),
+                required: body.required,
+                docs,
+            }));
+        };
+        let ty = types.ty_of(schema, &format!("{builder}Body"))?;
+        let fields = match &ty {
+            Ty::Named(name) => match types.types.get(name).map(|t| &t.kind) {
+                Some(TypeKind::Struct { fields, .. }) => fields
+                    .iter()
+                    .map(|f| BodyField {
+                        setter: names.claim(&f.rust, "_field"),
+                        clear: (f.presence == Presence::OptionalNullable).then(|| {
+                            names.claim(&format!("clear_{}", naming::unraw(&f.rust)), "_field")
+                        }),
+                        field: f.clone(),
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        return Ok(Some(Body::Json {
+            ty,
+            fields,
+            required: body.required,
+            docs,
+        }));
+    }
+    if media_type
+        .to_ascii_lowercase()
+        .starts_with("multipart/form-data")
+    {
+        let mut parts = Vec::new();
+        if let Some(schema) = &media.schema {
+            let schema = inline_object(types, schema)?;
+            for (wire, prop) in &schema.properties {
+                let prop = inline_object(types, prop)?;
+                let is_file = prop.types == [SchemaType::String]
+                    && matches!(prop.format.as_deref(), Some("binary" | "byte"));
+                let hint = format!("{builder}{}", naming::camel_ident(wire));
+                let ty = if is_file {
+                    Ty::String
+                } else {
+                    types.ty_of(&prop, &hint)?
+                };
+                let kind = if is_file {
+                    PartKind::File
+                } else if ty.is_scalar()
+                    || matches!(&ty, Ty::Named(n) if matches!(types.types.get(n).map(|t| &t.kind), Some(TypeKind::Enum { .. })))
+                {
+                    PartKind::Text
+                } else {
+                    PartKind::Json
+                };
+                parts.push(Part {
+                    wire: wire.clone(),
+                    rust: names.claim(&naming::snake_ident(wire), "_part"),
+                    ty,
+                    kind,
+                    required: schema.required.contains(wire),
+                    docs: docs_of(&prop),
+                });
+            }
+        }
+        return Ok(Some(Body::Multipart { parts }));
+    }
+    let text = media_type.to_ascii_lowercase().starts_with("text/");
+    Ok(Some(Body::Raw {
+        content_type: media_type.to_owned(),
+        text,
+        required: body.required,
+    }))
+}
+
+/// The schema with references and `allOf` resolved into one inline schema, so multipart
+/// parts can be read from its properties.
+fn inline_object(types: &TypeBuilder<'_>, schema: &load::Schema) -> Result<load::Schema> {
+    if schema.reference.is_none() && schema.all_of.is_empty() {
+        return Ok(schema.clone());
+    }
+    let wrapper = load::Schema {
+        all_of: vec![schema.clone()],
+        pointer: schema.pointer.clone(),
+        ..Default::default()
+    };
+    types.merge_all_of(&wrapper, 0)
+}
+
+fn response_of(
+    types: &mut TypeBuilder<'_>,
+    settings: &Settings,
+    op: &load::Operation,
+    builder: &str,
+) -> Result<ResponseKind> {
+    // The lowest explicit 2xx code, else the 2XX range, else `default`.
+    let success = op
+        .responses
+        .iter()
+        .filter(|(k, _)| k.is_success())
+        .min_by_key(|(k, _)| *k)
+        .or_else(|| {
+            op.responses
+                .iter()
+                .find(|(k, _)| *k == load::StatusKey::Default)
+        });
+    let Some((_, response)) = success else {
+        return Ok(ResponseKind::Empty);
+    };
+    let Some((media_type, media)) = pick_media(&response.content) else {
+        if response.headers.is_empty() {
+            return Ok(ResponseKind::Empty);
+        }
+        let mut ns = Namespace::default();
+        let headers = response
+            .headers
+            .iter()
+            .map(|(wire, h)| ResponseHeader {
+                wire: wire.clone(),
+                rust: ns.claim(&naming::snake_ident(wire), "_"),
+                required: h.required,
+                docs: Docs {
+                    text: h.description.clone(),
+                    deprecated: false,
+                },
+            })
+            .collect();
+        return Ok(ResponseKind::Headers {
+            type_name: format!("{builder}Headers"),
+            headers,
+        });
+    };
+    if is_json(media_type) {
+        let Some(schema) = &media.schema else {
+            return Ok(ResponseKind::Json {
+                ty: Ty::Json,
+                unwrap: None,
+            });
+        };
+        let ty = types.ty_of(schema, &format!("{builder}Response"))?;
+        let unwrap = match (&ty, &settings.envelope_field) {
+            (Ty::Named(name), Some(field)) => match types.types.get(name).map(|t| &t.kind) {
+                Some(TypeKind::Struct { fields, .. }) => {
+                    fields.iter().find(|f| &f.wire == field).cloned()
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        return Ok(ResponseKind::Json { ty, unwrap });
+    }
+    if media_type.to_ascii_lowercase().starts_with("text/") {
+        return Ok(ResponseKind::Text);
+    }
+    Ok(ResponseKind::Bytes)
+}
+
+enum Segment {
+    Literal(String),
+    Param(usize),
+}
+
+/// Splits `/a/{b}/c{d}.json` into literal text and parameter slots, in order.
+fn split_template(
+    path: &str,
+    pointer: &crate::error::Pointer,
+) -> Result<(Vec<Segment>, Vec<String>)> {
+    let mut segments = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            segments.push(Segment::Literal(rest[..open].to_owned()));
+        }
+        let after = &rest[open + 1..];
+        let close = after.find('}').ok_or_else(|| {
+            Error::new(pointer, format!("unclosed '{{' in path template {path:?}"))
+        })?;
+        let name = &after[..close];
+        if name.is_empty() || name.contains('{') {
+            return Err(Error::new(
+                pointer,
+                format!("malformed parameter in path template {path:?}"),
+            ));
+        }
+        let index = match names.iter().position(|n| n == name) {
+            Some(i) => i,
+            None => {
+                names.push(name.to_owned());
+                names.len() - 1
+            }
+        };
+        segments.push(Segment::Param(index));
+        rest = &after[close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(Error::new(
+            pointer,
+            format!("unmatched '}}' in path template {path:?}"),
+        ));
+    }
+    if !rest.is_empty() {
+        segments.push(Segment::Literal(rest.to_owned()));
+    }
+    Ok((segments, names))
+}

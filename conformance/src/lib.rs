@@ -1,0 +1,1 @@
+//! Conformance: replays recorded request/response fixtures through the generated client.

@@ -1,0 +1,549 @@
+//! One API call: built by generated code, then sent with retries, timeouts and tracing.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+use super::error::{ApiError, DecodeError};
+use super::retry::{MAX_RETRY_AFTER, is_idempotent};
+use super::{ApiResponse, Client, Error, Multipart, ParamValue};
+
+/// Everything but RFC 3986 "unreserved" characters is encoded in a path segment, so a
+/// value can never add segments (`a/b`), climb (`../x`) or start a query (`?`).
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Per-call settings that override the client's.
+#[derive(Clone, Default)]
+pub struct RequestOptions {
+    timeout: Option<Duration>,
+    max_retries: Option<u32>,
+    retry_non_idempotent: bool,
+    headers: Vec<(String, String)>,
+}
+
+impl RequestOptions {
+    /// Options that change nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The timeout of each attempt of this call.
+    pub fn timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Retries after a failed first attempt of this call (0 disables retries).
+    pub fn max_retries(&mut self, max_retries: u32) -> &mut Self {
+        self.max_retries = Some(max_retries);
+        self
+    }
+
+    /// Allows retrying a non-idempotent call (POST, PATCH). Only safe when repeating the
+    /// call cannot do harm, for example when the server deduplicates it.
+    pub fn retry_non_idempotent(&mut self, allow: bool) -> &mut Self {
+        self.retry_non_idempotent = allow;
+        self
+    }
+
+    /// An extra header for this call; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+}
+
+impl fmt::Debug for RequestOptions {
+    /// Header values are left out: they may be credentials.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("RequestOptions")
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("retry_non_idempotent", &self.retry_non_idempotent)
+            .field("headers", &header_names)
+            .finish()
+    }
+}
+
+/// The request body, kept as bytes so each attempt can send it again.
+#[derive(Clone)]
+enum Body {
+    None,
+    Raw {
+        content_type: HeaderValue,
+        data: Bytes,
+    },
+    Multipart(Multipart),
+}
+
+/// One API call being built.
+///
+/// Generated code fills it in template order (`path_literal`, `path_param`, ...), adds
+/// query, headers and body, then calls one of the `send_*` methods. Mistakes found while
+/// building (an empty path parameter, an invalid header value) are kept and returned by
+/// `send_*`, so building stays infallible and chainable.
+pub struct Request {
+    method: Method,
+    operation: &'static str,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    accept: Option<HeaderValue>,
+    body: Body,
+    options: RequestOptions,
+    error: Option<Error>,
+}
+
+impl Request {
+    /// Starts a call of the operation `operation_id` with `method`.
+    pub fn new(method: Method, operation_id: &'static str) -> Self {
+        Self {
+            method,
+            operation: operation_id,
+            path: String::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            accept: None,
+            body: Body::None,
+            options: RequestOptions::default(),
+            error: None,
+        }
+    }
+
+    /// The operation id.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The path built so far (encoded, without base URL or query).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Keeps the first mistake; later ones are usually consequences of it.
+    fn fail(&mut self, error: Error) {
+        self.error.get_or_insert(error);
+    }
+
+    /// Appends template text as it is (for example `/accounts/`).
+    pub fn path_literal(&mut self, text: &str) {
+        self.path.push_str(text);
+    }
+
+    /// Appends a parameter as exactly one path segment, percent-encoded.
+    ///
+    /// An empty value, `.` or `..` would drop or climb a segment (URL parsers resolve
+    /// them even percent-encoded), so they are refused when the request is sent.
+    pub fn path_param(&mut self, value: impl ParamValue) {
+        let value = value.to_param();
+        if matches!(value.as_ref(), "" | "." | "..") {
+            let error = Error::invalid_request(format!(
+                "`{}`: the path parameter after `{}` is {}",
+                self.operation,
+                self.path,
+                if value.is_empty() {
+                    "empty".to_owned()
+                } else {
+                    format!("`{value}`")
+                }
+            ));
+            self.fail(error);
+        }
+        self.path.extend(utf8_percent_encode(&value, PATH_SEGMENT));
+    }
+
+    /// Adds a query parameter; repeat the name for arrays (`?a=1&a=2`).
+    pub fn query(&mut self, name: &'static str, value: impl ParamValue) {
+        self.query.push((name, value.to_param().into_owned()));
+    }
+
+    /// Adds a header parameter.
+    pub fn header(&mut self, name: &'static str, value: impl ParamValue) {
+        let Ok(header_name) = HeaderName::from_bytes(name.as_bytes()) else {
+            return self.fail(Error::invalid_request(format!(
+                "invalid header name `{name}`"
+            )));
+        };
+        match HeaderValue::from_str(&value.to_param()) {
+            Ok(header_value) => self.headers.push((header_name, header_value)),
+            // The value is not repeated: headers often carry credentials.
+            Err(_) => self.fail(Error::invalid_request(format!(
+                "the value of header `{name}` contains characters not allowed in a header"
+            ))),
+        }
+    }
+
+    /// Sets the `Accept` header (`send_json` defaults to `application/json`).
+    pub fn accept(&mut self, media_type: &'static str) {
+        match HeaderValue::from_str(media_type) {
+            Ok(value) => self.accept = Some(value),
+            Err(_) => self.fail(Error::invalid_request(format!(
+                "invalid media type `{media_type}`"
+            ))),
+        }
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: serde::Serialize + ?Sized>(&mut self, body: &T) -> Result<(), Error> {
+        let data = serde_json::to_vec(body).map_err(|error| {
+            Error::invalid_request(format!(
+                "`{}`: cannot serialize the body: {error}",
+                self.operation
+            ))
+        })?;
+        self.body = Body::Raw {
+            content_type: HeaderValue::from_static("application/json"),
+            data: data.into(),
+        };
+        Ok(())
+    }
+
+    /// Sets a `multipart/form-data` body.
+    pub fn multipart(&mut self, form: Multipart) {
+        self.body = Body::Multipart(form);
+    }
+
+    /// Sets a text body with the given content type.
+    pub fn text(&mut self, content_type: &'static str, body: String) {
+        self.bytes(content_type, Bytes::from(body));
+    }
+
+    /// Sets a binary body with the given content type.
+    pub fn bytes(&mut self, content_type: &'static str, body: Bytes) {
+        match HeaderValue::from_str(content_type) {
+            Ok(content_type) => {
+                self.body = Body::Raw {
+                    content_type,
+                    data: body,
+                }
+            }
+            Err(_) => self.fail(Error::invalid_request(format!(
+                "invalid content type `{content_type}`"
+            ))),
+        }
+    }
+
+    /// Replaces the per-call options.
+    pub fn options(&mut self, options: RequestOptions) {
+        self.options = options;
+    }
+
+    /// Sends the call and decodes a 2xx body as JSON into `T` (an empty body decodes as
+    /// `null`). A 2xx Cloudflare envelope with `"success": false` is an [`Error::Api`].
+    pub async fn send_json<T: DeserializeOwned>(
+        mut self,
+        client: &Client,
+    ) -> Result<ApiResponse<T>, Error> {
+        if self.accept.is_none() {
+            self.accept = Some(HeaderValue::from_static("application/json"));
+        }
+        let operation = self.operation;
+        let raw = self.execute(client).await?;
+        let data: &[u8] = if raw.body.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &raw.body
+        };
+        if reports_failure(data) {
+            let error = ApiError::from_response(operation, raw.status, raw.headers, &raw.body);
+            return Err(Error::Api(Box::new(error)));
+        }
+        let decode_error = |path: String, message: String| {
+            let body = String::from_utf8_lossy(&raw.body).into_owned();
+            Error::Decode(Box::new(DecodeError::new(
+                operation, raw.status, path, message, body,
+            )))
+        };
+        let mut deserializer = serde_json::Deserializer::from_slice(data);
+        let body: T = serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|error| decode_error(error.path().to_string(), error.inner().to_string()))?;
+        deserializer
+            .end()
+            .map_err(|error| decode_error(".".to_owned(), error.to_string()))?;
+        Ok(ApiResponse::new(raw.status, raw.headers, body))
+    }
+
+    /// Sends the call and returns a 2xx body as text (invalid UTF-8 is replaced).
+    pub async fn send_text(self, client: &Client) -> Result<ApiResponse<String>, Error> {
+        let raw = self.execute(client).await?;
+        let text = String::from_utf8_lossy(&raw.body).into_owned();
+        Ok(ApiResponse::new(raw.status, raw.headers, text))
+    }
+
+    /// Sends the call and ignores a 2xx body.
+    pub async fn send_empty(self, client: &Client) -> Result<ApiResponse<()>, Error> {
+        let raw = self.execute(client).await?;
+        Ok(ApiResponse::new(raw.status, raw.headers, ()))
+    }
+
+    /// Sends the call and returns a 2xx body as bytes.
+    pub async fn send_bytes(self, client: &Client) -> Result<ApiResponse<Bytes>, Error> {
+        let raw = self.execute(client).await?;
+        Ok(ApiResponse::new(raw.status, raw.headers, raw.body))
+    }
+
+    /// Sends the call, retrying as the policy allows, until a 2xx response (returned) or
+    /// a final failure (non-2xx responses become [`Error::Api`]).
+    async fn execute(mut self, client: &Client) -> Result<RawResponse, Error> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        let url = self.url(client);
+        let headers = self.headers(client)?;
+        let timeout = self.options.timeout.unwrap_or_else(|| client.timeout());
+        let policy = client.retry_policy();
+        let max_retries = self.options.max_retries.unwrap_or(policy.max_retries());
+        let may_retry = self.options.retry_non_idempotent || is_idempotent(&self.method);
+        let span = tracing::info_span!(
+            "cloudflare_api.request",
+            operation = self.operation,
+            method = %self.method,
+            path = %self.path,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        // Recorded through a handle rather than `Span::current()`, which only works with
+        // subscribers that track the current span.
+        let recorder = span.clone();
+        let attempts = async {
+            let mut attempt: u32 = 0;
+            loop {
+                attempt += 1;
+                recorder.record("attempt", attempt);
+                let error = match self.attempt(client, &url, &headers, timeout).await {
+                    Ok(raw) => {
+                        recorder.record("status", raw.status.as_u16());
+                        if raw.status.is_success() {
+                            return Ok(raw);
+                        }
+                        let error = ApiError::from_response(
+                            self.operation,
+                            raw.status,
+                            raw.headers,
+                            &raw.body,
+                        );
+                        Error::Api(Box::new(error))
+                    }
+                    Err(error) => error,
+                };
+                if !(may_retry && attempt <= max_retries && error.is_retryable()) {
+                    return Err(error);
+                }
+                let delay = error
+                    .api_error()
+                    .and_then(ApiError::retry_after)
+                    .map(|delay| delay.min(MAX_RETRY_AFTER))
+                    .unwrap_or_else(|| policy.backoff(attempt));
+                tracing::debug!(
+                    status = error.status().map(|status| status.as_u16()),
+                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    error = %error,
+                    "retrying",
+                );
+                tokio::time::sleep(delay).await;
+            }
+        };
+        attempts.instrument(span).await
+    }
+
+    /// One attempt: send, then read the whole body, within `timeout`.
+    async fn attempt(
+        &self,
+        client: &Client,
+        url: &Url,
+        headers: &HeaderMap,
+        timeout: Duration,
+    ) -> Result<RawResponse, Error> {
+        let mut builder = client
+            .http()
+            .request(self.method.clone(), url.clone())
+            .headers(headers.clone());
+        builder = match &self.body {
+            Body::None => builder,
+            Body::Raw { content_type, data } => builder
+                .header(CONTENT_TYPE, content_type.clone())
+                .body(data.clone()),
+            Body::Multipart(form) => builder.multipart(form.to_form()?),
+        };
+        let exchange = async {
+            let mut response = builder.send().await?;
+            let status = response.status();
+            let headers = std::mem::take(response.headers_mut());
+            let body = response.bytes().await?;
+            Ok::<_, reqwest::Error>(RawResponse {
+                status,
+                headers,
+                body,
+            })
+        };
+        let timed_out = Error::Timeout {
+            operation: self.operation,
+            after: timeout,
+        };
+        match tokio::time::timeout(timeout, exchange).await {
+            Ok(Ok(raw)) => Ok(raw),
+            // A caller-supplied HTTP client may have a shorter timeout of its own.
+            Ok(Err(error)) if error.is_timeout() => Err(timed_out),
+            Ok(Err(error)) => Err(Error::transport(self.operation, error)),
+            Err(_elapsed) => Err(timed_out),
+        }
+    }
+
+    /// Base URL, then the path, then the query, form-encoded.
+    fn url(&self, client: &Client) -> Url {
+        let mut url = client.base_url().clone();
+        // Keep the base's own path (`/client/v4`): `Url::join` would replace it.
+        let path = format!("{}{}", url.path().trim_end_matches('/'), self.path);
+        url.set_path(&path);
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(
+                self.query
+                    .iter()
+                    .map(|(name, value)| (*name, value.as_str())),
+            );
+        }
+        url
+    }
+
+    /// The client's headers, then `Accept`, then header parameters, then the options'
+    /// headers (which replace any of the same name).
+    fn headers(&self, client: &Client) -> Result<HeaderMap, Error> {
+        let mut headers = client.default_headers();
+        if let Some(accept) = &self.accept {
+            headers.insert(ACCEPT, accept.clone());
+        }
+        for (name, value) in &self.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        for (name, value) in &self.options.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid_request(format!("invalid header name `{name}`")))?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                Error::invalid_request(format!(
+                    "the value of header `{name}` contains characters not allowed in a header"
+                ))
+            })?;
+            headers.insert(name, value);
+        }
+        Ok(headers)
+    }
+}
+
+impl fmt::Debug for Request {
+    /// Query values, header values and the body are left out: they may be secrets or large.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let query: Vec<&str> = self.query.iter().map(|(name, _)| *name).collect();
+        let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        let body = match &self.body {
+            Body::None => "none".to_owned(),
+            Body::Raw { content_type, data } => {
+                format!(
+                    "{} ({} bytes)",
+                    content_type.to_str().unwrap_or("?"),
+                    data.len()
+                )
+            }
+            Body::Multipart(form) => format!("multipart ({} parts)", form.len()),
+        };
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("operation", &self.operation)
+            .field("path", &self.path)
+            .field("query", &query)
+            .field("headers", &headers)
+            .field("body", &body)
+            .field("options", &self.options)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+/// A response read in full.
+struct RawResponse {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// Whether a 2xx JSON body is a Cloudflare envelope saying `"success": false`. Only
+/// objects are parsed (once more, skipping everything but `success`), which is cheap next
+/// to the network round trip.
+fn reports_failure(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        success: Option<bool>,
+    }
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return false;
+    }
+    matches!(
+        serde_json::from_slice::<Probe>(body),
+        Ok(Probe {
+            success: Some(false)
+        })
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client() -> Client {
+        Client::builder()
+            .no_auth()
+            .base_url("http://localhost:1/client/v4/")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn builds_url_keeping_base_path() {
+        let mut request = Request::new(Method::GET, "op");
+        request.path_literal("/accounts/");
+        request.path_param("../etc");
+        request.path_literal("/items/");
+        request.path_param("a b/é?#%");
+        request.query("tag", "x y&z");
+        request.query("tag", 2);
+        assert_eq!(
+            request.url(&client()).as_str(),
+            "http://localhost:1/client/v4/accounts/..%2Fetc/items/a%20b%2F%C3%A9%3F%23%25?tag=x+y%26z&tag=2"
+        );
+    }
+
+    #[test]
+    fn refuses_dot_segments_and_empty_values() {
+        for value in ["", ".", ".."] {
+            let mut request = Request::new(Method::GET, "op");
+            request.path_literal("/a/");
+            request.path_param(value);
+            assert!(
+                matches!(request.error, Some(Error::InvalidRequest { .. })),
+                "{value:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn detects_failure_envelopes() {
+        assert!(reports_failure(
+            br#" {"result":null,"success":false,"errors":[]}"#
+        ));
+        assert!(!reports_failure(br#"{"success":true}"#));
+        assert!(!reports_failure(br#"{"other":1}"#));
+        assert!(!reports_failure(br#"[{"success":false}]"#));
+    }
+}

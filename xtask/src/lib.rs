@@ -1,0 +1,5 @@
+//! Project commands behind `cargo xtask`. The binary (`main.rs`) only parses arguments; each
+//! command lives in its own module so tests can drive it without spawning processes.
+
+pub mod generate;
+pub mod spec_coverage;
