@@ -34,6 +34,8 @@ pub struct Settings {
     pub client_path_defaults: Vec<String>,
     /// Hand-written modules of the crate that `lib.rs` must declare (besides `runtime`).
     pub extra_modules: Vec<String>,
+    /// Methods hand-written modules add to `Client` (`upload`); resource accessors avoid them.
+    pub client_extension_methods: Vec<String>,
 }
 
 impl Default for Settings {
@@ -41,9 +43,10 @@ impl Default for Settings {
         Settings {
             spec_label: "an OpenAPI document".to_owned(),
             command: "cargo xtask generate".to_owned(),
-            envelope_field: Some("result".to_owned()),
-            client_path_defaults: vec!["account_id".to_owned()],
+            envelope_field: None,
+            client_path_defaults: Vec::new(),
             extra_modules: Vec::new(),
+            client_extension_methods: Vec::new(),
         }
     }
 }
@@ -51,9 +54,25 @@ impl Default for Settings {
 /// The generated files, keyed by path relative to the crate root (`src/models.rs`).
 pub type Files = BTreeMap<String, String>;
 
+/// Everything a run produces.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The generated files.
+    pub files: Files,
+    /// Deviations from the standard that were accepted leniently, by pointer.
+    pub warnings: Vec<Error>,
+}
+
 /// Runs the whole pipeline on JSON text.
 pub fn generate(spec_json: &str, settings: &Settings) -> Result<Files> {
+    generate_output(spec_json, settings).map(|output| output.files)
+}
+
+/// Runs the whole pipeline on JSON text, returning the warnings too.
+pub fn generate_output(spec_json: &str, settings: &Settings) -> Result<Output> {
     let document = load::load_str(spec_json)?;
-    let api = model::build(&document, settings)?;
-    emit::emit(&api, settings)
+    let mut warnings = document.warnings.clone();
+    let api = model::build(&document, settings, &mut warnings)?;
+    let files = emit::emit(&api, settings)?;
+    Ok(Output { files, warnings })
 }

@@ -5,7 +5,22 @@
 #![deny(missing_docs)]
 #[rustfmt::skip]
 pub mod models;
+
 #[rustfmt::skip]
 pub mod operations;
+
 pub mod runtime;
+
+#[cfg(feature = "dispatch")]
+#[rustfmt::skip]
+pub mod dispatch;
+
+pub mod paging;
+
+pub mod signing;
+
+pub mod upload;
+
+pub mod webhook;
+
 pub use runtime::{ApiResponse, Client, ClientBuilder, Error, FilePart, Nullable};

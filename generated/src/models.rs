@@ -2,8 +2,10 @@
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
 //! Data types of the Cloudflare Stream API (every schema of the specification).
+
 /// `AllowedOrigins` (`#/components/schemas/AllowedOrigins`).
 pub type AllowedOrigins = String;
+
 /// `ApiResponseCommon` (`#/components/schemas/ApiResponseCommon`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApiResponseCommon {
@@ -16,6 +18,7 @@ pub struct ApiResponseCommon {
     /// Allowed values: `true`.
     pub success: bool,
 }
+
 /// `ApiResponseFailure` (`#/components/schemas/ApiResponseFailure`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApiResponseFailure {
@@ -30,6 +33,7 @@ pub struct ApiResponseFailure {
     /// Always null when the call failed.
     pub result: Option<std::collections::BTreeMap<String, serde_json::Value>>,
 }
+
 /// `Audio` (`#/components/schemas/Audio`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Audio {
@@ -46,6 +50,7 @@ pub struct Audio {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
+
 /// `AudioEnvelope` (`#/components/schemas/AudioEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioEnvelope {
@@ -61,11 +66,14 @@ pub struct AudioEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Audio>,
 }
+
 /// Specifies the processing status of the video.
 ///
 /// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
+/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+/// new known value in a later version of the crate never breaks a `match` either.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AudioState {
     /// `queued`
     Queued,
@@ -76,6 +84,7 @@ pub enum AudioState {
     /// A value not in the specification, kept as sent.
     Unknown(String),
 }
+
 impl AudioState {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -87,6 +96,7 @@ impl AudioState {
         }
     }
 }
+
 impl From<&str> for AudioState {
     fn from(value: &str) -> Self {
         match value {
@@ -97,16 +107,19 @@ impl From<&str> for AudioState {
         }
     }
 }
+
 impl std::fmt::Display for AudioState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for AudioState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for AudioState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -114,11 +127,13 @@ impl<'de> serde::Deserialize<'de> for AudioState {
         deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
     }
 }
+
 impl crate::runtime::ParamValue for AudioState {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// `AudioTrackCopyRequest` (`#/components/schemas/AudioTrackCopyRequest`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTrackCopyRequest {
@@ -128,6 +143,7 @@ pub struct AudioTrackCopyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
 /// `AudioTrackDeleteEnvelope` (`#/components/schemas/AudioTrackDeleteEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTrackDeleteEnvelope {
@@ -143,8 +159,10 @@ pub struct AudioTrackDeleteEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<AudioTrackDeleteResponse>,
 }
+
 /// `AudioTrackDeleteResponse` (`#/components/schemas/AudioTrackDeleteResponse`).
 pub type AudioTrackDeleteResponse = String;
+
 /// `AudioTrackEditRequest` (`#/components/schemas/AudioTrackEditRequest`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTrackEditRequest {
@@ -155,6 +173,7 @@ pub struct AudioTrackEditRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
 }
+
 /// `AudioTrackGetEnvelope` (`#/components/schemas/AudioTrackGetEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTrackGetEnvelope {
@@ -170,6 +189,7 @@ pub struct AudioTrackGetEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<AudioTrackGetResponse>,
 }
+
 /// `AudioTrackGetResponse` (`#/components/schemas/AudioTrackGetResponse`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTrackGetResponse {
@@ -177,6 +197,7 @@ pub struct AudioTrackGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<Vec<Audio>>,
 }
+
 /// `Caption` (`#/components/schemas/Caption`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Caption {
@@ -193,6 +214,7 @@ pub struct Caption {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CaptionStatus>,
 }
+
 /// `CaptionEnvelope` (`#/components/schemas/CaptionEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaptionEnvelope {
@@ -208,6 +230,7 @@ pub struct CaptionEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Caption>,
 }
+
 /// `CaptionListEnvelope` (`#/components/schemas/CaptionListEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaptionListEnvelope {
@@ -223,11 +246,14 @@ pub struct CaptionListEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<Caption>>,
 }
+
 /// The status of a generated caption.
 ///
 /// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
+/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+/// new known value in a later version of the crate never breaks a `match` either.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CaptionStatus {
     /// `ready`
     Ready,
@@ -238,6 +264,7 @@ pub enum CaptionStatus {
     /// A value not in the specification, kept as sent.
     Unknown(String),
 }
+
 impl CaptionStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -249,6 +276,7 @@ impl CaptionStatus {
         }
     }
 }
+
 impl From<&str> for CaptionStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -259,16 +287,19 @@ impl From<&str> for CaptionStatus {
         }
     }
 }
+
 impl std::fmt::Display for CaptionStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for CaptionStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for CaptionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -276,17 +307,20 @@ impl<'de> serde::Deserialize<'de> for CaptionStatus {
         deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
     }
 }
+
 impl crate::runtime::ParamValue for CaptionStatus {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// `CaptionUploadRequest` (`#/components/schemas/CaptionUploadRequest`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaptionUploadRequest {
     /// The WebVTT caption or subtitle file to upload.
     pub file: String,
 }
+
 /// `Clip` (`#/components/schemas/Clip`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Clip {
@@ -356,6 +390,7 @@ pub struct Clip {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<WatermarkAtUpload>,
 }
+
 /// `DirectUploadCreateEnvelope` (`#/components/schemas/DirectUploadCreateEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirectUploadCreateEnvelope {
@@ -371,6 +406,7 @@ pub struct DirectUploadCreateEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DirectUploadCreateResponse>,
 }
+
 /// `DirectUploadCreateResponse` (`#/components/schemas/DirectUploadCreateResponse`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirectUploadCreateResponse {
@@ -391,6 +427,7 @@ pub struct DirectUploadCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<Watermark>,
 }
+
 /// `DirectUploadRequest` (`#/components/schemas/DirectUploadRequest`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirectUploadRequest {
@@ -434,6 +471,7 @@ pub struct DirectUploadRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<WatermarkAtUpload>,
 }
+
 /// `Download` (`#/components/schemas/Download`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Download {
@@ -446,6 +484,7 @@ pub struct Download {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
 /// `DownloadCreateEnvelope` (`#/components/schemas/DownloadCreateEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DownloadCreateEnvelope {
@@ -459,10 +498,12 @@ pub struct DownloadCreateEnvelope {
     pub success: bool,
     /// An object with download type keys. Each key is optional and only present if that download type has been created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<DownloadGetResponse>,
+    pub result: Option<DownloadCreateResponse>,
 }
+
 /// `DownloadCreateResponse` (`#/components/schemas/DownloadCreateResponse`).
 pub type DownloadCreateResponse = DownloadGetResponse;
+
 /// `DownloadDeleteEnvelope` (`#/components/schemas/DownloadDeleteEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DownloadDeleteEnvelope {
@@ -478,8 +519,10 @@ pub struct DownloadDeleteEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DownloadDeleteResponse>,
 }
+
 /// `DownloadDeleteResponse` (`#/components/schemas/DownloadDeleteResponse`).
 pub type DownloadDeleteResponse = String;
+
 /// `DownloadGetEnvelope` (`#/components/schemas/DownloadGetEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DownloadGetEnvelope {
@@ -495,45 +538,25 @@ pub struct DownloadGetEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<DownloadGetResponse>,
 }
+
 /// An object with download type keys. Each key is optional and only present if that download type has been created.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DownloadGetResponse {
     /// The audio-only download. Only present if this download type has been created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audio: Option<DownloadGetResponseAudio>,
+    pub audio: Option<Download>,
     /// The default video download. Only present if this download type has been created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<DownloadGetResponseDefault>,
+    pub default: Option<Download>,
 }
-/// The audio-only download. Only present if this download type has been created.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DownloadGetResponseAudio {
-    /// Indicates the progress as a percentage between 0 and 100.
-    #[serde(rename = "percentComplete")]
-    pub percent_complete: f64,
-    /// The `status` field.
-    pub status: DownloadStatus,
-    /// The URL to access the generated download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
-/// The default video download. Only present if this download type has been created.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DownloadGetResponseDefault {
-    /// Indicates the progress as a percentage between 0 and 100.
-    #[serde(rename = "percentComplete")]
-    pub percent_complete: f64,
-    /// The `status` field.
-    pub status: DownloadStatus,
-    /// The URL to access the generated download.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
-}
+
 /// The status of a generated download.
 ///
 /// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
+/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+/// new known value in a later version of the crate never breaks a `match` either.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DownloadStatus {
     /// `ready`
     Ready,
@@ -544,6 +567,7 @@ pub enum DownloadStatus {
     /// A value not in the specification, kept as sent.
     Unknown(String),
 }
+
 impl DownloadStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -555,6 +579,7 @@ impl DownloadStatus {
         }
     }
 }
+
 impl From<&str> for DownloadStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -565,16 +590,19 @@ impl From<&str> for DownloadStatus {
         }
     }
 }
+
 impl std::fmt::Display for DownloadStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for DownloadStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for DownloadStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -582,17 +610,22 @@ impl<'de> serde::Deserialize<'de> for DownloadStatus {
         deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
     }
 }
+
 impl crate::runtime::ParamValue for DownloadStatus {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// `EmbedGetResponse` (`#/components/schemas/EmbedGetResponse`).
 pub type EmbedGetResponse = String;
+
 /// An empty JSON object.
 pub type EmptyObject = std::collections::BTreeMap<String, serde_json::Value>;
+
 /// The reference documents this body only as `body: unknown`; no fields are defined. Send an empty JSON object (or no body).
 pub type KeyCreateRequest = std::collections::BTreeMap<String, serde_json::Value>;
+
 /// `KeyDeleteEnvelope` (`#/components/schemas/KeyDeleteEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyDeleteEnvelope {
@@ -608,8 +641,10 @@ pub struct KeyDeleteEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<KeyDeleteResponse>,
 }
+
 /// `KeyDeleteResponse` (`#/components/schemas/KeyDeleteResponse`).
 pub type KeyDeleteResponse = String;
+
 /// `KeyGetListEnvelope` (`#/components/schemas/KeyGetListEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyGetListEnvelope {
@@ -625,6 +660,7 @@ pub struct KeyGetListEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<KeyGetResponse>>,
 }
+
 /// `KeyGetResponse` (`#/components/schemas/KeyGetResponse`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyGetResponse {
@@ -638,6 +674,7 @@ pub struct KeyGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
 }
+
 /// `Keys` (`#/components/schemas/Keys`).
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Keys {
@@ -658,6 +695,7 @@ pub struct Keys {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pem: Option<String>,
 }
+
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Keys")
@@ -668,6 +706,7 @@ impl std::fmt::Debug for Keys {
             .finish()
     }
 }
+
 /// `KeysEnvelope` (`#/components/schemas/KeysEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeysEnvelope {
@@ -683,6 +722,7 @@ pub struct KeysEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Keys>,
 }
+
 /// `LanguageDeleteEnvelope` (`#/components/schemas/LanguageDeleteEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LanguageDeleteEnvelope {
@@ -698,8 +738,10 @@ pub struct LanguageDeleteEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<LanguageDeleteResponse>,
 }
+
 /// `LanguageDeleteResponse` (`#/components/schemas/LanguageDeleteResponse`).
 pub type LanguageDeleteResponse = String;
+
 /// Details about a live input.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInput {
@@ -750,6 +792,7 @@ pub struct LiveInput {
     #[serde(rename = "webRTCPlayback", default, skip_serializing_if = "Option::is_none")]
     pub web_rtc_playback: Option<LiveInputWebRtcPlayback>,
 }
+
 /// `LiveInputEnvelope` (`#/components/schemas/LiveInputEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputEnvelope {
@@ -765,6 +808,7 @@ pub struct LiveInputEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<LiveInput>,
 }
+
 /// `LiveInputListEnvelope` (`#/components/schemas/LiveInputListEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputListEnvelope {
@@ -780,6 +824,7 @@ pub struct LiveInputListEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<LiveInputListResponse>,
 }
+
 /// `LiveInputListResponse` (`#/components/schemas/LiveInputListResponse`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputListResponse {
@@ -793,11 +838,14 @@ pub struct LiveInputListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
 }
+
 /// Specifies the recording behavior for the live input. Set this value to `off` to prevent a recording. Set the value to `automatic` to begin a recording and transition to on-demand after Stream Live stops receiving input.
 ///
 /// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
+/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+/// new known value in a later version of the crate never breaks a `match` either.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum LiveInputRecordingMode {
     /// `off`
     Off,
@@ -806,6 +854,7 @@ pub enum LiveInputRecordingMode {
     /// A value not in the specification, kept as sent.
     Unknown(String),
 }
+
 impl LiveInputRecordingMode {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -816,6 +865,7 @@ impl LiveInputRecordingMode {
         }
     }
 }
+
 impl From<&str> for LiveInputRecordingMode {
     fn from(value: &str) -> Self {
         match value {
@@ -825,16 +875,19 @@ impl From<&str> for LiveInputRecordingMode {
         }
     }
 }
+
 impl std::fmt::Display for LiveInputRecordingMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for LiveInputRecordingMode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for LiveInputRecordingMode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -842,11 +895,13 @@ impl<'de> serde::Deserialize<'de> for LiveInputRecordingMode {
         deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
     }
 }
+
 impl crate::runtime::ParamValue for LiveInputRecordingMode {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Records the input to a Cloudflare Stream video. Behavior depends on the mode. In most cases, the video will initially be viewable as a live video and transition to on-demand after a condition is satisfied.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputRecordingSettings {
@@ -874,6 +929,7 @@ pub struct LiveInputRecordingSettings {
     #[serde(rename = "timeoutSeconds", default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<i64>,
 }
+
 /// `LiveInputRequest` (`#/components/schemas/LiveInputRequest`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputRequest {
@@ -897,6 +953,7 @@ pub struct LiveInputRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<LiveInputRecordingSettings>,
 }
+
 /// Details for streaming to an live input using RTMPS.
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputRtmps {
@@ -909,6 +966,7 @@ pub struct LiveInputRtmps {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
 impl std::fmt::Debug for LiveInputRtmps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveInputRtmps")
@@ -917,6 +975,7 @@ impl std::fmt::Debug for LiveInputRtmps {
             .finish()
     }
 }
+
 /// Details for playback from an live input using RTMPS.
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputRtmpsPlayback {
@@ -929,6 +988,7 @@ pub struct LiveInputRtmpsPlayback {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
 impl std::fmt::Debug for LiveInputRtmpsPlayback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveInputRtmpsPlayback")
@@ -937,6 +997,7 @@ impl std::fmt::Debug for LiveInputRtmpsPlayback {
             .finish()
     }
 }
+
 /// Details for streaming to a live input using SRT.
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputSrt {
@@ -952,6 +1013,7 @@ pub struct LiveInputSrt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
 impl std::fmt::Debug for LiveInputSrt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveInputSrt")
@@ -961,6 +1023,7 @@ impl std::fmt::Debug for LiveInputSrt {
             .finish()
     }
 }
+
 /// Details for playback from an live input using SRT.
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputSrtPlayback {
@@ -976,6 +1039,7 @@ pub struct LiveInputSrtPlayback {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
 impl std::fmt::Debug for LiveInputSrtPlayback {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveInputSrtPlayback")
@@ -985,11 +1049,14 @@ impl std::fmt::Debug for LiveInputSrtPlayback {
             .finish()
     }
 }
+
 /// The connection status of a live input.
 ///
 /// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
+/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+/// new known value in a later version of the crate never breaks a `match` either.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum LiveInputStatus {
     /// `connected`
     Connected,
@@ -1010,6 +1077,7 @@ pub enum LiveInputStatus {
     /// A value not in the specification, kept as sent.
     Unknown(String),
 }
+
 impl LiveInputStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1026,6 +1094,7 @@ impl LiveInputStatus {
         }
     }
 }
+
 impl From<&str> for LiveInputStatus {
     fn from(value: &str) -> Self {
         match value {
@@ -1041,16 +1110,19 @@ impl From<&str> for LiveInputStatus {
         }
     }
 }
+
 impl std::fmt::Display for LiveInputStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for LiveInputStatus {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for LiveInputStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1058,11 +1130,13 @@ impl<'de> serde::Deserialize<'de> for LiveInputStatus {
         deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
     }
 }
+
 impl crate::runtime::ParamValue for LiveInputStatus {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// `LiveInputSummary` (`#/components/schemas/LiveInputSummary`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputSummary {
@@ -1089,6 +1163,7 @@ pub struct LiveInputSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
+
 /// Details for streaming to a live input using WebRTC.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputWebRtc {
@@ -1096,6 +1171,7 @@ pub struct LiveInputWebRtc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
 /// Details for playback from a live input using WebRTC.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputWebRtcPlayback {
@@ -1103,6 +1179,7 @@ pub struct LiveInputWebRtcPlayback {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
 /// `Output` (`#/components/schemas/Output`).
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Output {
@@ -1121,6 +1198,7 @@ pub struct Output {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
 impl std::fmt::Debug for Output {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Output")
@@ -1131,6 +1209,7 @@ impl std::fmt::Debug for Output {
             .finish()
     }
 }
+
 /// `OutputCreateRequest` (`#/components/schemas/OutputCreateRequest`).
 #[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputCreateRequest {
@@ -1145,6 +1224,7 @@ pub struct OutputCreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
 }
+
 impl std::fmt::Debug for OutputCreateRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("OutputCreateRequest")
@@ -1154,6 +1234,7 @@ impl std::fmt::Debug for OutputCreateRequest {
             .finish()
     }
 }
+
 /// `OutputEnvelope` (`#/components/schemas/OutputEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputEnvelope {
@@ -1169,6 +1250,7 @@ pub struct OutputEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Output>,
 }
+
 /// `OutputListEnvelope` (`#/components/schemas/OutputListEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputListEnvelope {
@@ -1184,12 +1266,14 @@ pub struct OutputListEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<Output>>,
 }
+
 /// `OutputUpdateRequest` (`#/components/schemas/OutputUpdateRequest`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputUpdateRequest {
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
     pub enabled: bool,
 }
+
 /// `ResponseMessage` (`#/components/schemas/ResponseMessage`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMessage {
@@ -1204,6 +1288,7 @@ pub struct ResponseMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ResponseMessageSource>,
 }
+
 /// `ResponseMessageSource` (`#/components/schemas/ResponseMessageSource`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMessageSource {
@@ -1211,6 +1296,7 @@ pub struct ResponseMessageSource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
 }
+
 /// `TokenAccessRule` (`#/components/schemas/TokenAccessRule`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenAccessRule {
@@ -1227,11 +1313,14 @@ pub struct TokenAccessRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TokenAccessRuleType>,
 }
+
 /// The action to take when a request matches a rule. If the action is `block`, the signed token blocks views for viewers matching the rule.
 ///
 /// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
+/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+/// new known value in a later version of the crate never breaks a `match` either.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TokenAccessRuleAction {
     /// `allow`
     Allow,
@@ -1240,6 +1329,7 @@ pub enum TokenAccessRuleAction {
     /// A value not in the specification, kept as sent.
     Unknown(String),
 }
+
 impl TokenAccessRuleAction {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1250,6 +1340,7 @@ impl TokenAccessRuleAction {
         }
     }
 }
+
 impl From<&str> for TokenAccessRuleAction {
     fn from(value: &str) -> Self {
         match value {
@@ -1259,16 +1350,19 @@ impl From<&str> for TokenAccessRuleAction {
         }
     }
 }
+
 impl std::fmt::Display for TokenAccessRuleAction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for TokenAccessRuleAction {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for TokenAccessRuleAction {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1276,16 +1370,20 @@ impl<'de> serde::Deserialize<'de> for TokenAccessRuleAction {
         deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
     }
 }
+
 impl crate::runtime::ParamValue for TokenAccessRuleAction {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Lists available rule types to match for requests. An `any` type matches all requests and can be used as a wildcard to apply default actions after other rules.
 ///
 /// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
+/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+/// new known value in a later version of the crate never breaks a `match` either.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TokenAccessRuleType {
     /// `any`
     Any,
@@ -1296,6 +1394,7 @@ pub enum TokenAccessRuleType {
     /// A value not in the specification, kept as sent.
     Unknown(String),
 }
+
 impl TokenAccessRuleType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1307,6 +1406,7 @@ impl TokenAccessRuleType {
         }
     }
 }
+
 impl From<&str> for TokenAccessRuleType {
     fn from(value: &str) -> Self {
         match value {
@@ -1317,16 +1417,19 @@ impl From<&str> for TokenAccessRuleType {
         }
     }
 }
+
 impl std::fmt::Display for TokenAccessRuleType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for TokenAccessRuleType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for TokenAccessRuleType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1334,11 +1437,13 @@ impl<'de> serde::Deserialize<'de> for TokenAccessRuleType {
         deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
     }
 }
+
 impl crate::runtime::ParamValue for TokenAccessRuleType {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// `TokenCreateEnvelope` (`#/components/schemas/TokenCreateEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenCreateEnvelope {
@@ -1354,6 +1459,7 @@ pub struct TokenCreateEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<TokenCreateResponse>,
 }
+
 /// `TokenCreateRequest` (`#/components/schemas/TokenCreateRequest`).
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenCreateRequest {
@@ -1381,6 +1487,7 @@ pub struct TokenCreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pem: Option<String>,
 }
+
 impl std::fmt::Debug for TokenCreateRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCreateRequest")
@@ -1394,6 +1501,7 @@ impl std::fmt::Debug for TokenCreateRequest {
             .finish()
     }
 }
+
 /// `TokenCreateResponse` (`#/components/schemas/TokenCreateResponse`).
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenCreateResponse {
@@ -1403,11 +1511,13 @@ pub struct TokenCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
+
 impl std::fmt::Debug for TokenCreateResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenCreateResponse").field("token", &"[redacted]").finish()
     }
 }
+
 /// Optional flags for the signed token.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenFlags {
@@ -1415,6 +1525,7 @@ pub struct TokenFlags {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<bool>,
 }
+
 /// `Video` (`#/components/schemas/Video`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Video {
@@ -1517,6 +1628,7 @@ pub struct Video {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<Watermark>,
 }
+
 /// `VideoClipRequest` (`#/components/schemas/VideoClipRequest`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoClipRequest {
@@ -1572,6 +1684,7 @@ pub struct VideoClipRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<WatermarkAtUpload>,
 }
+
 /// `VideoCopyRequest` (`#/components/schemas/VideoCopyRequest`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoCopyRequest {
@@ -1618,6 +1731,7 @@ pub struct VideoCopyRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<WatermarkAtUpload>,
 }
+
 /// Public details for the video including title, share link, channel link, and logo.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoEditPublicDetails {
@@ -1634,6 +1748,7 @@ pub struct VideoEditPublicDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
 /// `VideoEditRequest` (`#/components/schemas/VideoEditRequest`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoEditRequest {
@@ -1684,6 +1799,7 @@ pub struct VideoEditRequest {
     #[serde(rename = "uploadExpiry", default, skip_serializing_if = "Option::is_none")]
     pub upload_expiry: Option<String>,
 }
+
 /// `VideoEnvelope` (`#/components/schemas/VideoEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoEnvelope {
@@ -1699,6 +1815,7 @@ pub struct VideoEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Video>,
 }
+
 /// `VideoInput` (`#/components/schemas/VideoInput`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoInput {
@@ -1709,6 +1826,7 @@ pub struct VideoInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
 }
+
 /// `VideoListEnvelope` (`#/components/schemas/VideoListEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoListEnvelope {
@@ -1730,6 +1848,7 @@ pub struct VideoListEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
 }
+
 /// `VideoPlayback` (`#/components/schemas/VideoPlayback`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoPlayback {
@@ -1740,6 +1859,7 @@ pub struct VideoPlayback {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hls: Option<String>,
 }
+
 /// Public details for the video including title, share link, channel link, and logo.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoPublicDetails {
@@ -1759,11 +1879,14 @@ pub struct VideoPublicDetails {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
+
 /// Specifies the processing status for all quality levels for a video.
 ///
 /// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
+/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+/// new known value in a later version of the crate never breaks a `match` either.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VideoState {
     /// `pendingupload`
     Pendingupload,
@@ -1782,6 +1905,7 @@ pub enum VideoState {
     /// A value not in the specification, kept as sent.
     Unknown(String),
 }
+
 impl VideoState {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1797,6 +1921,7 @@ impl VideoState {
         }
     }
 }
+
 impl From<&str> for VideoState {
     fn from(value: &str) -> Self {
         match value {
@@ -1811,16 +1936,19 @@ impl From<&str> for VideoState {
         }
     }
 }
+
 impl std::fmt::Display for VideoState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for VideoState {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for VideoState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1828,11 +1956,13 @@ impl<'de> serde::Deserialize<'de> for VideoState {
         deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
     }
 }
+
 impl crate::runtime::ParamValue for VideoState {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// Specifies a detailed status for a video. If the `state` is `inprogress` or `error`, the `step` field returns `encoding` or `manifest`. If the `state` is `inprogress`, `pctComplete` returns a number between 0 and 100 to indicate the approximate percent of completion. If the `state` is `error`, `errorReasonCode` and `errorReasonText` provide additional details.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoStatus {
@@ -1857,6 +1987,7 @@ pub struct VideoStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<VideoState>,
 }
+
 /// `VideoStorageUsageEnvelope` (`#/components/schemas/VideoStorageUsageEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoStorageUsageEnvelope {
@@ -1872,6 +2003,7 @@ pub struct VideoStorageUsageEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<VideoStorageUsageResponse>,
 }
+
 /// `VideoStorageUsageResponse` (`#/components/schemas/VideoStorageUsageResponse`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoStorageUsageResponse {
@@ -1896,61 +2028,14 @@ pub struct VideoStorageUsageResponse {
     #[serde(rename = "videoCount", default, skip_serializing_if = "Option::is_none")]
     pub video_count: Option<i64>,
 }
-/// `VideosInitiateTusUploadTusResumable` (`#/paths/~1accounts~1{account_id}~1stream/post/parameters/2/schema`).
-///
-/// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum VideosInitiateTusUploadTusResumable {
-    /// `1.0.0`
-    V100,
-    /// A value not in the specification, kept as sent.
-    Unknown(String),
-}
-impl VideosInitiateTusUploadTusResumable {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V100 => "1.0.0",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-impl From<&str> for VideosInitiateTusUploadTusResumable {
-    fn from(value: &str) -> Self {
-        match value {
-            "1.0.0" => Self::V100,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-impl std::fmt::Display for VideosInitiateTusUploadTusResumable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for VideosInitiateTusUploadTusResumable {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for VideosInitiateTusUploadTusResumable {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
-    }
-}
-impl crate::runtime::ParamValue for VideosInitiateTusUploadTusResumable {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
+
 /// `VideosListType` (`#/paths/~1accounts~1{account_id}~1stream/get/parameters/14/schema`).
 ///
 /// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
+/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+/// new known value in a later version of the crate never breaks a `match` either.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum VideosListType {
     /// `vod`
     Vod,
@@ -1959,6 +2044,7 @@ pub enum VideosListType {
     /// A value not in the specification, kept as sent.
     Unknown(String),
 }
+
 impl VideosListType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1969,6 +2055,7 @@ impl VideosListType {
         }
     }
 }
+
 impl From<&str> for VideosListType {
     fn from(value: &str) -> Self {
         match value {
@@ -1978,16 +2065,19 @@ impl From<&str> for VideosListType {
         }
     }
 }
+
 impl std::fmt::Display for VideosListType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for VideosListType {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for VideosListType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -1995,13 +2085,16 @@ impl<'de> serde::Deserialize<'de> for VideosListType {
         deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
     }
 }
+
 impl crate::runtime::ParamValue for VideosListType {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// `VttGetResponse` (`#/components/schemas/VttGetResponse`).
 pub type VttGetResponse = String;
+
 /// `Watermark` (`#/components/schemas/Watermark`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Watermark {
@@ -2043,6 +2136,7 @@ pub struct Watermark {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
 }
+
 /// `WatermarkAtUpload` (`#/components/schemas/WatermarkAtUpload`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WatermarkAtUpload {
@@ -2050,6 +2144,7 @@ pub struct WatermarkAtUpload {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
 }
+
 /// `WatermarkCreateRequest` (`#/components/schemas/WatermarkCreateRequest`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WatermarkCreateRequest {
@@ -2075,6 +2170,7 @@ pub struct WatermarkCreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+
 /// `WatermarkDeleteEnvelope` (`#/components/schemas/WatermarkDeleteEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WatermarkDeleteEnvelope {
@@ -2090,8 +2186,10 @@ pub struct WatermarkDeleteEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<WatermarkDeleteResponse>,
 }
+
 /// `WatermarkDeleteResponse` (`#/components/schemas/WatermarkDeleteResponse`).
 pub type WatermarkDeleteResponse = String;
+
 /// `WatermarkEnvelope` (`#/components/schemas/WatermarkEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WatermarkEnvelope {
@@ -2107,6 +2205,7 @@ pub struct WatermarkEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Watermark>,
 }
+
 /// `WatermarkListEnvelope` (`#/components/schemas/WatermarkListEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WatermarkListEnvelope {
@@ -2122,11 +2221,14 @@ pub struct WatermarkListEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<Watermark>>,
 }
+
 /// The location of the image. Valid positions are: `upperRight`, `upperLeft`, `lowerLeft`, `lowerRight`, and `center`. Note that `center` ignores the `padding` parameter.
 ///
 /// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
+/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+/// new known value in a later version of the crate never breaks a `match` either.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum WatermarkPosition {
     /// `upperRight`
     UpperRight,
@@ -2141,6 +2243,7 @@ pub enum WatermarkPosition {
     /// A value not in the specification, kept as sent.
     Unknown(String),
 }
+
 impl WatermarkPosition {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -2154,6 +2257,7 @@ impl WatermarkPosition {
         }
     }
 }
+
 impl From<&str> for WatermarkPosition {
     fn from(value: &str) -> Self {
         match value {
@@ -2166,16 +2270,19 @@ impl From<&str> for WatermarkPosition {
         }
     }
 }
+
 impl std::fmt::Display for WatermarkPosition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for WatermarkPosition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for WatermarkPosition {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2183,16 +2290,20 @@ impl<'de> serde::Deserialize<'de> for WatermarkPosition {
         deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
     }
 }
+
 impl crate::runtime::ParamValue for WatermarkPosition {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// The location of the image. Valid positions are: `upperRight`, `upperLeft`, `lowerLeft`, `lowerRight`, and `center`. Note that `center` ignores the `padding` parameter.
 ///
 /// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding.
+/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+/// new known value in a later version of the crate never breaks a `match` either.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum WatermarksCreatePosition {
     /// `upperRight`
     UpperRight,
@@ -2207,6 +2318,7 @@ pub enum WatermarksCreatePosition {
     /// A value not in the specification, kept as sent.
     Unknown(String),
 }
+
 impl WatermarksCreatePosition {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -2220,6 +2332,7 @@ impl WatermarksCreatePosition {
         }
     }
 }
+
 impl From<&str> for WatermarksCreatePosition {
     fn from(value: &str) -> Self {
         match value {
@@ -2232,16 +2345,19 @@ impl From<&str> for WatermarksCreatePosition {
         }
     }
 }
+
 impl std::fmt::Display for WatermarksCreatePosition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
 impl serde::Serialize for WatermarksCreatePosition {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(self.as_str())
     }
 }
+
 impl<'de> serde::Deserialize<'de> for WatermarksCreatePosition {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
@@ -2249,11 +2365,13 @@ impl<'de> serde::Deserialize<'de> for WatermarksCreatePosition {
         deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
     }
 }
+
 impl crate::runtime::ParamValue for WatermarksCreatePosition {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
+
 /// `WebhookDeleteEnvelope` (`#/components/schemas/WebhookDeleteEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookDeleteEnvelope {
@@ -2269,8 +2387,10 @@ pub struct WebhookDeleteEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<WebhookDeleteResponse>,
 }
+
 /// `WebhookDeleteResponse` (`#/components/schemas/WebhookDeleteResponse`).
 pub type WebhookDeleteResponse = String;
+
 /// `WebhookGetEnvelope` (`#/components/schemas/WebhookGetEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookGetEnvelope {
@@ -2286,6 +2406,7 @@ pub struct WebhookGetEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<WebhookGetResponse>,
 }
+
 /// `WebhookGetResponse` (`#/components/schemas/WebhookGetResponse`).
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookGetResponse {
@@ -2308,6 +2429,7 @@ pub struct WebhookGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
+
 impl std::fmt::Debug for WebhookGetResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebhookGetResponse")
@@ -2318,6 +2440,7 @@ impl std::fmt::Debug for WebhookGetResponse {
             .finish()
     }
 }
+
 /// `WebhookUpdateEnvelope` (`#/components/schemas/WebhookUpdateEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookUpdateEnvelope {
@@ -2333,6 +2456,7 @@ pub struct WebhookUpdateEnvelope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<WebhookUpdateResponse>,
 }
+
 /// `WebhookUpdateRequest` (`#/components/schemas/WebhookUpdateRequest`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookUpdateRequest {
@@ -2347,14 +2471,19 @@ pub struct WebhookUpdateRequest {
     )]
     pub notification_url_: Option<String>,
 }
+
 /// `WebhookUpdateResponse` (`#/components/schemas/WebhookUpdateResponse`).
 pub type WebhookUpdateResponse = WebhookGetResponse;
+
 struct EnumVisitor<T>(std::marker::PhantomData<T>);
+
 impl<T: for<'a> From<&'a str>> serde::de::Visitor<'_> for EnumVisitor<T> {
     type Value = T;
+
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a string")
     }
+
     fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
         Ok(T::from(value))
     }

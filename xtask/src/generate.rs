@@ -67,6 +67,8 @@ pub struct Report {
     pub elapsed: Duration,
     /// Differences between disk and generated output (before writing, when not `check`).
     pub drift: Vec<Drift>,
+    /// Spec oddities the generator accepted leniently, each with its JSON pointer.
+    pub warnings: Vec<String>,
 }
 
 /// The workspace root (the parent of `xtask/`).
@@ -88,16 +90,22 @@ pub fn run(options: &Options) -> Result<Report, String> {
     let settings = Settings {
         spec_label: display_relative(&options.spec, &root),
         command: "cargo xtask generate".to_owned(),
+        // Cloudflare's conventions: every answer is an envelope around `result`, and the
+        // account (or zone) comes from the client unless a call overrides it.
+        envelope_field: Some("result".to_owned()),
+        client_path_defaults: vec!["account_id".to_owned(), "zone_id".to_owned()],
+        // Added to `Client` by the hand-written upload module.
+        client_extension_methods: vec!["upload".to_owned(), "resume_upload".to_owned()],
         extra_modules: if standalone {
             Vec::new()
         } else {
             hand_written_modules(&options.out.join("src"))
         },
-        ..Settings::default()
     };
     let started = Instant::now();
-    let mut files = codegen::generate(&text, &settings)
+    let output = codegen::generate_output(&text, &settings)
         .map_err(|e| format!("{}: {e}", options.spec.display()))?;
+    let mut files = output.files;
     let elapsed = started.elapsed();
     let lines = files.values().map(|f| f.lines().count()).sum();
     let generated_count = files.len();
@@ -115,6 +123,7 @@ pub fn run(options: &Options) -> Result<Report, String> {
         lines,
         elapsed,
         drift,
+        warnings: output.warnings.iter().map(ToString::to_string).collect(),
     })
 }
 
@@ -419,6 +428,9 @@ fn write(out: &Path, files: &BTreeMap<String, String>, drift: &[Drift]) -> Resul
 /// The summary line(s) printed by the command.
 pub fn summary(options: &Options, report: &Report) -> String {
     let mut out = String::new();
+    for warning in &report.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
     let verb = if options.check {
         "checked"
     } else {

@@ -8,12 +8,17 @@ use std::process::ExitCode;
 
 use xtask::generate;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const HELP: &str = "\
 cargo xtask <command> [options]
 
 Commands:
   generate        regenerate the generated crate from the spec (`generate --help`)
+  conformance     replay the recorded fixtures through the client (`conformance --help`)
   spec-coverage   check that the spec covers the API reference (`spec-coverage --help`)
+  diff            breaking-change report between two spec versions (`diff --help`)
 ";
 
 const GENERATE_HELP: &str = "\
@@ -33,6 +38,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("generate") => generate_cmd(&args[1..]),
         Some("spec-coverage") => spec_coverage_cmd(&args[1..]),
+        Some("conformance") => conformance_cmd(&args[1..]),
+        Some("diff") => diff_cmd(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             Ok(())
@@ -117,5 +124,131 @@ fn spec_coverage_cmd(args: &[String]) -> Result<(), String> {
         Ok(())
     } else {
         Err("the spec does not cover the reference".to_owned())
+    }
+}
+
+const CONFORMANCE_HELP: &str = "\
+cargo xtask conformance [--fixtures DIR] [--spec PATH]
+cargo xtask conformance --record --upstream URL [--fixtures DIR] [--out DIR] [--operation ID]
+
+Replays every fixture (conformance/fixtures/<operation_id>/<case>.json) through the generated
+client against a replay server on 127.0.0.1 and prints one row per operation with the checks
+request-matches, response-decodes, round-trip-lossless, fixture-valid and error-typed, the
+failures with their diffs, and a last line `N passed, M failed`. Exits 1 on any failure or on
+an operation without a fixture.
+
+  --fixtures DIR   the fixtures (default: conformance/fixtures)
+  --spec PATH      the spec the fixtures are validated against (default: spec/stream.openapi.json)
+
+Recording (real traffic into new fixtures):
+  --record         call each fixture's operation with its arguments through a recording proxy
+                   to the upstream, and write what really went over the wire as new fixtures
+  --upstream URL   where the proxy forwards (the real API: https://api.cloudflare.com/client/v4)
+  --out DIR        where recorded fixtures go (default: conformance/recorded)
+  --operation ID   record only this operation (repeatable)
+  The token comes from CLOUDFLARE_API_TOKEN and the account id from CLOUDFLARE_ACCOUNT_ID;
+  both, emails, keys and every x-sensitive value are scrubbed from what is written.
+";
+
+fn conformance_cmd(args: &[String]) -> Result<(), String> {
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        print!("{CONFORMANCE_HELP}");
+        return Ok(());
+    }
+    if xtask::conformance::run(&generate::workspace_root(), args)? {
+        Ok(())
+    } else {
+        Err("conformance failed".to_owned())
+    }
+}
+
+const DIFF_HELP: &str = "\
+cargo xtask diff OLD NEW [--format text|json] [--fail-on breaking|warning] [--versions OLD NEW]
+
+Compares two OpenAPI documents operation by operation (matched by method and path) and
+component schema by schema, classifies every change as breaking, warning or info (oasdiff's
+rules: area, kind, request/response direction), names the generated Rust items it touches,
+generates both versions in memory to compare the crate's public API, and prints the semver
+bump the crate needs.
+
+  OLD, NEW              a file path, or git:REV:path for the file in a commit
+                        (e.g. git:HEAD~1:spec/stream.openapi.json)
+  --format text|json    output (default: text)
+  --fail-on LEVEL       exit 1 if any change is at or above LEVEL (breaking or warning)
+  --versions OLD NEW    the crate's versions (a version, or a Cargo.toml path / git:REV:path):
+                        report whether NEW is bumped enough; with --fail-on, fail only if not
+";
+
+fn diff_cmd(args: &[String]) -> Result<(), String> {
+    let root = generate::workspace_root();
+    let mut sources = Vec::new();
+    let mut json = false;
+    let mut fail_on = None;
+    let mut versions = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--format" => match args.next().map(String::as_str) {
+                Some("text") => json = false,
+                Some("json") => json = true,
+                other => return Err(format!("--format takes text or json, not {other:?}")),
+            },
+            "--fail-on" => {
+                let level = args.next().ok_or("--fail-on needs a level")?;
+                fail_on = Some(
+                    xtask::diff::Level::parse(level)
+                        .filter(|l| *l != xtask::diff::Level::Info)
+                        .ok_or_else(|| {
+                            format!("--fail-on takes breaking or warning, not {level:?}")
+                        })?,
+                );
+            }
+            "--versions" => {
+                let old = args.next().ok_or("--versions needs two versions")?;
+                let new = args.next().ok_or("--versions needs two versions")?;
+                versions = Some((old.clone(), new.clone()));
+            }
+            "-h" | "--help" => {
+                print!("{DIFF_HELP}");
+                return Ok(());
+            }
+            other if other.starts_with("--") => {
+                return Err(format!("unknown option {other:?}\n\n{DIFF_HELP}"));
+            }
+            source => sources.push(source.to_owned()),
+        }
+    }
+    let [old, new] = <[String; 2]>::try_from(sources)
+        .map_err(|_| format!("diff takes two documents, OLD and NEW\n\n{DIFF_HELP}"))?;
+    let old_text = xtask::diff::read_source(&old, &root)?;
+    let new_text = xtask::diff::read_source(&new, &root)?;
+    let settings = xtask::diff::settings(&root);
+    let mut report = xtask::diff::compare(&old_text, &new_text, (&old, &new), &settings)?;
+    if let Some((o, n)) = versions {
+        let o = xtask::diff::read_version(&o, &root)?;
+        let n = xtask::diff::read_version(&n, &root)?;
+        xtask::diff::check_versions(&mut report, o, n);
+    } else {
+        let manifest = root.join("generated/Cargo.toml");
+        report.current_version = xtask::diff::read_version(&manifest.to_string_lossy(), &root)
+            .ok()
+            .map(|v| v.to_string());
+    }
+    if json {
+        println!("{}", xtask::diff::render_json(&report));
+    } else {
+        print!("{}", xtask::diff::render_text(&report));
+    }
+    match fail_on {
+        Some(level) if report.fails(level) => Err(format!(
+            "changes at or above {} level{}",
+            level.as_str(),
+            if report.versions.is_some() {
+                " and the crate version is not bumped enough"
+            } else {
+                ""
+            }
+        )),
+        _ => Ok(()),
     }
 }

@@ -1,6 +1,7 @@
 //! Stage 3, emit: IR -> `TokenStream` (`quote!`) -> `syn::File` -> `prettyplease`.
 //! Pure and deterministic: the same IR always gives the same bytes.
 
+mod dispatch;
 mod docs;
 mod models;
 mod operations;
@@ -16,29 +17,116 @@ use crate::model::ir::{Api, Ty};
 
 pub use docs::sanitize as sanitize_docs;
 
+/// Types per rendering chunk of `models.rs`: small enough to spread over cores, large
+/// enough that per-chunk overhead does not matter.
+const TYPES_PER_CHUNK: usize = 200;
+
+/// One unit of rendering work; `TokenStream` is not `Send`, so each job builds its own
+/// tokens on the thread that renders them.
+enum Job<'a> {
+    Lib,
+    ModelsPrelude,
+    Models(Vec<&'a crate::model::ir::TypeDef>),
+    ModelsEpilogue,
+    OperationsMod,
+    Dispatch,
+    Resource(&'a crate::model::ir::Resource),
+}
+
 /// Emits every generated file, keyed by its path relative to the crate root.
+///
+/// Files (and chunks of the large `models.rs`) are rendered on all available cores; the
+/// output is assembled in a fixed order, so it is byte-identical whatever the core count.
 pub fn emit(api: &Api, settings: &Settings) -> Result<BTreeMap<String, String>> {
+    let types: Vec<_> = api.types.values().collect();
+    let mut jobs = vec![Job::Lib, Job::ModelsPrelude];
+    jobs.extend(
+        types
+            .chunks(TYPES_PER_CHUNK)
+            .map(|c| Job::Models(c.to_vec())),
+    );
+    jobs.extend([Job::ModelsEpilogue, Job::OperationsMod, Job::Dispatch]);
+    jobs.extend(api.resources.iter().map(Job::Resource));
+
+    let tokens_of = |job: &Job<'_>| match job {
+        Job::Lib => lib_file(settings),
+        Job::ModelsPrelude => models::prelude(api),
+        Job::Models(defs) => models::chunk(defs.iter().copied()),
+        Job::ModelsEpilogue => models::epilogue(api),
+        Job::OperationsMod => operations::mod_file(api),
+        Job::Dispatch => dispatch::file(api),
+        Job::Resource(resource) => operations::resource_file(api, resource),
+    };
+    let rendered = run_parallel(&jobs, |job| render_body(tokens_of(job)))?;
+
     let mut files = BTreeMap::new();
-    files.insert(
-        "src/lib.rs".to_owned(),
-        render(settings, lib_file(settings))?,
-    );
-    files.insert(
-        "src/models.rs".to_owned(),
-        render(settings, models::file(api))?,
-    );
-    files.insert(
-        "src/operations/mod.rs".to_owned(),
-        render(settings, operations::mod_file(api))?,
-    );
-    for resource in &api.resources {
-        let path = format!("src/operations/{}.rs", resource.key);
-        files.insert(
-            path,
-            render(settings, operations::resource_file(api, resource))?,
-        );
+    let mut models = header(settings);
+    for (job, text) in jobs.iter().zip(rendered) {
+        let path = match job {
+            Job::Lib => "src/lib.rs".to_owned(),
+            Job::ModelsPrelude | Job::Models(_) | Job::ModelsEpilogue => {
+                models.push_str(&text);
+                continue;
+            }
+            Job::OperationsMod => "src/operations/mod.rs".to_owned(),
+            Job::Dispatch => "src/dispatch.rs".to_owned(),
+            Job::Resource(resource) => format!("src/operations/{}.rs", resource.module),
+        };
+        files.insert(path, space_items(&format!("{}{text}", header(settings))));
     }
+    files.insert("src/models.rs".to_owned(), space_items(&models));
     Ok(files)
+}
+
+/// Runs `work` over `jobs` on the available cores; results come back in job order.
+fn run_parallel<'a, T: Sync>(
+    jobs: &'a [T],
+    work: impl Fn(&'a T) -> Result<String> + Sync,
+) -> Result<Vec<String>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len())
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<String>>> = (0..jobs.len()).map(|_| None).collect();
+    let collected = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        done.push((i, work(job)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join()).collect::<Vec<_>>()
+    });
+    for batch in collected {
+        let batch = batch.map_err(|_| {
+            Error::new(
+                &Pointer::root(),
+                "internal error: a rendering thread panicked",
+            )
+        })?;
+        for (i, result) in batch {
+            results[i] = Some(result);
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
+                Err(Error::new(
+                    &Pointer::root(),
+                    "internal error: a rendering job was lost",
+                ))
+            })
+        })
+        .collect()
 }
 
 /// The `@generated` header every emitted file starts with.
@@ -49,7 +137,10 @@ pub fn header(settings: &Settings) -> String {
     )
 }
 
-fn render(settings: &Settings, tokens: TokenStream) -> Result<String> {
+fn render_body(tokens: TokenStream) -> Result<String> {
+    if tokens.is_empty() {
+        return Ok(String::new());
+    }
     let file: syn::File = syn::parse2(tokens).map_err(|e| {
         // Only a generator bug can get here: names and types were validated in `model`.
         Error::new(
@@ -57,11 +148,7 @@ fn render(settings: &Settings, tokens: TokenStream) -> Result<String> {
             format!("internal error: generated code does not parse: {e}"),
         )
     })?;
-    Ok(format!(
-        "{}{}",
-        header(settings),
-        prettyplease::unparse(&file)
-    ))
+    Ok(prettyplease::unparse(&file))
 }
 
 fn lib_file(settings: &Settings) -> TokenStream {
@@ -79,10 +166,55 @@ fn lib_file(settings: &Settings) -> TokenStream {
         #[rustfmt::skip]
         pub mod operations;
         pub mod runtime;
+        #[cfg(feature = "dispatch")]
+        #[rustfmt::skip]
+        pub mod dispatch;
         #(#extra)*
 
         pub use runtime::{ApiResponse, Client, ClientBuilder, Error, FilePart, Nullable};
     }
+}
+
+/// Puts a blank line between consecutive items (prettyplease packs them tight), the way a
+/// person would write them: after a line closing an item (`}` or `...;`) when the next line
+/// at the same indentation starts another item. Fields, variants and statements are left
+/// alone: they end in `,` or are not item starts.
+fn space_items(text: &str) -> String {
+    const ITEM_STARTS: &[&str] = &[
+        "///",
+        "#[",
+        "pub ",
+        "pub(crate) ",
+        "impl",
+        "fn ",
+        "async fn ",
+        "struct ",
+        "enum ",
+        "type ",
+        "mod ",
+        "const ",
+        "trait ",
+    ];
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut previous: Option<&str> = None;
+    for line in text.lines() {
+        if let Some(prev) = previous {
+            let indent = |l: &str| l.len() - l.trim_start().len();
+            let prev_trimmed = prev.trim_start();
+            let trimmed = line.trim_start();
+            let closes = prev_trimmed == "}"
+                || (prev_trimmed.ends_with(';') && !prev_trimmed.starts_with("use "));
+            let after_module_docs = prev_trimmed.starts_with("//!") && !trimmed.starts_with("//!");
+            let opens = ITEM_STARTS.iter().any(|s| trimmed.starts_with(s));
+            if (closes && opens && indent(prev) == indent(line)) || after_module_docs {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = Some(line);
+    }
+    out
 }
 
 /// An identifier, raw (`r#type`) when the model escaped a keyword.

@@ -7,39 +7,46 @@ use super::docs::{doc_attrs, inner_lines, lines};
 use super::{ident, ty_tokens};
 use crate::model::ir::*;
 
-pub fn file(api: &Api) -> TokenStream {
-    let types = api.types.values().map(type_def);
-    let module_doc = inner_lines(&format!(
+/// The top of `models.rs`: its module docs.
+pub fn prelude(api: &Api) -> TokenStream {
+    inner_lines(&format!(
         "Data types of the {} (every schema of the specification).",
         api.title
-    ));
+    ))
+}
+
+/// A run of type definitions. `models.rs` is rendered in chunks, in parallel; each chunk's
+/// text does not depend on how the types were cut into chunks.
+pub fn chunk<'a>(defs: impl Iterator<Item = &'a TypeDef>) -> TokenStream {
+    let types = defs.map(type_def);
+    quote!(#(#types)*)
+}
+
+/// The bottom of `models.rs`: the helper every string enum's `Deserialize` uses.
+pub fn epilogue(api: &Api) -> TokenStream {
     let has_enums = api
         .types
         .values()
         .any(|t| matches!(t.kind, TypeKind::Enum { .. }));
+    if !has_enums {
+        return TokenStream::new();
+    }
     // One visitor serves every string enum: it borrows the input string, so decoding a
     // known value allocates nothing.
-    let enum_visitor = has_enums.then(|| {
-        quote! {
-            struct EnumVisitor<T>(std::marker::PhantomData<T>);
+    quote! {
+        struct EnumVisitor<T>(std::marker::PhantomData<T>);
 
-            impl<T: for<'a> From<&'a str>> serde::de::Visitor<'_> for EnumVisitor<T> {
-                type Value = T;
+        impl<T: for<'a> From<&'a str>> serde::de::Visitor<'_> for EnumVisitor<T> {
+            type Value = T;
 
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("a string")
-                }
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
 
-                fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
-                    Ok(T::from(value))
-                }
+            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
+                Ok(T::from(value))
             }
         }
-    });
-    quote! {
-        #module_doc
-        #(#types)*
-        #enum_visitor
     }
 }
 
@@ -175,8 +182,10 @@ fn enum_def(name: &syn::Ident, docs: &TokenStream, variants: &[EnumVariant]) -> 
         #docs
         ///
         /// Values this version of the crate does not know decode into `Unknown`, so a new
-        /// value on the server never breaks decoding.
+        /// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
+        /// new known value in a later version of the crate never breaks a `match` either.
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum #name {
             #( #variant_docs #idents, )*
             /// A value not in the specification, kept as sent.

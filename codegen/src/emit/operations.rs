@@ -11,7 +11,7 @@ use crate::model::ir::*;
 /// root accessors to `Client`.
 pub fn mod_file(api: &Api) -> TokenStream {
     let mods = api.resources.iter().map(|r| {
-        let m = format_ident!("{}", r.key);
+        let m = format_ident!("{}", r.module);
         quote!(mod #m; pub use #m::*;)
     });
     let accessors = api
@@ -149,7 +149,11 @@ fn setter_types(ident: &syn::Ident, ty: &Ty) -> (TokenStream, TokenStream) {
 /// Everything the constructor takes, in order: path, query, header, body.
 fn required_args(op: &Operation) -> Vec<(Arg, Assign)> {
     let mut args = Vec::new();
-    for p in op.params.iter().filter(|p| p.required && !p.client_default) {
+    for p in op
+        .params
+        .iter()
+        .filter(|p| p.required && !p.client_default && p.constant.is_none())
+    {
         args.push((arg(&p.rust, &p.ty), Assign::Field(ident(&p.rust))));
     }
     match &op.body {
@@ -276,22 +280,23 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         unraw(&op.method_name)
     ));
 
-    // Stored fields and their initial values.
+    // Stored fields and their initial values. Fields are `pub(crate)` so hand-written
+    // extensions in the crate (paging, uploads) can read what the caller set.
     let mut fields = Vec::new();
     let mut inits = Vec::new();
     let mut setters = Vec::new();
     let required = required_args(op);
 
-    for p in &op.params {
+    for p in op.params.iter().filter(|p| p.constant.is_none()) {
         let id = ident(&p.rust);
         let ty = ty_tokens(&p.ty, true);
         let fallback = format!("The `{}` {} parameter.", p.wire, location_name(p.location));
         let docs = doc_attrs(&p.docs, &fallback);
         if p.required && !p.client_default {
-            fields.push(quote!(#id: #ty,));
+            fields.push(quote!(pub(crate) #id: #ty,));
             continue;
         }
-        fields.push(quote!(#id: Option<#ty>,));
+        fields.push(quote!(pub(crate) #id: Option<#ty>,));
         inits.push(quote!(#id: None,));
         let (param_ty, convert) = setter_types(&id, &p.ty);
         let default_note = p.client_default.then(|| {
@@ -319,7 +324,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         }) => {
             let body_ty = ty_tokens(ty, true);
             if !body_fields.is_empty() {
-                fields.push(quote!(body: #body_ty,));
+                fields.push(quote!(pub(crate) body: #body_ty,));
                 for f in body_fields.iter().filter(|f| {
                     matches!(
                         f.field.presence,
@@ -369,9 +374,9 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                     }
                 });
             } else if *body_required {
-                fields.push(quote!(body: #body_ty,));
+                fields.push(quote!(pub(crate) body: #body_ty,));
             } else {
-                fields.push(quote!(body: Option<#body_ty>,));
+                fields.push(quote!(pub(crate) body: Option<#body_ty>,));
                 inits.push(quote!(body: None,));
                 let doc = doc_attrs(docs, "The request body.");
                 setters.push(quote! {
@@ -392,10 +397,10 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                     ty_tokens(&p.ty, true)
                 };
                 if p.required {
-                    fields.push(quote!(#id: #stored,));
+                    fields.push(quote!(pub(crate) #id: #stored,));
                     continue;
                 }
-                fields.push(quote!(#id: Option<#stored>,));
+                fields.push(quote!(pub(crate) #id: Option<#stored>,));
                 inits.push(quote!(#id: None,));
                 let fallback = format!("The `{}` form part.", p.wire);
                 let docs = doc_attrs(&p.docs, &fallback);
@@ -424,9 +429,9 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 quote!(bytes::Bytes)
             };
             if *body_required {
-                fields.push(quote!(body: #ty,));
+                fields.push(quote!(pub(crate) body: #ty,));
             } else {
-                fields.push(quote!(body: Option<#ty>,));
+                fields.push(quote!(pub(crate) body: Option<#ty>,));
                 inits.push(quote!(body: None,));
                 let param_ty = if *text {
                     quote!(impl Into<String>)
@@ -491,7 +496,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         ctor_inits.push(quote!(body: #body_ty { #(#body_field_inits)* #extra },));
     }
 
-    let send = send_fns(op);
+    let send = send_fns(api, op);
     let timeout_doc = lines("Overrides the client's timeout for each attempt of this request.");
     let retries_doc = lines("Overrides the client's retry budget for this request.");
     quote! {
@@ -545,7 +550,7 @@ fn location_name(location: ParamLocation) -> &'static str {
     }
 }
 
-fn send_fns(op: &Operation) -> TokenStream {
+fn send_fns(api: &Api, op: &Operation) -> TokenStream {
     let method = format_ident!("{}", op.method.as_str());
     let op_id = &op.id;
     let output = output_type(op);
@@ -566,17 +571,16 @@ fn send_fns(op: &Operation) -> TokenStream {
         PathPart::Literal(text) => quote!(request.path_literal(#text);),
         PathPart::Param(i) => {
             let p = &op.params[*i];
+            if let Some(value) = &p.constant {
+                return quote!(request.path_param(#value););
+            }
             let id = ident(&p.rust);
             let source = if p.client_default {
                 quote!(#id)
             } else {
                 quote!(self.#id)
             };
-            if p.ty == Ty::String {
-                quote!(request.path_param(&#source);)
-            } else {
-                quote!(request.path_param(&crate::runtime::ParamValue::to_param(&#source));)
-            }
+            quote!(request.path_param(&#source);)
         }
     });
     let params = op
@@ -590,9 +594,12 @@ fn send_fns(op: &Operation) -> TokenStream {
                 ParamLocation::Query => quote!(query),
                 _ => quote!(header),
             };
+            if let Some(value) = &p.constant {
+                return quote!(request.#call(#wire, #value););
+            }
             let put = |value: TokenStream, ty: &Ty| match ty {
-                t if t.is_scalar() || is_enum_like(t) => quote!(request.#call(#wire, #value);),
-                Ty::Vec(inner) if inner.is_scalar() || is_enum_like(inner) => {
+                t if is_text_param(api, t) => quote!(request.#call(#wire, #value);),
+                t if list_item(api, t).is_some_and(|item| is_text_param(api, item)) => {
                     quote!(for item in #value { request.#call(#wire, item); })
                 }
                 // Structured values have no standard query form in this generator: they are
@@ -637,10 +644,14 @@ fn send_fns(op: &Operation) -> TokenStream {
                     quote!(if let Some(value) = self.#id { #add })
                 }
             });
-            quote! {
-                let mut form = crate::runtime::Multipart::new();
-                #(#adds)*
-                request.multipart(form);
+            if parts.is_empty() {
+                quote!(request.multipart(crate::runtime::Multipart::new());)
+            } else {
+                quote! {
+                    let mut form = crate::runtime::Multipart::new();
+                    #(#adds)*
+                    request.multipart(form);
+                }
             }
         }
         Some(Body::Raw {
@@ -749,8 +760,38 @@ fn send_fns(op: &Operation) -> TokenStream {
     }
 }
 
-fn is_enum_like(ty: &Ty) -> bool {
-    matches!(ty, Ty::Named(_))
+/// Follows `type X = Y;` aliases to the type they name.
+fn resolve_alias<'t>(api: &'t Api, ty: &'t Ty) -> &'t Ty {
+    let mut current = ty;
+    // Bounded: alias chains are acyclic (a cycle would not compile), but input is input.
+    for _ in 0..api.types.len().max(1) {
+        match current {
+            Ty::Named(name) => match api.types.get(name).map(|t| &t.kind) {
+                Some(TypeKind::Alias(target)) => current = target,
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    current
+}
+
+/// Whether a value of this type is written as one query/header value: scalars and string
+/// enums (which implement `ParamValue`).
+fn is_text_param(api: &Api, ty: &Ty) -> bool {
+    match resolve_alias(api, ty) {
+        t if t.is_scalar() => true,
+        Ty::Named(name) => matches!(api.types.get(name).map(|t| &t.kind), Some(TypeKind::Enum { .. })),
+        _ => false,
+    }
+}
+
+/// The item type when `ty` is (an alias of) a list.
+fn list_item<'t>(api: &'t Api, ty: &'t Ty) -> Option<&'t Ty> {
+    match resolve_alias(api, ty) {
+        Ty::Vec(item) => Some(item),
+        _ => None,
+    }
 }
 
 /// The response-header structs of one resource's operations.

@@ -34,6 +34,9 @@ pub struct Document {
     pub paths: Vec<PathItem>,
     /// Reusable components.
     pub components: Components,
+    /// Deviations from the OpenAPI standard that were read leniently (e.g. an unknown
+    /// `type` read as "any value"), each located by its pointer.
+    pub warnings: Vec<crate::error::Error>,
 }
 
 /// A declared tag.

@@ -25,7 +25,10 @@ const UNSUPPORTED_SCHEMA_KEYWORDS: &[&str] = &[
 
 pub(super) fn read_document(root: &Value) -> Result<Document> {
     let ptr = Pointer::root();
-    let doc = Reader { root };
+    let doc = Reader {
+        root,
+        warnings: Default::default(),
+    };
     let obj = expect_object(root, &ptr)?;
 
     let version_ptr = ptr.push("openapi");
@@ -118,6 +121,7 @@ pub(super) fn read_document(root: &Value) -> Result<Document> {
     }
 
     let document = Document {
+        warnings: doc.warnings.take(),
         version,
         title,
         api_version,
@@ -133,6 +137,8 @@ pub(super) fn read_document(root: &Value) -> Result<Document> {
 
 struct Reader<'a> {
     root: &'a Value,
+    /// Oddities read leniently; reported with the result, never silently.
+    warnings: std::cell::RefCell<Vec<Error>>,
 }
 
 impl<'a> Reader<'a> {
@@ -145,7 +151,11 @@ impl<'a> Reader<'a> {
         if let Some(schemas) = obj.get("schemas") {
             let schemas_ptr = ptr.push("schemas");
             for (name, schema) in expect_object(schemas, &schemas_ptr)? {
-                let schema = read_schema(schema, &schemas_ptr.push(name))?;
+                let schema = read_schema(
+                    schema,
+                    &schemas_ptr.push(name),
+                    &mut self.warnings.borrow_mut(),
+                )?;
                 components.schemas.insert(name.clone(), schema);
             }
         }
@@ -354,7 +364,11 @@ impl<'a> Reader<'a> {
             ));
         }
         let schema = match (obj.get("schema"), obj.get("content")) {
-            (Some(schema), _) => Some(read_schema(schema, &at.push("schema"))?),
+            (Some(schema), _) => Some(read_schema(
+                schema,
+                &at.push("schema"),
+                &mut self.warnings.borrow_mut(),
+            )?),
             (None, Some(content)) => {
                 let content = self.read_content(content, &at.push("content"))?;
                 content.into_values().next().and_then(|m| m.schema)
@@ -417,7 +431,11 @@ impl<'a> Reader<'a> {
         let (value, at) = self.deref(value, ptr, "headers")?;
         let obj = expect_object(value, &at)?;
         let schema = match (obj.get("schema"), obj.get("content")) {
-            (Some(schema), _) => Some(read_schema(schema, &at.push("schema"))?),
+            (Some(schema), _) => Some(read_schema(
+                schema,
+                &at.push("schema"),
+                &mut self.warnings.borrow_mut(),
+            )?),
             (None, Some(content)) => self
                 .read_content(content, &at.push("content"))?
                 .into_values()
@@ -440,7 +458,11 @@ impl<'a> Reader<'a> {
             // An empty media type object (`"application/json": {}`) is valid: no schema.
             let media_obj = expect_object(media, &media_ptr)?;
             let schema = match media_obj.get("schema") {
-                Some(s) => Some(read_schema(s, &media_ptr.push("schema"))?),
+                Some(s) => Some(read_schema(
+                    s,
+                    &media_ptr.push("schema"),
+                    &mut self.warnings.borrow_mut(),
+                )?),
                 None => None,
             };
             content.insert(
@@ -457,7 +479,11 @@ impl<'a> Reader<'a> {
 
 /// Reads one schema object (3.0 or 3.1 dialect). `true`/`false` schemas (3.1) are read as
 /// "anything" and rejected respectively.
-pub(super) fn read_schema(value: &Value, ptr: &Pointer) -> Result<Schema> {
+pub(super) fn read_schema(
+    value: &Value,
+    ptr: &Pointer,
+    warnings: &mut Vec<Error>,
+) -> Result<Schema> {
     let obj = match value {
         Value::Object(obj) => obj,
         Value::Bool(true) => {
@@ -515,12 +541,12 @@ pub(super) fn read_schema(value: &Value, ptr: &Pointer) -> Result<Schema> {
 
     match obj.get("type") {
         None => {}
-        Some(Value::String(t)) => push_type(&mut schema, t, &ptr.push("type"))?,
+        Some(Value::String(t)) => push_type(&mut schema, t, &ptr.push("type"), warnings)?,
         Some(Value::Array(list)) => {
             let type_ptr = ptr.push("type");
             for (i, t) in list.iter().enumerate() {
                 let item_ptr = type_ptr.push(i);
-                push_type(&mut schema, expect_str(t, &item_ptr)?, &item_ptr)?;
+                push_type(&mut schema, expect_str(t, &item_ptr)?, &item_ptr, warnings)?;
             }
         }
         Some(other) => {
@@ -562,9 +588,10 @@ pub(super) fn read_schema(value: &Value, ptr: &Pointer) -> Result<Schema> {
     if let Some(props) = obj.get("properties") {
         let props_ptr = ptr.push("properties");
         for (name, prop) in expect_object(props, &props_ptr)? {
-            schema
-                .properties
-                .insert(name.clone(), read_schema(prop, &props_ptr.push(name))?);
+            schema.properties.insert(
+                name.clone(),
+                read_schema(prop, &props_ptr.push(name), warnings)?,
+            );
         }
     }
     if let Some(required) = obj.get("required") {
@@ -585,7 +612,7 @@ pub(super) fn read_schema(value: &Value, ptr: &Pointer) -> Result<Schema> {
             schema.additional_properties = Some(AdditionalProperties::Allowed(*b))
         }
         Some(v) => {
-            let inner = read_schema(v, &ptr.push("additionalProperties"))?;
+            let inner = read_schema(v, &ptr.push("additionalProperties"), warnings)?;
             schema.additional_properties = Some(AdditionalProperties::Schema(Box::new(inner)));
         }
     }
@@ -597,7 +624,7 @@ pub(super) fn read_schema(value: &Value, ptr: &Pointer) -> Result<Schema> {
                 "tuple-style `items` arrays are not supported; expected one schema",
             ));
         }
-        schema.items = Some(Box::new(read_schema(items, &items_ptr)?));
+        schema.items = Some(Box::new(read_schema(items, &items_ptr, warnings)?));
     }
     for (keyword, target) in [
         ("allOf", &mut schema.all_of),
@@ -614,14 +641,19 @@ pub(super) fn read_schema(value: &Value, ptr: &Pointer) -> Result<Schema> {
                 ));
             }
             for (i, item) in list.iter().enumerate() {
-                target.push(read_schema(item, &list_ptr.push(i))?);
+                target.push(read_schema(item, &list_ptr.push(i), warnings)?);
             }
         }
     }
     Ok(schema)
 }
 
-fn push_type(schema: &mut Schema, name: &str, ptr: &Pointer) -> Result<()> {
+fn push_type(
+    schema: &mut Schema,
+    name: &str,
+    ptr: &Pointer,
+    warnings: &mut Vec<Error>,
+) -> Result<()> {
     let t = match name {
         "null" => {
             schema.nullable = true;
@@ -634,12 +666,13 @@ fn push_type(schema: &mut Schema, name: &str, ptr: &Pointer) -> Result<()> {
         "array" => SchemaType::Array,
         "object" => SchemaType::Object,
         other => {
-            return Err(Error::new(
+            // Real specs contain this (`type: unknown` in Cloudflare's); the schema then
+            // admits any value, which is what its authors meant, and the user is told.
+            warnings.push(Error::new(
                 ptr,
-                format!(
-                    "unknown type {other:?}; expected string, integer, number, boolean, array, object or null"
-                ),
+                format!("unknown type {other:?} read as \"any JSON value\"; expected string, integer, number, boolean, array, object or null"),
             ));
+            return Ok(());
         }
     };
     if !schema.types.contains(&t) {

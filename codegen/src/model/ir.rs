@@ -158,8 +158,10 @@ pub struct UnionVariant {
 /// A resource handle (`client.videos()`), one per tag.
 #[derive(Debug, Clone)]
 pub struct Resource {
-    /// Snake-case tag, also the module file name.
+    /// Snake-case tag: identifies the resource.
     pub key: String,
+    /// Module (and file) name of its operations: `key` made a valid, unique identifier.
+    pub module: String,
     /// Handle type name (`Videos`).
     pub type_name: String,
     /// Accessor method on the parent (or on the client for roots).
@@ -249,6 +251,8 @@ pub struct Param {
     pub ty: Ty,
     /// Required: a constructor argument. Optional: a builder method.
     pub required: bool,
+    /// The only value the parameter admits; always sent, never asked for.
+    pub constant: Option<String>,
     /// The client supplies it when the caller does not (e.g. an account id).
     pub client_default: bool,
     /// Rustdoc.

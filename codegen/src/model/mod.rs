@@ -13,26 +13,34 @@ use ir::*;
 use naming::Namespace;
 
 use crate::Settings;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::load::Document;
 
-/// Names the `Client` type already uses; resource accessors must not take them.
+/// Methods the runtime's `Client` has (the runtime is this generator's target, so its API is
+/// part of the contract); resource accessors must not take these names.
 const CLIENT_METHODS: &[&str] = &[
+    "auth",
+    "base_url",
     "builder",
-    "new",
+    "clone",
+    "default_path_param",
+    "fmt",
     "from_env",
     "from_env_with",
-    "default_path_param",
-    "base_url",
-    "clone",
-    "upload",
+    "new",
+    "path_defaults",
+    "retry_policy",
+    "timeout",
+    "user_agent",
 ];
 
 /// The resource key of operations without a tag.
 const UNTAGGED: &str = "operations";
 
 /// Builds the IR of a loaded document.
-pub fn build(doc: &Document, settings: &Settings) -> Result<Api> {
+///
+/// Spec mistakes that can be read one sensible way are pushed to `warnings`.
+pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> Result<Api> {
     let mut types = types::TypeBuilder::new(doc);
     types.build_components()?;
 
@@ -74,6 +82,7 @@ pub fn build(doc: &Document, settings: &Settings) -> Result<Api> {
         .collect();
 
     let mut type_names = Namespace::default();
+    let mut module_names = Namespace::default();
     let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
     for key in &keys {
         let parent = parent_of(key);
@@ -85,6 +94,7 @@ pub fn build(doc: &Document, settings: &Settings) -> Result<Api> {
             key.clone(),
             Resource {
                 key: key.clone(),
+                module: module_names.claim(&naming::module_ident(key), "_"),
                 type_name: type_names.claim(&naming::camel_ident(key), "Api"),
                 accessor: naming::snake_ident(local),
                 parent,
@@ -98,7 +108,12 @@ pub fn build(doc: &Document, settings: &Settings) -> Result<Api> {
         );
     }
     // Accessor names are unique among siblings and never shadow a client method.
-    let mut root_names = Namespace::with_reserved(CLIENT_METHODS.iter().copied());
+    let mut root_names = Namespace::with_reserved(
+        CLIENT_METHODS
+            .iter()
+            .copied()
+            .chain(settings.client_extension_methods.iter().map(String::as_str)),
+    );
     let mut method_spaces: BTreeMap<String, Namespace> = BTreeMap::new();
     for key in &keys {
         let parent = resources[key].parent.clone();
@@ -134,7 +149,8 @@ pub fn build(doc: &Document, settings: &Settings) -> Result<Api> {
             method_name,
             builder,
         };
-        let operation = operations::build_operation(&mut types, settings, &item.path, op, names)?;
+        let operation =
+            operations::build_operation(&mut types, settings, &item.path, op, names, warnings)?;
         if let Some(r) = resources.get_mut(&resource) {
             r.operations.push(operations.len());
         }

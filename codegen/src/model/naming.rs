@@ -101,6 +101,19 @@ pub fn snake_ident(raw: &str) -> String {
     escape_keyword(name)
 }
 
+/// A module name: snake case, never raw (`r#type.rs` is no file name), never starting with
+/// a digit.
+pub fn module_ident(raw: &str) -> String {
+    let mut name = snake(raw);
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, "r_");
+    }
+    if KEYWORDS.contains(&name.as_str()) || NON_RAW_KEYWORDS.contains(&name.as_str()) {
+        name.push('_');
+    }
+    name
+}
+
 /// `UpperCamelCase` identifier for a type or variant.
 pub fn camel_ident(raw: &str) -> String {
     let mut name = sanitize(&join_plural_acronyms(raw).to_upper_camel_case(), "Value");
@@ -108,7 +121,7 @@ pub fn camel_ident(raw: &str) -> String {
         name.insert(0, 'V');
     }
     if name == "Self" {
-        name.push('_');
+        name = "SelfValue".to_owned();
     }
     name
 }

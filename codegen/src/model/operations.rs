@@ -38,6 +38,7 @@ pub(crate) fn build_operation(
     path: &str,
     op: &load::Operation,
     names: OperationNames,
+    warnings: &mut Vec<Error>,
 ) -> Result<Operation> {
     let OperationNames {
         id,
@@ -51,30 +52,42 @@ pub(crate) fn build_operation(
     // Path parameters in template order, so constructor arguments read like the URL.
     let (segments, path_names) = split_template(path, &op.pointer)?;
     for name in &path_names {
-        let param = op
+        let declared = op
             .parameters
             .iter()
-            .find(|p| p.location == ParameterLocation::Path && &p.name == name)
-            .ok_or_else(|| {
-                Error::new(
-                    &op.pointer.push("parameters"),
-                    format!(
-                        "path template uses {{{name}}} but no path parameter {name:?} is declared"
-                    ),
-                )
-            })?;
-        params.push(param_of(types, settings, param, &builder, &mut names)?);
+            .find(|p| p.location == ParameterLocation::Path && &p.name == name);
+        let param = match declared {
+            Some(p) => p.clone(),
+            None => {
+                // Real specs forget these (Cloudflare's has some); the template still needs
+                // the value, so it becomes a required string argument, with a warning.
+                let pointer = op.pointer.push("parameters");
+                warnings.push(Error::new(
+                    &pointer,
+                    format!("path template uses {{{name}}} but no path parameter {name:?} is declared; generated as a required string"),
+                ));
+                load::Parameter {
+                    pointer,
+                    name: name.clone(),
+                    location: ParameterLocation::Path,
+                    required: true,
+                    description: None,
+                    deprecated: false,
+                    schema: None,
+                    explode: None,
+                }
+            }
+        };
+        params.push(param_of(types, settings, &param, &builder, &mut names)?);
     }
     for p in &op.parameters {
         match p.location {
             ParameterLocation::Path => {
                 if !path_names.contains(&p.name) {
-                    return Err(Error::new(
+                    // Nothing in the URL can carry it; dropping it is the only reading.
+                    warnings.push(Error::new(
                         &p.pointer,
-                        format!(
-                            "path parameter {:?} does not appear in the path template {path:?}",
-                            p.name
-                        ),
+                        format!("path parameter {:?} does not appear in the path template {path:?}; ignored", p.name),
                     ));
                 }
             }
@@ -150,13 +163,22 @@ fn param_of(
             ));
         }
     };
+    // A required parameter that admits exactly one value (`Tus-Resumable: 1.0.0`) is not a
+    // choice for the caller: the generated code always sends it.
+    let constant = p
+        .schema
+        .as_ref()
+        .filter(|_| p.required)
+        .and_then(|s| types.single_value(s));
     let hint = format!("{builder}{}", naming::camel_ident(&p.name));
     let mut ty = match &p.schema {
+        _ if constant.is_some() => Ty::String,
         Some(schema) => types.ty_of(schema, &hint)?,
         None => Ty::String,
     };
-    // A path segment is text whatever the schema says it decodes to.
-    if location == ParamLocation::Path && !ty.is_scalar() && !matches!(ty, Ty::Named(_)) {
+    // A path segment is text: a schema that is not a scalar or string enum (an object, a
+    // list) has no single-segment form, so the caller passes the text.
+    if location == ParamLocation::Path && !types.is_text_like(&ty) {
         ty = Ty::String;
     }
     let mut docs = p.schema.as_ref().map(docs_of).unwrap_or_default();
@@ -170,6 +192,7 @@ fn param_of(
         location,
         ty,
         required: p.required,
+        constant,
         client_default: location == ParamLocation::Path
             && settings.client_path_defaults.iter().any(|d| d == &p.name),
         docs,

@@ -21,6 +21,9 @@ pub(crate) struct TypeBuilder<'d> {
     /// The one namespace of `models`.
     names: Namespace,
     pub(crate) types: BTreeMap<String, TypeDef>,
+    /// How many merged (`allOf`) schemas are being converted inside each other; merging
+    /// copies properties, so a self-including `allOf` would otherwise recurse forever.
+    depth: usize,
 }
 
 impl<'d> TypeBuilder<'d> {
@@ -31,12 +34,7 @@ impl<'d> TypeBuilder<'d> {
             let rust = names.claim(&naming::camel_ident(name), "Model");
             component_names.insert(name.as_str(), rust);
         }
-        TypeBuilder {
-            doc,
-            component_names,
-            names,
-            types: BTreeMap::new(),
-        }
+        TypeBuilder { doc, component_names, names, types: BTreeMap::new(), depth: 0 }
     }
 
     /// Converts every component schema into a named type.
@@ -76,8 +74,19 @@ impl<'d> TypeBuilder<'d> {
             return Ok((Ty::Named(rust), nullable));
         }
         if !schema.all_of.is_empty() {
+            // `allOf: [$ref]` plus annotations (Cloudflare's way to describe or null a
+            // reference) is the referenced type itself; inlining it would copy the type and,
+            // for a self-reference, never end.
+            let shaped: Vec<&Schema> = schema.all_of.iter().filter(|p| !is_annotation_only(p)).collect();
+            if let [only] = shaped.as_slice()
+                && only.reference.is_some()
+                && has_no_own_shape(schema)
+            {
+                let (ty, nullable) = self.ty_with_nullability(only, hint)?;
+                return Ok((ty, nullable || schema.nullable));
+            }
             let merged = self.merge_all_of(schema, 0)?;
-            return self.ty_with_nullability(&merged, hint);
+            return self.nested(&schema.pointer, |this| this.ty_with_nullability(&merged, hint));
         }
         if !schema.one_of.is_empty() || !schema.any_of.is_empty() {
             return self.union_ty(schema, hint);
@@ -112,6 +121,48 @@ impl<'d> TypeBuilder<'d> {
             _ => Ty::Json,
         };
         Ok((ty, schema.nullable))
+    }
+
+    /// The one string value a schema admits (`enum: ["1.0.0"]` or `const`), if that is all
+    /// it admits.
+    pub(crate) fn single_value(&self, schema: &Schema) -> Option<String> {
+        let schema = self.resolve(schema);
+        match (&schema.enum_values, &schema.const_value) {
+            (Some(values), _) if values.len() == 1 && !schema.nullable => {
+                values[0].as_str().map(str::to_owned)
+            }
+            (None, Some(Value::String(value))) if !schema.nullable => Some(value.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether values of `ty` are one piece of text on the wire: scalars, string enums and
+    /// aliases of those.
+    pub(crate) fn is_text_like(&self, ty: &Ty) -> bool {
+        let mut current = ty;
+        for _ in 0..=self.types.len() {
+            match current {
+                t if t.is_scalar() => return true,
+                Ty::Named(name) => match self.types.get(name).map(|t| &t.kind) {
+                    Some(TypeKind::Enum { .. }) => return true,
+                    Some(TypeKind::Alias(target)) => current = target,
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// Runs `f` one merge level deeper, failing (never overflowing the stack) past the limit.
+    fn nested<T>(&mut self, pointer: &crate::error::Pointer, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.depth >= MAX_MERGE_DEPTH {
+            return Err(Error::new(pointer, "`allOf` includes itself through its own properties; no finite type can hold it"));
+        }
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        result
     }
 
     fn component(&self, name: &str) -> Option<&'d Schema> {
@@ -474,6 +525,18 @@ fn is_string_enum(schema: &Schema) -> bool {
         .enum_values
         .as_ref()
         .is_some_and(|v| !v.is_empty() && v.iter().all(Value::is_string))
+}
+
+/// True when the schema, apart from its `allOf`, only annotates (no type, properties, ...).
+fn has_no_own_shape(schema: &Schema) -> bool {
+    schema.types.is_empty()
+        && schema.enum_values.is_none()
+        && schema.const_value.is_none()
+        && schema.properties.is_empty()
+        && schema.additional_properties.is_none()
+        && schema.items.is_none()
+        && schema.any_of.is_empty()
+        && schema.one_of.is_empty()
 }
 
 fn is_annotation_only(schema: &Schema) -> bool {

@@ -2,15 +2,18 @@
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
 //! Operations on `audio_tracks`.
+
 /// Additional audio tracks on a video (the reference's "Audio Tracks" section).
 #[derive(Clone, Copy, Debug)]
 pub struct AudioTracks<'a> {
     client: &'a crate::runtime::Client,
 }
+
 impl<'a> AudioTracks<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self { client }
     }
+
     /// List additional audio tracks on a video
     ///
     /// Lists additional audio tracks on a video. Note this API will not return information for audio attached to the video upload.
@@ -19,6 +22,7 @@ impl<'a> AudioTracks<'a> {
     pub fn list(&self, identifier: impl Into<String>) -> AudioTracksList<'a> {
         AudioTracksList::new(self.client, identifier.into())
     }
+
     /// Delete additional audio tracks on a video
     ///
     /// Deletes additional audio tracks on a video. Deleting a default audio track is not allowed. You must assign another audio track as default prior to deletion.
@@ -31,6 +35,7 @@ impl<'a> AudioTracks<'a> {
     ) -> AudioTracksDelete<'a> {
         AudioTracksDelete::new(self.client, identifier.into(), audio_identifier.into())
     }
+
     /// Edit additional audio tracks on a video
     ///
     /// Edits additional audio tracks on a video. Editing the default status of an audio track to `true` will mark all other audio tracks on the video default status to `false`.
@@ -43,6 +48,7 @@ impl<'a> AudioTracks<'a> {
     ) -> AudioTracksEdit<'a> {
         AudioTracksEdit::new(self.client, identifier.into(), audio_identifier.into())
     }
+
     /// Add audio tracks to a video
     ///
     /// Adds an additional audio track to a video using the provided audio track URL.
@@ -56,15 +62,17 @@ impl<'a> AudioTracks<'a> {
         AudioTracksCopy::new(self.client, identifier.into(), label.into())
     }
 }
+
 /// Request builder for [`AudioTracks::list`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksList<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> AudioTracksList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -74,6 +82,7 @@ impl<'a> AudioTracksList<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -81,16 +90,19 @@ impl<'a> AudioTracksList<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -103,6 +115,7 @@ impl<'a> AudioTracksList<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("audio_tracks_list"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -131,16 +144,18 @@ impl<'a> AudioTracksList<'a> {
         request.send_json::<crate::models::AudioTrackGetEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`AudioTracks::delete`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksDelete<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
-    audio_identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
+    pub(crate) audio_identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> AudioTracksDelete<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -155,6 +170,7 @@ impl<'a> AudioTracksDelete<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -162,16 +178,19 @@ impl<'a> AudioTracksDelete<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -184,6 +203,7 @@ impl<'a> AudioTracksDelete<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("audio_tracks_delete"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -213,17 +233,19 @@ impl<'a> AudioTracksDelete<'a> {
         request.send_json::<crate::models::AudioTrackDeleteEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`AudioTracks::edit`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksEdit<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
-    audio_identifier: String,
-    body: crate::models::AudioTrackEditRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
+    pub(crate) audio_identifier: String,
+    pub(crate) body: crate::models::AudioTrackEditRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> AudioTracksEdit<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -242,6 +264,7 @@ impl<'a> AudioTracksEdit<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -249,16 +272,19 @@ impl<'a> AudioTracksEdit<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Denotes whether the audio track will be played by default in a player.
     pub fn default(mut self, default: bool) -> Self {
         self.body.default = Some(default);
         self
     }
+
     /// A string to uniquely identify the track amongst other audio track labels for the specified video.
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.body.label = Some(label.into());
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -266,16 +292,19 @@ impl<'a> AudioTracksEdit<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -286,6 +315,7 @@ impl<'a> AudioTracksEdit<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("audio_tracks_edit"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -316,16 +346,18 @@ impl<'a> AudioTracksEdit<'a> {
         request.send_json::<crate::models::AudioEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`AudioTracks::copy`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksCopy<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
-    body: crate::models::AudioTrackCopyRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
+    pub(crate) body: crate::models::AudioTrackCopyRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> AudioTracksCopy<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -343,6 +375,7 @@ impl<'a> AudioTracksCopy<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -350,11 +383,13 @@ impl<'a> AudioTracksCopy<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// An audio track URL. The server must be publicly routable and support `HTTP HEAD` requests and `HTTP GET` range requests. The server should respond to `HTTP HEAD` requests with a `content-range` header that includes the size of the file.
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.body.url = Some(url.into());
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -362,16 +397,19 @@ impl<'a> AudioTracksCopy<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -382,6 +420,7 @@ impl<'a> AudioTracksCopy<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("audio_tracks_copy"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors

@@ -2,15 +2,18 @@
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
 //! Operations on `captions`.
+
 /// Captions and subtitles of a video, per BCP 47 language, uploaded or generated via AI, and their WebVTT rendering (the reference's "Captions", "Language" and "Vtt" sections).
 #[derive(Clone, Copy, Debug)]
 pub struct Captions<'a> {
     client: &'a crate::runtime::Client,
 }
+
 impl<'a> Captions<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self { client }
     }
+
     /// List captions or subtitles
     ///
     /// Lists the available captions or subtitles for a specific video.
@@ -19,6 +22,7 @@ impl<'a> Captions<'a> {
     pub fn list(&self, identifier: impl Into<String>) -> CaptionsList<'a> {
         CaptionsList::new(self.client, identifier.into())
     }
+
     /// List captions or subtitles for a provided language
     ///
     /// Lists the captions or subtitles for provided language.
@@ -31,6 +35,7 @@ impl<'a> Captions<'a> {
     ) -> CaptionsGet<'a> {
         CaptionsGet::new(self.client, identifier.into(), language.into())
     }
+
     /// Upload captions or subtitles
     ///
     /// Uploads the caption or subtitle file to the endpoint for a specific BCP47 language. One caption or subtitle file per language is allowed.
@@ -44,6 +49,7 @@ impl<'a> Captions<'a> {
     ) -> CaptionsUpload<'a> {
         CaptionsUpload::new(self.client, identifier.into(), language.into(), file)
     }
+
     /// Delete captions or subtitles
     ///
     /// Removes the captions or subtitles from a video.
@@ -56,6 +62,7 @@ impl<'a> Captions<'a> {
     ) -> CaptionsDelete<'a> {
         CaptionsDelete::new(self.client, identifier.into(), language.into())
     }
+
     /// Generate captions or subtitles for a provided language via AI
     ///
     /// Generate captions or subtitles for provided language via AI.
@@ -68,6 +75,7 @@ impl<'a> Captions<'a> {
     ) -> CaptionsGenerate<'a> {
         CaptionsGenerate::new(self.client, identifier.into(), language.into())
     }
+
     /// Return WebVTT captions for a provided language
     ///
     /// Return WebVTT captions for a provided language.
@@ -81,15 +89,17 @@ impl<'a> Captions<'a> {
         CaptionsVtt::new(self.client, identifier.into(), language.into())
     }
 }
+
 /// Request builder for [`Captions::list`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsList<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> CaptionsList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -99,6 +109,7 @@ impl<'a> CaptionsList<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -106,16 +117,19 @@ impl<'a> CaptionsList<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -127,6 +141,7 @@ impl<'a> CaptionsList<'a> {
         let body = self.send_with_response().await?.into_body();
         body.result.ok_or_else(|| crate::runtime::Error::missing_result("captions_list"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -155,16 +170,18 @@ impl<'a> CaptionsList<'a> {
         request.send_json::<crate::models::CaptionListEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Captions::get`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsGet<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
-    language: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
+    pub(crate) language: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> CaptionsGet<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -179,6 +196,7 @@ impl<'a> CaptionsGet<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -186,16 +204,19 @@ impl<'a> CaptionsGet<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -205,6 +226,7 @@ impl<'a> CaptionsGet<'a> {
         let body = self.send_with_response().await?.into_body();
         body.result.ok_or_else(|| crate::runtime::Error::missing_result("captions_get"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -234,17 +256,19 @@ impl<'a> CaptionsGet<'a> {
         request.send_json::<crate::models::CaptionEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Captions::upload`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsUpload<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
-    language: String,
-    file: crate::runtime::FilePart,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
+    pub(crate) language: String,
+    pub(crate) file: crate::runtime::FilePart,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> CaptionsUpload<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -261,6 +285,7 @@ impl<'a> CaptionsUpload<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -268,16 +293,19 @@ impl<'a> CaptionsUpload<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -288,6 +316,7 @@ impl<'a> CaptionsUpload<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("captions_upload"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -323,16 +352,18 @@ impl<'a> CaptionsUpload<'a> {
         request.send_json::<crate::models::CaptionEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Captions::delete`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsDelete<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
-    language: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
+    pub(crate) language: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> CaptionsDelete<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -347,6 +378,7 @@ impl<'a> CaptionsDelete<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -354,16 +386,19 @@ impl<'a> CaptionsDelete<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -376,6 +411,7 @@ impl<'a> CaptionsDelete<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("captions_delete"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -405,16 +441,18 @@ impl<'a> CaptionsDelete<'a> {
         request.send_json::<crate::models::LanguageDeleteEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Captions::generate`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsGenerate<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
-    language: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
+    pub(crate) language: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> CaptionsGenerate<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -429,6 +467,7 @@ impl<'a> CaptionsGenerate<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -436,16 +475,19 @@ impl<'a> CaptionsGenerate<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -456,6 +498,7 @@ impl<'a> CaptionsGenerate<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("captions_generate"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -486,16 +529,18 @@ impl<'a> CaptionsGenerate<'a> {
         request.send_json::<crate::models::CaptionEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Captions::vtt`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsVtt<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
-    language: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
+    pub(crate) language: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> CaptionsVtt<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -510,6 +555,7 @@ impl<'a> CaptionsVtt<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -517,16 +563,19 @@ impl<'a> CaptionsVtt<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -535,6 +584,7 @@ impl<'a> CaptionsVtt<'a> {
     pub async fn send(self) -> Result<String, crate::runtime::Error> {
         Ok(self.send_with_response().await?.into_body())
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors

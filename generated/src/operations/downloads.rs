@@ -2,15 +2,18 @@
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
 //! Operations on `downloads`.
+
 /// MP4 and audio downloads of a video (the reference's "Downloads" section).
 #[derive(Clone, Copy, Debug)]
 pub struct Downloads<'a> {
     client: &'a crate::runtime::Client,
 }
+
 impl<'a> Downloads<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self { client }
     }
+
     /// List downloads
     ///
     /// Lists the downloads created for a video.
@@ -19,6 +22,7 @@ impl<'a> Downloads<'a> {
     pub fn list(&self, identifier: impl Into<String>) -> DownloadsList<'a> {
         DownloadsList::new(self.client, identifier.into())
     }
+
     /// Create downloads
     ///
     /// Creates a download for a video when a video is ready to view. Use `/downloads/{download_type}` instead for type-specific downloads. Available types are `default` and `audio`.
@@ -27,6 +31,7 @@ impl<'a> Downloads<'a> {
     pub fn create(&self, identifier: impl Into<String>) -> DownloadsCreate<'a> {
         DownloadsCreate::new(self.client, identifier.into())
     }
+
     /// Delete downloads
     ///
     /// Delete the downloads for a video. Use `/downloads/{download_type}` instead for type-specific downloads. Available types are `default` and `audio`.
@@ -36,15 +41,17 @@ impl<'a> Downloads<'a> {
         DownloadsDelete::new(self.client, identifier.into())
     }
 }
+
 /// Request builder for [`Downloads::list`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsList<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> DownloadsList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -54,6 +61,7 @@ impl<'a> DownloadsList<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -61,16 +69,19 @@ impl<'a> DownloadsList<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -83,6 +94,7 @@ impl<'a> DownloadsList<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("downloads_list"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -111,15 +123,17 @@ impl<'a> DownloadsList<'a> {
         request.send_json::<crate::models::DownloadGetEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Downloads::create`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsCreate<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> DownloadsCreate<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -129,6 +143,7 @@ impl<'a> DownloadsCreate<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -136,16 +151,19 @@ impl<'a> DownloadsCreate<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -153,11 +171,12 @@ impl<'a> DownloadsCreate<'a> {
     /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::DownloadGetResponse, crate::runtime::Error> {
+    ) -> Result<crate::models::DownloadCreateResponse, crate::runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("downloads_create"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -186,15 +205,17 @@ impl<'a> DownloadsCreate<'a> {
         request.send_json::<crate::models::DownloadCreateEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Downloads::delete`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsDelete<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> DownloadsDelete<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -204,6 +225,7 @@ impl<'a> DownloadsDelete<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -211,16 +233,19 @@ impl<'a> DownloadsDelete<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -233,6 +258,7 @@ impl<'a> DownloadsDelete<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("downloads_delete"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors

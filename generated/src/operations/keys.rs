@@ -2,15 +2,18 @@
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
 //! Operations on `keys`.
+
 /// Signing keys used to create signed URL tokens (the reference's "Keys" section).
 #[derive(Clone, Copy, Debug)]
 pub struct Keys<'a> {
     client: &'a crate::runtime::Client,
 }
+
 impl<'a> Keys<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self { client }
     }
+
     /// List signing keys
     ///
     /// Lists the video ID and creation date and time when a signing key was created.
@@ -19,6 +22,7 @@ impl<'a> Keys<'a> {
     pub fn list(&self) -> KeysList<'a> {
         KeysList::new(self.client)
     }
+
     /// Create signing keys
     ///
     /// Creates an RSA private key in PEM and JWK formats. Key files are only displayed once after creation. Keys are created, used, and deleted independently of videos, and every key can sign any video.
@@ -27,6 +31,7 @@ impl<'a> Keys<'a> {
     pub fn create(&self) -> KeysCreate<'a> {
         KeysCreate::new(self.client)
     }
+
     /// Delete signing keys
     ///
     /// Deletes signing keys and revokes all signed URLs generated with the key.
@@ -36,14 +41,16 @@ impl<'a> Keys<'a> {
         KeysDelete::new(self.client, identifier.into())
     }
 }
+
 /// Request builder for [`Keys::list`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysList<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> KeysList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -52,6 +59,7 @@ impl<'a> KeysList<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -59,16 +67,19 @@ impl<'a> KeysList<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -80,6 +91,7 @@ impl<'a> KeysList<'a> {
         let body = self.send_with_response().await?.into_body();
         body.result.ok_or_else(|| crate::runtime::Error::missing_result("keys_list"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -106,15 +118,17 @@ impl<'a> KeysList<'a> {
         request.send_json::<crate::models::KeyGetListEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Keys::create`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysCreate<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    body: Option<crate::models::KeyCreateRequest>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) body: Option<crate::models::KeyCreateRequest>,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> KeysCreate<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -124,6 +138,7 @@ impl<'a> KeysCreate<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -131,21 +146,25 @@ impl<'a> KeysCreate<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// The request body.
     pub fn body(mut self, body: crate::models::KeyCreateRequest) -> Self {
         self.body = Some(body);
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -155,6 +174,7 @@ impl<'a> KeysCreate<'a> {
         let body = self.send_with_response().await?.into_body();
         body.result.ok_or_else(|| crate::runtime::Error::missing_result("keys_create"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -184,15 +204,17 @@ impl<'a> KeysCreate<'a> {
         request.send_json::<crate::models::KeysEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Keys::delete`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysDelete<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> KeysDelete<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -202,6 +224,7 @@ impl<'a> KeysDelete<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -209,16 +232,19 @@ impl<'a> KeysDelete<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -230,6 +256,7 @@ impl<'a> KeysDelete<'a> {
         let body = self.send_with_response().await?.into_body();
         body.result.ok_or_else(|| crate::runtime::Error::missing_result("keys_delete"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors

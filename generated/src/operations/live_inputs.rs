@@ -2,19 +2,23 @@
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
 //! Operations on `live_inputs`.
+
 /// Live inputs that accept live video over RTMPS, SRT or WebRTC (the reference's "Live Inputs" section).
 #[derive(Clone, Copy, Debug)]
 pub struct LiveInputs<'a> {
     client: &'a crate::runtime::Client,
 }
+
 impl<'a> LiveInputs<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self { client }
     }
+
     /// Operations on `live_inputs_outputs`.
     pub fn outputs(&self) -> super::LiveInputsOutputs<'a> {
         super::LiveInputsOutputs::new(self.client)
     }
+
     /// List live inputs
     ///
     /// Lists the live inputs created for an account. To get the credentials needed to stream to a specific live input, request a single live input.
@@ -23,6 +27,7 @@ impl<'a> LiveInputs<'a> {
     pub fn list(&self) -> LiveInputsList<'a> {
         LiveInputsList::new(self.client)
     }
+
     /// Create a live input
     ///
     /// Creates a live input, and returns credentials that you or your users can use to stream live video to Cloudflare Stream.
@@ -31,6 +36,7 @@ impl<'a> LiveInputs<'a> {
     pub fn create(&self) -> LiveInputsCreate<'a> {
         LiveInputsCreate::new(self.client)
     }
+
     /// Retrieve a live input
     ///
     /// Retrieves details of an existing live input.
@@ -39,6 +45,7 @@ impl<'a> LiveInputs<'a> {
     pub fn get(&self, live_input_identifier: impl Into<String>) -> LiveInputsGet<'a> {
         LiveInputsGet::new(self.client, live_input_identifier.into())
     }
+
     /// Update a live input
     ///
     /// Updates a specified live input.
@@ -50,6 +57,7 @@ impl<'a> LiveInputs<'a> {
     ) -> LiveInputsUpdate<'a> {
         LiveInputsUpdate::new(self.client, live_input_identifier.into())
     }
+
     /// Delete a live input
     ///
     /// Prevents a live input from being streamed to and makes the live input inaccessible to any future API calls.
@@ -62,15 +70,17 @@ impl<'a> LiveInputs<'a> {
         LiveInputsDelete::new(self.client, live_input_identifier.into())
     }
 }
+
 /// Request builder for [`LiveInputs::list`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsList<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    include_counts: Option<bool>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) include_counts: Option<bool>,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> LiveInputsList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -80,6 +90,7 @@ impl<'a> LiveInputsList<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -87,21 +98,25 @@ impl<'a> LiveInputsList<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Includes the total number of videos associated with the submitted query parameters.
     pub fn include_counts(mut self, include_counts: bool) -> Self {
         self.include_counts = Some(include_counts);
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -114,6 +129,7 @@ impl<'a> LiveInputsList<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("live_inputs_list"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -143,15 +159,17 @@ impl<'a> LiveInputsList<'a> {
         request.send_json::<crate::models::LiveInputListEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`LiveInputs::create`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsCreate<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    body: crate::models::LiveInputRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) body: crate::models::LiveInputRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> LiveInputsCreate<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -167,6 +185,7 @@ impl<'a> LiveInputsCreate<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -174,11 +193,13 @@ impl<'a> LiveInputsCreate<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Sets the creator ID asssociated with this live input.
     pub fn default_creator(mut self, default_creator: impl Into<String>) -> Self {
         self.body.default_creator = Some(default_creator.into());
         self
     }
+
     /// Indicates the number of days after which the live inputs recordings will be deleted. When a stream completes and the recording is ready, the value is used to calculate a scheduled deletion date for that recording. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion.
     pub fn delete_recording_after_days(
         mut self,
@@ -189,21 +210,25 @@ impl<'a> LiveInputsCreate<'a> {
         );
         self
     }
+
     /// Sends `"deleteRecordingAfterDays": null`, which clears the stored value.
     pub fn clear_delete_recording_after_days(mut self) -> Self {
         self.body.delete_recording_after_days = crate::runtime::Nullable::Null;
         self
     }
+
     /// Indicates whether the live input is enabled and can accept streams.
     pub fn enabled(mut self, enabled: bool) -> Self {
         self.body.enabled = Some(enabled);
         self
     }
+
     /// A user modifiable key-value store used to reference other systems of record for managing live inputs.
     pub fn meta(mut self, meta: serde_json::Value) -> Self {
         self.body.meta = Some(meta);
         self
     }
+
     /// The `recording` body field.
     pub fn recording(
         mut self,
@@ -212,6 +237,7 @@ impl<'a> LiveInputsCreate<'a> {
         self.body.recording = Some(recording);
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -219,16 +245,19 @@ impl<'a> LiveInputsCreate<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -239,6 +268,7 @@ impl<'a> LiveInputsCreate<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("live_inputs_create"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -266,15 +296,17 @@ impl<'a> LiveInputsCreate<'a> {
         request.send_json::<crate::models::LiveInputEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`LiveInputs::get`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsGet<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    live_input_identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) live_input_identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> LiveInputsGet<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -287,6 +319,7 @@ impl<'a> LiveInputsGet<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -294,16 +327,19 @@ impl<'a> LiveInputsGet<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -314,6 +350,7 @@ impl<'a> LiveInputsGet<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("live_inputs_get"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -341,16 +378,18 @@ impl<'a> LiveInputsGet<'a> {
         request.send_json::<crate::models::LiveInputEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`LiveInputs::update`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsUpdate<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    live_input_identifier: String,
-    body: crate::models::LiveInputRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) live_input_identifier: String,
+    pub(crate) body: crate::models::LiveInputRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> LiveInputsUpdate<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -370,6 +409,7 @@ impl<'a> LiveInputsUpdate<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -377,11 +417,13 @@ impl<'a> LiveInputsUpdate<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Sets the creator ID asssociated with this live input.
     pub fn default_creator(mut self, default_creator: impl Into<String>) -> Self {
         self.body.default_creator = Some(default_creator.into());
         self
     }
+
     /// Indicates the number of days after which the live inputs recordings will be deleted. When a stream completes and the recording is ready, the value is used to calculate a scheduled deletion date for that recording. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion.
     pub fn delete_recording_after_days(
         mut self,
@@ -392,21 +434,25 @@ impl<'a> LiveInputsUpdate<'a> {
         );
         self
     }
+
     /// Sends `"deleteRecordingAfterDays": null`, which clears the stored value.
     pub fn clear_delete_recording_after_days(mut self) -> Self {
         self.body.delete_recording_after_days = crate::runtime::Nullable::Null;
         self
     }
+
     /// Indicates whether the live input is enabled and can accept streams.
     pub fn enabled(mut self, enabled: bool) -> Self {
         self.body.enabled = Some(enabled);
         self
     }
+
     /// A user modifiable key-value store used to reference other systems of record for managing live inputs.
     pub fn meta(mut self, meta: serde_json::Value) -> Self {
         self.body.meta = Some(meta);
         self
     }
+
     /// The `recording` body field.
     pub fn recording(
         mut self,
@@ -415,6 +461,7 @@ impl<'a> LiveInputsUpdate<'a> {
         self.body.recording = Some(recording);
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -422,16 +469,19 @@ impl<'a> LiveInputsUpdate<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -442,6 +492,7 @@ impl<'a> LiveInputsUpdate<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("live_inputs_update"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -470,15 +521,17 @@ impl<'a> LiveInputsUpdate<'a> {
         request.send_json::<crate::models::LiveInputEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`LiveInputs::delete`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsDelete<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    live_input_identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) live_input_identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> LiveInputsDelete<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -491,6 +544,7 @@ impl<'a> LiveInputsDelete<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -498,16 +552,19 @@ impl<'a> LiveInputsDelete<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -518,6 +575,7 @@ impl<'a> LiveInputsDelete<'a> {
     ) -> Result<crate::models::EmptyObject, crate::runtime::Error> {
         Ok(self.send_with_response().await?.into_body())
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors

@@ -2,15 +2,18 @@
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
 //! Operations on `live_inputs_outputs`.
+
 /// Outputs that simulcast or restream a live input to other RTMP or SRT destinations (the reference's "Outputs" section).
 #[derive(Clone, Copy, Debug)]
 pub struct LiveInputsOutputs<'a> {
     client: &'a crate::runtime::Client,
 }
+
 impl<'a> LiveInputsOutputs<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self { client }
     }
+
     /// List all outputs associated with a specified live input
     ///
     /// Retrieves all outputs associated with a specified live input.
@@ -22,6 +25,7 @@ impl<'a> LiveInputsOutputs<'a> {
     ) -> LiveInputsOutputsList<'a> {
         LiveInputsOutputsList::new(self.client, live_input_identifier.into())
     }
+
     /// Create a new output, connected to a live input
     ///
     /// Creates a new output that can be used to simulcast or restream live video to other RTMP or SRT destinations. Outputs are always linked to a specific live input — one live input can have many outputs.
@@ -40,6 +44,7 @@ impl<'a> LiveInputsOutputs<'a> {
             url.into(),
         )
     }
+
     /// Update an output
     ///
     /// Updates the state of an output.
@@ -58,6 +63,7 @@ impl<'a> LiveInputsOutputs<'a> {
             enabled,
         )
     }
+
     /// Delete an output
     ///
     /// Deletes an output and removes it from the associated live input.
@@ -75,15 +81,17 @@ impl<'a> LiveInputsOutputs<'a> {
         )
     }
 }
+
 /// Request builder for [`LiveInputsOutputs::list`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsList<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    live_input_identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) live_input_identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> LiveInputsOutputsList<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -96,6 +104,7 @@ impl<'a> LiveInputsOutputsList<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -103,16 +112,19 @@ impl<'a> LiveInputsOutputsList<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -127,6 +139,7 @@ impl<'a> LiveInputsOutputsList<'a> {
                 "live_inputs_outputs_list",
             ))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -155,16 +168,18 @@ impl<'a> LiveInputsOutputsList<'a> {
         request.send_json::<crate::models::OutputListEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`LiveInputsOutputs::create`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsCreate<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    live_input_identifier: String,
-    body: crate::models::OutputCreateRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) live_input_identifier: String,
+    pub(crate) body: crate::models::OutputCreateRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> LiveInputsOutputsCreate<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -184,6 +199,7 @@ impl<'a> LiveInputsOutputsCreate<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -191,11 +207,13 @@ impl<'a> LiveInputsOutputsCreate<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
     pub fn enabled(mut self, enabled: bool) -> Self {
         self.body.enabled = Some(enabled);
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -203,16 +221,19 @@ impl<'a> LiveInputsOutputsCreate<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -225,6 +246,7 @@ impl<'a> LiveInputsOutputsCreate<'a> {
                 "live_inputs_outputs_create",
             ))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -254,17 +276,19 @@ impl<'a> LiveInputsOutputsCreate<'a> {
         request.send_json::<crate::models::OutputEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`LiveInputsOutputs::update`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsUpdate<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    live_input_identifier: String,
-    output_identifier: String,
-    body: crate::models::OutputUpdateRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) live_input_identifier: String,
+    pub(crate) output_identifier: String,
+    pub(crate) body: crate::models::OutputUpdateRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> LiveInputsOutputsUpdate<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -283,6 +307,7 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -290,6 +315,7 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -297,16 +323,19 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -319,6 +348,7 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
                 "live_inputs_outputs_update",
             ))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -349,16 +379,18 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
         request.send_json::<crate::models::OutputEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`LiveInputsOutputs::delete`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsDelete<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    live_input_identifier: String,
-    output_identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) live_input_identifier: String,
+    pub(crate) output_identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> LiveInputsOutputsDelete<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -373,6 +405,7 @@ impl<'a> LiveInputsOutputsDelete<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -380,16 +413,19 @@ impl<'a> LiveInputsOutputsDelete<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -400,6 +436,7 @@ impl<'a> LiveInputsOutputsDelete<'a> {
     ) -> Result<crate::models::EmptyObject, crate::runtime::Error> {
         Ok(self.send_with_response().await?.into_body())
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors

@@ -2,53 +2,79 @@
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
 //! Request builders, one per operation, grouped by resource.
+
 mod audio_tracks;
+
 pub use audio_tracks::*;
+
 mod captions;
+
 pub use captions::*;
+
 mod downloads;
+
 pub use downloads::*;
+
 mod keys;
+
 pub use keys::*;
+
 mod live_inputs;
+
 pub use live_inputs::*;
+
 mod live_inputs_outputs;
+
 pub use live_inputs_outputs::*;
+
 mod videos;
+
 pub use videos::*;
+
 mod watermarks;
+
 pub use watermarks::*;
+
 mod webhooks;
+
 pub use webhooks::*;
+
 impl crate::runtime::Client {
     /// Operations on `audio_tracks`.
     pub fn audio_tracks(&self) -> AudioTracks<'_> {
         AudioTracks::new(self)
     }
+
     /// Operations on `captions`.
     pub fn captions(&self) -> Captions<'_> {
         Captions::new(self)
     }
+
     /// Operations on `downloads`.
     pub fn downloads(&self) -> Downloads<'_> {
         Downloads::new(self)
     }
+
     /// Operations on `keys`.
     pub fn keys(&self) -> Keys<'_> {
         Keys::new(self)
     }
+
     /// Operations on `live_inputs`.
     pub fn live_inputs(&self) -> LiveInputs<'_> {
         LiveInputs::new(self)
     }
+
     /// Operations on `videos`.
     pub fn videos(&self) -> Videos<'_> {
         Videos::new(self)
     }
+
     /// Operations on `watermarks`.
     pub fn watermarks(&self) -> Watermarks<'_> {
         Watermarks::new(self)
     }
+
     /// Operations on `webhooks`.
     pub fn webhooks(&self) -> Webhooks<'_> {
         Webhooks::new(self)

@@ -2,15 +2,18 @@
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
 //! Operations on `videos`.
+
 /// Videos stored in Cloudflare Stream: list, details, edits and deletion, uploads (TUS, from a URL, direct creator uploads), clips, storage use, embed code and signed URL tokens. Gathers the reference's "Stream", "Videos", "Clip", "Copy", "Direct Upload", "Embed" and "Token" sections.
 #[derive(Clone, Copy, Debug)]
 pub struct Videos<'a> {
     client: &'a crate::runtime::Client,
 }
+
 impl<'a> Videos<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self { client }
     }
+
     /// List videos
     ///
     /// Lists up to 1000 videos from a single request. For a specific range, refer to the optional parameters.
@@ -19,6 +22,7 @@ impl<'a> Videos<'a> {
     pub fn list(&self) -> VideosList<'a> {
         VideosList::new(self.client)
     }
+
     /// Initiate video uploads using TUS
     ///
     /// Initiates a video upload using the TUS protocol. On success, the server responds with a status code 201 (created) and includes a `location` header to indicate where the content should be uploaded. Refer to <https://tus.io> for protocol details.
@@ -26,11 +30,11 @@ impl<'a> Videos<'a> {
     /// `POST /accounts/{account_id}/stream` (operation `videos_initiate_tus_upload`).
     pub fn initiate_tus_upload(
         &self,
-        tus_resumable: crate::models::VideosInitiateTusUploadTusResumable,
         upload_length: i64,
     ) -> VideosInitiateTusUpload<'a> {
-        VideosInitiateTusUpload::new(self.client, tus_resumable, upload_length)
+        VideosInitiateTusUpload::new(self.client, upload_length)
     }
+
     /// Retrieve video details
     ///
     /// Fetches details for a single video.
@@ -39,6 +43,7 @@ impl<'a> Videos<'a> {
     pub fn get(&self, identifier: impl Into<String>) -> VideosGet<'a> {
         VideosGet::new(self.client, identifier.into())
     }
+
     /// Edit video details
     ///
     /// Edit details for a single video.
@@ -47,6 +52,7 @@ impl<'a> Videos<'a> {
     pub fn edit(&self, identifier: impl Into<String>) -> VideosEdit<'a> {
         VideosEdit::new(self.client, identifier.into())
     }
+
     /// Delete video
     ///
     /// Deletes a video and its copies from Cloudflare Stream.
@@ -55,6 +61,7 @@ impl<'a> Videos<'a> {
     pub fn delete(&self, identifier: impl Into<String>) -> VideosDelete<'a> {
         VideosDelete::new(self.client, identifier.into())
     }
+
     /// Storage use
     ///
     /// Returns information about an account's storage use.
@@ -63,6 +70,7 @@ impl<'a> Videos<'a> {
     pub fn storage_usage(&self) -> VideosStorageUsage<'a> {
         VideosStorageUsage::new(self.client)
     }
+
     /// Clip videos given a start and end time
     ///
     /// Clips a video based on the specified start and end times provided in seconds.
@@ -81,6 +89,7 @@ impl<'a> Videos<'a> {
             start_time_seconds,
         )
     }
+
     /// Upload videos from a URL
     ///
     /// Uploads a video to Stream from a provided URL.
@@ -89,6 +98,7 @@ impl<'a> Videos<'a> {
     pub fn copy(&self) -> VideosCopy<'a> {
         VideosCopy::new(self.client)
     }
+
     /// Upload videos via direct upload URLs
     ///
     /// Creates a direct upload that allows video uploads without an API key.
@@ -97,6 +107,7 @@ impl<'a> Videos<'a> {
     pub fn direct_upload(&self, max_duration_seconds: i64) -> VideosDirectUpload<'a> {
         VideosDirectUpload::new(self.client, max_duration_seconds)
     }
+
     /// Retrieve embed Code HTML
     ///
     /// Fetches an HTML code snippet to embed a video in a web page delivered through Cloudflare. On success, returns an HTML fragment for use on web pages to display a video. On failure, returns a JSON response body.
@@ -105,6 +116,7 @@ impl<'a> Videos<'a> {
     pub fn embed(&self, identifier: impl Into<String>) -> VideosEmbed<'a> {
         VideosEmbed::new(self.client, identifier.into())
     }
+
     /// Create signed URL tokens for videos
     ///
     /// Creates a signed URL token for a video. If a body is not provided in the request, a token is created with default values.
@@ -114,29 +126,31 @@ impl<'a> Videos<'a> {
         VideosCreateToken::new(self.client, identifier.into())
     }
 }
+
 /// Request builder for [`Videos::list`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosList<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    id: Option<String>,
-    after: Option<String>,
-    asc: Option<bool>,
-    before: Option<String>,
-    creator: Option<String>,
-    end: Option<String>,
-    include_counts: Option<bool>,
-    limit: Option<i64>,
-    live_input_id: Option<String>,
-    name: Option<String>,
-    search: Option<String>,
-    start: Option<String>,
-    status: Option<crate::models::VideoState>,
-    r#type: Option<crate::models::VideosListType>,
-    video_name: Option<String>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) id: Option<String>,
+    pub(crate) after: Option<String>,
+    pub(crate) asc: Option<bool>,
+    pub(crate) before: Option<String>,
+    pub(crate) creator: Option<String>,
+    pub(crate) end: Option<String>,
+    pub(crate) include_counts: Option<bool>,
+    pub(crate) limit: Option<i64>,
+    pub(crate) live_input_id: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) search: Option<String>,
+    pub(crate) start: Option<String>,
+    pub(crate) status: Option<crate::models::VideoState>,
+    pub(crate) r#type: Option<crate::models::VideosListType>,
+    pub(crate) video_name: Option<String>,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> VideosList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -160,6 +174,7 @@ impl<'a> VideosList<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -167,91 +182,109 @@ impl<'a> VideosList<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Filter by video ID(s). Can be a single ID or a comma-separated list of IDs.
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
         self
     }
+
     /// Alias for 'start'. Returns videos created after this date/time (RFC 3339 format).
     pub fn after(mut self, after: impl Into<String>) -> Self {
         self.after = Some(after.into());
         self
     }
+
     /// Lists videos in ascending order of creation.
     pub fn asc(mut self, asc: bool) -> Self {
         self.asc = Some(asc);
         self
     }
+
     /// Alias for 'end'. Returns videos created before this date/time (RFC 3339 format).
     pub fn before(mut self, before: impl Into<String>) -> Self {
         self.before = Some(before.into());
         self
     }
+
     /// A user-defined identifier for the media creator.
     pub fn creator(mut self, creator: impl Into<String>) -> Self {
         self.creator = Some(creator.into());
         self
     }
+
     /// Lists videos created before the specified date.
     pub fn end(mut self, end: impl Into<String>) -> Self {
         self.end = Some(end.into());
         self
     }
+
     /// Includes the total number of videos associated with the submitted query parameters.
     pub fn include_counts(mut self, include_counts: bool) -> Self {
         self.include_counts = Some(include_counts);
         self
     }
+
     /// Maximum number of videos to return (default 1000, max 1000).
     pub fn limit(mut self, limit: i64) -> Self {
         self.limit = Some(limit);
         self
     }
+
     /// Filter by live input ID to find videos associated with a specific live stream.
     pub fn live_input_id(mut self, live_input_id: impl Into<String>) -> Self {
         self.live_input_id = Some(live_input_id.into());
         self
     }
+
     /// Filter by video name/UID(s). Can be a single name or a comma-separated list.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
+
     /// Provides a partial word match of the `name` key in the `meta` field. Slow for medium to large video libraries. May be unavailable for very large libraries.
     pub fn search(mut self, search: impl Into<String>) -> Self {
         self.search = Some(search.into());
         self
     }
+
     /// Lists videos created after the specified date.
     pub fn start(mut self, start: impl Into<String>) -> Self {
         self.start = Some(start.into());
         self
     }
+
     /// Specifies the processing status for all quality levels for a video.
     pub fn status(mut self, status: crate::models::VideoState) -> Self {
         self.status = Some(status);
         self
     }
+
     /// Specifies whether the video is `vod` or `live`.
     pub fn r#type(mut self, r#type: crate::models::VideosListType) -> Self {
         self.r#type = Some(r#type);
         self
     }
+
     /// Provides a fast, exact string match on the `name` key in the `meta` field.
     pub fn video_name(mut self, video_name: impl Into<String>) -> Self {
         self.video_name = Some(video_name.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -261,6 +294,7 @@ impl<'a> VideosList<'a> {
         let body = self.send_with_response().await?.into_body();
         body.result.ok_or_else(|| crate::runtime::Error::missing_result("videos_list"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -332,28 +366,24 @@ impl<'a> VideosList<'a> {
         request.send_json::<crate::models::VideoListEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Videos::initiate_tus_upload`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosInitiateTusUpload<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    direct_user: Option<bool>,
-    tus_resumable: crate::models::VideosInitiateTusUploadTusResumable,
-    upload_length: i64,
-    upload_creator: Option<String>,
-    upload_metadata: Option<String>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) direct_user: Option<bool>,
+    pub(crate) upload_length: i64,
+    pub(crate) upload_creator: Option<String>,
+    pub(crate) upload_metadata: Option<String>,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> VideosInitiateTusUpload<'a> {
-    pub(crate) fn new(
-        client: &'a crate::runtime::Client,
-        tus_resumable: crate::models::VideosInitiateTusUploadTusResumable,
-        upload_length: i64,
-    ) -> Self {
+    pub(crate) fn new(client: &'a crate::runtime::Client, upload_length: i64) -> Self {
         Self {
             client,
-            tus_resumable,
             upload_length,
             account_id: None,
             direct_user: None,
@@ -362,6 +392,7 @@ impl<'a> VideosInitiateTusUpload<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -369,31 +400,37 @@ impl<'a> VideosInitiateTusUpload<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Provisions a URL to let your end users upload videos directly to Cloudflare Stream without exposing your API token to clients.
     pub fn direct_user(mut self, direct_user: bool) -> Self {
         self.direct_user = Some(direct_user);
         self
     }
+
     /// A user-defined identifier for the media creator.
     pub fn upload_creator(mut self, upload_creator: impl Into<String>) -> Self {
         self.upload_creator = Some(upload_creator.into());
         self
     }
+
     /// Comma-separated key-value pairs following the TUS protocol specification. Values are Base-64 encoded. Supported keys: `name`, `requiresignedurls`, `allowedorigins`, `thumbnailtimestamppct`, `watermark`, `scheduleddeletion`, `maxdurationseconds`.
     pub fn upload_metadata(mut self, upload_metadata: impl Into<String>) -> Self {
         self.upload_metadata = Some(upload_metadata.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -409,6 +446,7 @@ impl<'a> VideosInitiateTusUpload<'a> {
             tus_resumable: response.header("Tus-Resumable").map(str::to_owned),
         })
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -431,7 +469,7 @@ impl<'a> VideosInitiateTusUpload<'a> {
         if let Some(value) = self.direct_user {
             request.query("direct_user", value);
         }
-        request.header("Tus-Resumable", self.tus_resumable);
+        request.header("Tus-Resumable", "1.0.0");
         request.header("Upload-Length", self.upload_length);
         if let Some(value) = self.upload_creator {
             request.header("Upload-Creator", value);
@@ -443,15 +481,17 @@ impl<'a> VideosInitiateTusUpload<'a> {
         request.send_empty(self.client).await
     }
 }
+
 /// Request builder for [`Videos::get`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosGet<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> VideosGet<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -461,6 +501,7 @@ impl<'a> VideosGet<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -468,16 +509,19 @@ impl<'a> VideosGet<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -487,6 +531,7 @@ impl<'a> VideosGet<'a> {
         let body = self.send_with_response().await?.into_body();
         body.result.ok_or_else(|| crate::runtime::Error::missing_result("videos_get"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -514,16 +559,18 @@ impl<'a> VideosGet<'a> {
         request.send_json::<crate::models::VideoEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Videos::edit`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosEdit<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
-    body: crate::models::VideoEditRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
+    pub(crate) body: crate::models::VideoEditRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> VideosEdit<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -545,6 +592,7 @@ impl<'a> VideosEdit<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -552,6 +600,7 @@ impl<'a> VideosEdit<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     pub fn allowed_origins(
         mut self,
@@ -560,21 +609,25 @@ impl<'a> VideosEdit<'a> {
         self.body.allowed_origins = Some(allowed_origins);
         self
     }
+
     /// A user-defined identifier for the media creator.
     pub fn creator(mut self, creator: impl Into<String>) -> Self {
         self.body.creator = Some(creator.into());
         self
     }
+
     /// The maximum duration in seconds for a video upload. Can be set for a video that is not yet uploaded to limit its duration. Uploads that exceed the specified duration will fail during processing. A value of `-1` means the value is unknown.
     pub fn max_duration_seconds(mut self, max_duration_seconds: i64) -> Self {
         self.body.max_duration_seconds = Some(max_duration_seconds);
         self
     }
+
     /// A user modifiable key-value store used to reference other systems of record for managing videos.
     pub fn meta(mut self, meta: serde_json::Value) -> Self {
         self.body.meta = Some(meta);
         self
     }
+
     /// The `publicDetails` body field.
     pub fn public_details(
         mut self,
@@ -583,11 +636,13 @@ impl<'a> VideosEdit<'a> {
         self.body.public_details = Some(public_details);
         self
     }
+
     /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
     pub fn require_signed_urls(mut self, require_signed_urls: bool) -> Self {
         self.body.require_signed_urls = Some(require_signed_urls);
         self
     }
+
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
     pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
         self.body.scheduled_deletion = crate::runtime::Nullable::Value(
@@ -595,26 +650,31 @@ impl<'a> VideosEdit<'a> {
         );
         self
     }
+
     /// Sends `"scheduledDeletion": null`, which clears the stored value.
     pub fn clear_scheduled_deletion(mut self) -> Self {
         self.body.scheduled_deletion = crate::runtime::Nullable::Null;
         self
     }
+
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     pub fn thumbnail_timestamp_pct(mut self, thumbnail_timestamp_pct: f64) -> Self {
         self.body.thumbnail_timestamp_pct = Some(thumbnail_timestamp_pct);
         self
     }
+
     /// The unique identifier for the video. Can be used to verify the video being updated.
     pub fn uid(mut self, uid: impl Into<String>) -> Self {
         self.body.uid = Some(uid.into());
         self
     }
+
     /// The date and time when the video upload URL is no longer valid for direct user uploads.
     pub fn upload_expiry(mut self, upload_expiry: impl Into<String>) -> Self {
         self.body.upload_expiry = Some(upload_expiry.into());
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -622,16 +682,19 @@ impl<'a> VideosEdit<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -641,6 +704,7 @@ impl<'a> VideosEdit<'a> {
         let body = self.send_with_response().await?.into_body();
         body.result.ok_or_else(|| crate::runtime::Error::missing_result("videos_edit"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -669,15 +733,17 @@ impl<'a> VideosEdit<'a> {
         request.send_json::<crate::models::VideoEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Videos::delete`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosDelete<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> VideosDelete<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -687,6 +753,7 @@ impl<'a> VideosDelete<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -694,16 +761,19 @@ impl<'a> VideosDelete<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -713,6 +783,7 @@ impl<'a> VideosDelete<'a> {
         self.send_with_response().await?;
         Ok(())
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -737,15 +808,17 @@ impl<'a> VideosDelete<'a> {
         request.send_empty(self.client).await
     }
 }
+
 /// Request builder for [`Videos::storage_usage`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosStorageUsage<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    creator: Option<String>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) creator: Option<String>,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> VideosStorageUsage<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -755,6 +828,7 @@ impl<'a> VideosStorageUsage<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -762,21 +836,25 @@ impl<'a> VideosStorageUsage<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// A user-defined identifier for the media creator.
     pub fn creator(mut self, creator: impl Into<String>) -> Self {
         self.creator = Some(creator.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -789,6 +867,7 @@ impl<'a> VideosStorageUsage<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("videos_storage_usage"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -818,15 +897,17 @@ impl<'a> VideosStorageUsage<'a> {
         request.send_json::<crate::models::VideoStorageUsageEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Videos::clip`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosClip<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    body: crate::models::VideoClipRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) body: crate::models::VideoClipRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> VideosClip<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -855,6 +936,7 @@ impl<'a> VideosClip<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -862,6 +944,7 @@ impl<'a> VideosClip<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     pub fn allowed_origins(
         mut self,
@@ -870,31 +953,37 @@ impl<'a> VideosClip<'a> {
         self.body.allowed_origins = Some(allowed_origins);
         self
     }
+
     /// A user-defined identifier for the media creator.
     pub fn creator(mut self, creator: impl Into<String>) -> Self {
         self.body.creator = Some(creator.into());
         self
     }
+
     /// A video's URL. Preferred over 'url'.
     pub fn input(mut self, input: impl Into<String>) -> Self {
         self.body.input = Some(input.into());
         self
     }
+
     /// A user modifiable key-value store used to reference other systems of record for managing videos.
     pub fn meta(mut self, meta: serde_json::Value) -> Self {
         self.body.meta = Some(meta);
         self
     }
+
     /// A name for the video.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.body.name = Some(name.into());
         self
     }
+
     /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
     pub fn require_signed_urls(mut self, require_signed_urls: bool) -> Self {
         self.body.require_signed_urls = Some(require_signed_urls);
         self
     }
+
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
     pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
         self.body.scheduled_deletion = crate::runtime::Nullable::Value(
@@ -902,26 +991,31 @@ impl<'a> VideosClip<'a> {
         );
         self
     }
+
     /// Sends `"scheduledDeletion": null`, which clears the stored value.
     pub fn clear_scheduled_deletion(mut self) -> Self {
         self.body.scheduled_deletion = crate::runtime::Nullable::Null;
         self
     }
+
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     pub fn thumbnail_timestamp_pct(mut self, thumbnail_timestamp_pct: f64) -> Self {
         self.body.thumbnail_timestamp_pct = Some(thumbnail_timestamp_pct);
         self
     }
+
     /// A video's URL (legacy field, use 'input' instead).
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.body.url = Some(url.into());
         self
     }
+
     /// The `watermark` body field.
     pub fn watermark(mut self, watermark: crate::models::WatermarkAtUpload) -> Self {
         self.body.watermark = Some(watermark);
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -929,16 +1023,19 @@ impl<'a> VideosClip<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -948,6 +1045,7 @@ impl<'a> VideosClip<'a> {
         let body = self.send_with_response().await?.into_body();
         body.result.ok_or_else(|| crate::runtime::Error::missing_result("videos_clip"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -975,16 +1073,18 @@ impl<'a> VideosClip<'a> {
         request.send_json::<crate::models::VideoEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Videos::copy`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosCopy<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    upload_creator: Option<String>,
-    body: crate::models::VideoCopyRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) upload_creator: Option<String>,
+    pub(crate) body: crate::models::VideoCopyRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> VideosCopy<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -1006,6 +1106,7 @@ impl<'a> VideosCopy<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -1013,11 +1114,13 @@ impl<'a> VideosCopy<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// A user-defined identifier for the media creator.
     pub fn upload_creator(mut self, upload_creator: impl Into<String>) -> Self {
         self.upload_creator = Some(upload_creator.into());
         self
     }
+
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     pub fn allowed_origins(
         mut self,
@@ -1026,31 +1129,37 @@ impl<'a> VideosCopy<'a> {
         self.body.allowed_origins = Some(allowed_origins);
         self
     }
+
     /// A user-defined identifier for the media creator.
     pub fn creator(mut self, creator: impl Into<String>) -> Self {
         self.body.creator = Some(creator.into());
         self
     }
+
     /// A video's URL. The server must be publicly routable and support `HTTP HEAD` requests and `HTTP GET` range requests. The server should respond to `HTTP HEAD` requests with a `content-range` header that includes the size of the file. This is the preferred field over `url`.
     pub fn input(mut self, input: impl Into<String>) -> Self {
         self.body.input = Some(input.into());
         self
     }
+
     /// A user modifiable key-value store used to reference other systems of record for managing videos.
     pub fn meta(mut self, meta: serde_json::Value) -> Self {
         self.body.meta = Some(meta);
         self
     }
+
     /// A video's name. Used for legacy compatibility.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.body.name = Some(name.into());
         self
     }
+
     /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
     pub fn require_signed_urls(mut self, require_signed_urls: bool) -> Self {
         self.body.require_signed_urls = Some(require_signed_urls);
         self
     }
+
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
     pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
         self.body.scheduled_deletion = crate::runtime::Nullable::Value(
@@ -1058,26 +1167,31 @@ impl<'a> VideosCopy<'a> {
         );
         self
     }
+
     /// Sends `"scheduledDeletion": null`, which clears the stored value.
     pub fn clear_scheduled_deletion(mut self) -> Self {
         self.body.scheduled_deletion = crate::runtime::Nullable::Null;
         self
     }
+
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     pub fn thumbnail_timestamp_pct(mut self, thumbnail_timestamp_pct: f64) -> Self {
         self.body.thumbnail_timestamp_pct = Some(thumbnail_timestamp_pct);
         self
     }
+
     /// A video's URL. The server must be publicly routable and support `HTTP HEAD` requests and `HTTP GET` range requests. The server should respond to `HTTP HEAD` requests with a `content-range` header that includes the size of the file. This field is deprecated in favor of `input`.
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.body.url = Some(url.into());
         self
     }
+
     /// The `watermark` body field.
     pub fn watermark(mut self, watermark: crate::models::WatermarkAtUpload) -> Self {
         self.body.watermark = Some(watermark);
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -1085,16 +1199,19 @@ impl<'a> VideosCopy<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -1104,6 +1221,7 @@ impl<'a> VideosCopy<'a> {
         let body = self.send_with_response().await?.into_body();
         body.result.ok_or_else(|| crate::runtime::Error::missing_result("videos_copy"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -1134,16 +1252,18 @@ impl<'a> VideosCopy<'a> {
         request.send_json::<crate::models::VideoEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Videos::direct_upload`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosDirectUpload<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    upload_creator: Option<String>,
-    body: crate::models::DirectUploadRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) upload_creator: Option<String>,
+    pub(crate) body: crate::models::DirectUploadRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> VideosDirectUpload<'a> {
     pub(crate) fn new(
         client: &'a crate::runtime::Client,
@@ -1167,6 +1287,7 @@ impl<'a> VideosDirectUpload<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -1174,11 +1295,13 @@ impl<'a> VideosDirectUpload<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// A user-defined identifier for the media creator.
     pub fn upload_creator(mut self, upload_creator: impl Into<String>) -> Self {
         self.upload_creator = Some(upload_creator.into());
         self
     }
+
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     pub fn allowed_origins(
         mut self,
@@ -1187,26 +1310,31 @@ impl<'a> VideosDirectUpload<'a> {
         self.body.allowed_origins = Some(allowed_origins);
         self
     }
+
     /// A user-defined identifier for the media creator.
     pub fn creator(mut self, creator: impl Into<String>) -> Self {
         self.body.creator = Some(creator.into());
         self
     }
+
     /// The date and time after upload when videos will not be accepted.
     pub fn expiry(mut self, expiry: impl Into<String>) -> Self {
         self.body.expiry = Some(expiry.into());
         self
     }
+
     /// A user modifiable key-value store used to reference other systems of record for managing videos.
     pub fn meta(mut self, meta: serde_json::Value) -> Self {
         self.body.meta = Some(meta);
         self
     }
+
     /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
     pub fn require_signed_urls(mut self, require_signed_urls: bool) -> Self {
         self.body.require_signed_urls = Some(require_signed_urls);
         self
     }
+
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
     pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
         self.body.scheduled_deletion = crate::runtime::Nullable::Value(
@@ -1214,21 +1342,25 @@ impl<'a> VideosDirectUpload<'a> {
         );
         self
     }
+
     /// Sends `"scheduledDeletion": null`, which clears the stored value.
     pub fn clear_scheduled_deletion(mut self) -> Self {
         self.body.scheduled_deletion = crate::runtime::Nullable::Null;
         self
     }
+
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     pub fn thumbnail_timestamp_pct(mut self, thumbnail_timestamp_pct: f64) -> Self {
         self.body.thumbnail_timestamp_pct = Some(thumbnail_timestamp_pct);
         self
     }
+
     /// The `watermark` body field.
     pub fn watermark(mut self, watermark: crate::models::WatermarkAtUpload) -> Self {
         self.body.watermark = Some(watermark);
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -1236,16 +1368,19 @@ impl<'a> VideosDirectUpload<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -1258,6 +1393,7 @@ impl<'a> VideosDirectUpload<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("videos_direct_upload"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -1288,15 +1424,17 @@ impl<'a> VideosDirectUpload<'a> {
         request.send_json::<crate::models::DirectUploadCreateEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Videos::embed`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosEmbed<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> VideosEmbed<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -1306,6 +1444,7 @@ impl<'a> VideosEmbed<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -1313,16 +1452,19 @@ impl<'a> VideosEmbed<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -1331,6 +1473,7 @@ impl<'a> VideosEmbed<'a> {
     pub async fn send(self) -> Result<String, crate::runtime::Error> {
         Ok(self.send_with_response().await?.into_body())
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -1356,16 +1499,18 @@ impl<'a> VideosEmbed<'a> {
         request.send_text(self.client).await
     }
 }
+
 /// Request builder for [`Videos::create_token`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosCreateToken<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
-    body: crate::models::TokenCreateRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
+    pub(crate) body: crate::models::TokenCreateRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> VideosCreateToken<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -1384,6 +1529,7 @@ impl<'a> VideosCreateToken<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -1391,11 +1537,13 @@ impl<'a> VideosCreateToken<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// The optional ID of a Stream signing key. If present, the `pem` field is also required.
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.body.id = Some(id.into());
         self
     }
+
     /// The optional list of access rule constraints on the token. Access can be blocked or allowed based on an IP, IP range, or by country. Access rules are evaluated from first to last. If a rule matches, the associated action is applied and no further rules are evaluated.
     pub fn access_rules(
         mut self,
@@ -1404,31 +1552,37 @@ impl<'a> VideosCreateToken<'a> {
         self.body.access_rules = Some(access_rules);
         self
     }
+
     /// The optional boolean value that enables using signed tokens to access MP4 download links for a video.
     pub fn downloadable(mut self, downloadable: bool) -> Self {
         self.body.downloadable = Some(downloadable);
         self
     }
+
     /// The optional unix epoch timestamp that specficies the time after a token is not accepted. The maximum time specification is 24 hours from issuing time. If this field is not set, the default is one hour after issuing.
     pub fn exp(mut self, exp: i64) -> Self {
         self.body.exp = Some(exp);
         self
     }
+
     /// The `flags` body field.
     pub fn flags(mut self, flags: crate::models::TokenFlags) -> Self {
         self.body.flags = Some(flags);
         self
     }
+
     /// The optional unix epoch timestamp that specifies the time before a the token is not accepted. If this field is not set, the default is one hour before issuing.
     pub fn nbf(mut self, nbf: i64) -> Self {
         self.body.nbf = Some(nbf);
         self
     }
+
     /// The optional base64 encoded private key in PEM format associated with a Stream signing key. If present, the `id` field is also required.
     pub fn pem(mut self, pem: impl Into<String>) -> Self {
         self.body.pem = Some(pem.into());
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -1436,16 +1590,19 @@ impl<'a> VideosCreateToken<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -1458,6 +1615,7 @@ impl<'a> VideosCreateToken<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("videos_create_token"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -1487,6 +1645,7 @@ impl<'a> VideosCreateToken<'a> {
         request.send_json::<crate::models::TokenCreateEnvelope>(self.client).await
     }
 }
+
 /// Response headers of `videos_initiate_tus_upload`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VideosInitiateTusUploadHeaders {

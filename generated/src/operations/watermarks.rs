@@ -2,15 +2,18 @@
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
 //! Operations on `watermarks`.
+
 /// Watermark profiles applied to videos at upload (the reference's "Watermarks" section).
 #[derive(Clone, Copy, Debug)]
 pub struct Watermarks<'a> {
     client: &'a crate::runtime::Client,
 }
+
 impl<'a> Watermarks<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self { client }
     }
+
     /// List watermark profiles
     ///
     /// Lists all watermark profiles for an account.
@@ -19,6 +22,7 @@ impl<'a> Watermarks<'a> {
     pub fn list(&self) -> WatermarksList<'a> {
         WatermarksList::new(self.client)
     }
+
     /// Create watermark profiles via basic upload
     ///
     /// Creates watermark profiles using a single `HTTP POST multipart/form-data` request.
@@ -27,6 +31,7 @@ impl<'a> Watermarks<'a> {
     pub fn create(&self) -> WatermarksCreate<'a> {
         WatermarksCreate::new(self.client)
     }
+
     /// Watermark profile details
     ///
     /// Retrieves details for a single watermark profile.
@@ -35,6 +40,7 @@ impl<'a> Watermarks<'a> {
     pub fn get(&self, identifier: impl Into<String>) -> WatermarksGet<'a> {
         WatermarksGet::new(self.client, identifier.into())
     }
+
     /// Delete watermark profiles
     ///
     /// Deletes a watermark profile.
@@ -44,14 +50,16 @@ impl<'a> Watermarks<'a> {
         WatermarksDelete::new(self.client, identifier.into())
     }
 }
+
 /// Request builder for [`Watermarks::list`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksList<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> WatermarksList<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -60,6 +68,7 @@ impl<'a> WatermarksList<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -67,16 +76,19 @@ impl<'a> WatermarksList<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -89,6 +101,7 @@ impl<'a> WatermarksList<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("watermarks_list"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -115,21 +128,23 @@ impl<'a> WatermarksList<'a> {
         request.send_json::<crate::models::WatermarkListEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Watermarks::create`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksCreate<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    file: Option<crate::runtime::FilePart>,
-    name: Option<String>,
-    opacity: Option<f64>,
-    padding: Option<f64>,
-    position: Option<crate::models::WatermarksCreatePosition>,
-    scale: Option<f64>,
-    url: Option<String>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) file: Option<crate::runtime::FilePart>,
+    pub(crate) name: Option<String>,
+    pub(crate) opacity: Option<f64>,
+    pub(crate) padding: Option<f64>,
+    pub(crate) position: Option<crate::models::WatermarksCreatePosition>,
+    pub(crate) scale: Option<f64>,
+    pub(crate) url: Option<String>,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> WatermarksCreate<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -145,6 +160,7 @@ impl<'a> WatermarksCreate<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -152,26 +168,31 @@ impl<'a> WatermarksCreate<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// The image file to use as the watermark. Provide either `file` or `url`.
     pub fn file(mut self, file: crate::runtime::FilePart) -> Self {
         self.file = Some(file);
         self
     }
+
     /// A short description of the watermark profile.
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
     }
+
     /// The translucency of the image. A value of `0.0` makes the image completely transparent, and `1.0` makes the image completely opaque. Note that if the image is already semi-transparent, setting this to `1.0` will not make the image completely opaque.
     pub fn opacity(mut self, opacity: f64) -> Self {
         self.opacity = Some(opacity);
         self
     }
+
     /// The whitespace between the adjacent edges (determined by position) of the video and the image. `0.0` indicates no padding, and `1.0` indicates a fully padded video width or length, as determined by the algorithm.
     pub fn padding(mut self, padding: f64) -> Self {
         self.padding = Some(padding);
         self
     }
+
     /// The location of the image. Valid positions are: `upperRight`, `upperLeft`, `lowerLeft`, `lowerRight`, and `center`. Note that `center` ignores the `padding` parameter.
     pub fn position(
         mut self,
@@ -180,26 +201,31 @@ impl<'a> WatermarksCreate<'a> {
         self.position = Some(position);
         self
     }
+
     /// The size of the image relative to the overall size of the video. This parameter will adapt to horizontal and vertical videos automatically. `0.0` indicates no scaling (use the size of the image as-is), and `1.0`fills the entire video.
     pub fn scale(mut self, scale: f64) -> Self {
         self.scale = Some(scale);
         self
     }
+
     /// URL of the watermark image to copy.
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -210,6 +236,7 @@ impl<'a> WatermarksCreate<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("watermarks_create"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -259,15 +286,17 @@ impl<'a> WatermarksCreate<'a> {
         request.send_json::<crate::models::WatermarkEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Watermarks::get`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksGet<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> WatermarksGet<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -277,6 +306,7 @@ impl<'a> WatermarksGet<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -284,16 +314,19 @@ impl<'a> WatermarksGet<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -304,6 +337,7 @@ impl<'a> WatermarksGet<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("watermarks_get"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -331,15 +365,17 @@ impl<'a> WatermarksGet<'a> {
         request.send_json::<crate::models::WatermarkEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Watermarks::delete`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksDelete<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    identifier: String,
+    pub(crate) account_id: Option<String>,
+    pub(crate) identifier: String,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> WatermarksDelete<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
         Self {
@@ -349,6 +385,7 @@ impl<'a> WatermarksDelete<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -356,16 +393,19 @@ impl<'a> WatermarksDelete<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -378,6 +418,7 @@ impl<'a> WatermarksDelete<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("watermarks_delete"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors

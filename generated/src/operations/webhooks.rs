@@ -2,15 +2,18 @@
 // Do not edit by hand: change the spec or the generator, then regenerate.
 
 //! Operations on `webhooks`.
+
 /// The webhook that receives video processing notifications (the reference's "Webhooks" section).
 #[derive(Clone, Copy, Debug)]
 pub struct Webhooks<'a> {
     client: &'a crate::runtime::Client,
 }
+
 impl<'a> Webhooks<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self { client }
     }
+
     /// View webhooks
     ///
     /// Retrieves a list of webhooks.
@@ -19,6 +22,7 @@ impl<'a> Webhooks<'a> {
     pub fn get(&self) -> WebhooksGet<'a> {
         WebhooksGet::new(self.client)
     }
+
     /// Create webhooks
     ///
     /// Creates a webhook notification.
@@ -27,6 +31,7 @@ impl<'a> Webhooks<'a> {
     pub fn update(&self) -> WebhooksUpdate<'a> {
         WebhooksUpdate::new(self.client)
     }
+
     /// Delete webhooks
     ///
     /// Deletes a webhook.
@@ -36,14 +41,16 @@ impl<'a> Webhooks<'a> {
         WebhooksDelete::new(self.client)
     }
 }
+
 /// Request builder for [`Webhooks::get`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksGet<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> WebhooksGet<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -52,6 +59,7 @@ impl<'a> WebhooksGet<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -59,16 +67,19 @@ impl<'a> WebhooksGet<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -80,6 +91,7 @@ impl<'a> WebhooksGet<'a> {
         let body = self.send_with_response().await?.into_body();
         body.result.ok_or_else(|| crate::runtime::Error::missing_result("webhooks_get"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -106,15 +118,17 @@ impl<'a> WebhooksGet<'a> {
         request.send_json::<crate::models::WebhookGetEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Webhooks::update`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksUpdate<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
-    body: crate::models::WebhookUpdateRequest,
+    pub(crate) account_id: Option<String>,
+    pub(crate) body: crate::models::WebhookUpdateRequest,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> WebhooksUpdate<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -127,6 +141,7 @@ impl<'a> WebhooksUpdate<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -134,16 +149,19 @@ impl<'a> WebhooksUpdate<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// The URL where webhooks will be sent.
     pub fn notification_url(mut self, notification_url: impl Into<String>) -> Self {
         self.body.notification_url = Some(notification_url.into());
         self
     }
+
     /// The URL where webhooks will be sent.
     pub fn notification_url_(mut self, notification_url_: impl Into<String>) -> Self {
         self.body.notification_url_ = Some(notification_url_.into());
         self
     }
+
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
@@ -151,16 +169,19 @@ impl<'a> WebhooksUpdate<'a> {
         self.body = body;
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -173,6 +194,7 @@ impl<'a> WebhooksUpdate<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("webhooks_update"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors
@@ -200,14 +222,16 @@ impl<'a> WebhooksUpdate<'a> {
         request.send_json::<crate::models::WebhookUpdateEnvelope>(self.client).await
     }
 }
+
 /// Request builder for [`Webhooks::delete`]: set optional parameters, then `.send().await`.
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksDelete<'a> {
     client: &'a crate::runtime::Client,
-    account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
     options: crate::runtime::RequestOptions,
 }
+
 impl<'a> WebhooksDelete<'a> {
     pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
         Self {
@@ -216,6 +240,7 @@ impl<'a> WebhooksDelete<'a> {
             options: crate::runtime::RequestOptions::default(),
         }
     }
+
     /// The account identifier tag.
     ///
     /// Defaults to the client's `account_id` when not set.
@@ -223,16 +248,19 @@ impl<'a> WebhooksDelete<'a> {
         self.account_id = Some(account_id.into());
         self
     }
+
     /// Overrides the client's timeout for each attempt of this request.
     pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout(timeout);
         self
     }
+
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
         self
     }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -245,6 +273,7 @@ impl<'a> WebhooksDelete<'a> {
         body.result
             .ok_or_else(|| crate::runtime::Error::missing_result("webhooks_delete"))
     }
+
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
     ///
     /// # Errors

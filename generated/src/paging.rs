@@ -1,0 +1,109 @@
+//! Auto-pagination of the video list.
+//!
+//! `GET /stream` returns at most `limit` videos (default and maximum 1000) and has no page
+//! token: the way on is a time cursor. This module walks it: after each page the next request
+//! asks for videos created before the last one (after it, with `asc(true)`), until a page
+//! comes back short, the envelope's `range` says nothing remains, or a page brings nothing new.
+
+use std::collections::{HashSet, VecDeque};
+
+use futures::Stream;
+
+use crate::models::Video;
+use crate::operations::VideosList;
+use crate::runtime::Error;
+
+/// The list's documented page size when `limit` is not set.
+const DEFAULT_PAGE_SIZE: i64 = 1000;
+
+impl<'a> VideosList<'a> {
+    /// Every video matching the filters, fetched page by page as the stream is polled.
+    ///
+    /// Filters set on the builder (`creator`, `status`, `after`, `before`, ...) apply to every
+    /// page; `limit` is the page size. Pages are cut by creation time: with the default
+    /// (newest first) each next page sets `before` to the creation time of the last video
+    /// seen, with `asc(true)` it sets `after`. Videos sharing the boundary timestamp are
+    /// de-duplicated by uid, so a video never appears twice. (Creation times carry
+    /// sub-second precision, so two videos rarely share one; if the API treats the cursor as
+    /// exclusive, such twins split across a page boundary cannot be recovered by any client.)
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// # async fn run(client: &cloudflare_stream::Client) -> Result<(), cloudflare_stream::Error> {
+    /// let mut videos = std::pin::pin!(client.videos().list().creator("abc").into_stream());
+    /// while let Some(video) = videos.try_next().await? {
+    ///     println!("{:?}", video.uid);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The stream yields the first error of any page request and then ends.
+    pub fn into_stream(self) -> impl Stream<Item = Result<Video, Error>> + 'a {
+        let state = Pager {
+            ascending: self.asc.unwrap_or(false),
+            page_size: self.limit.unwrap_or(DEFAULT_PAGE_SIZE),
+            next: Some(self),
+            buffer: VecDeque::new(),
+            boundary: None,
+            boundary_uids: HashSet::new(),
+        };
+        futures::stream::try_unfold(state, |mut pager| async move {
+            loop {
+                if let Some(video) = pager.buffer.pop_front() {
+                    return Ok(Some((video, pager)));
+                }
+                let Some(request) = pager.next.take() else {
+                    return Ok(None);
+                };
+                let envelope = request.clone().send_with_response().await?.into_body();
+                pager.accept(request, envelope.result.unwrap_or_default(), envelope.range);
+            }
+        })
+    }
+}
+
+/// The walk's state between pages.
+struct Pager<'a> {
+    ascending: bool,
+    page_size: i64,
+    /// The request for the next page; `None` once the last page is in.
+    next: Option<VideosList<'a>>,
+    /// Videos fetched but not yet yielded.
+    buffer: VecDeque<Video>,
+    /// Creation time of the last video yielded so far (the cursor).
+    boundary: Option<String>,
+    /// Uids of the videos created exactly at `boundary`, to drop repeats.
+    boundary_uids: HashSet<String>,
+}
+
+impl<'a> Pager<'a> {
+    /// Takes one page: buffers the new videos and prepares the next request, if any.
+    fn accept(&mut self, request: VideosList<'a>, page: Vec<Video>, range: Option<i64>) {
+        let page_len = i64::try_from(page.len()).unwrap_or(i64::MAX);
+        let mut fresh = 0usize;
+        for video in page {
+            if let (Some(created), Some(uid)) = (&video.created, &video.uid) {
+                if self.boundary.as_ref() == Some(created) {
+                    if !self.boundary_uids.insert(uid.clone()) {
+                        continue;
+                    }
+                } else {
+                    self.boundary = Some(created.clone());
+                    self.boundary_uids.clear();
+                    self.boundary_uids.insert(uid.clone());
+                }
+            }
+            self.buffer.push_back(video);
+            fresh += 1;
+        }
+        let exhausted = fresh == 0 || page_len < self.page_size || range == Some(0);
+        self.next = match (&self.boundary, exhausted) {
+            (Some(cursor), false) if self.ascending => Some(request.after(cursor.clone())),
+            (Some(cursor), false) => Some(request.before(cursor.clone())),
+            _ => None,
+        };
+    }
+}

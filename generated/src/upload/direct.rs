@@ -1,0 +1,110 @@
+//! Basic direct creator uploads: one `multipart/form-data` `POST` to a one-time URL.
+
+use std::time::Duration;
+
+use reqwest::multipart::{Form, Part};
+use url::Url;
+
+use super::progress::{Reporter, progress_setters};
+use super::{UploadSource, exchange};
+use crate::runtime::{Client, Error};
+
+/// The operation name that errors of the upload carry.
+const OPERATION: &str = "direct_upload_post";
+/// How much of the source each read takes while streaming.
+const PIECE: usize = 256 * 1024;
+
+/// A video being sent to a one-time upload URL; created by
+/// [`Client::upload_to_direct_url`]. Set options, then `.send().await`.
+#[derive(Debug)]
+#[must_use = "an upload does nothing until `.send().await`"]
+pub struct DirectUrlUpload {
+    client: Client,
+    upload_url: String,
+    source: UploadSource,
+    file_name: Option<String>,
+    timeout: Option<Duration>,
+    progress: Reporter,
+}
+
+impl DirectUrlUpload {
+    pub(crate) fn new(client: Client, upload_url: String, source: UploadSource) -> Self {
+        Self {
+            client,
+            upload_url,
+            source,
+            file_name: None,
+            timeout: None,
+            progress: Reporter::default(),
+        }
+    }
+
+    /// The file name sent with the part (for a path source, its file name unless set;
+    /// otherwise `video`).
+    pub fn file_name(mut self, file_name: impl Into<String>) -> Self {
+        self.file_name = Some(file_name.into());
+        self
+    }
+
+    /// The time allowed for the whole upload (the client's timeout unless set; raise it
+    /// for large files on slow links).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    progress_setters!();
+
+    /// Streams the file to the URL in one request. Not retried: the URL is single-use and
+    /// the source is read once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] for a URL that is not http(s); [`Error::Io`] when the
+    /// source cannot be opened; [`Error::Api`] for a non-2xx answer; [`Error::Transport`]
+    /// (including a source that fails or ends early while streaming) and
+    /// [`Error::Timeout`].
+    pub async fn send(self) -> Result<(), Error> {
+        let url = Url::parse(self.upload_url.trim()).map_err(|error| {
+            Error::invalid_request(format!("invalid upload URL `{}`: {error}", self.upload_url))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Error::invalid_request(format!(
+                "the upload URL `{}` is not http(s)",
+                self.upload_url
+            )));
+        }
+        let file_name = self
+            .file_name
+            .or_else(|| self.source.file_name())
+            .unwrap_or_else(|| "video".to_owned());
+        let source = self.source.open().await?;
+        let total = source.length();
+        let progress = self.progress;
+        progress.report(0, total);
+        let stream = futures::stream::try_unfold((source, 0_u64), move |(mut source, sent)| {
+            let progress = progress.clone();
+            async move {
+                if sent == total {
+                    return Ok(None);
+                }
+                let piece = source.read_some(PIECE).await?;
+                let sent = sent + piece.len() as u64;
+                progress.report(sent, total);
+                Ok::<_, std::io::Error>(Some((piece, (source, sent))))
+            }
+        });
+        let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), total)
+            .file_name(file_name);
+        let form = Form::new().part("file", part);
+        let request = self
+            .client
+            .http()
+            .post(url)
+            .headers(self.client.default_headers())
+            .multipart(form);
+        let timeout = self.timeout.unwrap_or_else(|| self.client.timeout());
+        exchange(request, OPERATION, timeout).await?;
+        Ok(())
+    }
+}
