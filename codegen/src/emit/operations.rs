@@ -781,7 +781,10 @@ fn resolve_alias<'t>(api: &'t Api, ty: &'t Ty) -> &'t Ty {
 fn is_text_param(api: &Api, ty: &Ty) -> bool {
     match resolve_alias(api, ty) {
         t if t.is_scalar() => true,
-        Ty::Named(name) => matches!(api.types.get(name).map(|t| &t.kind), Some(TypeKind::Enum { .. })),
+        Ty::Named(name) => matches!(
+            api.types.get(name).map(|t| &t.kind),
+            Some(TypeKind::Enum { .. })
+        ),
         _ => false,
     }
 }

@@ -332,15 +332,19 @@ impl Schema {
     /// True when the schema says nothing about shape (no type, ref, properties, combinators,
     /// enum): any JSON value.
     pub fn is_unconstrained(&self) -> bool {
-        self.reference.is_none()
-            && self.types.is_empty()
+        self.reference.is_none() && self.all_of.is_empty() && !self.has_own_shape()
+    }
+
+    /// True when the schema itself (its `$ref` and `allOf` aside) constrains the shape: a
+    /// type, an enum or const, properties, items, or `anyOf`/`oneOf`.
+    pub fn has_own_shape(&self) -> bool {
+        !(self.types.is_empty()
             && self.enum_values.is_none()
             && self.const_value.is_none()
             && self.properties.is_empty()
             && self.additional_properties.is_none()
             && self.items.is_none()
-            && self.all_of.is_empty()
             && self.any_of.is_empty()
-            && self.one_of.is_empty()
+            && self.one_of.is_empty())
     }
 }

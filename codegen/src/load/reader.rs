@@ -148,45 +148,19 @@ impl<'a> Reader<'a> {
             return Ok(components);
         };
         let obj = expect_object(value, ptr)?;
-        if let Some(schemas) = obj.get("schemas") {
-            let schemas_ptr = ptr.push("schemas");
-            for (name, schema) in expect_object(schemas, &schemas_ptr)? {
-                let schema = read_schema(
-                    schema,
-                    &schemas_ptr.push(name),
-                    &mut self.warnings.borrow_mut(),
-                )?;
-                components.schemas.insert(name.clone(), schema);
-            }
-        }
-        if let Some(items) = obj.get("parameters") {
-            let items_ptr = ptr.push("parameters");
-            for (name, item) in expect_object(items, &items_ptr)? {
-                let param = self.read_parameter(item, &items_ptr.push(name))?;
-                components.parameters.insert(name.clone(), param);
-            }
-        }
-        if let Some(items) = obj.get("requestBodies") {
-            let items_ptr = ptr.push("requestBodies");
-            for (name, item) in expect_object(items, &items_ptr)? {
-                let body = self.read_request_body(item, &items_ptr.push(name))?;
-                components.request_bodies.insert(name.clone(), body);
-            }
-        }
-        if let Some(items) = obj.get("responses") {
-            let items_ptr = ptr.push("responses");
-            for (name, item) in expect_object(items, &items_ptr)? {
-                let response = self.read_response(item, &items_ptr.push(name))?;
-                components.responses.insert(name.clone(), response);
-            }
-        }
-        if let Some(items) = obj.get("headers") {
-            let items_ptr = ptr.push("headers");
-            for (name, item) in expect_object(items, &items_ptr)? {
-                let header = self.read_header(item, &items_ptr.push(name))?;
-                components.headers.insert(name.clone(), header);
-            }
-        }
+        components.schemas = read_map(obj, ptr, "schemas", |item, at| {
+            read_schema(item, at, &mut self.warnings.borrow_mut())
+        })?;
+        components.parameters = read_map(obj, ptr, "parameters", |item, at| {
+            self.read_parameter(item, at)
+        })?;
+        components.request_bodies = read_map(obj, ptr, "requestBodies", |item, at| {
+            self.read_request_body(item, at)
+        })?;
+        components.responses = read_map(obj, ptr, "responses", |item, at| {
+            self.read_response(item, at)
+        })?;
+        components.headers = read_map(obj, ptr, "headers", |item, at| self.read_header(item, at))?;
         Ok(components)
     }
 
@@ -740,6 +714,23 @@ fn check_schema_refs(doc: &Document) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads the map under `obj[key]` (absent: empty), each value with `read`.
+fn read_map<T>(
+    obj: &Map<String, Value>,
+    ptr: &Pointer,
+    key: &str,
+    mut read: impl FnMut(&Value, &Pointer) -> Result<T>,
+) -> Result<IndexMap<String, T>> {
+    let mut out = IndexMap::new();
+    if let Some(items) = obj.get(key) {
+        let items_ptr = ptr.push(key);
+        for (name, item) in expect_object(items, &items_ptr)? {
+            out.insert(name.clone(), read(item, &items_ptr.push(name))?);
+        }
+    }
+    Ok(out)
 }
 
 fn parse_status_key(key: &str) -> Option<StatusKey> {

@@ -34,7 +34,13 @@ impl<'d> TypeBuilder<'d> {
             let rust = names.claim(&naming::camel_ident(name), "Model");
             component_names.insert(name.as_str(), rust);
         }
-        TypeBuilder { doc, component_names, names, types: BTreeMap::new(), depth: 0 }
+        TypeBuilder {
+            doc,
+            component_names,
+            names,
+            types: BTreeMap::new(),
+            depth: 0,
+        }
     }
 
     /// Converts every component schema into a named type.
@@ -77,16 +83,22 @@ impl<'d> TypeBuilder<'d> {
             // `allOf: [$ref]` plus annotations (Cloudflare's way to describe or null a
             // reference) is the referenced type itself; inlining it would copy the type and,
             // for a self-reference, never end.
-            let shaped: Vec<&Schema> = schema.all_of.iter().filter(|p| !is_annotation_only(p)).collect();
+            let shaped: Vec<&Schema> = schema
+                .all_of
+                .iter()
+                .filter(|p| !is_annotation_only(p))
+                .collect();
             if let [only] = shaped.as_slice()
                 && only.reference.is_some()
-                && has_no_own_shape(schema)
+                && !schema.has_own_shape()
             {
                 let (ty, nullable) = self.ty_with_nullability(only, hint)?;
                 return Ok((ty, nullable || schema.nullable));
             }
             let merged = self.merge_all_of(schema, 0)?;
-            return self.nested(&schema.pointer, |this| this.ty_with_nullability(&merged, hint));
+            return self.nested(&schema.pointer, |this| {
+                this.ty_with_nullability(&merged, hint)
+            });
         }
         if !schema.one_of.is_empty() || !schema.any_of.is_empty() {
             return self.union_ty(schema, hint);
@@ -155,9 +167,16 @@ impl<'d> TypeBuilder<'d> {
     }
 
     /// Runs `f` one merge level deeper, failing (never overflowing the stack) past the limit.
-    fn nested<T>(&mut self, pointer: &crate::error::Pointer, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+    fn nested<T>(
+        &mut self,
+        pointer: &crate::error::Pointer,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
         if self.depth >= MAX_MERGE_DEPTH {
-            return Err(Error::new(pointer, "`allOf` includes itself through its own properties; no finite type can hold it"));
+            return Err(Error::new(
+                pointer,
+                "`allOf` includes itself through its own properties; no finite type can hold it",
+            ));
         }
         self.depth += 1;
         let result = f(self);
@@ -525,18 +544,6 @@ fn is_string_enum(schema: &Schema) -> bool {
         .enum_values
         .as_ref()
         .is_some_and(|v| !v.is_empty() && v.iter().all(Value::is_string))
-}
-
-/// True when the schema, apart from its `allOf`, only annotates (no type, properties, ...).
-fn has_no_own_shape(schema: &Schema) -> bool {
-    schema.types.is_empty()
-        && schema.enum_values.is_none()
-        && schema.const_value.is_none()
-        && schema.properties.is_empty()
-        && schema.additional_properties.is_none()
-        && schema.items.is_none()
-        && schema.any_of.is_empty()
-        && schema.one_of.is_empty()
 }
 
 fn is_annotation_only(schema: &Schema) -> bool {
