@@ -1933,7 +1933,7 @@ pub mod build {
             builder = builder.padding(value);
         }
         if let Some(value) = body
-            .optional::<crate::models::WatermarksCreatePosition>("position")?
+            .optional::<crate::models::WatermarkPosition>("position")?
         {
             builder = builder.position(value);
         }

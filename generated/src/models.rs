@@ -7,6 +7,9 @@
 pub type AllowedOrigins = String;
 
 /// `ApiResponseCommon` (`#/components/schemas/ApiResponseCommon`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApiResponseCommon {
     /// The `errors` field.
@@ -20,6 +23,9 @@ pub struct ApiResponseCommon {
 }
 
 /// `ApiResponseFailure` (`#/components/schemas/ApiResponseFailure`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ApiResponseFailure {
     /// The `errors` field.
@@ -35,6 +41,9 @@ pub struct ApiResponseFailure {
 }
 
 /// `Audio` (`#/components/schemas/Audio`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Audio {
     /// Denotes whether the audio track will be played by default in a player.
@@ -52,6 +61,9 @@ pub struct Audio {
 }
 
 /// `AudioEnvelope` (`#/components/schemas/AudioEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioEnvelope {
     /// The `errors` field.
@@ -145,6 +157,9 @@ pub struct AudioTrackCopyRequest {
 }
 
 /// `AudioTrackDeleteEnvelope` (`#/components/schemas/AudioTrackDeleteEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTrackDeleteEnvelope {
     /// The `errors` field.
@@ -175,6 +190,9 @@ pub struct AudioTrackEditRequest {
 }
 
 /// `AudioTrackGetEnvelope` (`#/components/schemas/AudioTrackGetEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTrackGetEnvelope {
     /// The `errors` field.
@@ -191,6 +209,9 @@ pub struct AudioTrackGetEnvelope {
 }
 
 /// `AudioTrackGetResponse` (`#/components/schemas/AudioTrackGetResponse`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioTrackGetResponse {
     /// Array of audio tracks for the video.
@@ -199,6 +220,9 @@ pub struct AudioTrackGetResponse {
 }
 
 /// `Caption` (`#/components/schemas/Caption`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Caption {
     /// Whether the caption was generated via AI.
@@ -216,6 +240,9 @@ pub struct Caption {
 }
 
 /// `CaptionEnvelope` (`#/components/schemas/CaptionEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaptionEnvelope {
     /// The `errors` field.
@@ -232,6 +259,9 @@ pub struct CaptionEnvelope {
 }
 
 /// `CaptionListEnvelope` (`#/components/schemas/CaptionListEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaptionListEnvelope {
     /// The `errors` field.
@@ -315,6 +345,9 @@ impl crate::runtime::ParamValue for CaptionStatus {
 }
 
 /// `CaptionUploadRequest` (`#/components/schemas/CaptionUploadRequest`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CaptionUploadRequest {
     /// The WebVTT caption or subtitle file to upload.
@@ -322,6 +355,9 @@ pub struct CaptionUploadRequest {
 }
 
 /// `Clip` (`#/components/schemas/Clip`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Clip {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
@@ -392,6 +428,9 @@ pub struct Clip {
 }
 
 /// `DirectUploadCreateEnvelope` (`#/components/schemas/DirectUploadCreateEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirectUploadCreateEnvelope {
     /// The `errors` field.
@@ -408,6 +447,9 @@ pub struct DirectUploadCreateEnvelope {
 }
 
 /// `DirectUploadCreateResponse` (`#/components/schemas/DirectUploadCreateResponse`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DirectUploadCreateResponse {
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
@@ -473,6 +515,9 @@ pub struct DirectUploadRequest {
 }
 
 /// `Download` (`#/components/schemas/Download`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Download {
     /// Indicates the progress as a percentage between 0 and 100.
@@ -486,6 +531,9 @@ pub struct Download {
 }
 
 /// `DownloadCreateEnvelope` (`#/components/schemas/DownloadCreateEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DownloadCreateEnvelope {
     /// The `errors` field.
@@ -505,6 +553,9 @@ pub struct DownloadCreateEnvelope {
 pub type DownloadCreateResponse = DownloadGetResponse;
 
 /// `DownloadDeleteEnvelope` (`#/components/schemas/DownloadDeleteEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DownloadDeleteEnvelope {
     /// The `errors` field.
@@ -524,6 +575,9 @@ pub struct DownloadDeleteEnvelope {
 pub type DownloadDeleteResponse = String;
 
 /// `DownloadGetEnvelope` (`#/components/schemas/DownloadGetEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DownloadGetEnvelope {
     /// The `errors` field.
@@ -540,6 +594,9 @@ pub struct DownloadGetEnvelope {
 }
 
 /// An object with download type keys. Each key is optional and only present if that download type has been created.
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DownloadGetResponse {
     /// The audio-only download. Only present if this download type has been created.
@@ -627,6 +684,9 @@ pub type EmptyObject = std::collections::BTreeMap<String, serde_json::Value>;
 pub type KeyCreateRequest = std::collections::BTreeMap<String, serde_json::Value>;
 
 /// `KeyDeleteEnvelope` (`#/components/schemas/KeyDeleteEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyDeleteEnvelope {
     /// The `errors` field.
@@ -646,6 +706,9 @@ pub struct KeyDeleteEnvelope {
 pub type KeyDeleteResponse = String;
 
 /// `KeyGetListEnvelope` (`#/components/schemas/KeyGetListEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyGetListEnvelope {
     /// The `errors` field.
@@ -662,6 +725,9 @@ pub struct KeyGetListEnvelope {
 }
 
 /// `KeyGetResponse` (`#/components/schemas/KeyGetResponse`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeyGetResponse {
     /// Identifier.
@@ -676,6 +742,9 @@ pub struct KeyGetResponse {
 }
 
 /// `Keys` (`#/components/schemas/Keys`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Keys {
     /// Identifier.
@@ -708,6 +777,9 @@ impl std::fmt::Debug for Keys {
 }
 
 /// `KeysEnvelope` (`#/components/schemas/KeysEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KeysEnvelope {
     /// The `errors` field.
@@ -724,6 +796,9 @@ pub struct KeysEnvelope {
 }
 
 /// `LanguageDeleteEnvelope` (`#/components/schemas/LanguageDeleteEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LanguageDeleteEnvelope {
     /// The `errors` field.
@@ -743,6 +818,9 @@ pub struct LanguageDeleteEnvelope {
 pub type LanguageDeleteResponse = String;
 
 /// Details about a live input.
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInput {
     /// The date and time the live input was created.
@@ -794,6 +872,9 @@ pub struct LiveInput {
 }
 
 /// `LiveInputEnvelope` (`#/components/schemas/LiveInputEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputEnvelope {
     /// The `errors` field.
@@ -810,6 +891,9 @@ pub struct LiveInputEnvelope {
 }
 
 /// `LiveInputListEnvelope` (`#/components/schemas/LiveInputListEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputListEnvelope {
     /// The `errors` field.
@@ -826,6 +910,9 @@ pub struct LiveInputListEnvelope {
 }
 
 /// `LiveInputListResponse` (`#/components/schemas/LiveInputListResponse`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputListResponse {
     /// The `liveInputs` field.
@@ -955,6 +1042,9 @@ pub struct LiveInputRequest {
 }
 
 /// Details for streaming to an live input using RTMPS.
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputRtmps {
     /// The secret key to use when streaming via RTMPS to a live input.
@@ -977,6 +1067,9 @@ impl std::fmt::Debug for LiveInputRtmps {
 }
 
 /// Details for playback from an live input using RTMPS.
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputRtmpsPlayback {
     /// The secret key to use for playback via RTMPS.
@@ -999,6 +1092,9 @@ impl std::fmt::Debug for LiveInputRtmpsPlayback {
 }
 
 /// Details for streaming to a live input using SRT.
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputSrt {
     /// The secret key to use when streaming via SRT to a live input.
@@ -1025,6 +1121,9 @@ impl std::fmt::Debug for LiveInputSrt {
 }
 
 /// Details for playback from an live input using SRT.
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputSrtPlayback {
     /// The secret key to use for playback via SRT.
@@ -1138,6 +1237,9 @@ impl crate::runtime::ParamValue for LiveInputStatus {
 }
 
 /// `LiveInputSummary` (`#/components/schemas/LiveInputSummary`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputSummary {
     /// The date and time the live input was created.
@@ -1165,6 +1267,9 @@ pub struct LiveInputSummary {
 }
 
 /// Details for streaming to a live input using WebRTC.
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputWebRtc {
     /// The WebRTC URL you provide to the broadcaster, which they stream live video to.
@@ -1173,6 +1278,9 @@ pub struct LiveInputWebRtc {
 }
 
 /// Details for playback from a live input using WebRTC.
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LiveInputWebRtcPlayback {
     /// The URL used to play live video over WebRTC.
@@ -1181,6 +1289,9 @@ pub struct LiveInputWebRtcPlayback {
 }
 
 /// `Output` (`#/components/schemas/Output`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Output {
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
@@ -1236,6 +1347,9 @@ impl std::fmt::Debug for OutputCreateRequest {
 }
 
 /// `OutputEnvelope` (`#/components/schemas/OutputEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputEnvelope {
     /// The `errors` field.
@@ -1252,6 +1366,9 @@ pub struct OutputEnvelope {
 }
 
 /// `OutputListEnvelope` (`#/components/schemas/OutputListEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputListEnvelope {
     /// The `errors` field.
@@ -1275,6 +1392,9 @@ pub struct OutputUpdateRequest {
 }
 
 /// `ResponseMessage` (`#/components/schemas/ResponseMessage`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMessage {
     /// The `code` field.
@@ -1290,6 +1410,9 @@ pub struct ResponseMessage {
 }
 
 /// `ResponseMessageSource` (`#/components/schemas/ResponseMessageSource`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResponseMessageSource {
     /// The `pointer` field.
@@ -1445,6 +1568,9 @@ impl crate::runtime::ParamValue for TokenAccessRuleType {
 }
 
 /// `TokenCreateEnvelope` (`#/components/schemas/TokenCreateEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenCreateEnvelope {
     /// The `errors` field.
@@ -1503,6 +1629,9 @@ impl std::fmt::Debug for TokenCreateRequest {
 }
 
 /// `TokenCreateResponse` (`#/components/schemas/TokenCreateResponse`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenCreateResponse {
     /// The signed token used with the signed URLs feature.
@@ -1527,6 +1656,9 @@ pub struct TokenFlags {
 }
 
 /// `Video` (`#/components/schemas/Video`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Video {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
@@ -1801,6 +1933,9 @@ pub struct VideoEditRequest {
 }
 
 /// `VideoEnvelope` (`#/components/schemas/VideoEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoEnvelope {
     /// The `errors` field.
@@ -1817,6 +1952,9 @@ pub struct VideoEnvelope {
 }
 
 /// `VideoInput` (`#/components/schemas/VideoInput`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoInput {
     /// The video height in pixels. A value of `-1` means the height is unknown. The value becomes available after the upload and before the video is ready.
@@ -1828,6 +1966,9 @@ pub struct VideoInput {
 }
 
 /// `VideoListEnvelope` (`#/components/schemas/VideoListEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoListEnvelope {
     /// The `errors` field.
@@ -1850,6 +1991,9 @@ pub struct VideoListEnvelope {
 }
 
 /// `VideoPlayback` (`#/components/schemas/VideoPlayback`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoPlayback {
     /// DASH Media Presentation Description for the video.
@@ -1861,6 +2005,9 @@ pub struct VideoPlayback {
 }
 
 /// Public details for the video including title, share link, channel link, and logo.
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoPublicDetails {
     /// The `channel_link` field.
@@ -1964,6 +2111,9 @@ impl crate::runtime::ParamValue for VideoState {
 }
 
 /// Specifies a detailed status for a video. If the `state` is `inprogress` or `error`, the `step` field returns `encoding` or `manifest`. If the `state` is `inprogress`, `pctComplete` returns a number between 0 and 100 to indicate the approximate percent of completion. If the `state` is `error`, `errorReasonCode` and `errorReasonText` provide additional details.
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoStatus {
     /// Specifies why the video failed to encode. This field is empty if the video is not in an `error` state. Preferred for programmatic use.
@@ -1989,6 +2139,9 @@ pub struct VideoStatus {
 }
 
 /// `VideoStorageUsageEnvelope` (`#/components/schemas/VideoStorageUsageEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoStorageUsageEnvelope {
     /// The `errors` field.
@@ -2005,6 +2158,9 @@ pub struct VideoStorageUsageEnvelope {
 }
 
 /// `VideoStorageUsageResponse` (`#/components/schemas/VideoStorageUsageResponse`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoStorageUsageResponse {
     /// A user-defined identifier for the media creator.
@@ -2096,6 +2252,9 @@ impl crate::runtime::ParamValue for VideosListType {
 pub type VttGetResponse = String;
 
 /// `Watermark` (`#/components/schemas/Watermark`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Watermark {
     /// The date and a time a watermark profile was created.
@@ -2146,6 +2305,9 @@ pub struct WatermarkAtUpload {
 }
 
 /// `WatermarkCreateRequest` (`#/components/schemas/WatermarkCreateRequest`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WatermarkCreateRequest {
     /// The image file to use as the watermark. Provide either `file` or `url`.
@@ -2172,6 +2334,9 @@ pub struct WatermarkCreateRequest {
 }
 
 /// `WatermarkDeleteEnvelope` (`#/components/schemas/WatermarkDeleteEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WatermarkDeleteEnvelope {
     /// The `errors` field.
@@ -2191,6 +2356,9 @@ pub struct WatermarkDeleteEnvelope {
 pub type WatermarkDeleteResponse = String;
 
 /// `WatermarkEnvelope` (`#/components/schemas/WatermarkEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WatermarkEnvelope {
     /// The `errors` field.
@@ -2207,6 +2375,9 @@ pub struct WatermarkEnvelope {
 }
 
 /// `WatermarkListEnvelope` (`#/components/schemas/WatermarkListEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WatermarkListEnvelope {
     /// The `errors` field.
@@ -2297,82 +2468,10 @@ impl crate::runtime::ParamValue for WatermarkPosition {
     }
 }
 
-/// The location of the image. Valid positions are: `upperRight`, `upperLeft`, `lowerLeft`, `lowerRight`, and `center`. Note that `center` ignores the `padding` parameter.
-///
-/// Values this version of the crate does not know decode into `Unknown`, so a new
-/// value on the server never breaks decoding; the enum is `#[non_exhaustive]`, so a
-/// new known value in a later version of the crate never breaks a `match` either.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum WatermarksCreatePosition {
-    /// `upperRight`
-    UpperRight,
-    /// `upperLeft`
-    UpperLeft,
-    /// `lowerLeft`
-    LowerLeft,
-    /// `lowerRight`
-    LowerRight,
-    /// `center`
-    Center,
-    /// A value not in the specification, kept as sent.
-    Unknown(String),
-}
-
-impl WatermarksCreatePosition {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UpperRight => "upperRight",
-            Self::UpperLeft => "upperLeft",
-            Self::LowerLeft => "lowerLeft",
-            Self::LowerRight => "lowerRight",
-            Self::Center => "center",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for WatermarksCreatePosition {
-    fn from(value: &str) -> Self {
-        match value {
-            "upperRight" => Self::UpperRight,
-            "upperLeft" => Self::UpperLeft,
-            "lowerLeft" => Self::LowerLeft,
-            "lowerRight" => Self::LowerRight,
-            "center" => Self::Center,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::fmt::Display for WatermarksCreatePosition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for WatermarksCreatePosition {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for WatermarksCreatePosition {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
-    }
-}
-
-impl crate::runtime::ParamValue for WatermarksCreatePosition {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-
 /// `WebhookDeleteEnvelope` (`#/components/schemas/WebhookDeleteEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookDeleteEnvelope {
     /// The `errors` field.
@@ -2392,6 +2491,9 @@ pub struct WebhookDeleteEnvelope {
 pub type WebhookDeleteResponse = String;
 
 /// `WebhookGetEnvelope` (`#/components/schemas/WebhookGetEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookGetEnvelope {
     /// The `errors` field.
@@ -2408,6 +2510,9 @@ pub struct WebhookGetEnvelope {
 }
 
 /// `WebhookGetResponse` (`#/components/schemas/WebhookGetResponse`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookGetResponse {
     /// The date and time the webhook was last modified.
@@ -2442,6 +2547,9 @@ impl std::fmt::Debug for WebhookGetResponse {
 }
 
 /// `WebhookUpdateEnvelope` (`#/components/schemas/WebhookUpdateEnvelope`).
+///
+/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WebhookUpdateEnvelope {
     /// The `errors` field.

@@ -153,10 +153,8 @@ fn pem_pkcs8_and_jwk_forms_make_the_same_token() {
         from_response
     );
     assert_eq!(sign(SigningKey::from_jwk(JWK).unwrap()), from_response);
-    let jwk_only = Keys {
-        pem: None,
-        ..key_response()
-    };
+    let mut jwk_only = key_response();
+    jwk_only.pem = None;
     assert_eq!(
         sign(SigningKey::from_key_response(&jwk_only).unwrap()),
         from_response
@@ -283,19 +281,15 @@ fn malformed_keys_are_refused_with_typed_errors() {
         SigningError::InvalidJwk(_)
     ));
 
-    let empty = Keys {
-        pem: None,
-        jwk: None,
-        ..key_response()
-    };
+    let mut empty = key_response();
+    empty.pem = None;
+    empty.jwk = None;
     assert!(matches!(
         SigningKey::from_key_response(&empty).unwrap_err(),
         SigningError::MissingKeyMaterial
     ));
-    let no_id = Keys {
-        id: None,
-        ..key_response()
-    };
+    let mut no_id = key_response();
+    no_id.id = None;
     assert!(matches!(
         SigningKey::from_key_response(&no_id).unwrap_err(),
         SigningError::MissingKeyId

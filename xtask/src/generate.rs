@@ -337,7 +337,21 @@ fn kebab_case(text: &str) -> String {
             out.push('-');
         }
     }
-    out.trim_end_matches('-').to_owned()
+    let out = out.trim_end_matches('-');
+    // Cargo refuses empty names, names starting with a digit, and Rust keywords.
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
+        "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
+        "true", "type", "unsafe", "use", "where", "while",
+    ];
+    if out.is_empty() {
+        "api-client".to_owned()
+    } else if out.starts_with(|c: char| c.is_ascii_digit()) || KEYWORDS.contains(&out) {
+        format!("api-{out}")
+    } else {
+        out.to_owned()
+    }
 }
 
 /// Differences between `files` and what is under `out`.

@@ -19,6 +19,7 @@ Commands:
   conformance     replay the recorded fixtures through the client (`conformance --help`)
   spec-coverage   check that the spec covers the API reference (`spec-coverage --help`)
   diff            breaking-change report between two spec versions (`diff --help`)
+  bench           generator, compile, decode, overhead and upload benchmarks (`bench --help`)
 ";
 
 const GENERATE_HELP: &str = "\
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Some("spec-coverage") => spec_coverage_cmd(&args[1..]),
         Some("conformance") => conformance_cmd(&args[1..]),
         Some("diff") => diff_cmd(&args[1..]),
+        Some("bench") => bench_cmd(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             Ok(())
@@ -251,4 +253,45 @@ fn diff_cmd(args: &[String]) -> Result<(), String> {
         )),
         _ => Ok(()),
     }
+}
+
+const BENCH_HELP: &str = "\
+cargo xtask bench [--quick] [--corpus PATH] [--skip-progenitor] [--skip-build]
+
+Measures the generator (Stream spec and the Cloudflare corpus, next to progenitor 0.15), the
+generated crate's compile cost, typed decoding (vs serde_json::Value and IgnoredAny), the
+client's per-request overhead (vs bare reqwest) and a 1 GiB tus upload (vs a bare reqwest
+PUT), all as release binaries built on demand into target/bench. Prints one Markdown table
+of medians, ratios and target verdicts, and writes it to bench/RESULTS.md.
+
+  --quick             smoke mode: fewer repetitions, smaller sizes, no cargo builds of
+                      generated crates, no progenitor; writes bench/tmp/RESULTS.quick.md
+  --corpus PATH       the Cloudflare corpus (default:
+                      ../shared/specs/cloudflare-api-without-stream.openapi.json beside the
+                      workspace); its rows are skipped with a message when it is missing
+  --skip-progenitor   leave progenitor out (building it takes minutes)
+  --skip-build        skip the cargo check of the corpus crate and the clean cargo builds
+";
+
+fn bench_cmd(args: &[String]) -> Result<(), String> {
+    let root = generate::workspace_root();
+    let mut options = xtask::bench::Options::new(&root);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--quick" => options.quick = true,
+            "--corpus" => {
+                options.corpus = PathBuf::from(args.next().ok_or("--corpus needs a path")?)
+            }
+            "--skip-progenitor" => options.skip_progenitor = true,
+            "--skip-build" => options.skip_build = true,
+            "-h" | "--help" => {
+                print!("{BENCH_HELP}");
+                return Ok(());
+            }
+            other => return Err(format!("unknown option {other:?}\n\n{BENCH_HELP}")),
+        }
+    }
+    print!("{}", xtask::bench::run(&root, &options)?);
+    Ok(())
 }

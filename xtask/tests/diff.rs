@@ -69,11 +69,11 @@ cases! {
     request_constraint_tightened: "request-constraint-tightened" => "request-max-length-tightened", Breaking, None;
     request_body_media_type_changed: "request-body-media-type-changed" => "request-media-type-removed", Breaking, Major;
     response_property_removed: "response-property-removed" => "response-property-removed", Breaking, Major;
-    response_property_added: "response-property-added" => "response-optional-property-added", Info, Major;
+    response_property_added: "response-property-added" => "response-optional-property-added", Info, Minor;
     response_property_became_optional: "response-property-became-optional" => "response-property-became-optional", Breaking, Major;
     response_property_became_nullable: "response-property-became-nullable" => "response-became-nullable", Breaking, Major;
     response_property_type_changed: "response-property-type-changed" => "response-type-changed", Breaking, Major;
-    enum_value_added: "enum-value-added" => "response-enum-value-added", Warning, Major;
+    enum_value_added: "enum-value-added" => "response-enum-value-added", Warning, Minor;
     enum_value_removed: "enum-value-removed" => "request-enum-value-removed", Breaking, Major;
     response_status_changed: "response-status-changed" => "response-success-status-removed", Breaking, None;
     response_header_removed: "response-header-removed" => "required-response-header-removed", Breaking, None;

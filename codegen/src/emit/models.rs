@@ -53,7 +53,13 @@ pub fn epilogue(api: &Api) -> TokenStream {
 fn type_def(def: &TypeDef) -> TokenStream {
     let name = format_ident!("{}", def.name);
     let fallback = format!("`{}` (`{}`).", def.name, def.origin);
-    let docs = doc_attrs(&def.docs, &fallback);
+    let mut docs = doc_attrs(&def.docs, &fallback);
+    // Types only ever received can grow in a minor release: users read them (and can start
+    // from `Default` where it exists) but cannot write them as literals.
+    if def.output_only && matches!(def.kind, TypeKind::Struct { .. } | TypeKind::Union { .. }) {
+        docs.extend(lines("\nOnly returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes."));
+        docs.extend(quote!(#[non_exhaustive]));
+    }
     match &def.kind {
         TypeKind::Struct { fields, additional } => {
             struct_def(&name, &docs, fields, additional.as_ref())

@@ -209,7 +209,21 @@ enum Assign {
 fn handle_method(op: &Operation) -> TokenStream {
     let name = ident(&op.method_name);
     let builder = format_ident!("{}", op.builder);
-    let docs = doc_attrs(&op.docs, &format!("`{} {}`", op.method.as_str(), op.path));
+    let wire = format!(
+        "`{} {}` (operation `{}`).",
+        op.method.as_str(),
+        op.path,
+        op.id
+    );
+    // Without a summary or description the wire line is the whole doc.
+    let docs = match &op.docs.text {
+        Some(_) => {
+            let mut docs = doc_attrs(&op.docs, "");
+            docs.extend(lines(&format!("\n{wire}")));
+            docs
+        }
+        None => doc_attrs(&op.docs, &wire),
+    };
     let args = required_args(op);
     let params = args.iter().map(|(a, _)| {
         let id = &a.ident;
@@ -217,16 +231,8 @@ fn handle_method(op: &Operation) -> TokenStream {
         quote!(#id: #ty)
     });
     let converts = args.iter().map(|(a, _)| &a.convert);
-    let wire = format!(
-        "\n`{} {}` (operation `{}`).",
-        op.method.as_str(),
-        op.path,
-        op.id
-    );
-    let wire = lines(&wire);
     quote! {
         #docs
-        #wire
         pub fn #name(&self, #(#params),*) -> #builder<'a> {
             #builder::new(self.client, #(#converts),*)
         }

@@ -65,7 +65,15 @@ pub(super) fn read_document(root: &Value) -> Result<Document> {
     };
 
     let info_ptr = ptr.push("info");
-    let info = expect_object(obj.get("info").unwrap_or(&Value::Null), &info_ptr)?;
+    let info = match obj.get("info") {
+        Some(info) => expect_object(info, &info_ptr)?,
+        None => {
+            return Err(Error::new(
+                &info_ptr,
+                "missing; expected an object with `title` and `version`",
+            ));
+        }
+    };
     let title = required_string(info, &info_ptr, "title")?;
     let api_version = required_string(info, &info_ptr, "version")?;
     let description = optional_string(info, &info_ptr, "description")?;

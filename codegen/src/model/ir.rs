@@ -79,6 +79,9 @@ pub struct TypeDef {
     pub docs: Docs,
     /// Where the schema is (`#/components/schemas/Video`), shown in the docs.
     pub origin: String,
+    /// Only ever received, never sent: users read it but need not build it, so it can be
+    /// `#[non_exhaustive]` and gain fields in a minor release.
+    pub output_only: bool,
     /// Its shape.
     pub kind: TypeKind,
 }

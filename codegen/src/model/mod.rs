@@ -49,9 +49,12 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
     let mut planned = Vec::new();
     for item in &doc.paths {
         for op in &item.operations {
+            // An `operationId` without a letter or digit names nothing: fall back to the
+            // method and path.
             let id = op
                 .operation_id
                 .clone()
+                .filter(|id| id.chars().any(|c| c.is_ascii_alphanumeric()))
                 .unwrap_or_else(|| format!("{} {}", op.method.as_str(), item.path));
             let snake = id_names.claim(&naming::snake(&id), "_");
             let resource = op
@@ -114,11 +117,13 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
             .copied()
             .chain(settings.client_extension_methods.iter().map(String::as_str)),
     );
+    // Every handle has a crate-private `new(client)` constructor.
+    let handle_space = || Namespace::with_reserved(["new"]);
     let mut method_spaces: BTreeMap<String, Namespace> = BTreeMap::new();
     for key in &keys {
         let parent = resources[key].parent.clone();
         let space = match &parent {
-            Some(p) => method_spaces.entry(p.clone()).or_default(),
+            Some(p) => method_spaces.entry(p.clone()).or_insert_with(handle_space),
             None => &mut root_names,
         };
         let accessor = space.claim(&resources[key].accessor, "_api");
@@ -140,7 +145,7 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
             .unwrap_or(&snake);
         let method_name = method_spaces
             .entry(resource.clone())
-            .or_default()
+            .or_insert_with(handle_space)
             .claim(&naming::snake_ident(local), "_op");
         let builder = type_names.claim(&naming::camel_ident(&snake), "Request");
         let names = operations::OperationNames {
@@ -159,6 +164,7 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
 
     let mut types = types.types;
     recursion::box_cycles(&mut types);
+    mark_output_only(&mut types, &operations);
 
     Ok(Api {
         title: doc.title.clone(),
@@ -169,4 +175,43 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
         operations,
         resources: resources.into_values().collect(),
     })
+}
+
+/// Marks the types no request can contain (neither a parameter nor a body reaches them).
+fn mark_output_only(types: &mut BTreeMap<String, TypeDef>, operations: &[Operation]) {
+    let mut pending: Vec<&Ty> = Vec::new();
+    for op in operations {
+        pending.extend(op.params.iter().map(|p| &p.ty));
+        match &op.body {
+            Some(Body::Json { ty, .. }) => pending.push(ty),
+            Some(Body::Multipart { parts }) => pending.extend(parts.iter().map(|p| &p.ty)),
+            Some(Body::Raw { .. }) | None => {}
+        }
+    }
+    let mut input: BTreeSet<String> = BTreeSet::new();
+    while let Some(ty) = pending.pop() {
+        match ty {
+            Ty::Named(name) => {
+                if !input.insert(name.clone()) {
+                    continue;
+                }
+                match types.get(name).map(|t| &t.kind) {
+                    Some(TypeKind::Struct { fields, additional }) => {
+                        pending.extend(fields.iter().map(|f| &f.ty));
+                        pending.extend(additional.iter());
+                    }
+                    Some(TypeKind::Union { variants }) => {
+                        pending.extend(variants.iter().map(|v| &v.ty))
+                    }
+                    Some(TypeKind::Alias(target)) => pending.push(target),
+                    Some(TypeKind::Enum { .. }) | None => {}
+                }
+            }
+            Ty::Vec(inner) | Ty::Map(inner) | Ty::Boxed(inner) => pending.push(inner),
+            _ => {}
+        }
+    }
+    for def in types.values_mut() {
+        def.output_only = !input.contains(&def.name);
+    }
 }

@@ -20,6 +20,7 @@ const KEYWORDS: &[&str] = &[
 /// Type names that generated modules use unqualified; a spec type may not shadow them.
 pub(crate) const RESERVED_TYPE_NAMES: &[&str] = &[
     "Box",
+    "EnumVisitor",
     "Clone",
     "Copy",
     "Debug",

@@ -10,6 +10,7 @@ use crate::load::{self, MediaType, ParameterLocation, SchemaType};
 
 /// Builder methods every operation has; parameters and body fields must not take them.
 pub(crate) const BUILDER_METHODS: &[&str] = &[
+    "options",
     "new",
     "send",
     "send_with_response",

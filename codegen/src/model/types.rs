@@ -21,6 +21,9 @@ pub(crate) struct TypeBuilder<'d> {
     /// The one namespace of `models`.
     names: Namespace,
     pub(crate) types: BTreeMap<String, TypeDef>,
+    /// Shape of every struct, enum and union defined so far -> its name, for reusing a type
+    /// instead of defining an identical one.
+    shapes: HashMap<String, String>,
     /// How many merged (`allOf`) schemas are being converted inside each other; merging
     /// copies properties, so a self-including `allOf` would otherwise recurse forever.
     depth: usize,
@@ -39,6 +42,7 @@ impl<'d> TypeBuilder<'d> {
             component_names,
             names,
             types: BTreeMap::new(),
+            shapes: HashMap::new(),
             depth: 0,
         }
     }
@@ -46,9 +50,34 @@ impl<'d> TypeBuilder<'d> {
     /// Converts every component schema into a named type.
     pub(crate) fn build_components(&mut self) -> Result<()> {
         for (name, schema) in &self.doc.components.schemas {
+            self.check_alias_cycle(name, schema)?;
+        }
+        for (name, schema) in &self.doc.components.schemas {
             let rust = self.component_names[name.as_str()].clone();
             let origin = format!("#/components/schemas/{name}");
             self.define(&rust, origin, schema)?;
+        }
+        Ok(())
+    }
+
+    /// A component that is only a reference (`$ref`, or `allOf` of one `$ref`) becomes a type
+    /// alias; a chain of those leading back to itself would be an alias of itself.
+    fn check_alias_cycle(&self, name: &str, schema: &'d Schema) -> Result<()> {
+        let alias_of = |s: &'d Schema| {
+            s.reference
+                .as_deref()
+                .or_else(|| lone_reference(s).and_then(|r| r.reference.as_deref()))
+        };
+        let mut current = alias_of(schema);
+        for _ in 0..=self.doc.components.schemas.len() {
+            let Some(target) = current else { return Ok(()) };
+            if target == name {
+                return Err(Error::new(
+                    &schema.pointer,
+                    "refers back to itself through `$ref`/`allOf` alone; no type can be defined as itself",
+                ));
+            }
+            current = self.component(target).and_then(alias_of);
         }
         Ok(())
     }
@@ -83,15 +112,7 @@ impl<'d> TypeBuilder<'d> {
             // `allOf: [$ref]` plus annotations (Cloudflare's way to describe or null a
             // reference) is the referenced type itself; inlining it would copy the type and,
             // for a self-reference, never end.
-            let shaped: Vec<&Schema> = schema
-                .all_of
-                .iter()
-                .filter(|p| !is_annotation_only(p))
-                .collect();
-            if let [only] = shaped.as_slice()
-                && only.reference.is_some()
-                && !schema.has_own_shape()
-            {
+            if let Some(only) = lone_reference(schema) {
                 let (ty, nullable) = self.ty_with_nullability(only, hint)?;
                 return Ok((ty, nullable || schema.nullable));
             }
@@ -203,6 +224,8 @@ impl<'d> TypeBuilder<'d> {
                     )
                 })?;
             TypeKind::Alias(Ty::Named(rust))
+        } else if let Some(only) = lone_reference(schema) {
+            TypeKind::Alias(self.ty_of(only, name)?)
         } else if !schema.all_of.is_empty() {
             let merged = self.merge_all_of(schema, 0)?;
             return self.define(name, origin, &merged);
@@ -223,10 +246,16 @@ impl<'d> TypeBuilder<'d> {
             let ty = self.ty_of(schema, &format!("{name}Item"))?;
             TypeKind::Alias(ty)
         };
+        if !matches!(kind, TypeKind::Alias(_)) {
+            self.shapes
+                .entry(fingerprint(&kind))
+                .or_insert_with(|| name.to_owned());
+        }
         self.types.insert(
             name.to_owned(),
             TypeDef {
                 name: name.to_owned(),
+                output_only: false,
                 docs,
                 origin,
                 kind,
@@ -243,11 +272,20 @@ impl<'d> TypeBuilder<'d> {
     ) -> Result<Ty> {
         let name = self.names.claim(&naming::camel_ident(hint), "");
         let kind = kind_fn(self, &name)?;
+        // Real specs repeat the same inline object many times (Cloudflare's repeats its
+        // message and envelope shapes hundreds of times). An inline type identical to one
+        // already defined, field docs included, is that type: less code to read and compile.
+        let shape = fingerprint(&kind);
+        if let Some(existing) = self.shapes.get(&shape) {
+            return Ok(Ty::Named(existing.clone()));
+        }
+        self.shapes.insert(shape, name.clone());
         let origin = schema.pointer.to_string();
         self.types.insert(
             name.clone(),
             TypeDef {
                 name: name.clone(),
+                output_only: false,
                 docs: docs_of(schema),
                 origin,
                 kind,
@@ -299,7 +337,13 @@ impl<'d> TypeBuilder<'d> {
     }
 
     fn struct_kind(&mut self, schema: &Schema, name: &str) -> Result<TypeKind> {
-        let mut fields_ns = Namespace::default();
+        // The flattened `additionalProperties` map takes this field name in emit.
+        let mut fields_ns = match &schema.additional_properties {
+            Some(AdditionalProperties::Schema(_)) => {
+                Namespace::with_reserved(["additional_properties"])
+            }
+            _ => Namespace::default(),
+        };
         let mut fields = Vec::with_capacity(schema.properties.len());
         for (wire, prop) in &schema.properties {
             let hint = format!("{name}{}", naming::camel_ident(wire));
@@ -419,11 +463,22 @@ impl<'d> TypeBuilder<'d> {
                     .map(naming::camel_ident)
                     .unwrap_or_else(|| variant_label(alt, i)),
             };
-            let label = variant_ns.claim(&label, "");
             let ty = self.ty_of(alt, &format!("{name}{label}"))?;
-            variants.push(UnionVariant { rust: label, ty });
+            // Alternatives that differ only in what Rust cannot tell apart (`enum: [0]` and
+            // `enum: [1]` are both `i64`) are one variant: a second could never decode.
+            if variants.iter().any(|v: &UnionVariant| v.ty == ty) {
+                continue;
+            }
+            variants.push(UnionVariant {
+                rust: variant_ns.claim(&label, ""),
+                ty,
+            });
         }
-        Ok(TypeKind::Union { variants })
+        Ok(match variants.as_slice() {
+            [] => TypeKind::Alias(Ty::Json),
+            [only] => TypeKind::Alias(only.ty.clone()),
+            _ => TypeKind::Union { variants },
+        })
     }
 
     fn resolve<'s>(&self, schema: &'s Schema) -> &'s Schema
@@ -520,6 +575,12 @@ impl<'d> TypeBuilder<'d> {
     }
 }
 
+/// A type's shape as a string: equal strings, interchangeable types. Debug output of the
+/// kind covers fields (names, types, presence, docs, secrecy), variants and wire values.
+fn fingerprint(kind: &TypeKind) -> String {
+    format!("{kind:?}")
+}
+
 /// What a list of `oneOf`/`anyOf` alternatives amounts to.
 enum UnionShape {
     /// Exactly one non-null alternative.
@@ -544,6 +605,15 @@ fn is_string_enum(schema: &Schema) -> bool {
         .enum_values
         .as_ref()
         .is_some_and(|v| !v.is_empty() && v.iter().all(Value::is_string))
+}
+
+/// For `allOf: [$ref]` plus annotations (no shape of its own), the one referenced schema.
+fn lone_reference(schema: &Schema) -> Option<&Schema> {
+    let mut shaped = schema.all_of.iter().filter(|p| !is_annotation_only(p));
+    match (shaped.next(), shaped.next()) {
+        (Some(only), None) if only.reference.is_some() && !schema.has_own_shape() => Some(only),
+        _ => None,
+    }
 }
 
 fn is_annotation_only(schema: &Schema) -> bool {

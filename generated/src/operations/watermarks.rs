@@ -139,7 +139,7 @@ pub struct WatermarksCreate<'a> {
     pub(crate) name: Option<String>,
     pub(crate) opacity: Option<f64>,
     pub(crate) padding: Option<f64>,
-    pub(crate) position: Option<crate::models::WatermarksCreatePosition>,
+    pub(crate) position: Option<crate::models::WatermarkPosition>,
     pub(crate) scale: Option<f64>,
     pub(crate) url: Option<String>,
     options: crate::runtime::RequestOptions,
@@ -194,10 +194,7 @@ impl<'a> WatermarksCreate<'a> {
     }
 
     /// The location of the image. Valid positions are: `upperRight`, `upperLeft`, `lowerLeft`, `lowerRight`, and `center`. Note that `center` ignores the `padding` parameter.
-    pub fn position(
-        mut self,
-        position: crate::models::WatermarksCreatePosition,
-    ) -> Self {
+    pub fn position(mut self, position: crate::models::WatermarkPosition) -> Self {
         self.position = Some(position);
         self
     }

@@ -1,0 +1,825 @@
+//! `cargo xtask bench`: generator speed, compile cost, decode, per-request overhead and
+//! upload throughput, side by side with progenitor and the serde floor, in one table.
+//!
+//! Everything timed runs as a release binary in its own process: the generator through the
+//! release `xtask generate` (its summary line reports the in-process generator time), the
+//! others through the bench-only crates under `bench/` (`progenitor-gen`, `decode`,
+//! `client`), which are not workspace members and are built here on demand into
+//! `target/bench`. Scratch output goes to `bench/tmp` (ignored by git).
+
+mod measure;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+use measure::{Cmd, median};
+use table::{Row, Verdict};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Smoke mode: fewer repetitions, smaller sizes, no corpus build, no progenitor.
+    pub quick: bool,
+    /// The Cloudflare corpus (a missing file skips its rows with a message).
+    pub corpus: PathBuf,
+    /// Leave progenitor out (its build alone takes minutes).
+    pub skip_progenitor: bool,
+    /// Skip the `cargo check` / clean `cargo build` rows.
+    pub skip_build: bool,
+}
+
+impl Options {
+    /// The defaults: full mode, the corpus at `../shared/specs/...` beside the workspace.
+    pub fn new(root: &Path) -> Self {
+        Options {
+            quick: false,
+            corpus: root.join("../shared/specs/cloudflare-api-without-stream.openapi.json"),
+            skip_progenitor: false,
+            skip_build: false,
+        }
+    }
+}
+
+/// Repetition counts and sizes of one mode.
+struct Plan {
+    generate_runs: usize,
+    corpus_runs: usize,
+    decode_rounds: usize,
+    decode_millis: u64,
+    requests: u32,
+    request_rounds: usize,
+    upload_mib: u64,
+    upload_runs: usize,
+    progenitor: bool,
+    build: bool,
+}
+
+/// Runs the benchmarks; returns the Markdown report (also written to disk).
+pub fn run(root: &Path, options: &Options) -> Result<String, String> {
+    let plan = if options.quick {
+        Plan {
+            generate_runs: 5,
+            corpus_runs: 1,
+            decode_rounds: 5,
+            decode_millis: 40,
+            requests: 300,
+            request_rounds: 3,
+            upload_mib: 128,
+            upload_runs: 1,
+            progenitor: false,
+            build: false,
+        }
+    } else {
+        Plan {
+            generate_runs: 21,
+            corpus_runs: 3,
+            decode_rounds: 15,
+            decode_millis: 200,
+            requests: 2000,
+            request_rounds: 7,
+            upload_mib: 1024,
+            upload_runs: 3,
+            progenitor: !options.skip_progenitor,
+            build: !options.skip_build,
+        }
+    };
+    let load_before = measure::load_average();
+    let bench = Bench::new(root)?;
+    bench.build_tools(plan.progenitor)?;
+
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    bench.generate_stream(&plan, &mut rows, &mut notes)?;
+    bench.generate_corpus(&plan, options, &mut rows, &mut notes)?;
+    if plan.build {
+        bench.clean_builds(&mut rows, &mut notes)?;
+    } else {
+        notes.push(
+            "Rows 2c and 3 (cargo check / clean cargo build) skipped: --quick or --skip-build."
+                .to_owned(),
+        );
+    }
+    bench.decode(&plan, &mut rows)?;
+    bench.overhead(&plan, &mut rows)?;
+    bench.upload(&plan, &mut rows)?;
+    let load_after = measure::load_average();
+
+    let header = table::Header {
+        mode: if options.quick {
+            "quick (smoke)"
+        } else {
+            "full"
+        },
+        date: measure::output(Cmd::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]), root)
+            .unwrap_or_default(),
+        commit: measure::commit(root),
+        nproc: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        load: format!("{load_before} before, {load_after} after"),
+    };
+    let markdown = table::render(&header, &rows, &notes);
+    let target = if options.quick {
+        root.join("bench/tmp/RESULTS.quick.md")
+    } else {
+        root.join("bench/RESULTS.md")
+    };
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(&target, &markdown)
+        .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    Ok(format!(
+        "{markdown}\nwritten to {}\n",
+        table::relative(&target, root)
+    ))
+}
+
+/// Paths of the tools and scratch directories.
+struct Bench {
+    root: PathBuf,
+    target: PathBuf,
+    tmp: PathBuf,
+}
+
+const STREAM_SPEC: &str = "spec/stream.openapi.json";
+const LIST_FIXTURE: &str = "conformance/fixtures/videos_list/thousand_videos.json";
+const MIB: f64 = 1024.0 * 1024.0;
+/// Limits of the corpus crate's `cargo check` (rustc took 17 GB on an earlier, larger
+/// output: the machine is shared).
+const CHECK_TIMEOUT_S: u64 = 20 * 60;
+const CHECK_MEMORY_GIB: u64 = 12;
+
+impl Bench {
+    fn new(root: &Path) -> Result<Self, String> {
+        let tmp = root.join("bench/tmp");
+        std::fs::create_dir_all(&tmp)
+            .map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
+        Ok(Bench {
+            root: root.to_path_buf(),
+            target: root.join("target/bench"),
+            tmp,
+        })
+    }
+
+    fn release_bin(&self, name: &str) -> PathBuf {
+        self.target.join("release").join(name)
+    }
+
+    fn cargo_release(&self, what: &str, args: &[&str]) -> Result<(), String> {
+        measure::progress(&format!("building {what} (release, target/bench)"));
+        let mut cmd = Cmd::new("cargo")
+            .arg("build")
+            .arg("--release")
+            .args(args.iter().copied());
+        cmd = cmd.arg("--target-dir").arg(self.target.to_string_lossy());
+        let out = cmd.run(&self.root)?;
+        if !out.success {
+            return Err(format!(
+                "building {what} failed:\n{}",
+                measure::tail(&out.stderr, 30)
+            ));
+        }
+        Ok(())
+    }
+
+    fn build_tools(&self, progenitor: bool) -> Result<(), String> {
+        self.cargo_release("xtask", &["-p", "xtask"])?;
+        self.cargo_release(
+            "the upload example",
+            &["-p", "cloudflare-stream", "--example", "upload_bench"],
+        )?;
+        self.cargo_release(
+            "bench/decode",
+            &["--manifest-path", "bench/decode/Cargo.toml"],
+        )?;
+        self.cargo_release(
+            "bench/client",
+            &["--manifest-path", "bench/client/Cargo.toml"],
+        )?;
+        if progenitor {
+            self.cargo_release(
+                "bench/progenitor-gen",
+                &["--manifest-path", "bench/progenitor-gen/Cargo.toml"],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Runs the release `xtask generate` and returns (generator ms, lines, files, peak KiB).
+    fn ours_generate(&self, spec: &Path, out: &Path) -> Result<Generated, String> {
+        let cmd = Cmd::new(self.release_bin("xtask").to_string_lossy())
+            .arg("generate")
+            .arg("--spec")
+            .arg(spec.to_string_lossy())
+            .arg("--out")
+            .arg(out.to_string_lossy());
+        let out = cmd.timed_rss().run(&self.root)?;
+        if !out.success {
+            return Err(format!(
+                "xtask generate --spec {} failed: {}",
+                spec.display(),
+                measure::tail(&out.stderr, 10)
+            ));
+        }
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("generated "))
+            .ok_or_else(|| format!("no summary line in: {}", measure::tail(&out.stdout, 5)))?;
+        Ok(Generated {
+            ms: measure::number_before(line, " ms").ok_or("no time in the summary")?,
+            lines: measure::number_before(line, " lines)").unwrap_or(0.0) as usize,
+            files: measure::number_after(line, "generated ").unwrap_or(0.0) as usize,
+            wall_s: out.wall.as_secs_f64(),
+            peak_kib: out.peak_kib,
+        })
+    }
+
+    /// Runs `progenitor-gen` on a spec; `Ok` holds the per-run ms, `Err` how it ended.
+    fn progenitor_generate(
+        &self,
+        spec: &Path,
+        runs: usize,
+        out: Option<&Path>,
+        timeout_s: u64,
+    ) -> Result<Result<ProgenitorRun, String>, String> {
+        let mut cmd = Cmd::new(self.release_bin("progenitor-gen").to_string_lossy())
+            .arg(spec.to_string_lossy())
+            .arg("--runs")
+            .arg(runs.to_string());
+        if let Some(out) = out {
+            cmd = cmd.arg("--out").arg(out.to_string_lossy());
+        }
+        let out = cmd.timed_rss().timeout(timeout_s).run(&self.root)?;
+        if out.timed_out {
+            return Ok(Err(format!("did not finish within {timeout_s} s")));
+        }
+        let ms: Vec<f64> = out
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("progenitor: generated"))
+            .filter_map(|l| measure::number_before(l, " ms ("))
+            .collect();
+        if out.success && !ms.is_empty() {
+            let lines = out
+                .stdout
+                .lines()
+                .find_map(|l| measure::number_after(l, "progenitor: generated "))
+                .unwrap_or(0.0) as usize;
+            return Ok(Ok(ProgenitorRun { ms, lines }));
+        }
+        let reason = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("progenitor: failed"))
+            .map(|l| l.trim_start_matches("progenitor: ").to_owned())
+            .unwrap_or_else(|| {
+                format!(
+                    "exited with {}: {}",
+                    out.status,
+                    measure::tail(&out.stderr, 3).replace('\n', " ")
+                )
+            });
+        let peak = out
+            .peak_kib
+            .map(|k| format!(" (peak RSS {:.0} MiB)", k as f64 / 1024.0))
+            .unwrap_or_default();
+        Ok(Err(format!("{reason}{peak}")))
+    }
+
+    /// Row 1: the Stream spec, ours vs progenitor; and both on the subset progenitor accepts.
+    fn generate_stream(
+        &self,
+        plan: &Plan,
+        rows: &mut Vec<Row>,
+        notes: &mut Vec<String>,
+    ) -> Result<(), String> {
+        measure::progress("1. generating the Stream spec");
+        let spec = self.root.join(STREAM_SPEC);
+        let out = self.tmp.join("ours-stream");
+        let _ = std::fs::remove_dir_all(&out);
+        let mut runs = Vec::new();
+        let mut last = None;
+        for _ in 0..plan.generate_runs {
+            let generated = self.ours_generate(&spec, &out)?;
+            runs.push(generated.ms);
+            last = Some(generated);
+        }
+        let last = last.ok_or("no generator run")?;
+        let ours_ms = median(&runs);
+        let progenitor = if plan.progenitor {
+            Some(self.progenitor_generate(&spec, plan.generate_runs, None, 120)?)
+        } else {
+            None
+        };
+        rows.push(Row {
+            id: "1",
+            measure: "Generate the Stream spec (43 operations), median".to_owned(),
+            ours: format!("{ours_ms:.1} ms ({} lines)", last.lines),
+            other: match &progenitor {
+                None => "progenitor: skipped".to_owned(),
+                Some(Ok(p)) => format!("progenitor {:.1} ms ({} lines)", median(&p.ms), p.lines),
+                Some(Err(end)) => format!("progenitor ends: {}", table::short(end, 110)),
+            },
+            ratio: match &progenitor {
+                Some(Ok(p)) => format!("{:.2}x", median(&p.ms) / ours_ms),
+                _ => "n/a".to_owned(),
+            },
+            target: "< 50 ms".to_owned(),
+            verdict: Verdict::of(ours_ms < 50.0),
+        });
+
+        if !plan.progenitor {
+            return Ok(());
+        }
+        // The like-for-like comparison: the operations progenitor accepts, both generators.
+        let subset = self.tmp.join("stream-progenitor-subset.json");
+        let cmd = Cmd::new(self.release_bin("progenitor-gen").to_string_lossy())
+            .arg(spec.to_string_lossy())
+            .arg("--subset")
+            .arg(subset.to_string_lossy());
+        let out = cmd.run(&self.root)?;
+        if !out.success {
+            notes.push(format!(
+                "progenitor --subset failed: {}",
+                measure::tail(&out.stderr, 3)
+            ));
+            return Ok(());
+        }
+        let accepts = out.stdout.lines().next().unwrap_or_default().to_owned();
+        notes.push(format!(
+            "Row 1b: each Stream operation was given to progenitor alone; `{}`. Rejected: {}.",
+            accepts.trim_start_matches("progenitor: "),
+            out.stdout
+                .lines()
+                .skip(1)
+                .map(str::trim)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+        let operations = accepts
+            .split_whitespace()
+            .nth(2)
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0);
+        let ours_out = self.tmp.join("ours-subset");
+        let progenitor_out = self.tmp.join("progenitor-subset");
+        let _ = std::fs::remove_dir_all(&ours_out);
+        let _ = std::fs::remove_dir_all(&progenitor_out);
+        let mut ours_runs = Vec::new();
+        let mut ours_lines = 0;
+        for _ in 0..plan.generate_runs {
+            let generated = self.ours_generate(&subset, &ours_out)?;
+            ours_runs.push(generated.ms);
+            ours_lines = generated.lines;
+        }
+        let progenitor =
+            self.progenitor_generate(&subset, plan.generate_runs, Some(&progenitor_out), 120)?;
+        let ours_ms = median(&ours_runs);
+        let (other, ratio, verdict) = match &progenitor {
+            Ok(p) => {
+                let ratio = median(&p.ms) / ours_ms;
+                (
+                    format!("progenitor {:.1} ms ({} lines)", median(&p.ms), p.lines),
+                    format!("{ratio:.2}x"),
+                    Verdict::of(ratio >= 5.0),
+                )
+            }
+            Err(end) => (
+                format!("progenitor ends: {}", table::short(end, 110)),
+                "n/a".to_owned(),
+                Verdict::NotMeasured,
+            ),
+        };
+        rows.push(Row {
+            id: "1b",
+            measure: format!(
+                "Generate the Stream operations progenitor accepts ({operations}/43), median"
+            ),
+            ours: format!("{ours_ms:.1} ms ({ours_lines} lines)"),
+            other,
+            ratio,
+            target: "progenitor/ours >= 5x".to_owned(),
+            verdict,
+        });
+        Ok(())
+    }
+
+    /// Row 2: the Cloudflare corpus.
+    fn generate_corpus(
+        &self,
+        plan: &Plan,
+        options: &Options,
+        rows: &mut Vec<Row>,
+        notes: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let corpus = &options.corpus;
+        if !corpus.is_file() {
+            let message = format!(
+                "corpus {} not found: rows 2a-2c skipped (pass --corpus PATH)",
+                corpus.display()
+            );
+            measure::progress(&message);
+            notes.push(message);
+            return Ok(());
+        }
+        measure::progress("2. generating the Cloudflare corpus");
+        let out = self.tmp.join("ours-corpus");
+        let mut runs = Vec::new();
+        let mut walls = Vec::new();
+        let mut peak = None;
+        let mut last = None;
+        for _ in 0..plan.corpus_runs {
+            // An empty directory each time: comparing with a previous output of another
+            // generator version line by line costs minutes and is not what is measured.
+            let _ = std::fs::remove_dir_all(&out);
+            let generated = self.ours_generate(corpus, &out)?;
+            runs.push(generated.ms);
+            walls.push(generated.wall_s);
+            peak = peak.max(generated.peak_kib);
+            last = Some(generated);
+        }
+        let last = last.ok_or("no corpus run")?;
+        let ours_s = median(&runs) / 1000.0;
+        let progenitor = if plan.progenitor {
+            measure::progress("2. progenitor on the corpus (timeout 300 s)");
+            Some(self.progenitor_generate(corpus, 1, None, 300)?)
+        } else {
+            None
+        };
+        rows.push(Row {
+            id: "2a",
+            measure: format!(
+                "Generate the Cloudflare corpus ({}), generator time, median",
+                table::relative(corpus, &self.root)
+            ),
+            ours: format!(
+                "{ours_s:.2} s (process wall {:.2} s; {} lines in {} files)",
+                median(&walls),
+                table::thousands(last.lines),
+                last.files
+            ),
+            other: match &progenitor {
+                None => "progenitor: skipped".to_owned(),
+                Some(Ok(p)) => format!("progenitor {:.2} s", median(&p.ms) / 1000.0),
+                Some(Err(end)) => format!("progenitor ends: {}", table::short(end, 110)),
+            },
+            ratio: match &progenitor {
+                Some(Ok(p)) => format!("{:.2}x", median(&p.ms) / 1000.0 / ours_s),
+                _ => "n/a".to_owned(),
+            },
+            target: "< 5 s".to_owned(),
+            verdict: Verdict::of(ours_s < 5.0),
+        });
+        rows.push(Row {
+            id: "2b",
+            measure: "Corpus: peak memory (max RSS of the generate process)".to_owned(),
+            ours: peak.map_or("unknown".to_owned(), |k| {
+                format!("{:.0} MiB", k as f64 / 1024.0)
+            }),
+            other: String::new(),
+            ratio: String::new(),
+            target: "< 1 GiB".to_owned(),
+            verdict: peak.map_or(Verdict::NotMeasured, |k| Verdict::of(k < 1024 * 1024)),
+        });
+        if plan.build {
+            // The standalone Stream crate has the same dependencies: checking it first
+            // leaves only the corpus crate itself in the timed check.
+            measure::progress(&format!(
+                "2. cargo check of the generated corpus crate (up to {CHECK_TIMEOUT_S} s, {CHECK_MEMORY_GIB} GiB)"
+            ));
+            let check_target = self.target.join("check");
+            let warm = Cmd::new("cargo")
+                .arg("check")
+                .arg("--manifest-path")
+                .arg(self.tmp.join("ours-stream/Cargo.toml").to_string_lossy())
+                .arg("--target-dir")
+                .arg(check_target.to_string_lossy())
+                .run(&self.root)?;
+            if !warm.success {
+                notes.push(format!(
+                    "cargo check of the standalone Stream crate failed: {}",
+                    measure::tail(&warm.stderr, 5)
+                ));
+            }
+            let check = Cmd::new("cargo")
+                .arg("check")
+                .arg("--manifest-path")
+                .arg(out.join("Cargo.toml").to_string_lossy())
+                .arg("--target-dir")
+                .arg(check_target.to_string_lossy())
+                .timed_rss()
+                .timeout(CHECK_TIMEOUT_S)
+                .memory_limit_gib(CHECK_MEMORY_GIB)
+                .run(&self.root)?;
+            let rss = check
+                .peak_kib
+                .map(|k| format!(", peak RSS {:.1} GiB", k as f64 / 1024.0 / 1024.0))
+                .unwrap_or_default();
+            let out_of_memory = check.stderr.contains("memory allocation of")
+                || check.stderr.contains("out of memory");
+            let ours = if check.timed_out {
+                format!("unknown: `cargo check` did not finish within {CHECK_TIMEOUT_S} s{rss}")
+            } else if out_of_memory {
+                format!(
+                    "unknown: `cargo check` ran out of its {CHECK_MEMORY_GIB} GiB address space after {:.0} s{rss}",
+                    check.wall.as_secs_f64()
+                )
+            } else if check.success {
+                format!(
+                    "compiles: cargo check {:.0} s{rss}",
+                    check.wall.as_secs_f64()
+                )
+            } else {
+                let first = check
+                    .stderr
+                    .lines()
+                    .find(|l| l.starts_with("error"))
+                    .unwrap_or("cargo check failed")
+                    .to_owned();
+                notes.push(format!(
+                    "cargo check of the corpus crate failed:\n\n```\n{}\n```",
+                    measure::tail(&check.stderr, 20)
+                ));
+                format!(
+                    "does not compile after {:.0} s: {}",
+                    check.wall.as_secs_f64(),
+                    table::short(&first, 100)
+                )
+            };
+            rows.push(Row {
+                id: "2c",
+                measure: "Corpus: the generated crate compiles (`cargo check`, deps warm)"
+                    .to_owned(),
+                ours,
+                other: String::new(),
+                ratio: String::new(),
+                target: "compiles".to_owned(),
+                verdict: if check.timed_out || out_of_memory {
+                    Verdict::NotMeasured
+                } else {
+                    Verdict::of(check.success)
+                },
+            });
+        }
+        Ok(())
+    }
+
+    /// Row 3: clean `cargo build` of the generated Stream crate vs progenitor's, same input.
+    fn clean_builds(&self, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Result<(), String> {
+        let progenitor_crate = self.tmp.join("progenitor-subset");
+        let ours_subset = self.tmp.join("ours-subset");
+        let compare = progenitor_crate.join("Cargo.toml").is_file() && ours_subset.is_dir();
+        let mut crates = vec![("ours (full Stream spec)", self.tmp.join("ours-stream"))];
+        if compare {
+            crates.push(("ours (progenitor's subset)", ours_subset));
+            crates.push(("progenitor (same subset)", progenitor_crate));
+        } else {
+            notes.push(
+                "Row 3: no progenitor-generated crate to compare with (progenitor skipped or failed)."
+                    .to_owned(),
+            );
+        }
+        let mut results = Vec::new();
+        for (label, dir) in &crates {
+            measure::progress(&format!("3. clean cargo build: {label}"));
+            let target = self.target.join("clean");
+            let _ = std::fs::remove_dir_all(&target);
+            let build = |cmd: Cmd| cmd.run(&self.root);
+            let cargo = || {
+                Cmd::new("cargo")
+                    .arg("build")
+                    .arg("--manifest-path")
+                    .arg(dir.join("Cargo.toml").to_string_lossy())
+                    .arg("--target-dir")
+                    .arg(target.to_string_lossy())
+            };
+            let clean = build(cargo())?;
+            if !clean.success {
+                return Err(format!(
+                    "cargo build of {} failed:\n{}",
+                    dir.display(),
+                    measure::tail(&clean.stderr, 20)
+                ));
+            }
+            // The crate alone: touch its lib.rs and build again.
+            let lib = dir.join("src/lib.rs");
+            let text = std::fs::read(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
+            std::fs::write(&lib, text).map_err(|e| format!("{}: {e}", lib.display()))?;
+            let again = build(cargo())?;
+            let lines = measure::rust_lines(&dir.join("src"));
+            let runtime = measure::rust_lines(&dir.join("src/runtime"));
+            results.push((
+                *label,
+                clean.wall.as_secs_f64(),
+                again.wall.as_secs_f64(),
+                lines,
+                runtime,
+            ));
+            let _ = std::fs::remove_dir_all(&target);
+        }
+        let describe = |(label, clean, alone, lines, runtime): &(&str, f64, f64, usize, usize)| {
+            let runtime = if *runtime > 0 {
+                format!(", of which runtime {}", table::thousands(*runtime))
+            } else {
+                String::new()
+            };
+            format!(
+                "{label}: {clean:.0} s clean, {alone:.1} s crate alone; {} lines{runtime}",
+                table::thousands(*lines)
+            )
+        };
+        let ours_full = &results[0];
+        if let [_, ours, theirs] = results.as_slice() {
+            let ratio = ours.1 / theirs.1;
+            rows.push(Row {
+                id: "3",
+                measure: "Clean `cargo build` (debug, deps included) and lines of code".to_owned(),
+                ours: format!("{}; {}", describe(ours_full), describe(ours)),
+                other: describe(theirs),
+                ratio: format!("{ratio:.2}x (ours/progenitor, clean)"),
+                target: "ours <= progenitor".to_owned(),
+                verdict: Verdict::of(ratio <= 1.0),
+            });
+        } else {
+            rows.push(Row {
+                id: "3",
+                measure: "Clean `cargo build` (debug, deps included) and lines of code".to_owned(),
+                ours: describe(ours_full),
+                other: "progenitor: no crate".to_owned(),
+                ratio: "n/a".to_owned(),
+                target: "ours <= progenitor".to_owned(),
+                verdict: Verdict::NotMeasured,
+            });
+        }
+        Ok(())
+    }
+
+    /// Row 4: decoding the 1000-video list.
+    fn decode(&self, plan: &Plan, rows: &mut Vec<Row>) -> Result<(), String> {
+        measure::progress("4. decoding the 1000-video list");
+        let out = Cmd::new(self.release_bin("bench-decode").to_string_lossy())
+            .arg(self.root.join(LIST_FIXTURE).to_string_lossy())
+            .arg("--rounds")
+            .arg(plan.decode_rounds.to_string())
+            .arg("--millis-per-round")
+            .arg(plan.decode_millis.to_string())
+            .run(&self.root)?;
+        if !out.success {
+            return Err(format!(
+                "bench-decode failed: {}",
+                measure::tail(&out.stderr, 5)
+            ));
+        }
+        let rate = |body: &str, decoder: &str| -> Result<f64, String> {
+            let prefix = format!("decode {body} {decoder}: ");
+            out.stdout
+                .lines()
+                .find_map(|l| l.strip_prefix(&prefix))
+                .and_then(|rest| measure::number_before(rest, " MB/s"))
+                .ok_or_else(|| format!("bench-decode printed no {body} {decoder} line"))
+        };
+        for (id, body, what) in [
+            ("4a", "fixture", "the fixture (124 KB, sparse videos)"),
+            ("4b", "full-fields", "1000 fully populated videos (1.6 MB)"),
+        ] {
+            let typed = rate(body, "typed")?;
+            let client = rate(body, "typed-client-path")?;
+            let value = rate(body, "value")?;
+            let floor = rate(body, "ignored-any")?;
+            let holds = floor / typed <= 1.5 && typed > value;
+            rows.push(Row {
+                id,
+                measure: format!("Decode {what}: typed `VideoListEnvelope`"),
+                ours: format!(
+                    "typed {typed:.0} MB/s; as the client decodes (probe + serde_path_to_error) {client:.0} MB/s"
+                ),
+                other: format!("`Value` {value:.0} MB/s; `IgnoredAny` {floor:.0} MB/s"),
+                ratio: format!(
+                    "floor/typed {:.2}x; typed/Value {:.2}x",
+                    floor / typed,
+                    typed / value
+                ),
+                target: "floor/typed <= 1.5x, typed > Value".to_owned(),
+                verdict: Verdict::of(holds),
+            });
+        }
+        Ok(())
+    }
+
+    /// Row 5: per-request overhead vs bare reqwest.
+    fn overhead(&self, plan: &Plan, rows: &mut Vec<Row>) -> Result<(), String> {
+        measure::progress("5. per-request overhead");
+        let out = Cmd::new(self.release_bin("overhead").to_string_lossy())
+            .arg("--requests")
+            .arg(plan.requests.to_string())
+            .arg("--rounds")
+            .arg(plan.request_rounds.to_string())
+            .run(&self.root)?;
+        if !out.success {
+            return Err(format!(
+                "overhead failed: {}",
+                measure::tail(&out.stderr, 5)
+            ));
+        }
+        let value = |prefix: &str| {
+            out.stdout
+                .lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .and_then(|rest| measure::number_before(rest, " µs"))
+                .ok_or_else(|| format!("overhead printed no {prefix:?} line"))
+        };
+        let ours = value("overhead client: ")?;
+        let bare = value("overhead bare-reqwest: ")?;
+        let ratio = ours / bare;
+        rows.push(Row {
+            id: "5",
+            measure: format!(
+                "Per-request cost, `videos().get(..).send()` vs bare reqwest GET + same typed decode ({} sequential requests x {} rounds, median)",
+                plan.requests, plan.request_rounds
+            ),
+            ours: format!("{ours:.1} µs/request"),
+            other: format!("bare reqwest {bare:.1} µs/request"),
+            ratio: format!("{ratio:.2}x"),
+            target: "<= 1.10x".to_owned(),
+            verdict: Verdict::of(ratio <= 1.10),
+        });
+        Ok(())
+    }
+
+    /// Row 6: tus upload vs a bare streaming PUT, loopback.
+    fn upload(&self, plan: &Plan, rows: &mut Vec<Row>) -> Result<(), String> {
+        measure::progress(&format!(
+            "6. uploading {} MiB over loopback (tus and bare PUT)",
+            plan.upload_mib
+        ));
+        let size = plan.upload_mib.to_string();
+        let mut tus = Vec::new();
+        let mut bare = Vec::new();
+        let (mut tus_rss, mut bare_rss) = (None, None);
+        for _ in 0..plan.upload_runs {
+            let out = Cmd::new(
+                self.target
+                    .join("release/examples/upload_bench")
+                    .to_string_lossy(),
+            )
+            .arg(&size)
+            .timed_rss()
+            .run(&self.root)?;
+            if !out.success {
+                return Err(format!(
+                    "upload_bench failed: {}",
+                    measure::tail(&out.stderr, 5)
+                ));
+            }
+            tus.push(measure::number_before(&out.stdout, " MiB/s").ok_or("no MiB/s")?);
+            tus_rss = tus_rss.max(out.peak_kib);
+            let out = Cmd::new(self.release_bin("bare_put").to_string_lossy())
+                .arg(&size)
+                .timed_rss()
+                .run(&self.root)?;
+            if !out.success {
+                return Err(format!(
+                    "bare_put failed: {}",
+                    measure::tail(&out.stderr, 5)
+                ));
+            }
+            bare.push(measure::number_before(&out.stdout, " MiB/s").ok_or("no MiB/s")?);
+            bare_rss = bare_rss.max(out.peak_kib);
+        }
+        let (ours, theirs) = (median(&tus), median(&bare));
+        let mib = |k: Option<u64>| {
+            k.map_or("unknown".to_owned(), |k| {
+                format!("{:.0} MiB", k as f64 / 1024.0)
+            })
+        };
+        let ratio = ours / theirs;
+        let rss_ok = tus_rss.is_some_and(|k| (k as f64) < 128.0 * MIB / 1024.0);
+        rows.push(Row {
+            id: "6",
+            measure: format!(
+                "tus upload of {} MiB over loopback (50 MiB chunks), median of {}; peak RSS (server included)",
+                plan.upload_mib, plan.upload_runs
+            ),
+            ours: format!("{ours:.0} MiB/s, peak RSS {}", mib(tus_rss)),
+            other: format!("bare streaming PUT {theirs:.0} MiB/s, peak RSS {}", mib(bare_rss)),
+            ratio: format!("{:.0}%", ratio * 100.0),
+            target: ">= 80%, RSS < 128 MiB".to_owned(),
+            verdict: Verdict::of(ratio >= 0.8 && rss_ok),
+        });
+        Ok(())
+    }
+}
+
+struct Generated {
+    ms: f64,
+    lines: usize,
+    files: usize,
+    wall_s: f64,
+    peak_kib: Option<u64>,
+}
+
+struct ProgenitorRun {
+    ms: Vec<f64>,
+    lines: usize,
+}

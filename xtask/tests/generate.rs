@@ -1,0 +1,313 @@
+//! `cargo xtask generate`: determinism, the `--check` drift detection (hand edits, missing
+//! and stale files) and, behind `--ignored`, that standalone crates generated from the small
+//! specs of `codegen/tests/specs/` compile.
+//!
+//! Slow tests (run them with `cargo test -p xtask --test generate -- --ignored`):
+//! - `small_specs_compile_standalone`: `cargo check` of one standalone crate per small spec,
+//!   sharing `target/standalone-check` so dependencies build once (first run ~1.5 min on 2
+//!   cores, then ~3 s per spec).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use xtask::generate::{Drift, GENERATED_MARKER, Options, run, workspace_root};
+
+fn stream_spec() -> PathBuf {
+    workspace_root().join("spec/stream.openapi.json")
+}
+
+fn small_spec(name: &str) -> PathBuf {
+    workspace_root().join(format!("codegen/tests/specs/{name}.json"))
+}
+
+/// Every file under `dir`, relative path -> bytes, sorted.
+fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).expect("readable dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .expect("under dir")
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((rel, fs::read(&path).expect("readable file")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn generate_into(spec: &Path, out: &Path) -> xtask::generate::Report {
+    run(&Options {
+        spec: spec.to_path_buf(),
+        out: out.to_path_buf(),
+        check: false,
+    })
+    .unwrap_or_else(|e| panic!("generate {} failed: {e}", spec.display()))
+}
+
+fn check(spec: &Path, out: &Path) -> Vec<Drift> {
+    run(&Options {
+        spec: spec.to_path_buf(),
+        out: out.to_path_buf(),
+        check: true,
+    })
+    .unwrap_or_else(|e| panic!("check {} failed: {e}", spec.display()))
+    .drift
+}
+
+#[test]
+fn two_runs_give_identical_bytes() {
+    let a = tempfile::tempdir().expect("temp dir");
+    let b = tempfile::tempdir().expect("temp dir");
+    generate_into(&stream_spec(), a.path());
+    generate_into(&stream_spec(), b.path());
+    let (a, b) = (read_tree(a.path()), read_tree(b.path()));
+    assert!(
+        a.iter().any(|(p, _)| p == "src/models.rs"),
+        "no models.rs written"
+    );
+    assert_eq!(
+        a.iter().map(|(p, _)| p).collect::<Vec<_>>(),
+        b.iter().map(|(p, _)| p).collect::<Vec<_>>()
+    );
+    for ((path, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{path} differs between two runs");
+    }
+}
+
+#[test]
+fn generator_output_is_deterministic_in_memory() {
+    let text = fs::read_to_string(stream_spec()).expect("spec");
+    let settings = codegen::Settings::default();
+    let first = codegen::generate(&text, &settings).expect("generates");
+    for _ in 0..2 {
+        assert_eq!(
+            first,
+            codegen::generate(&text, &settings).expect("generates")
+        );
+    }
+}
+
+/// CI's drift check: the committed `generated/` is what the committed spec generates.
+#[test]
+fn check_passes_on_the_committed_crate() {
+    let drift = check(&stream_spec(), &workspace_root().join("generated"));
+    assert!(
+        drift.is_empty(),
+        "generated/ drifted from spec/stream.openapi.json (run `cargo xtask generate`):\n{}",
+        drift
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+/// A freshly generated standalone crate in a temp dir, checked clean.
+fn fresh_crate() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    generate_into(&stream_spec(), dir.path());
+    assert_eq!(
+        check(&stream_spec(), dir.path()),
+        vec![],
+        "a fresh crate drifts"
+    );
+    dir
+}
+
+#[test]
+fn check_names_a_hand_edited_file_and_writes_nothing() {
+    let dir = fresh_crate();
+    let target = dir.path().join("src/models.rs");
+    let mut text = fs::read_to_string(&target).expect("models.rs");
+    text.push_str("\npub struct HandEdit;\n");
+    fs::write(&target, &text).expect("write");
+
+    let drift = check(&stream_spec(), dir.path());
+    assert_eq!(
+        drift,
+        vec![Drift::Changed {
+            path: "src/models.rs".to_owned(),
+            added: 0,
+            removed: 2,
+        }],
+        "{drift:?}"
+    );
+    let shown = drift[0].to_string();
+    assert!(shown.contains("src/models.rs"), "{shown}");
+    // `--check` only reports.
+    assert_eq!(fs::read_to_string(&target).expect("models.rs"), text);
+
+    // Regenerating repairs it.
+    let report = generate_into(&stream_spec(), dir.path());
+    assert_eq!(report.drift.len(), 1);
+    assert_eq!(check(&stream_spec(), dir.path()), vec![]);
+}
+
+#[test]
+fn check_reports_an_operation_file_edit() {
+    let dir = fresh_crate();
+    let ops = dir.path().join("src/operations");
+    let first = read_tree(&ops)
+        .into_iter()
+        .map(|(p, _)| p)
+        .find(|p| p != "mod.rs")
+        .expect("an operations file");
+    let target = ops.join(&first);
+    let text = fs::read_to_string(&target).expect("readable");
+    fs::write(&target, text.replacen("pub fn ", "pub(crate) fn ", 1)).expect("write");
+    let drift = check(&stream_spec(), dir.path());
+    assert_eq!(drift.len(), 1, "{drift:?}");
+    match &drift[0] {
+        Drift::Changed {
+            path,
+            added,
+            removed,
+        } => {
+            assert_eq!(path, &format!("src/operations/{first}"));
+            assert_eq!((*added, *removed), (1, 1));
+        }
+        other => panic!("expected a change, got {other}"),
+    }
+}
+
+#[test]
+fn check_reports_missing_and_stale_files() {
+    let dir = fresh_crate();
+    fs::remove_file(dir.path().join("src/models.rs")).expect("remove");
+    // A generated file the spec no longer produces (e.g. a resource that was removed).
+    let stale = dir.path().join("src/operations/removed_resource.rs");
+    fs::write(
+        &stale,
+        format!("{GENERATED_MARKER} by `cargo xtask generate` from an older spec.\n"),
+    )
+    .expect("write");
+    // A hand-written file is never reported nor touched.
+    let hand = dir.path().join("src/extras.rs");
+    fs::write(&hand, "//! Hand-written.\n").expect("write");
+
+    let drift = check(&stream_spec(), dir.path());
+    assert_eq!(
+        drift,
+        vec![
+            Drift::Missing("src/models.rs".to_owned()),
+            Drift::Stale("src/operations/removed_resource.rs".to_owned()),
+        ]
+    );
+    assert!(stale.exists(), "--check removed a file");
+
+    generate_into(&stream_spec(), dir.path());
+    assert!(!stale.exists(), "the stale generated file was not removed");
+    assert!(dir.path().join("src/models.rs").exists());
+    assert_eq!(
+        fs::read_to_string(&hand).expect("hand-written"),
+        "//! Hand-written.\n"
+    );
+    assert_eq!(check(&stream_spec(), dir.path()), vec![]);
+}
+
+#[test]
+fn every_generated_file_carries_the_header() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    generate_into(&stream_spec(), dir.path());
+    let text = fs::read_to_string(stream_spec()).expect("spec");
+    let files = codegen::generate(&text, &codegen::Settings::default()).expect("generates");
+    for (path, content) in files.iter().filter(|(p, _)| p.ends_with(".rs")) {
+        assert!(
+            content.starts_with(GENERATED_MARKER),
+            "{path} lacks the @generated header"
+        );
+    }
+    // The runtime is copied into a standalone crate, and is hand-written.
+    for (path, content) in read_tree(&dir.path().join("src/runtime")) {
+        assert!(
+            !content.starts_with(GENERATED_MARKER.as_bytes()),
+            "runtime/{path} carries the generated header"
+        );
+    }
+}
+
+#[test]
+fn a_bad_spec_is_an_error_naming_the_pointer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = dir.path().join("bad.json");
+    fs::write(
+        &spec,
+        r##"{ "openapi": "3.0.3", "info": { "title": "T", "version": "1" }, "paths": { "/a": { "get": { "parameters": [{ "$ref": "#/nope" }] } } } }"##,
+    )
+    .expect("write");
+    let err = run(&Options {
+        spec: spec.clone(),
+        out: dir.path().join("out"),
+        check: false,
+    })
+    .expect_err("a dangling $ref must fail");
+    assert!(err.contains("bad.json"), "{err}");
+    assert!(err.contains("#/paths/~1a/get/parameters/0/$ref"), "{err}");
+    assert!(
+        !dir.path().join("out").exists(),
+        "wrote output for a bad spec"
+    );
+}
+
+/// Generates a standalone crate for every small spec and runs `cargo check` on it; warnings
+/// count as failures. Slow: run with `--ignored`.
+#[test]
+#[ignore = "slow: cargo check of ~25 generated crates (first run builds the dependencies)"]
+fn small_specs_compile_standalone() {
+    let root = workspace_root();
+    let target = root.join("target/standalone-check");
+    let out_root = tempfile::tempdir().expect("temp dir");
+    let mut specs: Vec<String> = fs::read_dir(root.join("codegen/tests/specs"))
+        .expect("specs dir")
+        .flatten()
+        .filter_map(|e| {
+            let p = e.path();
+            if p.extension()? != "json" {
+                return None;
+            }
+            Some(p.file_stem()?.to_string_lossy().into_owned())
+        })
+        .collect();
+    specs.sort();
+    let mut failures = Vec::new();
+    for name in &specs {
+        let out = out_root.path().join(name);
+        generate_into(&small_spec(name), &out);
+        let started = std::time::Instant::now();
+        let output = Command::new(env!("CARGO"))
+            .args([
+                "check",
+                "--quiet",
+                "--message-format=short",
+                "--manifest-path",
+            ])
+            .arg(out.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", &target)
+            .output()
+            .expect("cargo runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let warned = stderr.contains("warning:");
+        eprintln!(
+            "{name}: cargo check {} in {:.1} s",
+            if output.status.success() {
+                "ok"
+            } else {
+                "FAILED"
+            },
+            started.elapsed().as_secs_f64()
+        );
+        if !output.status.success() || warned {
+            failures.push(format!("{name}:\n{stderr}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
