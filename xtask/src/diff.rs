@@ -951,7 +951,14 @@ pub fn render_text(r: &Report) -> String {
             );
         }
     }
-    let _ = writeln!(out, "\nSemver: {} bump needed", r.bump.as_str());
+    match r.bump {
+        Bump::None => {
+            let _ = writeln!(out, "\nSemver: no bump needed");
+        }
+        bump => {
+            let _ = writeln!(out, "\nSemver: {} bump needed", bump.as_str());
+        }
+    }
     if let (Some(current), None) = (&r.current_version, &r.versions)
         && let Some(v) = Version::parse(current)
     {
