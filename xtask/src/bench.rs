@@ -585,7 +585,6 @@ impl Bench {
             measure::progress(&format!("3. clean cargo build: {label}"));
             let target = self.target.join("clean");
             let _ = std::fs::remove_dir_all(&target);
-            let build = |cmd: Cmd| cmd.run(&self.root);
             let cargo = || {
                 Cmd::new("cargo")
                     .arg("build")
@@ -593,63 +592,99 @@ impl Bench {
                     .arg(dir.join("Cargo.toml").to_string_lossy())
                     .arg("--target-dir")
                     .arg(target.to_string_lossy())
+                    .run(&self.root)
             };
-            let clean = build(cargo())?;
-            if !clean.success {
-                return Err(format!(
-                    "cargo build of {} failed:\n{}",
-                    dir.display(),
-                    measure::tail(&clean.stderr, 20)
-                ));
-            }
-            // The crate alone: touch its lib.rs and build again.
-            let lib = dir.join("src/lib.rs");
-            let text = std::fs::read(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
-            std::fs::write(&lib, text).map_err(|e| format!("{}: {e}", lib.display()))?;
-            let again = build(cargo())?;
+            let clean = cargo()?;
             let lines = measure::rust_lines(&dir.join("src"));
             let runtime = measure::rust_lines(&dir.join("src/runtime"));
-            results.push((
-                *label,
-                clean.wall.as_secs_f64(),
-                again.wall.as_secs_f64(),
+            let built = if clean.success {
+                // The crate alone: touch its lib.rs and build again.
+                let lib = dir.join("src/lib.rs");
+                let text = std::fs::read(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
+                std::fs::write(&lib, text).map_err(|e| format!("{}: {e}", lib.display()))?;
+                let again = cargo()?;
+                Ok((clean.wall.as_secs_f64(), again.wall.as_secs_f64()))
+            } else {
+                let errors = clean
+                    .stderr
+                    .lines()
+                    .filter(|l| l.starts_with("error[") || l.starts_with("error:"))
+                    .collect::<Vec<_>>();
+                notes.push(format!(
+                    "Row 3: {label} does not compile; its errors:\n\n```\n{}\n```",
+                    errors.join("\n")
+                ));
+                Err(errors
+                    .first()
+                    .map_or("cargo build failed".to_owned(), |e| (*e).to_owned()))
+            };
+            results.push(Built {
+                label,
+                built,
                 lines,
                 runtime,
-            ));
+            });
             let _ = std::fs::remove_dir_all(&target);
         }
-        let describe = |(label, clean, alone, lines, runtime): &(&str, f64, f64, usize, usize)| {
-            let runtime = if *runtime > 0 {
-                format!(", of which runtime {}", table::thousands(*runtime))
+        let describe = |b: &Built| {
+            let runtime = if b.runtime > 0 {
+                format!(", of which runtime {}", table::thousands(b.runtime))
             } else {
                 String::new()
             };
-            format!(
-                "{label}: {clean:.0} s clean, {alone:.1} s crate alone; {} lines{runtime}",
-                table::thousands(*lines)
-            )
+            let lines = format!("{} lines{runtime}", table::thousands(b.lines));
+            match &b.built {
+                Ok((clean, alone)) => {
+                    format!(
+                        "{}: {clean:.0} s clean, {alone:.1} s crate alone; {lines}",
+                        b.label
+                    )
+                }
+                Err(first) => format!(
+                    "{}: does not compile ({}); {lines}",
+                    b.label,
+                    table::short(first, 90)
+                ),
+            }
         };
+        let measure =
+            "Clean `cargo build` (debug, deps included; then the crate alone) and lines of code"
+                .to_owned();
         let ours_full = &results[0];
         if let [_, ours, theirs] = results.as_slice() {
-            let ratio = ours.1 / theirs.1;
+            let (ratio, verdict) = match (&ours.built, &theirs.built) {
+                (Ok((o, _)), Ok((t, _))) => (
+                    format!("{:.2}x (ours/progenitor, clean)", o / t),
+                    Verdict::of(o <= t),
+                ),
+                (Ok(_), Err(_)) => (
+                    "n/a: progenitor's crate does not compile".to_owned(),
+                    Verdict::NotMeasured,
+                ),
+                _ => ("n/a".to_owned(), Verdict::Misses),
+            };
             rows.push(Row {
                 id: "3",
-                measure: "Clean `cargo build` (debug, deps included) and lines of code".to_owned(),
+                measure,
                 ours: format!("{}; {}", describe(ours_full), describe(ours)),
                 other: describe(theirs),
-                ratio: format!("{ratio:.2}x (ours/progenitor, clean)"),
+                ratio,
                 target: "ours <= progenitor".to_owned(),
-                verdict: Verdict::of(ratio <= 1.0),
+                verdict,
             });
         } else {
             rows.push(Row {
                 id: "3",
-                measure: "Clean `cargo build` (debug, deps included) and lines of code".to_owned(),
+                measure,
                 ours: describe(ours_full),
                 other: "progenitor: no crate".to_owned(),
                 ratio: "n/a".to_owned(),
                 target: "ours <= progenitor".to_owned(),
-                verdict: Verdict::NotMeasured,
+                verdict: if ours_full.built.is_ok() {
+                    Verdict::NotMeasured
+                } else {
+                    Verdict::Misses
+                },
             });
         }
         Ok(())
@@ -817,6 +852,14 @@ struct Generated {
     files: usize,
     wall_s: f64,
     peak_kib: Option<u64>,
+}
+
+/// One crate of row 3: (clean build s, crate-alone s) or its first error.
+struct Built {
+    label: &'static str,
+    built: Result<(f64, f64), String>,
+    lines: usize,
+    runtime: usize,
 }
 
 struct ProgenitorRun {

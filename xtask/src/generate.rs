@@ -380,7 +380,12 @@ pub fn compare(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<Drift
 }
 
 fn line_delta(old: &str, new: &str) -> (usize, usize) {
-    let diff = similar::TextDiff::from_lines(old, new);
+    // Myers' diff is quadratic in the worst case: on 100k-line files that changed all over
+    // it took minutes. Past the deadline `similar` settles for a coarser (still correct)
+    // diff, so the counts may overstate a little; they are a summary, not a patch.
+    let diff = similar::TextDiff::configure()
+        .timeout(Duration::from_millis(200))
+        .diff_lines(old, new);
     let mut added = 0;
     let mut removed = 0;
     for change in diff.iter_all_changes() {

@@ -41,7 +41,7 @@ fn main() -> Result<(), String> {
         serde_json::from_slice::<VideoListEnvelope>(body)
             .map_err(|e| format!("{label}: the typed model rejects the body: {e}"))?;
         let budget = Duration::from_millis(millis);
-        let decoders: [(&str, fn(&[u8])); 4] = [
+        let decoders: [(&str, Decoder); 4] = [
             ("typed", |b| {
                 black_box(serde_json::from_slice::<VideoListEnvelope>(b).ok());
             }),
@@ -74,8 +74,11 @@ fn main() -> Result<(), String> {
     Ok(())
 }
 
+/// One way of decoding a body (its result is dropped through `black_box`).
+type Decoder = fn(&[u8]);
+
 /// Seconds per decode, over as many decodes as fit in `budget`.
-fn round(body: &[u8], decode: fn(&[u8]), budget: Duration) -> f64 {
+fn round(body: &[u8], decode: Decoder, budget: Duration) -> f64 {
     let started = Instant::now();
     let mut count = 0_u32;
     while count < 3 || started.elapsed() < budget {
@@ -85,23 +88,21 @@ fn round(body: &[u8], decode: fn(&[u8]), budget: Duration) -> f64 {
     started.elapsed().as_secs_f64() / f64::from(count)
 }
 
-/// What the generated client does with a 2xx JSON body (`runtime::request`): a probe for
-/// `"success": false`, then the typed decode through `serde_path_to_error`.
+/// What the generated client does with a 2xx JSON body: the runtime's own `decode_json`
+/// (failure-envelope check, then the typed decode).
 fn client_path(body: &[u8]) {
-    #[derive(serde::Deserialize)]
-    struct Probe {
-        #[allow(dead_code)]
-        success: Option<bool>,
-    }
-    black_box(serde_json::from_slice::<Probe>(body).ok());
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let typed: Result<VideoListEnvelope, _> = serde_path_to_error::deserialize(&mut deserializer);
-    black_box(typed.ok());
+    let decoded = cloudflare_stream::runtime::decode_json::<VideoListEnvelope>(
+        "videos_list",
+        reqwest::StatusCode::OK,
+        reqwest::header::HeaderMap::new(),
+        body,
+    );
+    black_box(decoded.ok());
 }
 
 fn read_json(path: &Path) -> Result<serde_json::Value, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 

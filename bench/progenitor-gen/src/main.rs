@@ -98,8 +98,12 @@ fn ms(started: Instant) -> f64 {
 
 fn generate(text: &str) -> Result<Generated, (f64, String)> {
     let started = Instant::now();
-    let api: openapiv3::OpenAPI = serde_json::from_str(text)
-        .map_err(|e| (ms(started), format!("the document does not parse as OpenAPI 3.0: {e}")))?;
+    let api: openapiv3::OpenAPI = serde_json::from_str(text).map_err(|e| {
+        (
+            ms(started),
+            format!("the document does not parse as OpenAPI 3.0: {e}"),
+        )
+    })?;
     let parse_ms = ms(started);
 
     let generating = Instant::now();
@@ -221,13 +225,11 @@ fn subset(text: &str, out: &std::path::Path) -> Result<(), String> {
             match generate(&candidate.to_string()) {
                 Ok(_) => {
                     accepted += 1;
-                    let entry = kept
-                        .entry(path.clone())
-                        .or_insert_with(|| {
-                            let mut shared = item.clone();
-                            shared.retain(|k, _| !METHODS.contains(&k.as_str()));
-                            serde_json::Value::Object(shared)
-                        });
+                    let entry = kept.entry(path.clone()).or_insert_with(|| {
+                        let mut shared = item.clone();
+                        shared.retain(|k, _| !METHODS.contains(&k.as_str()));
+                        serde_json::Value::Object(shared)
+                    });
                     entry[method] = item[method].clone();
                 }
                 Err((_, reason)) => *reasons.entry(reason).or_default() += 1,

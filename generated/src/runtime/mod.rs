@@ -24,7 +24,7 @@ pub use error::{ApiError, ApiMessage, DecodeError, Error};
 pub use multipart::{FilePart, Multipart};
 pub use nullable::Nullable;
 pub use param::ParamValue;
-pub use request::{Request, RequestOptions};
+pub use request::{Request, RequestOptions, decode_json};
 pub use response::ApiResponse;
 pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
 pub use secret::Secret;

@@ -252,28 +252,7 @@ impl Request {
         }
         let operation = self.operation;
         let raw = self.execute(client).await?;
-        let data: &[u8] = if raw.body.iter().all(u8::is_ascii_whitespace) {
-            b"null"
-        } else {
-            &raw.body
-        };
-        if reports_failure(data) {
-            let error = ApiError::from_response(operation, raw.status, raw.headers, &raw.body);
-            return Err(Error::Api(Box::new(error)));
-        }
-        let decode_error = |path: String, message: String| {
-            let body = String::from_utf8_lossy(&raw.body).into_owned();
-            Error::Decode(Box::new(DecodeError::new(
-                operation, raw.status, path, message, body,
-            )))
-        };
-        let mut deserializer = serde_json::Deserializer::from_slice(data);
-        let body: T = serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|error| decode_error(error.path().to_string(), error.inner().to_string()))?;
-        deserializer
-            .end()
-            .map_err(|error| decode_error(".".to_owned(), error.to_string()))?;
-        Ok(ApiResponse::new(raw.status, raw.headers, body))
+        decode_json(operation, raw.status, raw.headers, &raw.body)
     }
 
     /// Sends the call and returns a 2xx body as text (invalid UTF-8 is replaced).
@@ -478,6 +457,51 @@ struct RawResponse {
     body: Bytes,
 }
 
+/// Decodes a 2xx JSON body the way every `send_json` does: an empty body is `null`, a
+/// Cloudflare envelope saying `"success": false` is an [`Error::Api`], and a body that does
+/// not fit `T` is an [`Error::Decode`] naming the JSON path where it stopped fitting.
+///
+/// Public so a response fetched by other means (a webhook relay, a cache) decodes and
+/// fails exactly like a live one, and so benchmarks measure this very code.
+///
+/// # Errors
+///
+/// [`Error::Api`] for a failure envelope, [`Error::Decode`] for a body that does not fit.
+pub fn decode_json<T: DeserializeOwned>(
+    operation: &'static str,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: &[u8],
+) -> Result<ApiResponse<T>, Error> {
+    let data: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        body
+    };
+    if reports_failure(data) {
+        let error = ApiError::from_response(operation, status, headers, body);
+        return Err(Error::Api(Box::new(error)));
+    }
+    // The fast path decodes once; only a body that fails to decode is read a second time,
+    // through `serde_path_to_error`, to say where (tracking the path costs an allocation
+    // per key, too much to pay on every response).
+    match serde_json::from_slice(data) {
+        Ok(decoded) => Ok(ApiResponse::new(status, headers, decoded)),
+        Err(error) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(data);
+            let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer)
+            {
+                Err(located) => (located.path().to_string(), located.inner().to_string()),
+                Ok(_) => (".".to_owned(), error.to_string()),
+            };
+            let text = String::from_utf8_lossy(body).into_owned();
+            Err(Error::Decode(Box::new(DecodeError::new(
+                operation, status, path, message, text,
+            ))))
+        }
+    }
+}
+
 /// Whether a 2xx JSON body is a Cloudflare envelope saying `"success": false`. Only
 /// objects are parsed (once more, skipping everything but `success`), which is cheap next
 /// to the network round trip.
@@ -486,7 +510,7 @@ fn reports_failure(body: &[u8]) -> bool {
     struct Probe {
         success: Option<bool>,
     }
-    if body.trim_ascii_start().first() != Some(&b'{') {
+    if body.trim_ascii_start().first() != Some(&b'{') || !mentions_success_false(body) {
         return false;
     }
     matches!(
@@ -495,6 +519,17 @@ fn reports_failure(body: &[u8]) -> bool {
             success: Some(false)
         })
     )
+}
+
+/// A byte scan for `"success"` followed by `: false`: bodies without one (nearly all
+/// successful ones) skip the parse in [`reports_failure`].
+fn mentions_success_false(body: &[u8]) -> bool {
+    memchr::memmem::find_iter(body, b"\"success\"").any(|at| {
+        let rest = &body[at + b"\"success\"".len()..];
+        rest.trim_ascii_start()
+            .strip_prefix(b":")
+            .is_some_and(|value| value.trim_ascii_start().starts_with(b"false"))
+    })
 }
 
 #[cfg(test)]
@@ -545,5 +580,9 @@ mod tests {
         assert!(!reports_failure(br#"{"success":true}"#));
         assert!(!reports_failure(br#"{"other":1}"#));
         assert!(!reports_failure(br#"[{"success":false}]"#));
+        assert!(reports_failure(br#"{"result": null, "success" :  false}"#));
+        assert!(!reports_failure(
+            br#"{"success":true,"result":{"note":"success false"}}"#
+        ));
     }
 }

@@ -27,20 +27,24 @@ const MIB: u64 = 1024 * 1024;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let size_mib: u64 = std::env::args().nth(1).map_or(Ok(1024), |arg| arg.parse())?;
+    let size_mib: u64 = std::env::args()
+        .nth(1)
+        .map_or(Ok(1024), |arg| arg.parse())?;
     let size = size_mib * MIB;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let received = Arc::new(AtomicU64::new(0));
     let app = Router::new()
-        .fallback(|State(received): State<Arc<AtomicU64>>, body: Body| async move {
-            let mut stream = body.into_data_stream();
-            while let Some(Ok(bytes)) = stream.next().await {
-                received.fetch_add(bytes.len() as u64, Ordering::SeqCst);
-            }
-            StatusCode::NO_CONTENT
-        })
+        .fallback(
+            |State(received): State<Arc<AtomicU64>>, body: Body| async move {
+                let mut stream = body.into_data_stream();
+                while let Some(Ok(bytes)) = stream.next().await {
+                    received.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+                }
+                StatusCode::NO_CONTENT
+            },
+        )
         .with_state(received.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
 

@@ -38,8 +38,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .build()
             .expect("server runtime");
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-            address_tx.send(listener.local_addr().expect("address")).expect("send");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            address_tx
+                .send(listener.local_addr().expect("address"))
+                .expect("send");
             let app = Router::new().fallback(get(|| async {
                 ([("content-type", "application/json")], VIDEO)
             }));
@@ -48,7 +52,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let address = address_rx.recv()?;
 
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let base = format!("http://{address}/client/v4");
         let client = Client::builder()
