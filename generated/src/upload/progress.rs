@@ -44,10 +44,6 @@ impl Reporter {
         });
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.callbacks.is_empty()
-    }
-
     pub(crate) fn report(&self, sent: u64, total: u64) {
         for callback in &self.callbacks {
             callback(Progress { sent, total });

@@ -187,28 +187,15 @@ impl Opened {
         Ok(())
     }
 
-    /// Reads the next `length` bytes (exactly; a shorter source is an error) into
-    /// `buffer`, whose allocation is reused when it is large enough.
-    pub(crate) async fn read_exact(
-        &mut self,
-        mut buffer: BytesMut,
-        length: usize,
-    ) -> io::Result<Bytes> {
-        buffer.clear();
-        buffer.reserve(length);
-        while buffer.len() < length {
-            let wanted = (length - buffer.len()) as u64;
-            let read = (&mut self.reader)
-                .take(wanted)
-                .read_buf(&mut buffer)
-                .await?;
-            if read == 0 {
-                self.position += buffer.len() as u64;
-                return Err(self.short());
-            }
+    /// Appends between 1 and `max` bytes to `buffer` (a source that ends first is an
+    /// error): one read, for sending a chunk piece by piece as it is read.
+    pub(crate) async fn read_piece(&mut self, buffer: &mut BytesMut, max: usize) -> io::Result<()> {
+        let read = (&mut self.reader).take(max as u64).read_buf(buffer).await?;
+        if read == 0 {
+            return Err(self.short());
         }
-        self.position += length as u64;
-        Ok(buffer.freeze())
+        self.position += read as u64;
+        Ok(())
     }
 
     /// Reads up to `max` bytes (fewer only at the end of the source); for streaming.

@@ -338,11 +338,72 @@ impl Session {
         let mut buffer = BytesMut::new();
         while offset < self.total {
             let length = (self.total - offset).min(chunk_size as u64) as usize;
-            let chunk = source.read_exact(buffer, length).await?;
-            offset = self.send_chunk(offset, &chunk).await?;
-            buffer = chunk.try_into_mut().unwrap_or_default();
+            // `reserve` takes the previous chunk's allocation back once its pieces are gone.
+            buffer.reserve(length);
+            let (chunk, first) = self
+                .stream_chunk(source, offset, length, &mut buffer)
+                .await?;
+            offset = self.send_chunk(offset, &chunk, Some(first)).await?;
         }
         Ok(())
+    }
+
+    /// Reads the `length` bytes at `start` from the source while sending them: each piece
+    /// goes on the wire as soon as it is read, so reading and sending overlap. The pieces
+    /// are kept (they share `buffer`'s one allocation, nothing is copied), so the whole
+    /// chunk is in hand if the transfer has to be resumed; memory stays at one chunk.
+    /// Returns the chunk and the outcome of this first `PATCH`.
+    async fn stream_chunk(
+        &self,
+        source: &mut Opened,
+        start: u64,
+        length: usize,
+        buffer: &mut BytesMut,
+    ) -> Result<(Chunk, Result<(StatusCode, HeaderMap), Error>), Error> {
+        let mut kept = Vec::with_capacity(length.div_ceil(PIECE));
+        let (pieces, body) = futures::channel::mpsc::channel::<Result<Bytes, io::Error>>(2);
+        let request = self
+            .request(Method::PATCH)
+            .header(UPLOAD_OFFSET, start)
+            .header(CONTENT_TYPE, OFFSET_OCTET_STREAM)
+            .header(CONTENT_LENGTH, length as u64)
+            .body(reqwest::Body::wrap_stream(body));
+        let timeout = self.chunk_timeout.unwrap_or_else(|| self.client.timeout());
+        let feed = async {
+            // Owned here, so the body ends as soon as reading stops, error included (a
+            // sender left alive would keep the request waiting for bytes until it times out).
+            let mut pieces = pieces;
+            // Once the request is over (sent, or failed midway) the rest of the chunk is
+            // still read: a resumed transfer needs it.
+            let mut sending = true;
+            let mut read = 0;
+            while read < length {
+                buffer.clear();
+                source
+                    .read_piece(buffer, (length - read).min(PIECE))
+                    .await?;
+                let piece = buffer.split().freeze();
+                read += piece.len();
+                kept.push(piece.clone());
+                if sending {
+                    sending = futures::SinkExt::send(&mut pieces, Ok(piece)).await.is_ok();
+                    if sending {
+                        self.progress.report(start + read as u64, self.total);
+                    }
+                }
+            }
+            pieces.close_channel();
+            Ok::<(), io::Error>(())
+        };
+        let (outcome, fed) = futures::join!(exchange(request, PATCH, timeout), feed);
+        fed?;
+        Ok((
+            Chunk {
+                pieces: kept,
+                len: length,
+            },
+            outcome,
+        ))
     }
 
     /// Asks where an existing upload stands: its offset and, if the server says, the
@@ -384,9 +445,15 @@ impl Session {
     }
 
     /// Sends `chunk`, which starts at `start`, until the server has all of it; returns
-    /// the offset after it.
-    async fn send_chunk(&mut self, start: u64, chunk: &Bytes) -> Result<u64, Error> {
-        let end = start + chunk.len() as u64;
+    /// the offset after it. `first` is the outcome of a `PATCH` of the whole chunk already
+    /// made (by [`Self::stream_chunk`]), if any.
+    async fn send_chunk(
+        &mut self,
+        start: u64,
+        chunk: &Chunk,
+        mut first: Option<Result<(StatusCode, HeaderMap), Error>>,
+    ) -> Result<u64, Error> {
+        let end = start + chunk.len as u64;
         let mut offset = start;
         let mut ask = false;
         while offset < end {
@@ -410,25 +477,29 @@ impl Session {
                     }
                 })
             } else {
-                let piece = chunk.slice(to_usize(offset - start)?..);
-                self.patch(offset, piece)
-                    .await
-                    .and_then(|(status, headers)| {
-                        let reported = header_u64(PATCH, status, &headers, &UPLOAD_OFFSET)?;
-                        if reported > offset && reported <= end {
-                            Ok(reported)
-                        } else {
-                            Err(protocol(
-                                PATCH,
-                                status,
-                                "Upload-Offset",
-                                format!(
-                                    "offset {reported} after sending bytes {offset}..{end} \
+                let answer = match first.take() {
+                    Some(answer) => answer,
+                    None => {
+                        let rest = chunk.from(to_usize(offset - start)?);
+                        self.patch(offset, rest).await
+                    }
+                };
+                answer.and_then(|(status, headers)| {
+                    let reported = header_u64(PATCH, status, &headers, &UPLOAD_OFFSET)?;
+                    if reported > offset && reported <= end {
+                        Ok(reported)
+                    } else {
+                        Err(protocol(
+                            PATCH,
+                            status,
+                            "Upload-Offset",
+                            format!(
+                                "offset {reported} after sending bytes {offset}..{end} \
                                  (expected more than {offset}, at most {end})"
-                                ),
-                            ))
-                        }
-                    })
+                            ),
+                        ))
+                    }
+                })
             };
             match outcome {
                 Ok(reported) => {
@@ -471,13 +542,10 @@ impl Session {
     }
 
     /// `PATCH` of `data` at `offset`.
-    async fn patch(&self, offset: u64, data: Bytes) -> Result<(StatusCode, HeaderMap), Error> {
-        let length = data.len() as u64;
-        let body = if self.progress.is_empty() {
-            reqwest::Body::from(data)
-        } else {
-            reqwest::Body::wrap_stream(pieces(data, offset, self.total, self.progress.clone()))
-        };
+    async fn patch(&self, offset: u64, data: Vec<Bytes>) -> Result<(StatusCode, HeaderMap), Error> {
+        let length: u64 = data.iter().map(|piece| piece.len() as u64).sum();
+        let body =
+            reqwest::Body::wrap_stream(pieces(data, offset, self.total, self.progress.clone()));
         let request = self
             .request(Method::PATCH)
             .header(UPLOAD_OFFSET, offset)
@@ -505,19 +573,41 @@ impl Session {
     }
 }
 
-/// `data` as a stream of pieces, reporting progress as each is handed over.
+/// `data` as a body stream, reporting progress as each piece is handed over.
 fn pieces(
-    data: Bytes,
+    data: Vec<Bytes>,
     offset: u64,
     total: u64,
     progress: Reporter,
 ) -> impl futures::Stream<Item = Result<Bytes, io::Error>> + Send + 'static {
-    let length = data.len();
-    futures::stream::iter((0..length).step_by(PIECE).map(move |from| {
-        let to = (from + PIECE).min(length);
-        progress.report(offset + to as u64, total);
-        Ok(data.slice(from..to))
+    let mut sent = offset;
+    futures::stream::iter(data.into_iter().map(move |piece| {
+        sent += piece.len() as u64;
+        progress.report(sent, total);
+        Ok(piece)
     }))
+}
+
+/// A chunk held for resending, as the pieces it was read and sent in.
+struct Chunk {
+    pieces: Vec<Bytes>,
+    len: usize,
+}
+
+impl Chunk {
+    /// The chunk's bytes from `skip` on (what a resumed transfer still has to send).
+    fn from(&self, mut skip: usize) -> Vec<Bytes> {
+        let mut rest = Vec::with_capacity(self.pieces.len());
+        for piece in &self.pieces {
+            if skip >= piece.len() {
+                skip -= piece.len();
+            } else {
+                rest.push(piece.slice(skip..));
+                skip = 0;
+            }
+        }
+        rest
+    }
 }
 
 /// A byte count header of a tus answer (`Upload-Offset`, `Upload-Length`).
