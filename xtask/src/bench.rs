@@ -727,7 +727,7 @@ impl Bench {
                 id,
                 measure: format!("Decode {what}: typed `VideoListEnvelope`"),
                 ours: format!(
-                    "typed {typed:.0} MB/s; as the client decodes (probe + serde_path_to_error) {client:.0} MB/s"
+                    "typed {typed:.0} MB/s; as the client decodes (`runtime::decode_json`) {client:.0} MB/s"
                 ),
                 other: format!("`Value` {value:.0} MB/s; `IgnoredAny` {floor:.0} MB/s"),
                 ratio: format!(
