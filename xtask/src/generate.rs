@@ -460,7 +460,7 @@ pub fn summary(options: &Options, report: &Report) -> String {
         "{verb} {} files ({} lines) from {} in {:.1} ms",
         report.files,
         report.lines,
-        options.spec.display(),
+        display_relative(&options.spec, &workspace_root()),
         report.elapsed.as_secs_f64() * 1000.0
     );
     if report.drift.is_empty() {
