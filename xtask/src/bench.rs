@@ -144,10 +144,11 @@ struct Bench {
 const STREAM_SPEC: &str = "spec/stream.openapi.json";
 const LIST_FIXTURE: &str = "conformance/fixtures/videos_list/thousand_videos.json";
 const MIB: f64 = 1024.0 * 1024.0;
-/// Limits of the corpus crate's `cargo check` (rustc took 17 GB on an earlier, larger
-/// output: the machine is shared).
+/// Limits of the corpus crate's `cargo check`. rustc peaks at 11.6 GB resident on today's
+/// output (17 GB before identical inline types were merged) and reserves more address space
+/// than it touches; the cap only keeps a runaway from taking the whole 24 GiB machine.
 const CHECK_TIMEOUT_S: u64 = 20 * 60;
-const CHECK_MEMORY_GIB: u64 = 12;
+const CHECK_MEMORY_GIB: u64 = 20;
 
 impl Bench {
     fn new(root: &Path) -> Result<Self, String> {
