@@ -3,6 +3,7 @@
 
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
+
 #[rustfmt::skip]
 pub mod models;
 

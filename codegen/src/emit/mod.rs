@@ -204,7 +204,9 @@ fn space_items(text: &str) -> String {
             let trimmed = line.trim_start();
             let closes = prev_trimmed == "}"
                 || (prev_trimmed.ends_with(';') && !prev_trimmed.starts_with("use "));
-            let after_module_docs = prev_trimmed.starts_with("//!") && !trimmed.starts_with("//!");
+            let after_module_docs = (prev_trimmed.starts_with("//!")
+                && !trimmed.starts_with("//!"))
+                || (prev_trimmed.starts_with("#![") && !trimmed.starts_with("#!["));
             let opens = ITEM_STARTS.iter().any(|s| trimmed.starts_with(s));
             if (closes && opens && indent(prev) == indent(line)) || after_module_docs {
                 out.push('\n');
