@@ -360,7 +360,7 @@ fn operation_fn(api: &Api, op: &Operation, name: &str) -> (TokenStream, TokenStr
             outcome(response, text)
         }),
         ResponseKind::Bytes => quote!({
-            let encoded = serde_json::json!({ "base64": base64_encode(response.body()) });
+            let encoded = serde_json::json!({ "base64": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, response.body()) });
             outcome(response, encoded)
         }),
         ResponseKind::Json { .. } => quote!({
@@ -530,7 +530,7 @@ fn helpers() -> TokenStream {
                 match arg {
                     FileArg::Text(text) => Ok(text.into_bytes()),
                     FileArg::Object { text: Some(text), base64: None, .. } => Ok(text.into_bytes()),
-                    FileArg::Object { text: None, base64: Some(encoded), .. } => base64_decode(&encoded)
+                    FileArg::Object { text: None, base64: Some(encoded), .. } => base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded.trim()).ok()
                         .ok_or_else(|| self.bad(name, "invalid base64")),
                     FileArg::Object { .. } => Err(self.bad(name, "expected exactly one of `text` and `base64`")),
                 }
@@ -577,39 +577,5 @@ fn helpers() -> TokenStream {
             Outcome { status: response.status().as_u16(), headers, body }
         }
 
-        const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-        #[allow(dead_code)]
-        fn base64_encode(data: &[u8]) -> String {
-            let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-            for chunk in data.chunks(3) {
-                let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
-                for i in 0..4 {
-                    if i <= chunk.len() {
-                        out.push(char::from(BASE64[(n >> (18 - 6 * i)) as usize & 63]));
-                    } else {
-                        out.push('=');
-                    }
-                }
-            }
-            out
-        }
-
-        #[allow(dead_code)]
-        fn base64_decode(text: &str) -> Option<Vec<u8>> {
-            let mut out = Vec::with_capacity(text.len() / 4 * 3);
-            let (mut n, mut bits) = (0u32, 0u32);
-            for c in text.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=') {
-                let v = BASE64.iter().position(|b| *b == c)? as u32;
-                n = (n << 6) | v;
-                bits += 6;
-                if bits >= 8 {
-                    bits -= 8;
-                    out.push((n >> bits) as u8);
-                    n &= (1 << bits) - 1;
-                }
-            }
-            Some(out)
-        }
     }
 }
