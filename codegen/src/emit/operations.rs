@@ -711,10 +711,18 @@ fn send_fns(api: &Api, op: &Operation) -> TokenStream {
         }
         ResponseKind::Headers { type_name, headers } => {
             let t = format_ident!("{}", type_name);
+            // A header the spec requires is a `String`; its absence is a decode error,
+            // not a `None` every caller would have to handle.
             let inits = headers.iter().map(|h| {
                 let id = ident(&h.rust);
                 let wire = &h.wire;
-                quote!(#id: response.header(#wire).map(str::to_owned),)
+                if h.required {
+                    quote!(#id: response.header(#wire).map(str::to_owned).ok_or_else(|| {
+                        crate::runtime::Error::missing_header(#op_id, response.status(), #wire)
+                    })?,)
+                } else {
+                    quote!(#id: response.header(#wire).map(str::to_owned),)
+                }
             });
             quote! {
                 let response = self.send_with_response().await?;
@@ -816,7 +824,11 @@ fn header_structs(resource: &Resource, api: &Api) -> TokenStream {
                 let fields = headers.iter().map(|h| {
                     let id = ident(&h.rust);
                     let docs = doc_attrs(&h.docs, &format!("The `{}` header.", h.wire));
-                    quote!(#docs pub #id: Option<String>,)
+                    if h.required {
+                        quote!(#docs pub #id: String,)
+                    } else {
+                        quote!(#docs pub #id: Option<String>,)
+                    }
                 });
                 Some(quote! {
                     #doc

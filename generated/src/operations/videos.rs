@@ -441,9 +441,36 @@ impl<'a> VideosInitiateTusUpload<'a> {
     ) -> Result<VideosInitiateTusUploadHeaders, crate::runtime::Error> {
         let response = self.send_with_response().await?;
         Ok(VideosInitiateTusUploadHeaders {
-            location: response.header("Location").map(str::to_owned),
-            stream_media_id: response.header("stream-media-id").map(str::to_owned),
-            tus_resumable: response.header("Tus-Resumable").map(str::to_owned),
+            location: response
+                .header("Location")
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    crate::runtime::Error::missing_header(
+                        "videos_initiate_tus_upload",
+                        response.status(),
+                        "Location",
+                    )
+                })?,
+            stream_media_id: response
+                .header("stream-media-id")
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    crate::runtime::Error::missing_header(
+                        "videos_initiate_tus_upload",
+                        response.status(),
+                        "stream-media-id",
+                    )
+                })?,
+            tus_resumable: response
+                .header("Tus-Resumable")
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    crate::runtime::Error::missing_header(
+                        "videos_initiate_tus_upload",
+                        response.status(),
+                        "Tus-Resumable",
+                    )
+                })?,
         })
     }
 
@@ -1650,9 +1677,9 @@ impl<'a> VideosCreateToken<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VideosInitiateTusUploadHeaders {
     /// The URL where the content should be uploaded.
-    pub location: Option<String>,
+    pub location: String,
     /// A Cloudflare-generated unique identifier for a media item.
-    pub stream_media_id: Option<String>,
+    pub stream_media_id: String,
     /// The TUS protocol version used by the server.
-    pub tus_resumable: Option<String>,
+    pub tus_resumable: String,
 }

@@ -74,6 +74,18 @@ impl Error {
         Self::MissingResult { operation }
     }
 
+    /// The error for a 2xx answer without a header the specification requires (used by
+    /// generated code): an [`Error::Decode`] whose path names the header.
+    pub fn missing_header(operation: &'static str, status: StatusCode, header: &str) -> Self {
+        Self::Decode(Box::new(DecodeError::new(
+            operation,
+            status,
+            format!("headers.{header}"),
+            format!("the response has no `{header}` header, which the API specification requires"),
+            String::new(),
+        )))
+    }
+
     /// An [`Error::InvalidRequest`] with the given message.
     pub fn invalid_request(message: impl Into<String>) -> Self {
         Self::InvalidRequest {
