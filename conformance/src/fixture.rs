@@ -183,6 +183,18 @@ pub fn default_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// [`load_dir`] with every error of every file in one message, one line each: what the
+/// commands print when fixtures do not load.
+pub fn load_dir_or_report(dir: &Path) -> Result<Vec<Case>, String> {
+    load_dir(dir).map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
 /// Loads every `*.json` under `dir/<operation>/`, sorted by name. A file whose folder does
 /// not name its `operation`, or with no exchange, is an error.
 pub fn load_dir(dir: &Path) -> Result<Vec<Case>, Vec<LoadError>> {

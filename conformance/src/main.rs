@@ -76,13 +76,7 @@ fn run() -> Result<bool, String> {
             out: out.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("recorded")),
             operations,
         };
-        let cases = conformance::fixture::load_dir(&fixtures).map_err(|errors| {
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        })?;
+        let cases = conformance::fixture::load_dir_or_report(&fixtures)?;
         let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
         let written = runtime.block_on(conformance::record::record(&cases, &doc, &options))?;
         for path in &written {

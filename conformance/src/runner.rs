@@ -251,13 +251,7 @@ impl Runner {
 
 /// Loads the fixtures and the spec, runs everything on a fresh runtime, and reports.
 pub fn run_dir(fixtures: &Path, spec: Spec) -> Result<Report, String> {
-    let cases = crate::fixture::load_dir(fixtures).map_err(|errors| {
-        errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n")
-    })?;
+    let cases = crate::fixture::load_dir_or_report(fixtures)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
