@@ -6,6 +6,7 @@
 //! Enabled by the `dispatch` feature; meant for test harnesses that drive every operation from data (the conformance replay runner). Arguments are one JSON object: path, query and header parameters by their wire names; the request body under `body` (a JSON body's fields by wire name, multipart parts by name, file parts as `{"file_name", "content_type", "text" | "base64"}`, raw text as a string).
 
 use crate::runtime::{ApiResponse, Client, Error, FilePart};
+use self::support::*;
 /// Every operation id [`call`] knows, in specification order.
 pub const OPERATIONS: &[&str] = &[
     "videos_list",
@@ -1003,7 +1004,6 @@ async fn op_videos_create_token(
 /// Request builders from JSON arguments, one function per operation (named after its
 /// id), for callers that need the builder itself (for example to paginate).
 pub mod build {
-    #[allow(unused_imports)]
     use super::*;
     /// The request builder of `videos_list` with `args` applied.
     ///
@@ -2302,215 +2302,217 @@ pub mod build {
     }
 }
 
-/// A field of an object argument: absent, `null`, or a value.
-#[allow(dead_code)]
-enum Slot<T> {
-    Absent,
-    Null,
-    Value(T),
-}
-
-/// A file argument: `{"file_name", "content_type", "text" | "base64"}`, or a string.
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-#[allow(dead_code)]
-enum FileArg {
-    Text(String),
-    Object {
-        file_name: Option<String>,
-        content_type: Option<String>,
-        text: Option<String>,
-        base64: Option<String>,
-    },
-}
-
-/// The arguments of one call: an object whose keys are taken one by one, so keys
-/// nobody took can be reported.
-#[allow(dead_code)]
-struct Args<'v> {
-    operation: &'static str,
-    prefix: &'static str,
-    map: Option<&'v serde_json::Map<String, serde_json::Value>>,
-    taken: Vec<String>,
-}
-
-#[allow(dead_code)]
-impl<'v> Args<'v> {
-    fn new(
-        operation: &'static str,
-        value: &'v serde_json::Value,
-    ) -> Result<Self, DispatchError> {
-        Self::of(operation, "", value)
+/// Argument decoding shared by the dispatch functions; an implementation detail.
+#[doc(hidden)]
+pub mod support {
+    use super::*;
+    /// A field of an object argument: absent, `null`, or a value.
+    pub enum Slot<T> {
+        Absent,
+        Null,
+        Value(T),
     }
 
-    fn of(
+    /// A file argument: `{"file_name", "content_type", "text" | "base64"}`, or a string.
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    pub enum FileArg {
+        Text(String),
+        Object {
+            file_name: Option<String>,
+            content_type: Option<String>,
+            text: Option<String>,
+            base64: Option<String>,
+        },
+    }
+
+    /// The arguments of one call: an object whose keys are taken one by one, so keys
+    /// nobody took can be reported.
+    pub struct Args<'v> {
         operation: &'static str,
         prefix: &'static str,
-        value: &'v serde_json::Value,
-    ) -> Result<Self, DispatchError> {
-        let map = match value {
-            serde_json::Value::Null => None,
-            serde_json::Value::Object(map) => Some(map),
-            _ => {
-                return Err(DispatchError::BadArgument {
-                    operation,
-                    argument: prefix.trim_end_matches('.').to_owned(),
-                    message: "expected a JSON object".to_owned(),
-                });
-            }
-        };
-        Ok(Self {
-            operation,
-            prefix,
-            map,
-            taken: Vec::new(),
-        })
+        map: Option<&'v serde_json::Map<String, serde_json::Value>>,
+        taken: Vec<String>,
     }
 
-    fn bad(&self, name: &str, message: impl Into<String>) -> DispatchError {
-        DispatchError::BadArgument {
-            operation: self.operation,
-            argument: format!("{}{name}", self.prefix),
-            message: message.into(),
+    impl<'v> Args<'v> {
+        pub fn new(
+            operation: &'static str,
+            value: &'v serde_json::Value,
+        ) -> Result<Self, DispatchError> {
+            Self::of(operation, "", value)
         }
-    }
 
-    fn take(&mut self, name: &str) -> Option<&'v serde_json::Value> {
-        self.taken.push(name.to_owned());
-        self.map.and_then(|map| map.get(name))
-    }
-
-    fn decode<T: serde::de::DeserializeOwned>(
-        &self,
-        name: &str,
-        value: &serde_json::Value,
-    ) -> Result<T, DispatchError> {
-        serde_json::from_value(value.clone()).map_err(|e| self.bad(name, e.to_string()))
-    }
-
-    fn required<T: serde::de::DeserializeOwned>(
-        &mut self,
-        name: &str,
-    ) -> Result<T, DispatchError> {
-        match self.take(name) {
-            Some(value) => self.decode(name, value),
-            None => Err(self.bad(name, "missing required argument")),
-        }
-    }
-
-    fn optional<T: serde::de::DeserializeOwned>(
-        &mut self,
-        name: &str,
-    ) -> Result<Option<T>, DispatchError> {
-        match self.take(name) {
-            None => Ok(None),
-            Some(serde_json::Value::Null) => {
-                Err(self.bad(name, "null is not allowed here"))
-            }
-            Some(value) => self.decode(name, value).map(Some),
-        }
-    }
-
-    fn nullable<T: serde::de::DeserializeOwned>(
-        &mut self,
-        name: &str,
-    ) -> Result<Slot<T>, DispatchError> {
-        match self.take(name) {
-            None => Ok(Slot::Absent),
-            Some(serde_json::Value::Null) => Ok(Slot::Null),
-            Some(value) => self.decode(name, value).map(Slot::Value),
-        }
-    }
-
-    /// The nested object `name` (`body`), its keys reported as `name.key`.
-    fn object(&mut self, name: &'static str) -> Result<Args<'v>, DispatchError> {
-        static NULL: serde_json::Value = serde_json::Value::Null;
-        let value = self.take(name).unwrap_or(&NULL);
-        let prefix = match name {
-            "body" => "body.",
-            _ => "",
-        };
-        Args::of(self.operation, prefix, value)
-    }
-
-    /// Whether the object has keys outside `known`.
-    fn has_unknown(&self, known: &[&str]) -> bool {
-        self.map.is_some_and(|map| map.keys().any(|k| !known.contains(&k.as_str())))
-    }
-
-    /// The whole object decoded as `T`.
-    fn whole<T: serde::de::DeserializeOwned>(&self) -> Result<T, DispatchError> {
-        let value = self
-            .map
-            .cloned()
-            .map(serde_json::Value::Object)
-            .unwrap_or(serde_json::Value::Null);
-        serde_json::from_value(value).map_err(|e| self.bad("", e.to_string()))
-    }
-
-    fn bytes(&self, name: &str, arg: FileArg) -> Result<Vec<u8>, DispatchError> {
-        match arg {
-            FileArg::Text(text) => Ok(text.into_bytes()),
-            FileArg::Object { text: Some(text), base64: None, .. } => {
-                Ok(text.into_bytes())
-            }
-            FileArg::Object { text: None, base64: Some(encoded), .. } => {
-                base64::Engine::decode(
-                        &base64::engine::general_purpose::STANDARD,
-                        encoded.trim(),
-                    )
-                    .ok()
-                    .ok_or_else(|| self.bad(name, "invalid base64"))
-            }
-            FileArg::Object { .. } => {
-                Err(self.bad(name, "expected exactly one of `text` and `base64`"))
-            }
-        }
-    }
-
-    fn file(&self, name: &str, arg: FileArg) -> Result<FilePart, DispatchError> {
-        let (file_name, content_type) = match &arg {
-            FileArg::Object { file_name, content_type, .. } => {
-                (file_name.clone(), content_type.clone())
-            }
-            FileArg::Text(_) => (None, None),
-        };
-        let mut part = FilePart::from_bytes(self.bytes(name, arg)?);
-        if let Some(file_name) = file_name {
-            part = part.file_name(file_name);
-        }
-        if let Some(content_type) = content_type {
-            part = part.content_type(content_type);
-        }
-        Ok(part)
-    }
-
-    /// Fails on any key no decoder took.
-    fn finish(self) -> Result<(), DispatchError> {
-        if let Some(map) = self.map
-            && let Some(key) = map.keys().find(|k| !self.taken.contains(k))
-        {
-            return Err(self.bad(key, "unknown argument"));
-        }
-        Ok(())
-    }
-}
-
-fn outcome<T>(response: ApiResponse<T>, body: serde_json::Value) -> Outcome {
-    let mut headers = std::collections::BTreeMap::<String, String>::new();
-    for (name, value) in response.headers() {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        headers
-            .entry(name.as_str().to_owned())
-            .and_modify(|v| {
-                v.push_str(", ");
-                v.push_str(&value);
+        pub fn of(
+            operation: &'static str,
+            prefix: &'static str,
+            value: &'v serde_json::Value,
+        ) -> Result<Self, DispatchError> {
+            let map = match value {
+                serde_json::Value::Null => None,
+                serde_json::Value::Object(map) => Some(map),
+                _ => {
+                    return Err(DispatchError::BadArgument {
+                        operation,
+                        argument: prefix.trim_end_matches('.').to_owned(),
+                        message: "expected a JSON object".to_owned(),
+                    });
+                }
+            };
+            Ok(Self {
+                operation,
+                prefix,
+                map,
+                taken: Vec::new(),
             })
-            .or_insert(value);
+        }
+
+        pub fn bad(&self, name: &str, message: impl Into<String>) -> DispatchError {
+            DispatchError::BadArgument {
+                operation: self.operation,
+                argument: format!("{}{name}", self.prefix),
+                message: message.into(),
+            }
+        }
+
+        pub fn take(&mut self, name: &str) -> Option<&'v serde_json::Value> {
+            self.taken.push(name.to_owned());
+            self.map.and_then(|map| map.get(name))
+        }
+
+        pub fn decode<T: serde::de::DeserializeOwned>(
+            &self,
+            name: &str,
+            value: &serde_json::Value,
+        ) -> Result<T, DispatchError> {
+            serde_json::from_value(value.clone())
+                .map_err(|e| self.bad(name, e.to_string()))
+        }
+
+        pub fn required<T: serde::de::DeserializeOwned>(
+            &mut self,
+            name: &str,
+        ) -> Result<T, DispatchError> {
+            match self.take(name) {
+                Some(value) => self.decode(name, value),
+                None => Err(self.bad(name, "missing required argument")),
+            }
+        }
+
+        pub fn optional<T: serde::de::DeserializeOwned>(
+            &mut self,
+            name: &str,
+        ) -> Result<Option<T>, DispatchError> {
+            match self.take(name) {
+                None => Ok(None),
+                Some(serde_json::Value::Null) => {
+                    Err(self.bad(name, "null is not allowed here"))
+                }
+                Some(value) => self.decode(name, value).map(Some),
+            }
+        }
+
+        pub fn nullable<T: serde::de::DeserializeOwned>(
+            &mut self,
+            name: &str,
+        ) -> Result<Slot<T>, DispatchError> {
+            match self.take(name) {
+                None => Ok(Slot::Absent),
+                Some(serde_json::Value::Null) => Ok(Slot::Null),
+                Some(value) => self.decode(name, value).map(Slot::Value),
+            }
+        }
+
+        /// The nested object `name` (`body`), its keys reported as `name.key`.
+        pub fn object(&mut self, name: &'static str) -> Result<Args<'v>, DispatchError> {
+            static NULL: serde_json::Value = serde_json::Value::Null;
+            let value = self.take(name).unwrap_or(&NULL);
+            let prefix = match name {
+                "body" => "body.",
+                _ => "",
+            };
+            Args::of(self.operation, prefix, value)
+        }
+
+        /// Whether the object has keys outside `known`.
+        pub fn has_unknown(&self, known: &[&str]) -> bool {
+            self.map.is_some_and(|map| map.keys().any(|k| !known.contains(&k.as_str())))
+        }
+
+        /// The whole object decoded as `T`.
+        pub fn whole<T: serde::de::DeserializeOwned>(&self) -> Result<T, DispatchError> {
+            let value = self
+                .map
+                .cloned()
+                .map(serde_json::Value::Object)
+                .unwrap_or(serde_json::Value::Null);
+            serde_json::from_value(value).map_err(|e| self.bad("", e.to_string()))
+        }
+
+        pub fn bytes(&self, name: &str, arg: FileArg) -> Result<Vec<u8>, DispatchError> {
+            match arg {
+                FileArg::Text(text) => Ok(text.into_bytes()),
+                FileArg::Object { text: Some(text), base64: None, .. } => {
+                    Ok(text.into_bytes())
+                }
+                FileArg::Object { text: None, base64: Some(encoded), .. } => {
+                    base64::Engine::decode(
+                            &base64::engine::general_purpose::STANDARD,
+                            encoded.trim(),
+                        )
+                        .ok()
+                        .ok_or_else(|| self.bad(name, "invalid base64"))
+                }
+                FileArg::Object { .. } => {
+                    Err(self.bad(name, "expected exactly one of `text` and `base64`"))
+                }
+            }
+        }
+
+        pub fn file(&self, name: &str, arg: FileArg) -> Result<FilePart, DispatchError> {
+            let (file_name, content_type) = match &arg {
+                FileArg::Object { file_name, content_type, .. } => {
+                    (file_name.clone(), content_type.clone())
+                }
+                FileArg::Text(_) => (None, None),
+            };
+            let mut part = FilePart::from_bytes(self.bytes(name, arg)?);
+            if let Some(file_name) = file_name {
+                part = part.file_name(file_name);
+            }
+            if let Some(content_type) = content_type {
+                part = part.content_type(content_type);
+            }
+            Ok(part)
+        }
+
+        /// Fails on any key no decoder took.
+        pub fn finish(self) -> Result<(), DispatchError> {
+            if let Some(map) = self.map
+                && let Some(key) = map.keys().find(|k| !self.taken.contains(k))
+            {
+                return Err(self.bad(key, "unknown argument"));
+            }
+            Ok(())
+        }
     }
-    Outcome {
-        status: response.status().as_u16(),
-        headers,
-        body,
+
+    pub fn outcome<T>(response: ApiResponse<T>, body: serde_json::Value) -> Outcome {
+        let mut headers = std::collections::BTreeMap::<String, String>::new();
+        for (name, value) in response.headers() {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            headers
+                .entry(name.as_str().to_owned())
+                .and_modify(|v| {
+                    v.push_str(", ");
+                    v.push_str(&value);
+                })
+                .or_insert(value);
+        }
+        Outcome {
+            status: response.status().as_u16(),
+            headers,
+            body,
+        }
     }
 }

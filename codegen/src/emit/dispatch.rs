@@ -40,10 +40,17 @@ pub fn file(api: &Api) -> TokenStream {
         .map(|(op, name)| operation_fn(api, op, name))
         .unzip();
     let helpers = helpers();
+    // With no operations the module is empty, and an import would be unused.
+    let build_imports = (!builds.is_empty()).then(|| {
+        quote!(
+            use super::*;
+        )
+    });
     quote! {
         #module_doc
 
         use crate::runtime::{ApiResponse, Client, Error, FilePart};
+        use self::support::*;
 
         /// Every operation id [`call`] knows, in specification order.
         pub const OPERATIONS: &[&str] = &[#(#ids),*];
@@ -109,8 +116,7 @@ pub fn file(api: &Api) -> TokenStream {
         /// Request builders from JSON arguments, one function per operation (named after its
         /// id), for callers that need the builder itself (for example to paginate).
         pub mod build {
-            #[allow(unused_imports)]
-            use super::*;
+            #build_imports
 
             #(#builds)*
         }
@@ -410,10 +416,16 @@ fn needs_whole_flag(op: &Operation) -> bool {
 
 /// Helpers shared by every dispatch function (the same for every spec).
 fn helpers() -> TokenStream {
+    // Public (and hidden) rather than private: which helpers a spec's operations use varies,
+    // and public items are never dead code, so no `#[allow(dead_code)]` is needed.
     quote! {
+        /// Argument decoding shared by the dispatch functions; an implementation detail.
+        #[doc(hidden)]
+        pub mod support {
+        use super::*;
+
         /// A field of an object argument: absent, `null`, or a value.
-        #[allow(dead_code)]
-        enum Slot<T> {
+        pub enum Slot<T> {
             Absent,
             Null,
             Value(T),
@@ -422,8 +434,7 @@ fn helpers() -> TokenStream {
         /// A file argument: `{"file_name", "content_type", "text" | "base64"}`, or a string.
         #[derive(serde::Deserialize)]
         #[serde(untagged)]
-        #[allow(dead_code)]
-        enum FileArg {
+        pub enum FileArg {
             Text(String),
             Object {
                 file_name: Option<String>,
@@ -435,21 +446,19 @@ fn helpers() -> TokenStream {
 
         /// The arguments of one call: an object whose keys are taken one by one, so keys
         /// nobody took can be reported.
-        #[allow(dead_code)]
-        struct Args<'v> {
+        pub struct Args<'v> {
             operation: &'static str,
             prefix: &'static str,
             map: Option<&'v serde_json::Map<String, serde_json::Value>>,
             taken: Vec<String>,
         }
 
-        #[allow(dead_code)]
         impl<'v> Args<'v> {
-            fn new(operation: &'static str, value: &'v serde_json::Value) -> Result<Self, DispatchError> {
+            pub fn new(operation: &'static str, value: &'v serde_json::Value) -> Result<Self, DispatchError> {
                 Self::of(operation, "", value)
             }
 
-            fn of(operation: &'static str, prefix: &'static str, value: &'v serde_json::Value) -> Result<Self, DispatchError> {
+            pub fn of(operation: &'static str, prefix: &'static str, value: &'v serde_json::Value) -> Result<Self, DispatchError> {
                 let map = match value {
                     serde_json::Value::Null => None,
                     serde_json::Value::Object(map) => Some(map),
@@ -464,7 +473,7 @@ fn helpers() -> TokenStream {
                 Ok(Self { operation, prefix, map, taken: Vec::new() })
             }
 
-            fn bad(&self, name: &str, message: impl Into<String>) -> DispatchError {
+            pub fn bad(&self, name: &str, message: impl Into<String>) -> DispatchError {
                 DispatchError::BadArgument {
                     operation: self.operation,
                     argument: format!("{}{name}", self.prefix),
@@ -472,23 +481,23 @@ fn helpers() -> TokenStream {
                 }
             }
 
-            fn take(&mut self, name: &str) -> Option<&'v serde_json::Value> {
+            pub fn take(&mut self, name: &str) -> Option<&'v serde_json::Value> {
                 self.taken.push(name.to_owned());
                 self.map.and_then(|map| map.get(name))
             }
 
-            fn decode<T: serde::de::DeserializeOwned>(&self, name: &str, value: &serde_json::Value) -> Result<T, DispatchError> {
+            pub fn decode<T: serde::de::DeserializeOwned>(&self, name: &str, value: &serde_json::Value) -> Result<T, DispatchError> {
                 serde_json::from_value(value.clone()).map_err(|e| self.bad(name, e.to_string()))
             }
 
-            fn required<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<T, DispatchError> {
+            pub fn required<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<T, DispatchError> {
                 match self.take(name) {
                     Some(value) => self.decode(name, value),
                     None => Err(self.bad(name, "missing required argument")),
                 }
             }
 
-            fn optional<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<Option<T>, DispatchError> {
+            pub fn optional<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<Option<T>, DispatchError> {
                 match self.take(name) {
                     None => Ok(None),
                     Some(serde_json::Value::Null) => Err(self.bad(name, "null is not allowed here")),
@@ -496,7 +505,7 @@ fn helpers() -> TokenStream {
                 }
             }
 
-            fn nullable<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<Slot<T>, DispatchError> {
+            pub fn nullable<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<Slot<T>, DispatchError> {
                 match self.take(name) {
                     None => Ok(Slot::Absent),
                     Some(serde_json::Value::Null) => Ok(Slot::Null),
@@ -505,7 +514,7 @@ fn helpers() -> TokenStream {
             }
 
             /// The nested object `name` (`body`), its keys reported as `name.key`.
-            fn object(&mut self, name: &'static str) -> Result<Args<'v>, DispatchError> {
+            pub fn object(&mut self, name: &'static str) -> Result<Args<'v>, DispatchError> {
                 static NULL: serde_json::Value = serde_json::Value::Null;
                 let value = self.take(name).unwrap_or(&NULL);
                 let prefix = match name {
@@ -516,17 +525,17 @@ fn helpers() -> TokenStream {
             }
 
             /// Whether the object has keys outside `known`.
-            fn has_unknown(&self, known: &[&str]) -> bool {
+            pub fn has_unknown(&self, known: &[&str]) -> bool {
                 self.map.is_some_and(|map| map.keys().any(|k| !known.contains(&k.as_str())))
             }
 
             /// The whole object decoded as `T`.
-            fn whole<T: serde::de::DeserializeOwned>(&self) -> Result<T, DispatchError> {
+            pub fn whole<T: serde::de::DeserializeOwned>(&self) -> Result<T, DispatchError> {
                 let value = self.map.cloned().map(serde_json::Value::Object).unwrap_or(serde_json::Value::Null);
                 serde_json::from_value(value).map_err(|e| self.bad("", e.to_string()))
             }
 
-            fn bytes(&self, name: &str, arg: FileArg) -> Result<Vec<u8>, DispatchError> {
+            pub fn bytes(&self, name: &str, arg: FileArg) -> Result<Vec<u8>, DispatchError> {
                 match arg {
                     FileArg::Text(text) => Ok(text.into_bytes()),
                     FileArg::Object { text: Some(text), base64: None, .. } => Ok(text.into_bytes()),
@@ -536,7 +545,7 @@ fn helpers() -> TokenStream {
                 }
             }
 
-            fn file(&self, name: &str, arg: FileArg) -> Result<FilePart, DispatchError> {
+            pub fn file(&self, name: &str, arg: FileArg) -> Result<FilePart, DispatchError> {
                 let (file_name, content_type) = match &arg {
                     FileArg::Object { file_name, content_type, .. } => (file_name.clone(), content_type.clone()),
                     FileArg::Text(_) => (None, None),
@@ -552,7 +561,7 @@ fn helpers() -> TokenStream {
             }
 
             /// Fails on any key no decoder took.
-            fn finish(self) -> Result<(), DispatchError> {
+            pub fn finish(self) -> Result<(), DispatchError> {
                 if let Some(map) = self.map
                     && let Some(key) = map.keys().find(|k| !self.taken.contains(k))
                 {
@@ -562,7 +571,7 @@ fn helpers() -> TokenStream {
             }
         }
 
-        fn outcome<T>(response: ApiResponse<T>, body: serde_json::Value) -> Outcome {
+        pub fn outcome<T>(response: ApiResponse<T>, body: serde_json::Value) -> Outcome {
             let mut headers = std::collections::BTreeMap::<String, String>::new();
             for (name, value) in response.headers() {
                 let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -577,5 +586,6 @@ fn helpers() -> TokenStream {
             Outcome { status: response.status().as_u16(), headers, body }
         }
 
+    }
     }
 }
