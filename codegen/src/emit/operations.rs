@@ -502,7 +502,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         ctor_inits.push(quote!(body: #body_ty { #(#body_field_inits)* #extra },));
     }
 
-    let send = send_fns(api, op);
+    let send = send_fns(op);
     let timeout_doc = lines("Overrides the client's timeout for each attempt of this request.");
     let retries_doc = lines("Overrides the client's retry budget for this request.");
     quote! {
@@ -556,7 +556,7 @@ fn location_name(location: ParamLocation) -> &'static str {
     }
 }
 
-fn send_fns(api: &Api, op: &Operation) -> TokenStream {
+fn send_fns(op: &Operation) -> TokenStream {
     let method = format_ident!("{}", op.method.as_str());
     let op_id = &op.id;
     let output = output_type(op);
@@ -603,22 +603,20 @@ fn send_fns(api: &Api, op: &Operation) -> TokenStream {
             if let Some(value) = &p.constant {
                 return quote!(request.#call(#wire, #value););
             }
-            let put = |value: TokenStream, ty: &Ty| match ty {
-                t if is_text_param(api, t) => quote!(request.#call(#wire, #value);),
-                t if list_item(api, t).is_some_and(|item| is_text_param(api, item)) => {
+            let put = |value: TokenStream| match p.encoding {
+                ParamEncoding::Text => quote!(request.#call(#wire, #value);),
+                ParamEncoding::Repeated => {
                     quote!(for item in #value { request.#call(#wire, item); })
                 }
-                // Structured values have no standard query form in this generator: they are
-                // sent as compact JSON text.
-                _ => {
+                ParamEncoding::Json => {
                     quote!(request.#call(#wire, serde_json::to_value(&#value).unwrap_or_default());)
                 }
             };
             // `send_with_response` owns the builder, so values move into the request.
             if p.required {
-                put(quote!(self.#id), &p.ty)
+                put(quote!(self.#id))
             } else {
-                let body = put(quote!(value), &p.ty);
+                let body = put(quote!(value));
                 quote!(if let Some(value) = self.#id { #body })
             }
         });
@@ -771,43 +769,6 @@ fn send_fns(api: &Api, op: &Operation) -> TokenStream {
             request.options(self.options);
             #dispatch
         }
-    }
-}
-
-/// Follows `type X = Y;` aliases to the type they name.
-fn resolve_alias<'t>(api: &'t Api, ty: &'t Ty) -> &'t Ty {
-    let mut current = ty;
-    // Bounded: alias chains are acyclic (a cycle would not compile), but input is input.
-    for _ in 0..api.types.len().max(1) {
-        match current {
-            Ty::Named(name) => match api.types.get(name).map(|t| &t.kind) {
-                Some(TypeKind::Alias(target)) => current = target,
-                _ => break,
-            },
-            _ => break,
-        }
-    }
-    current
-}
-
-/// Whether a value of this type is written as one query/header value: scalars and string
-/// enums (which implement `ParamValue`).
-fn is_text_param(api: &Api, ty: &Ty) -> bool {
-    match resolve_alias(api, ty) {
-        t if t.is_scalar() => true,
-        Ty::Named(name) => matches!(
-            api.types.get(name).map(|t| &t.kind),
-            Some(TypeKind::Enum { .. })
-        ),
-        _ => false,
-    }
-}
-
-/// The item type when `ty` is (an alias of) a list.
-fn list_item<'t>(api: &'t Api, ty: &'t Ty) -> Option<&'t Ty> {
-    match resolve_alias(api, ty) {
-        Ty::Vec(item) => Some(item),
-        _ => None,
     }
 }
 

@@ -241,6 +241,17 @@ pub enum ParamLocation {
     Header,
 }
 
+/// How a query or header parameter's value becomes text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamEncoding {
+    /// A scalar or string enum (or an alias of one): one value.
+    Text,
+    /// A list of those: the name repeated, once per item.
+    Repeated,
+    /// Anything else: compact JSON text (no standard query form exists for it).
+    Json,
+}
+
 /// An operation parameter.
 #[derive(Debug, Clone)]
 pub struct Param {
@@ -256,6 +267,8 @@ pub struct Param {
     pub required: bool,
     /// The only value the parameter admits; always sent, never asked for.
     pub constant: Option<String>,
+    /// How a query or header value is written.
+    pub encoding: ParamEncoding,
     /// The client supplies it when the caller does not (e.g. an account id).
     pub client_default: bool,
     /// Rustdoc.

@@ -187,6 +187,7 @@ fn param_of(
         docs.text = p.description.clone();
     }
     docs.deprecated |= p.deprecated;
+    let encoding = types.param_encoding(&ty);
     Ok(Param {
         wire: p.name.clone(),
         rust: names.claim(&naming::snake_ident(&p.name), "_param"),
@@ -194,6 +195,7 @@ fn param_of(
         ty,
         required: p.required,
         constant,
+        encoding,
         client_default: location == ParamLocation::Path
             && settings.client_path_defaults.iter().any(|d| d == &p.name),
         docs,

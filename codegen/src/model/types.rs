@@ -172,19 +172,36 @@ impl<'d> TypeBuilder<'d> {
     /// Whether values of `ty` are one piece of text on the wire: scalars, string enums and
     /// aliases of those.
     pub(crate) fn is_text_like(&self, ty: &Ty) -> bool {
+        let resolved = self.resolve_alias(ty);
+        resolved.is_scalar()
+            || matches!(resolved, Ty::Named(name) if matches!(self.types.get(name).map(|t| &t.kind), Some(TypeKind::Enum { .. })))
+    }
+
+    /// How a parameter of type `ty` is written into a query string or header.
+    pub(crate) fn param_encoding(&self, ty: &Ty) -> ParamEncoding {
+        if self.is_text_like(ty) {
+            return ParamEncoding::Text;
+        }
+        match self.resolve_alias(ty) {
+            Ty::Vec(item) if self.is_text_like(item) => ParamEncoding::Repeated,
+            _ => ParamEncoding::Json,
+        }
+    }
+
+    /// Follows `type X = Y;` aliases to the type they name.
+    fn resolve_alias<'t>(&'t self, ty: &'t Ty) -> &'t Ty {
         let mut current = ty;
+        // Bounded: alias chains are acyclic (`check_alias_cycle`), but input is input.
         for _ in 0..=self.types.len() {
             match current {
-                t if t.is_scalar() => return true,
                 Ty::Named(name) => match self.types.get(name).map(|t| &t.kind) {
-                    Some(TypeKind::Enum { .. }) => return true,
                     Some(TypeKind::Alias(target)) => current = target,
-                    _ => return false,
+                    _ => break,
                 },
-                _ => return false,
+                _ => break,
             }
         }
-        false
+        current
     }
 
     /// Runs `f` one merge level deeper, failing (never overflowing the stack) past the limit.
