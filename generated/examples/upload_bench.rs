@@ -4,12 +4,14 @@
 //! ```sh
 //! cargo build --release -p cloudflare-stream --example upload_bench
 //! /usr/bin/time -v target/release/examples/upload_bench            # 1 GiB, 50 MiB chunks
-//! /usr/bin/time -v target/release/examples/upload_bench 256 5 progress
+//! /usr/bin/time -v target/release/examples/upload_bench 256 5 progress reader
 //! ```
 //!
-//! Arguments: size in MiB (1024), chunk size in MiB (50), and `progress` to report
-//! progress (which streams each chunk in pieces). Prints the throughput and the peak
-//! resident memory (`VmHWM`) of the process, server included.
+//! Arguments: size in MiB (1024), chunk size in MiB (50), then any of `progress` (report
+//! progress through a channel) and `reader` (upload through [`UploadSource::reader`], which
+//! cannot seek and so keeps each chunk for resends, instead of
+//! [`UploadSource::seekable_reader`], which is how paths and files are read). Prints the
+//! throughput and the peak resident memory (`VmHWM`) of the process, server included.
 
 use std::io;
 use std::pin::Pin;
@@ -26,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use cloudflare_stream::Client;
 use cloudflare_stream::upload::UploadSource;
 use futures::StreamExt;
-use tokio::io::{AsyncRead, ReadBuf};
+use tokio::io::{AsyncRead, AsyncSeek, ReadBuf};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -35,7 +37,9 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let size_mib: u64 = args.next().map_or(Ok(1024), |arg| arg.parse())?;
     let chunk_mib: u64 = args.next().map_or(Ok(50), |arg| arg.parse())?;
-    let progress = args.next().as_deref() == Some("progress");
+    let flags: Vec<String> = args.collect();
+    let progress = flags.iter().any(|flag| flag == "progress");
+    let keep = flags.iter().any(|flag| flag == "reader");
     let size = size_mib * MIB;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -49,9 +53,12 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .account_id("bench")
         .base_url(format!("http://{address}/client/v4"))
         .build()?;
-    let mut upload = client
-        .upload(UploadSource::reader(Pattern::new(size), size))
-        .chunk_size(chunk_mib * MIB);
+    let source = if keep {
+        UploadSource::reader(Pattern::new(size), size)
+    } else {
+        UploadSource::seekable_reader(Pattern::new(size), size)
+    };
+    let mut upload = client.upload(source).chunk_size(chunk_mib * MIB);
     if progress {
         let (sender, _receiver) = tokio::sync::watch::channel(Default::default());
         upload = upload.progress_channel(sender);
@@ -63,7 +70,8 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(sink.received.load(Ordering::SeqCst), size);
     let mib_per_s = size as f64 / MIB as f64 / elapsed.as_secs_f64();
     println!(
-        "uploaded {size_mib} MiB in {chunk_mib} MiB chunks{} to {} in {:.2} s: {mib_per_s:.0} MiB/s; peak RSS {}",
+        "uploaded {size_mib} MiB from a {} in {chunk_mib} MiB chunks{} to {} in {:.2} s: {mib_per_s:.0} MiB/s; peak RSS {}",
+        if keep { "reader" } else { "seekable reader" },
         if progress { " with progress" } else { "" },
         video.upload_url,
         elapsed.as_secs_f64(),
@@ -172,5 +180,24 @@ impl AsyncRead for Pattern {
             left -= take;
         }
         Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncSeek for Pattern {
+    fn start_seek(self: Pin<&mut Self>, position: io::SeekFrom) -> io::Result<()> {
+        let this = self.get_mut();
+        let target = match position {
+            io::SeekFrom::Start(at) => Some(at),
+            io::SeekFrom::End(delta) => this.length.checked_add_signed(delta),
+            io::SeekFrom::Current(delta) => this.position.checked_add_signed(delta),
+        };
+        this.position = target
+            .filter(|at| *at <= this.length)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek out of range"))?;
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        Poll::Ready(Ok(self.position))
     }
 }

@@ -522,19 +522,43 @@ async fn uploads_a_file_in_cloudflare_sized_chunks_with_metadata() {
     assert_eq!(server.count(Method::HEAD), 0);
 }
 
-#[tokio::test]
-async fn resumes_after_the_connection_drops_mid_chunk_several_times() {
+/// How the cut test hands over its bytes.
+#[derive(Clone, Copy, Debug)]
+enum SourceKind {
+    Bytes,
+    Path,
+    /// A plain reader: it cannot go back, so every chunk is kept for resending.
+    Reader,
+    /// A seekable reader that counts its seeks: resent bytes are read again.
+    Seekable,
+}
+
+/// Uploads 600 kB through a proxy that cuts each of the first three connections after
+/// ~100 kB from the client: inside the second chunk on the first connection, and inside
+/// the chunk being resumed on the next two. Returns how often the source was sought.
+async fn upload_through_three_cuts(kind: SourceKind) -> usize {
     let server = TusServer::start().await;
-    // Every one of the first three connections is cut after ~100 kB from the client:
-    // inside the second chunk on the first connection, and inside the chunk being
-    // resumed on the next two.
     let proxy = CuttingProxy::start(server.address, vec![100_000, 100_000, 100_000]).await;
     let client = client_for(proxy.address).build().unwrap();
     let source = data(600_000);
     let (log, on_progress) = progress_log();
+    let (_dir, path) = temp_file(&source, "flaky.bin");
+    let seeks = Arc::new(AtomicUsize::new(0));
+    let upload_source = match kind {
+        SourceKind::Bytes => UploadSource::bytes(source.clone()),
+        SourceKind::Path => UploadSource::path(&path),
+        SourceKind::Reader => UploadSource::reader(std::io::Cursor::new(source.clone()), 600_000),
+        SourceKind::Seekable => UploadSource::seekable_reader(
+            CountingSeeks {
+                inner: std::io::Cursor::new(source.clone()),
+                seeks: seeks.clone(),
+            },
+            600_000,
+        ),
+    };
 
     let video = client
-        .upload(UploadSource::bytes(source.clone()))
+        .upload(upload_source)
         .name("flaky")
         .chunk_size_unchecked(64 * 1024)
         .on_progress(on_progress)
@@ -542,12 +566,19 @@ async fn resumes_after_the_connection_drops_mid_chunk_several_times() {
         .await
         .unwrap();
 
-    assert_eq!(proxy.cuts.load(Ordering::SeqCst), 3, "three cuts");
+    assert_eq!(proxy.cuts.load(Ordering::SeqCst), 3, "{kind:?}: three cuts");
     let stored = server.stored(&video.uid).await;
-    assert!(stored.data == source, "stored bytes differ from the source");
+    assert!(
+        stored.data == source,
+        "{kind:?}: stored bytes differ from the source"
+    );
     assert_eq!(server.shared.conflicts.load(Ordering::SeqCst), 0);
     assert!(server.shared.broken_bodies.load(Ordering::SeqCst) >= 3);
-    assert_eq!(server.count(Method::HEAD), 3, "one HEAD after each cut");
+    assert_eq!(
+        server.count(Method::HEAD),
+        3,
+        "{kind:?}: one HEAD after each cut"
+    );
     // Each PATCH after a HEAD starts where the server said, inside a chunk.
     let offsets = server.patch_offsets();
     assert!(
@@ -556,7 +587,7 @@ async fn resumes_after_the_connection_drops_mid_chunk_several_times() {
             .filter(|offset| *offset % (64 * 1024) != 0)
             .count()
             >= 3,
-        "{offsets:?}"
+        "{kind:?}: {offsets:?}"
     );
     let log = log.lock().unwrap();
     assert_eq!(
@@ -573,42 +604,98 @@ async fn resumes_after_the_connection_drops_mid_chunk_several_times() {
             total: 600_000
         })
     );
+    seeks.load(Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn resumes_after_the_connection_drops_mid_chunk_several_times() {
+    for kind in [SourceKind::Bytes, SourceKind::Path, SourceKind::Reader] {
+        upload_through_three_cuts(kind).await;
+    }
+    // One seek to learn where the reader starts, then one back to the server's offset
+    // after each cut: the resent bytes were read again, not kept.
+    assert_eq!(upload_through_three_cuts(SourceKind::Seekable).await, 4);
+}
+
+/// A seekable reader that counts the seeks made on it.
+struct CountingSeeks {
+    inner: std::io::Cursor<Vec<u8>>,
+    seeks: Arc<AtomicUsize>,
+}
+
+impl tokio::io::AsyncRead for CountingSeeks {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncSeek for CountingSeeks {
+    fn start_seek(
+        mut self: std::pin::Pin<&mut Self>,
+        position: std::io::SeekFrom,
+    ) -> std::io::Result<()> {
+        self.seeks.fetch_add(1, Ordering::SeqCst);
+        std::pin::Pin::new(&mut self.inner).start_seek(position)
+    }
+
+    fn poll_complete(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<u64>> {
+        std::pin::Pin::new(&mut self.inner).poll_complete(cx)
+    }
 }
 
 #[tokio::test]
 async fn resumes_after_5xx_and_timeouts() {
-    let server = TusServer::start().await;
-    let client = client_for(server.address).build().unwrap();
-    let source = data(300_000);
-    // First PATCH: 503 after 10 000 bytes stored. Second: stalls past the timeout.
-    // Third: 500 with nothing stored.
-    server.fault(Fault::Status {
-        status: 503,
-        keep: 10_000,
-    });
-    server.fault(Fault::Stall(Duration::from_millis(800)));
-    server.fault(Fault::Status {
-        status: 500,
-        keep: 0,
-    });
+    // A kept chunk is resent from memory; a file's bytes are read again.
+    for kind in [SourceKind::Reader, SourceKind::Path] {
+        let server = TusServer::start().await;
+        let client = client_for(server.address).build().unwrap();
+        let source = data(300_000);
+        let (_dir, path) = temp_file(&source, "v.bin");
+        // First PATCH: 503 after 10 000 bytes stored. Second: stalls past the timeout.
+        // Third: 500 with nothing stored.
+        server.fault(Fault::Status {
+            status: 503,
+            keep: 10_000,
+        });
+        server.fault(Fault::Stall(Duration::from_millis(800)));
+        server.fault(Fault::Status {
+            status: 500,
+            keep: 0,
+        });
+        let upload_source = match kind {
+            SourceKind::Path => UploadSource::path(&path),
+            _ => UploadSource::reader(std::io::Cursor::new(source.clone()), 300_000),
+        };
 
-    let video = client
-        .upload(UploadSource::reader(
-            std::io::Cursor::new(source.clone()),
-            300_000,
-        ))
-        .chunk_size_unchecked(128 * 1024)
-        .chunk_timeout(Duration::from_millis(300))
-        .send()
-        .await
-        .unwrap();
+        let video = client
+            .upload(upload_source)
+            .chunk_size_unchecked(128 * 1024)
+            .chunk_timeout(Duration::from_millis(300))
+            .send()
+            .await
+            .unwrap();
 
-    let stored = server.stored(&video.uid).await;
-    assert!(stored.data == source, "stored bytes differ from the source");
-    // One HEAD per fault (more only if a healthy PATCH was slower than the timeout).
-    assert!(server.count(Method::HEAD) >= 3);
-    assert_eq!(server.patch_offsets()[..2], [0, 10_000]);
-    assert_eq!(server.shared.conflicts.load(Ordering::SeqCst), 0);
+        let stored = server.stored(&video.uid).await;
+        assert!(
+            stored.data == source,
+            "{kind:?}: stored bytes differ from the source"
+        );
+        // One HEAD per fault (more only if a healthy PATCH was slower than the timeout).
+        assert!(server.count(Method::HEAD) >= 3, "{kind:?}");
+        assert_eq!(server.patch_offsets()[..2], [0, 10_000], "{kind:?}");
+        assert_eq!(
+            server.shared.conflicts.load(Ordering::SeqCst),
+            0,
+            "{kind:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -3,8 +3,11 @@
 //! JSON is read and validated, nothing is built), and prints MB/s (medians of rounds).
 //!
 //! ```sh
-//! bench-decode FIXTURE [--rounds N] [--millis-per-round M]
+//! bench-decode FIXTURE [--rounds N] [--millis-per-round M] [--only DECODER]
 //! ```
+//!
+//! `--only typed` (or `value`, `ignored-any`, `typed-client-path`) times one decoder alone,
+//! which is what a profiler (`perf record`) should watch.
 //!
 //! FIXTURE is a conformance fixture (its `response.body` is the payload, re-encoded compact).
 //! Two bodies are measured: the fixture's, and the same 1000 videos with every field the
@@ -24,12 +27,14 @@ fn main() -> Result<(), String> {
     let mut fixture = None;
     let mut rounds = 15_usize;
     let mut millis = 200_u64;
+    let mut only: Option<String> = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--rounds" => rounds = args.next().and_then(|n| n.parse().ok()).unwrap_or(rounds),
             "--millis-per-round" => {
                 millis = args.next().and_then(|n| n.parse().ok()).unwrap_or(millis)
             }
+            "--only" => only = args.next(),
             _ => fixture = Some(PathBuf::from(arg)),
         }
     }
@@ -41,7 +46,7 @@ fn main() -> Result<(), String> {
         serde_json::from_slice::<VideoListEnvelope>(body)
             .map_err(|e| format!("{label}: the typed model rejects the body: {e}"))?;
         let budget = Duration::from_millis(millis);
-        let decoders: [(&str, Decoder); 4] = [
+        let mut decoders: Vec<(&str, Decoder)> = vec![
             ("typed", |b| {
                 black_box(serde_json::from_slice::<VideoListEnvelope>(b).ok());
             }),
@@ -53,6 +58,12 @@ fn main() -> Result<(), String> {
                 black_box(serde_json::from_slice::<IgnoredAny>(b).ok());
             }),
         ];
+        if let Some(only) = &only {
+            decoders.retain(|(name, _)| name == only);
+            if decoders.is_empty() {
+                return Err(format!("--only {only}: no such decoder"));
+            }
+        }
         // Rounds interleave the decoders, so drift on a shared machine hits all alike.
         let mut samples = vec![Vec::new(); decoders.len()];
         for _ in 0..rounds {

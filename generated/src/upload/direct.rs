@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use bytes::BytesMut;
 use reqwest::multipart::{Form, Part};
 use url::Url;
 
@@ -82,16 +83,20 @@ impl DirectUrlUpload {
         let total = source.length();
         let progress = self.progress;
         progress.report(0, total);
-        let stream = futures::stream::try_unfold((source, 0_u64), move |(mut source, sent)| {
+        // One buffer for the whole stream: `read_piece` splits each piece off it, and
+        // `reserve` takes the allocation back once the connection has let go of a piece.
+        let start = (source, 0_u64, BytesMut::new());
+        let stream = futures::stream::try_unfold(start, move |(mut source, sent, mut buffer)| {
             let progress = progress.clone();
             async move {
                 if sent == total {
                     return Ok(None);
                 }
-                let piece = source.read_some(PIECE).await?;
+                buffer.reserve(PIECE);
+                let piece = source.read_piece(&mut buffer, PIECE).await?;
                 let sent = sent + piece.len() as u64;
                 progress.report(sent, total);
-                Ok::<_, std::io::Error>(Some((piece, (source, sent))))
+                Ok::<_, std::io::Error>(Some((piece, (source, sent, buffer))))
             }
         });
         let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), total)

@@ -9,7 +9,9 @@
 //! [`chunk_size`](Upload::chunk_size) bytes. When a chunk fails part way (the connection
 //! drops, the request times out, the server answers 5xx, 408, 409 or 429), it asks the
 //! server how much it kept with `HEAD`, waits with the client's backoff, and goes on from
-//! there. Only the current chunk is held in memory, whatever the size of the file.
+//! there. A file is streamed through a few pieces of 256 KiB and read again where a
+//! chunk must be resent, so memory stays small whatever the sizes of file and chunk; a
+//! reader that cannot seek has its current chunk kept in memory instead.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), cloudflare_stream::Error> {
@@ -96,9 +98,10 @@ impl Client {
     /// returned builder, then `.send().await`.
     ///
     /// `source` is a path (`&str`, `String`, `&Path`, `PathBuf`), a [`tokio::fs::File`],
-    /// bytes in memory, or [`UploadSource::reader`] for any `AsyncRead` of known length.
-    /// The upload is created under the client's `account_id` unless
-    /// [`Upload::account_id`] says otherwise.
+    /// bytes in memory, [`UploadSource::seekable_reader`] for any `AsyncRead + AsyncSeek`,
+    /// or [`UploadSource::reader`] for any `AsyncRead` of known length. The upload is
+    /// created under the client's `account_id` unless [`Upload::account_id`] says
+    /// otherwise.
     pub fn upload(&self, source: impl Into<UploadSource>) -> Upload {
         Upload::create(self.clone(), source.into())
     }

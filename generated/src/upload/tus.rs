@@ -89,8 +89,8 @@ impl Upload {
 
     /// The size of each `PATCH` (50 MiB unless set). Cloudflare's rule is checked when the
     /// upload is sent: at least 5 MiB ([`MIN_CHUNK_SIZE`]) and a multiple of 256 KiB
-    /// ([`CHUNK_SIZE_MULTIPLE`]); the last chunk is whatever remains. Memory use is about
-    /// one chunk.
+    /// ([`CHUNK_SIZE_MULTIPLE`]); the last chunk is whatever remains. Memory use does not
+    /// depend on it, except for an [`UploadSource::reader`], whose current chunk is kept.
     pub fn chunk_size(mut self, bytes: u64) -> Self {
         self.chunk_size = bytes;
         self.check_chunk_size = true;
@@ -174,7 +174,7 @@ impl Upload {
             }
         };
         session.url = Some(url.clone());
-        source.skip_to(offset).await?;
+        source.seek_to(offset).await?;
         session.progress.report(offset, total);
         session
             .run(&mut source, offset, to_usize(self.chunk_size)?)
@@ -332,35 +332,45 @@ impl Session {
         mut offset: u64,
         chunk_size: usize,
     ) -> Result<(), Error> {
-        // One buffer for all chunks: once a chunk is sent, nothing else holds it, and
-        // its allocation takes the next one (a fresh allocation per chunk costs page
-        // faults on every chunk).
+        // A source that can be read again streams each chunk through a few reused pieces
+        // and reads again to resend. One that cannot keeps each chunk until the server has
+        // it, in one buffer for all chunks: once a chunk is confirmed nothing else holds
+        // it, and `reserve` takes its allocation back for the next (a fresh allocation
+        // per chunk costs page faults on every chunk). Measured over loopback, keeping
+        // costs about a fifth of the throughput: every chunk is written to memory that is
+        // not in cache, where reused pieces stay in cache.
+        let keep = !source.can_reread();
         let mut buffer = BytesMut::new();
         while offset < self.total {
             let length = (self.total - offset).min(chunk_size as u64) as usize;
-            // `reserve` takes the previous chunk's allocation back once its pieces are gone.
-            buffer.reserve(length);
-            let (chunk, first) = self
-                .stream_chunk(source, offset, length, &mut buffer)
+            if keep {
+                buffer.reserve(length);
+            }
+            let (kept, first) = self
+                .stream_chunk(source, offset, length, &mut buffer, keep)
                 .await?;
-            offset = self.send_chunk(offset, &chunk, Some(first)).await?;
+            offset = self
+                .send_chunk(source, offset, length, kept, first, &mut buffer)
+                .await?;
         }
         Ok(())
     }
 
     /// Reads the `length` bytes at `start` from the source while sending them: each piece
-    /// goes on the wire as soon as it is read, so reading and sending overlap. The pieces
-    /// are kept (they share `buffer`'s one allocation, nothing is copied), so the whole
-    /// chunk is in hand if the transfer has to be resumed; memory stays at one chunk.
-    /// Returns the chunk and the outcome of this first `PATCH`.
+    /// goes on the wire as soon as it is read, so reading and sending overlap. With `keep`
+    /// the pieces are kept (they share `buffer`'s one allocation, nothing is copied) and
+    /// returned, so the whole chunk is in hand if the transfer has to be resumed; memory
+    /// stays at one chunk. Without, `buffer` is reused piece by piece.
+    /// Returns the kept chunk and the outcome of this first `PATCH`.
     async fn stream_chunk(
         &self,
         source: &mut Opened,
         start: u64,
         length: usize,
         buffer: &mut BytesMut,
-    ) -> Result<(Chunk, Result<(StatusCode, HeaderMap), Error>), Error> {
-        let mut kept = Vec::with_capacity(length.div_ceil(PIECE));
+        keep: bool,
+    ) -> Result<(Option<Chunk>, Result<(StatusCode, HeaderMap), Error>), Error> {
+        let mut kept = keep.then(|| Vec::with_capacity(length.div_ceil(PIECE)));
         let (pieces, body) = futures::channel::mpsc::channel::<Result<Bytes, io::Error>>(2);
         let request = self
             .request(Method::PATCH)
@@ -373,18 +383,22 @@ impl Session {
             // Owned here, so the body ends as soon as reading stops, error included (a
             // sender left alive would keep the request waiting for bytes until it times out).
             let mut pieces = pieces;
-            // Once the request is over (sent, or failed midway) the rest of the chunk is
-            // still read: a resumed transfer needs it.
+            // Once the request is over (sent, or failed midway) a kept chunk is still read
+            // to its end: a resumed transfer needs it.
             let mut sending = true;
             let mut read = 0;
-            while read < length {
-                buffer.clear();
-                source
+            while read < length && (sending || kept.is_some()) {
+                if kept.is_none() {
+                    // Takes back the allocation of pieces the connection has let go of.
+                    buffer.reserve(PIECE);
+                }
+                let piece = source
                     .read_piece(buffer, (length - read).min(PIECE))
                     .await?;
-                let piece = buffer.split().freeze();
                 read += piece.len();
-                kept.push(piece.clone());
+                if let Some(kept) = &mut kept {
+                    kept.push(piece.clone());
+                }
                 if sending {
                     sending = futures::SinkExt::send(&mut pieces, Ok(piece)).await.is_ok();
                     if sending {
@@ -397,13 +411,7 @@ impl Session {
         };
         let (outcome, fed) = futures::join!(exchange(request, PATCH, timeout), feed);
         fed?;
-        Ok((
-            Chunk {
-                pieces: kept,
-                len: length,
-            },
-            outcome,
-        ))
+        Ok((kept.map(|pieces| Chunk { pieces }), outcome))
     }
 
     /// Asks where an existing upload stands: its offset and, if the server says, the
@@ -444,16 +452,21 @@ impl Session {
         }
     }
 
-    /// Sends `chunk`, which starts at `start`, until the server has all of it; returns
-    /// the offset after it. `first` is the outcome of a `PATCH` of the whole chunk already
-    /// made (by [`Self::stream_chunk`]), if any.
+    /// Sends the `length` bytes at `start` until the server has all of them; returns the
+    /// offset after them. `first` is the outcome of a `PATCH` of the whole chunk already
+    /// made (by [`Self::stream_chunk`]). What must be resent comes from `kept`, or is read
+    /// again from the source when nothing was kept.
     async fn send_chunk(
         &mut self,
+        source: &mut Opened,
         start: u64,
-        chunk: &Chunk,
-        mut first: Option<Result<(StatusCode, HeaderMap), Error>>,
+        length: usize,
+        kept: Option<Chunk>,
+        first: Result<(StatusCode, HeaderMap), Error>,
+        buffer: &mut BytesMut,
     ) -> Result<u64, Error> {
-        let end = start + chunk.len as u64;
+        let mut first = Some(first);
+        let end = start + length as u64;
         let mut offset = start;
         let mut ask = false;
         while offset < end {
@@ -479,10 +492,20 @@ impl Session {
             } else {
                 let answer = match first.take() {
                     Some(answer) => answer,
-                    None => {
-                        let rest = chunk.from(to_usize(offset - start)?);
-                        self.patch(offset, rest).await
-                    }
+                    None => match &kept {
+                        Some(chunk) => {
+                            let rest = chunk.from(to_usize(offset - start)?);
+                            self.patch(offset, rest).await
+                        }
+                        None => {
+                            source.seek_to(offset).await?;
+                            let rest = to_usize(end - offset)?;
+                            let (_, outcome) = self
+                                .stream_chunk(source, offset, rest, buffer, false)
+                                .await?;
+                            outcome
+                        }
+                    },
                 };
                 answer.and_then(|(status, headers)| {
                     let reported = header_u64(PATCH, status, &headers, &UPLOAD_OFFSET)?;
@@ -591,7 +614,6 @@ fn pieces(
 /// A chunk held for resending, as the pieces it was read and sent in.
 struct Chunk {
     pieces: Vec<Bytes>,
-    len: usize,
 }
 
 impl Chunk {
