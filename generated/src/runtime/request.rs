@@ -485,7 +485,15 @@ pub fn decode_json<T: DeserializeOwned>(
     // The fast path decodes once; only a body that fails to decode is read a second time,
     // through `serde_path_to_error`, to say where (tracking the path costs an allocation
     // per key, too much to pay on every response).
-    match serde_json::from_slice(data) {
+    //
+    // A body that is valid UTF-8 as a whole (checked in one pass) is decoded as `&str`,
+    // so serde_json does not check each string again: about a fifth faster on a list of
+    // videos (`bench/decode`). Invalid UTF-8 goes through `from_slice` for its error.
+    let decoded = match std::str::from_utf8(data) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(data),
+    };
+    match decoded {
         Ok(decoded) => Ok(ApiResponse::new(status, headers, decoded)),
         Err(error) => {
             let mut deserializer = serde_json::Deserializer::from_slice(data);
