@@ -593,4 +593,25 @@ mod tests {
             br#"{"success":true,"result":{"note":"success false"}}"#
         ));
     }
+
+    #[test]
+    fn decodes_text_and_reports_invalid_utf8_where_it_is() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Named {
+            name: String,
+        }
+        let body = "{\"name\":\"caf\\u00e9 \u{e9}\"}";
+        let decoded =
+            decode_json::<Named>("op", StatusCode::OK, HeaderMap::new(), body.as_bytes()).unwrap();
+        assert_eq!(decoded.into_body().name, "caf\u{e9} \u{e9}");
+
+        let invalid = b"{\"name\":\"a\xff\"}";
+        let Err(Error::Decode(error)) =
+            decode_json::<Named>("op", StatusCode::OK, HeaderMap::new(), invalid)
+        else {
+            panic!("invalid UTF-8 must be a decode error");
+        };
+        assert_eq!(error.path(), "name");
+        assert!(error.to_string().contains("invalid unicode"), "{error}");
+    }
 }
