@@ -7,7 +7,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use futures::Stream;
+use futures_util::Stream;
 
 use crate::models::Video;
 use crate::operations::VideosList;
@@ -50,7 +50,7 @@ impl<'a> VideosList<'a> {
             boundary: None,
             boundary_uids: HashSet::new(),
         };
-        futures::stream::try_unfold(state, |mut pager| async move {
+        futures_util::stream::try_unfold(state, |mut pager| async move {
             loop {
                 if let Some(video) = pager.buffer.pop_front() {
                     return Ok(Some((video, pager)));

@@ -31,11 +31,17 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+// RS256 with `ring` directly: it is in the tree already as rustls's crypto, and a JWT is
+// three base64url parts joined by dots. A JWT crate would bring its own ASN.1, big-integer
+// and date crates, a fifth of a clean build's dependencies (`cargo xtask bench`, row 3).
+use ring::rand::SystemRandom;
+use ring::rsa::{KeyPairComponents, PublicKeyComponents};
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde::{Deserialize, Serialize};
 
 /// How long a token lives unless told otherwise: one hour.
@@ -101,7 +107,7 @@ pub enum SigningError {
     InvalidCustomerCode(String),
     /// The signing itself failed.
     #[error("cannot sign the token: {0}")]
-    Sign(#[source] jsonwebtoken::errors::Error),
+    Sign(String),
 }
 
 /// A Stream signing key: its id and RSA private key. Makes tokens with
@@ -109,7 +115,7 @@ pub enum SigningError {
 #[derive(Clone)]
 pub struct SigningKey {
     id: String,
-    key: EncodingKey,
+    key: Arc<RsaKeyPair>,
 }
 
 impl SigningKey {
@@ -151,9 +157,18 @@ impl SigningKey {
         if !text.contains("-----BEGIN") {
             return Err(SigningError::InvalidPem("no `-----BEGIN` line".into()));
         }
-        let key = EncodingKey::from_rsa_pem(text.as_bytes())
-            .map_err(|error| SigningError::InvalidPem(error.to_string()))?;
-        Self::checked(id, key).map_err(SigningError::InvalidPem)
+        let (label, der) = pem_block(&text).map_err(SigningError::InvalidPem)?;
+        let key = match label {
+            "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der),
+            "PRIVATE KEY" => RsaKeyPair::from_pkcs8(&der),
+            other => {
+                return Err(SigningError::InvalidPem(format!(
+                    "a `{other}` block, expected `RSA PRIVATE KEY` or `PRIVATE KEY`"
+                )));
+            }
+        }
+        .map_err(|error| SigningError::InvalidPem(format!("not an RSA signing key: {error}")))?;
+        Ok(Self::new(id, key))
     }
 
     /// The key in JWK form: the API's `jwk` field (JSON, base64-encoded) or the JSON
@@ -184,8 +199,8 @@ impl SigningKey {
         if id.trim().is_empty() {
             return Err(SigningError::MissingKeyId);
         }
-        let der = jwk.to_pkcs1_der().map_err(SigningError::InvalidJwk)?;
-        Self::checked(id, EncodingKey::from_rsa_der(&der)).map_err(SigningError::InvalidJwk)
+        let key = jwk.key_pair().map_err(SigningError::InvalidJwk)?;
+        Ok(Self::new(id, key))
     }
 
     /// Replaces the key id (the `kid` header and claim).
@@ -214,12 +229,12 @@ impl SigningKey {
         }
     }
 
-    /// A key that signs: the PEM/DER parsers accept some keys that `ring` then refuses,
-    /// so one signature proves it now rather than at the first token.
-    fn checked(id: String, key: EncodingKey) -> Result<Self, String> {
-        jsonwebtoken::crypto::sign(b"probe", &key, Algorithm::RS256)
-            .map_err(|error| format!("the key cannot sign with RS256: {error}"))?;
-        Ok(Self { id, key })
+    /// `ring` checks the whole key pair when loading it, so a loaded key signs.
+    fn new(id: String, key: RsaKeyPair) -> Self {
+        Self {
+            id,
+            key: Arc::new(key),
+        }
     }
 }
 
@@ -263,21 +278,9 @@ struct PrivateJwk {
 }
 
 impl PrivateJwk {
-    /// The key as a PKCS#1 `RSAPrivateKey` (RFC 8017, A.1.2) in DER: a sequence of the
-    /// version (0) and the eight integers, which is what `ring` loads.
-    fn to_pkcs1_der(&self) -> Result<Vec<u8>, String> {
-        let members = [
-            ("n", &self.n),
-            ("e", &self.e),
-            ("d", &self.d),
-            ("p", &self.p),
-            ("q", &self.q),
-            ("dp", &self.dp),
-            ("dq", &self.dq),
-            ("qi", &self.qi),
-        ];
-        let mut body = der_integer(&[0]);
-        for (name, value) in members {
+    /// The key pair from its members (all eight, base64url).
+    fn key_pair(&self) -> Result<RsaKeyPair, String> {
+        let member = |name: &str, value: &Option<String>| {
             let value = value
                 .as_deref()
                 .ok_or_else(|| format!("the private key member `{name}` is missing"))?;
@@ -287,42 +290,41 @@ impl PrivateJwk {
             if bytes.iter().all(|byte| *byte == 0) {
                 return Err(format!("`{name}` is zero"));
             }
-            body.extend(der_integer(&bytes));
-        }
-        Ok(der_tlv(0x30, &body))
+            Ok(bytes)
+        };
+        let components = KeyPairComponents {
+            public_key: PublicKeyComponents {
+                n: member("n", &self.n)?,
+                e: member("e", &self.e)?,
+            },
+            d: member("d", &self.d)?,
+            p: member("p", &self.p)?,
+            q: member("q", &self.q)?,
+            dP: member("dp", &self.dp)?,
+            dQ: member("dq", &self.dq)?,
+            qInv: member("qi", &self.qi)?,
+        };
+        RsaKeyPair::from_components(&components)
+            .map_err(|error| format!("not an RSA signing key: {error}"))
     }
 }
 
-/// A non-negative DER INTEGER from big-endian magnitude bytes.
-fn der_integer(magnitude: &[u8]) -> Vec<u8> {
-    let start = magnitude
-        .iter()
-        .position(|byte| *byte != 0)
-        .unwrap_or(magnitude.len().saturating_sub(1));
-    let mut content = magnitude[start..].to_vec();
-    if content.is_empty() {
-        content.push(0);
-    }
-    if content[0] & 0x80 != 0 {
-        content.insert(0, 0);
-    }
-    der_tlv(0x02, &content)
-}
-
-/// A DER tag-length-value.
-fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let length = content.len();
-    if length < 0x80 {
-        out.push(length as u8);
-    } else {
-        let bytes = length.to_be_bytes();
-        let skip = bytes.iter().take_while(|byte| **byte == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend(&bytes[skip..]);
-    }
-    out.extend(content);
-    out
+/// The label and DER bytes of the first PEM block of `text` (RFC 7468).
+fn pem_block(text: &str) -> Result<(&str, Vec<u8>), String> {
+    let start = text.find("-----BEGIN ").ok_or("no `-----BEGIN` line")?;
+    let rest = &text[start + "-----BEGIN ".len()..];
+    let label_end = rest
+        .find("-----")
+        .ok_or("an unterminated `-----BEGIN` line")?;
+    let label = &rest[..label_end];
+    let body = &rest[label_end + "-----".len()..];
+    let end = format!("-----END {label}-----");
+    let body_end = body.find(&end).ok_or_else(|| format!("no `{end}` line"))?;
+    let base64: String = body[..body_end].split_ascii_whitespace().collect();
+    let der = STANDARD
+        .decode(base64)
+        .map_err(|error| format!("the `{label}` block is not base64: {error}"))?;
+    Ok((label, der))
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -504,6 +506,19 @@ struct Flags {
     original: bool,
 }
 
+/// The JOSE header of a token (RFC 7515, 4.1).
+#[derive(Serialize)]
+struct JwtHeader<'a> {
+    alg: &'static str,
+    kid: &'a str,
+}
+
+/// One part of a token: JSON, base64url without padding.
+fn base64_json(part: &impl Serialize) -> Result<String, SigningError> {
+    let json = serde_json::to_vec(part).map_err(|error| SigningError::Sign(error.to_string()))?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
+}
+
 #[derive(Serialize)]
 struct Claims<'a> {
     sub: &'a str,
@@ -630,11 +645,22 @@ impl TokenBuilder<'_> {
             access_rules,
             flags: self.original.map(|original| Flags { original }),
         };
-        let mut header = Header::new(Algorithm::RS256);
-        header.typ = None;
-        header.kid = Some(self.key.id.clone());
-        let token =
-            jsonwebtoken::encode(&header, &claims, &self.key.key).map_err(SigningError::Sign)?;
+        let header = JwtHeader {
+            alg: "RS256",
+            kid: &self.key.id,
+        };
+        let mut token = format!("{}.{}", base64_json(&header)?, base64_json(&claims)?);
+        let key = &self.key.key;
+        let mut signature = vec![0; key.public().modulus_len()];
+        key.sign(
+            &RSA_PKCS1_SHA256,
+            &SystemRandom::new(),
+            token.as_bytes(),
+            &mut signature,
+        )
+        .map_err(|error| SigningError::Sign(error.to_string()))?;
+        token.push('.');
+        token.push_str(&URL_SAFE_NO_PAD.encode(signature));
         Ok(SignedToken {
             token,
             video_uid: self.video_uid,
@@ -738,12 +764,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn der_integers_are_minimal_and_positive() {
-        assert_eq!(der_integer(&[0]), vec![0x02, 0x01, 0x00]);
-        assert_eq!(der_integer(&[0, 0, 5]), vec![0x02, 0x01, 0x05]);
-        assert_eq!(der_integer(&[0x80]), vec![0x02, 0x02, 0x00, 0x80]);
-        let long = der_tlv(0x30, &[7; 300]);
-        assert_eq!(&long[..4], &[0x30, 0x82, 0x01, 0x2c]);
+    fn pem_blocks() {
+        let text =
+            "junk\n-----BEGIN RSA PRIVATE KEY-----\nAAEC\nAw==\n-----END RSA PRIVATE KEY-----\n";
+        assert_eq!(pem_block(text), Ok(("RSA PRIVATE KEY", vec![0, 1, 2, 3])));
+        assert!(pem_block("-----BEGIN X-----\nAAEC\n").is_err());
+        assert!(pem_block("-----BEGIN X-----\n!!\n-----END X-----").is_err());
+        assert!(pem_block("no block").is_err());
     }
 
     #[test]

@@ -239,11 +239,58 @@ fn subset(text: &str, out: &std::path::Path) -> Result<(), String> {
     let _ = std::panic::take_hook();
     let mut reduced = doc.clone();
     reduced["paths"] = serde_json::Value::Object(kept);
+    let mut dropped = Vec::new();
+    drop_colliding_properties(&mut reduced, "#", &mut dropped);
     let json = serde_json::to_string_pretty(&reduced).map_err(|e| e.to_string())?;
     std::fs::write(out, json).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!("progenitor: accepts {accepted} of {total} operations");
     for (reason, count) in reasons {
-        println!("  {count} x {reason}");
+        println!("  rejected: {count} x {reason}");
+    }
+    for line in dropped {
+        println!("  dropped: {line}");
     }
     Ok(())
+}
+
+/// Drops each property whose snake_case name is taken by an earlier property of the same
+/// object (`notificationUrl` beside `notification_url`): progenitor declares both as one
+/// field, and its crate does not compile. Say what was dropped in `dropped`.
+fn drop_colliding_properties(value: &mut serde_json::Value, pointer: &str, dropped: &mut Vec<String>) {
+    use heck::ToSnakeCase;
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut removed = Vec::new();
+            if let Some(serde_json::Value::Object(properties)) = map.get_mut("properties") {
+                let mut seen = std::collections::BTreeMap::new();
+                properties.retain(|name, _| match seen.entry(name.to_snake_case()) {
+                    std::collections::btree_map::Entry::Vacant(entry) => {
+                        entry.insert(name.clone());
+                        true
+                    }
+                    std::collections::btree_map::Entry::Occupied(entry) => {
+                        dropped.push(format!(
+                            "`{name}` of {pointer}/properties (progenitor names it like `{}`)",
+                            entry.get()
+                        ));
+                        removed.push(name.clone());
+                        false
+                    }
+                });
+            }
+            if let Some(serde_json::Value::Array(required)) = map.get_mut("required") {
+                required.retain(|name| !removed.iter().any(|r| Some(r.as_str()) == name.as_str()));
+            }
+            for (key, child) in map.iter_mut() {
+                let escaped = key.replace('~', "~0").replace('/', "~1");
+                drop_colliding_properties(child, &format!("{pointer}/{escaped}"), dropped);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, child) in items.iter_mut().enumerate() {
+                drop_colliding_properties(child, &format!("{pointer}/{index}"), dropped);
+            }
+        }
+        _ => {}
+    }
 }

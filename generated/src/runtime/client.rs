@@ -16,7 +16,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The connect timeout of the HTTP client the builder creates.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// `<crate name>-rust/<crate version>`, for example `cloudflare-stream-rust/0.2.0`.
+/// `<crate name>-rust/<crate version>`, for example `cloudflare-stream-rust/0.3.0`.
 pub const DEFAULT_USER_AGENT: &str =
     concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
 

@@ -86,19 +86,20 @@ impl DirectUrlUpload {
         // One buffer for the whole stream: `read_piece` splits each piece off it, and
         // `reserve` takes the allocation back once the connection has let go of a piece.
         let start = (source, 0_u64, BytesMut::new());
-        let stream = futures::stream::try_unfold(start, move |(mut source, sent, mut buffer)| {
-            let progress = progress.clone();
-            async move {
-                if sent == total {
-                    return Ok(None);
+        let stream =
+            futures_util::stream::try_unfold(start, move |(mut source, sent, mut buffer)| {
+                let progress = progress.clone();
+                async move {
+                    if sent == total {
+                        return Ok(None);
+                    }
+                    buffer.reserve(PIECE);
+                    let piece = source.read_piece(&mut buffer, PIECE).await?;
+                    let sent = sent + piece.len() as u64;
+                    progress.report(sent, total);
+                    Ok::<_, std::io::Error>(Some((piece, (source, sent, buffer))))
                 }
-                buffer.reserve(PIECE);
-                let piece = source.read_piece(&mut buffer, PIECE).await?;
-                let sent = sent + piece.len() as u64;
-                progress.report(sent, total);
-                Ok::<_, std::io::Error>(Some((piece, (source, sent, buffer))))
-            }
-        });
+            });
         let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), total)
             .file_name(file_name);
         let form = Form::new().part("file", part);

@@ -371,7 +371,7 @@ impl Session {
         keep: bool,
     ) -> Result<(Option<Chunk>, Result<(StatusCode, HeaderMap), Error>), Error> {
         let mut kept = keep.then(|| Vec::with_capacity(length.div_ceil(PIECE)));
-        let (pieces, body) = futures::channel::mpsc::channel::<Result<Bytes, io::Error>>(2);
+        let (pieces, body) = futures_channel::mpsc::channel::<Result<Bytes, io::Error>>(2);
         let request = self
             .request(Method::PATCH)
             .header(UPLOAD_OFFSET, start)
@@ -400,7 +400,9 @@ impl Session {
                     kept.push(piece.clone());
                 }
                 if sending {
-                    sending = futures::SinkExt::send(&mut pieces, Ok(piece)).await.is_ok();
+                    sending = futures_util::SinkExt::send(&mut pieces, Ok(piece))
+                        .await
+                        .is_ok();
                     if sending {
                         self.progress.report(start + read as u64, self.total);
                     }
@@ -409,7 +411,8 @@ impl Session {
             pieces.close_channel();
             Ok::<(), io::Error>(())
         };
-        let (outcome, fed) = futures::join!(exchange(request, PATCH, timeout), feed);
+        let (outcome, fed) =
+            futures_util::future::join(exchange(request, PATCH, timeout), feed).await;
         fed?;
         Ok((kept.map(|pieces| Chunk { pieces }), outcome))
     }
@@ -602,9 +605,9 @@ fn pieces(
     offset: u64,
     total: u64,
     progress: Reporter,
-) -> impl futures::Stream<Item = Result<Bytes, io::Error>> + Send + 'static {
+) -> impl futures_util::Stream<Item = Result<Bytes, io::Error>> + Send + 'static {
     let mut sent = offset;
-    futures::stream::iter(data.into_iter().map(move |piece| {
+    futures_util::stream::iter(data.into_iter().map(move |piece| {
         sent += piece.len() as u64;
         progress.report(sent, total);
         Ok(piece)
