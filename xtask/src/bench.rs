@@ -744,20 +744,22 @@ impl Bench {
             let client = rate(body, "typed-client-path")?;
             let value = rate(body, "value")?;
             let floor = rate(body, "ignored-any")?;
-            let holds = floor / typed <= 1.5 && typed > value;
+            // The verdict is on the client's own decode (`runtime::decode_json`: the failure
+            // envelope scan, then the typed decode of the text), what a caller gets.
+            let holds = floor / client <= 1.5 && client > value;
             rows.push(Row {
                 id,
                 measure: format!("Decode {what}: typed `VideoListEnvelope`"),
                 ours: format!(
-                    "typed {typed:.0} MB/s; as the client decodes (`runtime::decode_json`) {client:.0} MB/s"
+                    "as the client decodes (`runtime::decode_json`) {client:.0} MB/s; plain `serde_json::from_slice` {typed:.0} MB/s"
                 ),
                 other: format!("`Value` {value:.0} MB/s; `IgnoredAny` {floor:.0} MB/s"),
                 ratio: format!(
-                    "floor/typed {:.2}x; typed/Value {:.2}x",
-                    floor / typed,
-                    typed / value
+                    "floor/client {:.2}x; client/Value {:.2}x",
+                    floor / client,
+                    client / value
                 ),
-                target: "floor/typed <= 1.5x, typed > Value".to_owned(),
+                target: "floor/client <= 1.5x, client > Value".to_owned(),
                 verdict: Verdict::of(holds),
             });
         }
