@@ -8,7 +8,7 @@ use axum::Router;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use cloudflare_stream::Client;
 use cloudflare_stream::models::Keys;
 use cloudflare_stream::signing::{AccessRule, SigningError, SigningKey};
@@ -125,9 +125,16 @@ fn defaults_are_one_hour_either_side_and_valid_now() {
     assert!(exp >= before + 3600 && exp <= before + 3605, "{claims}");
     // Valid from an hour before signing, as the API's tokens are.
     assert_eq!(claims["nbf"].as_u64().unwrap(), exp - 2 * 3600);
-    assert_eq!(
-        claims.as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["sub", "kid", "exp", "nbf"]
+    let mut names: Vec<_> = claims.as_object().unwrap().keys().collect();
+    names.sort();
+    assert_eq!(names, ["exp", "kid", "nbf", "sub"]);
+    // In the token, as written: `sub`, `kid`, `exp`, `nbf`.
+    let payload = token.as_str().split('.').nth(1).unwrap();
+    let payload = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    let at = |name: &str| payload.find(&format!("\"{name}\":")).unwrap();
+    assert!(
+        at("sub") < at("kid") && at("kid") < at("exp") && at("exp") < at("nbf"),
+        "{payload}"
     );
 }
 

@@ -52,6 +52,8 @@ struct Plan {
     upload_runs: usize,
     progenitor: bool,
     build: bool,
+    /// Clean builds of each crate compared in row 3.
+    build_runs: usize,
 }
 
 /// Runs the benchmarks; returns the Markdown report (also written to disk).
@@ -68,6 +70,7 @@ pub fn run(root: &Path, options: &Options) -> Result<String, String> {
             upload_runs: 1,
             progenitor: false,
             build: false,
+            build_runs: 1,
         }
     } else {
         Plan {
@@ -81,6 +84,7 @@ pub fn run(root: &Path, options: &Options) -> Result<String, String> {
             upload_runs: 5,
             progenitor: !options.skip_progenitor,
             build: !options.skip_build,
+            build_runs: 3,
         }
     };
     let load_before = measure::load_average();
@@ -92,7 +96,7 @@ pub fn run(root: &Path, options: &Options) -> Result<String, String> {
     bench.generate_stream(&plan, &mut rows, &mut notes)?;
     bench.generate_corpus(&plan, options, &mut rows, &mut notes)?;
     if plan.build {
-        bench.clean_builds(&mut rows, &mut notes)?;
+        bench.clean_builds(plan.build_runs, &mut rows, &mut notes)?;
     } else {
         notes.push(
             "Rows 2c and 3 (cargo check / clean cargo build) skipped: --quick or --skip-build."
@@ -582,7 +586,12 @@ impl Bench {
     /// cargo-progenitor's manifest leaves reqwest without TLS, so that crate cannot reach
     /// an `https://` API; the verdict compares with a copy given reqwest's rustls over
     /// ring, the TLS stack ours builds. Both figures are shown.
-    fn clean_builds(&self, rows: &mut Vec<Row>, notes: &mut Vec<String>) -> Result<(), String> {
+    fn clean_builds(
+        &self,
+        runs: usize,
+        rows: &mut Vec<Row>,
+        notes: &mut Vec<String>,
+    ) -> Result<(), String> {
         let progenitor_crate = self.tmp.join("progenitor-subset");
         let ours_subset = self.tmp.join("ours-subset");
         let compare = progenitor_crate.join("Cargo.toml").is_file() && ours_subset.is_dir();
@@ -602,51 +611,49 @@ impl Bench {
                     .to_owned(),
             );
         }
-        let mut results = Vec::new();
-        for (label, dir) in &crates {
-            measure::progress(&format!("3. clean cargo build: {label}"));
-            let target = self.target.join("clean");
-            let _ = std::fs::remove_dir_all(&target);
-            let cargo = || {
-                Cmd::new("cargo")
-                    .arg("build")
-                    .arg("--manifest-path")
-                    .arg(dir.join("Cargo.toml").to_string_lossy())
-                    .arg("--target-dir")
-                    .arg(target.to_string_lossy())
-                    .run(&self.root)
-            };
-            let clean = cargo()?;
-            let lines = measure::rust_lines(&dir.join("src"));
-            let runtime = measure::rust_lines(&dir.join("src/runtime"));
-            let built = if clean.success {
-                // The crate alone: touch its lib.rs and build again.
-                let lib = dir.join("src/lib.rs");
-                let text = std::fs::read(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
-                std::fs::write(&lib, text).map_err(|e| format!("{}: {e}", lib.display()))?;
-                let again = cargo()?;
-                Ok((clean.wall.as_secs_f64(), again.wall.as_secs_f64()))
-            } else {
-                let errors = clean
-                    .stderr
-                    .lines()
-                    .filter(|l| l.starts_with("error[") || l.starts_with("error:"))
-                    .collect::<Vec<_>>();
-                notes.push(format!(
-                    "Row 3: {label} does not compile; its errors:\n\n```\n{}\n```",
-                    errors.join("\n")
-                ));
-                Err(errors
-                    .first()
-                    .map_or("cargo build failed".to_owned(), |e| (*e).to_owned()))
-            };
-            results.push(Built {
+        // The compared pair (ours and progenitor with TLS, same subset) is built `runs`
+        // times, interleaved so that drift on a shared machine hits both alike; the
+        // others once. Each crate's figures are medians of its builds.
+        let mut results: Vec<Built> = crates
+            .iter()
+            .map(|(label, dir)| Built {
                 label,
-                built,
-                lines,
-                runtime,
-            });
-            let _ = std::fs::remove_dir_all(&target);
+                built: Ok((Vec::new(), Vec::new())),
+                lines: measure::rust_lines(&dir.join("src")),
+                runtime: measure::rust_lines(&dir.join("src/runtime")),
+            })
+            .collect();
+        let compared = |index: usize| compare && (index == 1 || index == 3);
+        for round in 0..runs {
+            for (index, (label, dir)) in crates.iter().enumerate() {
+                let result = &mut results[index];
+                let Ok((clean_s, alone_s)) = &mut result.built else {
+                    continue;
+                };
+                if round > 0 && !compared(index) {
+                    continue;
+                }
+                measure::progress(&format!(
+                    "3. clean cargo build ({}/{}): {label}",
+                    round + 1,
+                    if compared(index) { runs } else { 1 }
+                ));
+                match self.clean_build(dir)? {
+                    Ok((clean, alone)) => {
+                        clean_s.push(clean);
+                        alone_s.push(alone);
+                    }
+                    Err(errors) => {
+                        notes.push(format!(
+                            "Row 3: {label} does not compile; its errors:\n\n```\n{}\n```",
+                            errors.join("\n")
+                        ));
+                        result.built = Err(errors
+                            .first()
+                            .map_or("cargo build failed".to_owned(), |e| e.to_owned()));
+                    }
+                }
+            }
         }
         let describe = |b: &Built| {
             let runtime = if b.runtime > 0 {
@@ -657,9 +664,16 @@ impl Bench {
             let lines = format!("{} lines{runtime}", table::thousands(b.lines));
             match &b.built {
                 Ok((clean, alone)) => {
+                    let of = if clean.len() > 1 {
+                        format!(" (median of {})", clean.len())
+                    } else {
+                        String::new()
+                    };
                     format!(
-                        "{}: {clean:.0} s clean, {alone:.1} s crate alone; {lines}",
-                        b.label
+                        "{}: {:.1} s clean{of}, {:.1} s crate alone; {lines}",
+                        b.label,
+                        median(clean),
+                        median(alone)
                     )
                 }
                 Err(first) => format!(
@@ -675,10 +689,13 @@ impl Bench {
         let ours_full = &results[0];
         if let [_, ours, as_written, theirs] = results.as_slice() {
             let (ratio, verdict) = match (&ours.built, &theirs.built) {
-                (Ok((o, _)), Ok((t, _))) => (
-                    format!("{:.2}x (ours/progenitor with TLS, clean)", o / t),
-                    Verdict::of(o <= t),
-                ),
+                (Ok((o, _)), Ok((t, _))) => {
+                    let (o, t) = (median(o), median(t));
+                    (
+                        format!("{:.2}x (ours/progenitor with TLS, clean)", o / t),
+                        Verdict::of(o <= t),
+                    )
+                }
                 (Ok(_), Err(_)) => (
                     "n/a: progenitor's crate does not compile".to_owned(),
                     Verdict::NotMeasured,
@@ -710,6 +727,40 @@ impl Bench {
             });
         }
         Ok(())
+    }
+
+    /// One clean debug build of the crate at `dir` in a fresh target directory, then the
+    /// crate alone (its `lib.rs` touched): the two wall times in seconds, or the build's
+    /// error lines.
+    fn clean_build(&self, dir: &Path) -> Result<Result<(f64, f64), Vec<String>>, String> {
+        let target = self.target.join("clean");
+        let _ = std::fs::remove_dir_all(&target);
+        let cargo = || {
+            Cmd::new("cargo")
+                .arg("build")
+                .arg("--manifest-path")
+                .arg(dir.join("Cargo.toml").to_string_lossy())
+                .arg("--target-dir")
+                .arg(target.to_string_lossy())
+                .run(&self.root)
+        };
+        let clean = cargo()?;
+        let built = if clean.success {
+            let lib = dir.join("src/lib.rs");
+            let text = std::fs::read(&lib).map_err(|e| format!("{}: {e}", lib.display()))?;
+            std::fs::write(&lib, text).map_err(|e| format!("{}: {e}", lib.display()))?;
+            let again = cargo()?;
+            Ok((clean.wall.as_secs_f64(), again.wall.as_secs_f64()))
+        } else {
+            Err(clean
+                .stderr
+                .lines()
+                .filter(|l| l.starts_with("error[") || l.starts_with("error:"))
+                .map(str::to_owned)
+                .collect())
+        };
+        let _ = std::fs::remove_dir_all(&target);
+        Ok(built)
     }
 
     /// Row 4: decoding the 1000-video list.
@@ -939,10 +990,10 @@ struct Generated {
     peak_kib: Option<u64>,
 }
 
-/// One crate of row 3: (clean build s, crate-alone s) or its first error.
+/// One crate of row 3: its clean and crate-alone build times (s), or its first error.
 struct Built {
     label: &'static str,
-    built: Result<(f64, f64), String>,
+    built: Result<(Vec<f64>, Vec<f64>), String>,
     lines: usize,
     runtime: usize,
 }
