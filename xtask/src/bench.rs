@@ -190,10 +190,6 @@ impl Bench {
     fn build_tools(&self, progenitor: bool) -> Result<(), String> {
         self.cargo_release("xtask", &["-p", "xtask"])?;
         self.cargo_release(
-            "the upload example",
-            &["-p", "cloudflare-stream", "--example", "upload_bench"],
-        )?;
-        self.cargo_release(
             "bench/decode",
             &["--manifest-path", "bench/decode/Cargo.toml"],
         )?;
@@ -865,7 +861,7 @@ impl Bench {
             plan.upload_mib
         ));
         let size = plan.upload_mib.to_string();
-        let example = self.target.join("release/examples/upload_bench");
+        let example = self.release_bin("upload_bench");
         let mut seekable = Throughput::default();
         let mut reader = Throughput::default();
         let mut bare = Throughput::default();

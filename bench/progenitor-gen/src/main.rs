@@ -256,7 +256,11 @@ fn subset(text: &str, out: &std::path::Path) -> Result<(), String> {
 /// Drops each property whose snake_case name is taken by an earlier property of the same
 /// object (`notificationUrl` beside `notification_url`): progenitor declares both as one
 /// field, and its crate does not compile. Say what was dropped in `dropped`.
-fn drop_colliding_properties(value: &mut serde_json::Value, pointer: &str, dropped: &mut Vec<String>) {
+fn drop_colliding_properties(
+    value: &mut serde_json::Value,
+    pointer: &str,
+    dropped: &mut Vec<String>,
+) {
     use heck::ToSnakeCase;
     match value {
         serde_json::Value::Object(map) => {
