@@ -913,15 +913,20 @@ async fn invalid_settings_fail_before_any_request() {
 async fn a_source_shorter_than_its_length_is_an_io_error() {
     let server = TusServer::start().await;
     let client = client_for(server.address).build().unwrap();
-    let error = client
-        .upload(UploadSource::reader(std::io::Cursor::new(vec![7; 10]), 20))
-        .chunk_size_unchecked(8)
-        .send()
-        .await
-        .unwrap_err();
-    match error {
-        Error::Io(error) => assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof),
-        other => panic!("expected an I/O error, got {other:?}"),
+    for source in [
+        UploadSource::reader(std::io::Cursor::new(vec![7; 10]), 20),
+        UploadSource::seekable_reader(std::io::Cursor::new(vec![7; 10]), 20),
+    ] {
+        let error = client
+            .upload(source)
+            .chunk_size_unchecked(8)
+            .send()
+            .await
+            .unwrap_err();
+        match error {
+            Error::Io(error) => assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof),
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
     }
     let missing = client.upload("/no/such/file.mp4").send().await.unwrap_err();
     assert!(matches!(missing, Error::Io(_)), "{missing:?}");
