@@ -13,7 +13,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
 /// a plain [reader](Self::reader) has each chunk kept until the server confirms it.
 ///
 /// Convert from a path (`&str`, `String`, `&Path`, `PathBuf`), a [`tokio::fs::File`],
-/// `Vec<u8>` or [`Bytes`]; use [`UploadSource::reader`] for anything else.
+/// `Vec<u8>` or [`Bytes`]; use [`UploadSource::seekable_reader`] or
+/// [`UploadSource::reader`] for anything else.
 pub struct UploadSource {
     kind: Kind,
 }
