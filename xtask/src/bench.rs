@@ -486,9 +486,7 @@ impl Bench {
         rows.push(Row {
             id: "2b",
             measure: "Corpus: peak memory (max RSS of the generate process)".to_owned(),
-            ours: peak.map_or("unknown".to_owned(), |k| {
-                format!("{:.0} MiB", k as f64 / 1024.0)
-            }),
+            ours: measure::peak_mib(peak),
             other: String::new(),
             ratio: String::new(),
             target: "< 1 GiB".to_owned(),
@@ -591,48 +589,46 @@ impl Bench {
         let progenitor_crate = self.tmp.join("progenitor-subset");
         let ours_subset = self.tmp.join("ours-subset");
         let compare = progenitor_crate.join("Cargo.toml").is_file() && ours_subset.is_dir();
-        let mut crates = vec![("ours (full Stream spec)", self.tmp.join("ours-stream"))];
+        // The compared pair (ours and progenitor with TLS, same subset) is built `runs`
+        // times, interleaved so that drift on a shared machine hits both alike; the
+        // others once. Each crate's figures are medians of its builds.
+        let mut crates = vec![("ours (full Stream spec)", self.tmp.join("ours-stream"), 1)];
         if compare {
             let with_tls = self.tmp.join("progenitor-subset-tls");
             progenitor_with_tls(&progenitor_crate, &with_tls)?;
-            crates.push(("ours (progenitor's subset)", ours_subset));
+            crates.push(("ours (progenitor's subset)", ours_subset, runs));
             crates.push((
                 "progenitor (same subset, its manifest: no TLS)",
                 progenitor_crate,
+                1,
             ));
-            crates.push(("progenitor + reqwest rustls over ring", with_tls));
+            crates.push(("progenitor + reqwest rustls over ring", with_tls, runs));
         } else {
             notes.push(
                 "Row 3: no progenitor-generated crate to compare with (progenitor skipped or failed)."
                     .to_owned(),
             );
         }
-        // The compared pair (ours and progenitor with TLS, same subset) is built `runs`
-        // times, interleaved so that drift on a shared machine hits both alike; the
-        // others once. Each crate's figures are medians of its builds.
         let mut results: Vec<Built> = crates
             .iter()
-            .map(|(label, dir)| Built {
+            .map(|(label, dir, _)| Built {
                 label,
                 built: Ok((Vec::new(), Vec::new())),
                 lines: measure::rust_lines(&dir.join("src")),
                 runtime: measure::rust_lines(&dir.join("src/runtime")),
             })
             .collect();
-        let compared = |index: usize| compare && (index == 1 || index == 3);
         for round in 0..runs {
-            for (index, (label, dir)) in crates.iter().enumerate() {
-                let result = &mut results[index];
+            for ((label, dir, builds), result) in crates.iter().zip(&mut results) {
                 let Ok((clean_s, alone_s)) = &mut result.built else {
                     continue;
                 };
-                if round > 0 && !compared(index) {
+                if round >= *builds {
                     continue;
                 }
                 measure::progress(&format!(
-                    "3. clean cargo build ({}/{}): {label}",
-                    round + 1,
-                    if compared(index) { runs } else { 1 }
+                    "3. clean cargo build ({}/{builds}): {label}",
+                    round + 1
                 ));
                 match self.clean_build(dir)? {
                     Ok((clean, alone)) => {
@@ -768,13 +764,7 @@ impl Bench {
             .arg(plan.decode_rounds.to_string())
             .arg("--millis-per-round")
             .arg(plan.decode_millis.to_string())
-            .run(&self.root)?;
-        if !out.success {
-            return Err(format!(
-                "bench-decode failed: {}",
-                measure::tail(&out.stderr, 5)
-            ));
-        }
+            .run_ok(&self.root, "bench-decode")?;
         let rate = |body: &str, decoder: &str| -> Result<f64, String> {
             let prefix = format!("decode {body} {decoder}: ");
             out.stdout
@@ -821,13 +811,7 @@ impl Bench {
             .arg(plan.requests.to_string())
             .arg("--rounds")
             .arg(plan.request_rounds.to_string())
-            .run(&self.root)?;
-        if !out.success {
-            return Err(format!(
-                "overhead failed: {}",
-                measure::tail(&out.stderr, 5)
-            ));
-        }
+            .run_ok(&self.root, "overhead")?;
         let value = |prefix: &str| {
             out.stdout
                 .lines()
@@ -926,10 +910,7 @@ struct Throughput {
 
 impl Throughput {
     fn run(&mut self, root: &Path, cmd: Cmd, name: &str) -> Result<(), String> {
-        let out = cmd.timed_rss().run(root)?;
-        if !out.success {
-            return Err(format!("{name} failed: {}", measure::tail(&out.stderr, 5)));
-        }
+        let out = cmd.timed_rss().run_ok(root, name)?;
         self.mib_s
             .push(measure::number_before(&out.stdout, " MiB/s").ok_or("no MiB/s")?);
         self.peak_kib = self.peak_kib.max(out.peak_kib);
@@ -937,9 +918,7 @@ impl Throughput {
     }
 
     fn peak(&self) -> String {
-        self.peak_kib.map_or("unknown".to_owned(), |k| {
-            format!("{:.0} MiB", k as f64 / 1024.0)
-        })
+        measure::peak_mib(self.peak_kib)
     }
 }
 

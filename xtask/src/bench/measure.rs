@@ -70,6 +70,16 @@ impl Cmd {
         self
     }
 
+    /// Runs it like [`Cmd::run`]; a failure is an error naming `name` with the end of
+    /// its stderr.
+    pub fn run_ok(&self, dir: &Path, name: &str) -> Result<Output, String> {
+        let out = self.run(dir)?;
+        if !out.success {
+            return Err(format!("{name} failed: {}", tail(&out.stderr, 5)));
+        }
+        Ok(out)
+    }
+
     pub fn run(&self, dir: &Path) -> Result<Output, String> {
         let mut argv: Vec<String> = Vec::new();
         if let Some(gib) = self.memory_gib
@@ -224,6 +234,13 @@ pub fn rust_lines(dir: &Path) -> usize {
         }
     }
     total
+}
+
+/// A peak RSS in KiB as whole MiB (`597 MiB`), or `unknown`.
+pub fn peak_mib(peak_kib: Option<u64>) -> String {
+    peak_kib.map_or("unknown".to_owned(), |k| {
+        format!("{:.0} MiB", k as f64 / 1024.0)
+    })
 }
 
 /// Copies the directory tree `from` to `to` (files and directories only; a `target`
