@@ -83,8 +83,8 @@ impl DirectUrlUpload {
         let total = source.length();
         let progress = self.progress;
         progress.report(0, total);
-        // One buffer for the whole stream: `read_piece` splits each piece off it, and
-        // `reserve` takes the allocation back once the connection has let go of a piece.
+        // One buffer for the whole stream: `read_piece` splits each piece off it and
+        // takes the allocation back once the connection has let go of the pieces.
         let start = (source, 0_u64, BytesMut::new());
         let stream =
             futures_util::stream::try_unfold(start, move |(mut source, sent, mut buffer)| {
@@ -93,7 +93,6 @@ impl DirectUrlUpload {
                     if sent == total {
                         return Ok(None);
                     }
-                    buffer.reserve(PIECE);
                     let piece = source.read_piece(&mut buffer, PIECE).await?;
                     let sent = sent + piece.len() as u64;
                     progress.report(sent, total);

@@ -280,9 +280,8 @@ impl Opened {
     }
 
     /// The next 1 to `max` bytes (a source that ends first is an error), from one read
-    /// into `buffer`'s spare capacity, split off (so a caller that keeps `buffer` and
-    /// reserves again reuses its allocation once the pieces are gone); bytes in memory are
-    /// sliced instead, with no copy.
+    /// into `buffer`, split off (a caller that keeps `buffer` reuses its allocation once
+    /// the pieces are gone); bytes in memory are sliced instead, with no copy.
     pub(crate) async fn read_piece(
         &mut self,
         buffer: &mut BytesMut,
@@ -325,6 +324,9 @@ async fn read_into<R: AsyncRead + Unpin + ?Sized>(
     wanted: u64,
 ) -> io::Result<Bytes> {
     buffer.clear();
+    // Room for the piece: nothing to do while a chunk reserved up front lasts; otherwise
+    // this takes back the allocation of earlier pieces once they are all dropped.
+    buffer.reserve(wanted as usize);
     reader.take(wanted).read_buf(buffer).await?;
     Ok(buffer.split().freeze())
 }

@@ -388,10 +388,6 @@ impl Session {
             let mut sending = true;
             let mut read = 0;
             while read < length && (sending || kept.is_some()) {
-                if kept.is_none() {
-                    // Takes back the allocation of pieces the connection has let go of.
-                    buffer.reserve(PIECE);
-                }
                 let piece = source
                     .read_piece(buffer, (length - read).min(PIECE))
                     .await?;
