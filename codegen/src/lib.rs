@@ -4,12 +4,12 @@
 //! 2. [`model`]: the document -> a normalized IR where every Rust name is decided;
 //! 3. [`emit`]: the IR -> formatted Rust source files (`quote!` -> `syn` -> `prettyplease`).
 //!
-//! The output targets a small hand-written runtime (`src/runtime/` of the generated crate):
-//! a `Client`, a `Request` builder, `ApiResponse`, `Error`, `Nullable`, `Multipart`. Nothing
-//! here knows any particular API; what differs between APIs is in [`Settings`].
+//! The output targets the hand-written runtime crate `client-runtime` (`runtime/` of this
+//! workspace): its `Client`, request builder, `ApiResponse`, `Error`, `Nullable`, `Envelope`.
+//! Nothing here knows any particular API: what a spec does not say comes from its
+//! [`config::Config`], carried in [`Settings`].
 
-#![deny(missing_docs)]
-
+pub mod config;
 pub mod emit;
 pub mod error;
 pub mod load;
@@ -19,23 +19,30 @@ use std::collections::BTreeMap;
 
 pub use error::{Error, Pointer, Result};
 
-/// What the generator needs to know beyond the spec.
+/// What the generator needs to know beyond the spec: how to label the files it writes,
+/// where they go, and the API's conventions from its [`config::Config`].
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// How the header of each file names the spec (`spec/stream.openapi.json`).
     pub spec_label: String,
     /// How the header names the command that regenerates (`cargo xtask generate`).
     pub command: String,
-    /// The response field holding the payload of an envelope (`result` for Cloudflare):
-    /// `send()` returns that field, `send_with_response()` the whole body.
-    pub envelope_field: Option<String>,
-    /// Path parameters the client supplies when a call does not (`account_id`): they become
-    /// optional builder methods instead of constructor arguments.
-    pub client_path_defaults: Vec<String>,
-    /// Hand-written modules of the crate that `lib.rs` must declare (besides `runtime`).
-    pub extra_modules: Vec<String>,
-    /// Methods hand-written modules add to `Client` (`upload`); resource accessors avoid them.
-    pub client_extension_methods: Vec<String>,
+    /// Where the generated files go.
+    pub layout: Layout,
+    /// The config beside the spec (defaults when there is none).
+    pub config: config::Config,
+}
+
+/// Where generated files go in the crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    /// A whole crate: `src/lib.rs` is generated too (plus `Cargo.toml` and `README.md`
+    /// with [`generate_crate`]).
+    Crate,
+    /// One module of a crate whose `lib.rs` is hand-written and declares it
+    /// (`mod generated;`): every generated file is under `src/<name>/`, and generated code
+    /// refers to its items as `crate::<name>::...`.
+    Module(String),
 }
 
 impl Default for Settings {
@@ -43,10 +50,8 @@ impl Default for Settings {
         Settings {
             spec_label: "an OpenAPI document".to_owned(),
             command: "cargo xtask generate".to_owned(),
-            envelope_field: None,
-            client_path_defaults: Vec::new(),
-            extra_modules: Vec::new(),
-            client_extension_methods: Vec::new(),
+            layout: Layout::Crate,
+            config: config::Config::default(),
         }
     }
 }
@@ -63,16 +68,48 @@ pub struct Output {
     pub warnings: Vec<Error>,
 }
 
-/// Runs the whole pipeline on JSON text.
+/// Runs the whole pipeline on JSON text: the source files of [`Settings::layout`].
 pub fn generate(spec_json: &str, settings: &Settings) -> Result<Files> {
     generate_output(spec_json, settings).map(|output| output.files)
 }
 
 /// Runs the whole pipeline on JSON text, returning the warnings too.
 pub fn generate_output(spec_json: &str, settings: &Settings) -> Result<Output> {
+    let (api, warnings) = build_api(spec_json, settings)?;
+    let files = emit::emit(&api, settings)?;
+    Ok(Output { files, warnings })
+}
+
+/// A whole crate ([`Layout::Crate`] sources plus `Cargo.toml` and `README.md`), depending on
+/// the runtime as `runtime` says. The package metadata comes from the config, with
+/// defaults derived from the spec's title.
+pub fn generate_crate(
+    spec_json: &str,
+    settings: &Settings,
+    runtime: &emit::RuntimeDependency,
+) -> Result<Output> {
+    let settings = Settings {
+        layout: Layout::Crate,
+        ..settings.clone()
+    };
+    let (api, warnings) = build_api(spec_json, &settings)?;
+    let mut files = emit::emit(&api, &settings)?;
+    let package = settings.config.package.resolve(&api.title);
+    files.extend(emit::package_files(&api, &settings, &package, runtime));
+    Ok(Output { files, warnings })
+}
+
+/// The test-harness dispatch module for the crate named `crate_path` generated from the
+/// same spec (see [`emit::emit_dispatch`]).
+pub fn generate_dispatch(spec_json: &str, settings: &Settings, crate_path: &str) -> Result<String> {
+    let (api, _) = build_api(spec_json, settings)?;
+    emit::emit_dispatch(&api, settings, crate_path)
+}
+
+/// Load and model: the IR, and the warnings of both stages.
+pub fn build_api(spec_json: &str, settings: &Settings) -> Result<(model::ir::Api, Vec<Error>)> {
     let document = load::load_str(spec_json)?;
     let mut warnings = document.warnings.clone();
     let api = model::build(&document, settings, &mut warnings)?;
-    let files = emit::emit(&api, settings)?;
-    Ok(Output { files, warnings })
+    Ok((api, warnings))
 }

@@ -8,11 +8,19 @@ use std::path::Path;
 
 use codegen::Settings;
 
-/// The default settings (a `result` envelope, `account_id` from the client), with a stable
-/// label so the header does not depend on the checkout location.
+/// The default settings (no config), with a stable label so the header does not depend on
+/// the checkout location; the `envelope` construct adds a config that unwraps `result` and
+/// fills `account_id` from the client.
 fn settings(name: &str) -> Settings {
+    let mut config = codegen::config::Config::default();
+    if name == "envelope" {
+        config.client.envelope_field = Some("result".to_owned());
+        config.client.path_defaults = vec!["account_id".to_owned()];
+        config.client.env_prefix = Some("THINGS".to_owned());
+    }
     Settings {
         spec_label: format!("codegen/tests/specs/{name}.json"),
+        config,
         ..Settings::default()
     }
 }
@@ -24,14 +32,17 @@ fn spec_text(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// The generated models and operations (not `lib.rs` or the `dispatch` table, which every
-/// construct shares), each file introduced by a `// ==== path ====` line, in path order.
+/// The generated models and operations (not `lib.rs`, which every construct shares, nor
+/// `client.rs` but for the constructs about it), each file introduced by a
+/// `// ==== path ====` line, in path order.
 fn generate(name: &str) -> String {
     let files = codegen::generate(&spec_text(name), &settings(name))
         .unwrap_or_else(|e| panic!("tests/specs/{name}.json does not generate: {e}"));
     let mut out = String::new();
     let shown = files.iter().filter(|(path, _)| {
-        path.as_str() == "src/models.rs" || path.starts_with("src/operations/")
+        path.as_str() == "src/models.rs"
+            || path.starts_with("src/operations/")
+            || (path.as_str() == "src/client.rs" && matches!(name, "envelope" | "security"))
     });
     for (path, content) in shown {
         out.push_str(&format!("// ==== {path} ====\n"));
@@ -68,6 +79,8 @@ construct!(
     multipart,
     // text/vtt, text/plain and text/html responses are `String`
     text_response,
+    // security schemes of every kind, per-operation security, server variables
+    security,
     // request header parameters, required and optional
     header_params,
     // 201 with `Location` and other headers and no body

@@ -6,13 +6,16 @@
 //! - [`schema`]: the spec's operations and schemas, as JSON Schema;
 //! - [`check`]: request, JSON and multipart comparisons;
 //! - [`record`]: the recording proxy that writes fixtures from real traffic;
-//! - [`runner`]: drives `cloudflare_stream::dispatch::call` per case and reports the checks
+//! - [`dispatch`]: every operation by id with JSON arguments (generated from the spec by
+//!   `cargo xtask generate`), over [`dispatch_support`];
+//! - [`runner`]: drives `dispatch::call` per case and reports the checks
 //!   `request-matches`, `response-decodes`, `round-trip-lossless`, `fixture-valid` and
 //!   `error-typed` in a table.
 
-#![deny(missing_docs)]
-
 pub mod check;
+#[rustfmt::skip]
+pub mod dispatch;
+pub mod dispatch_support;
 pub mod fixture;
 pub mod record;
 pub mod runner;

@@ -6,10 +6,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::dispatch;
+use crate::dispatch_support::DispatchError;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use base64::Engine as _;
-use cloudflare_stream::dispatch::{self, DispatchError};
 use cloudflare_stream::{Client, Error};
 use serde_json::{Map, Value, json};
 
@@ -276,7 +277,7 @@ pub async fn record(
     let scrub = Scrubber::new(spec, &options.token, &options.account_id);
     let client = Client::builder()
         .token(options.token.clone())
-        .account_id(options.account_id.clone())
+        .path_default("account_id", options.account_id.clone())
         .base_url(proxy.url())
         .max_retries(0)
         .build()

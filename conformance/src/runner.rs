@@ -5,7 +5,8 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
-use cloudflare_stream::dispatch::{self, DispatchError, Outcome};
+use crate::dispatch;
+use crate::dispatch_support::{DispatchError, Outcome};
 use cloudflare_stream::{Client, Error};
 use serde_json::{Value, json};
 
@@ -193,7 +194,7 @@ impl Runner {
     fn client(&self, fixture: &Fixture) -> Result<Client, Error> {
         Client::builder()
             .token(TOKEN)
-            .account_id(ACCOUNT_ID)
+            .path_default("account_id", ACCOUNT_ID)
             .base_url(self.server.url())
             .http_client(self.http.clone())
             .timeout(Duration::from_secs(10))

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use cloudflare_stream::dispatch::{self, DispatchError};
+use conformance::dispatch;
+use conformance::dispatch_support::{DispatchError, Outcome};
 use conformance::fixture::{self, Case};
 use conformance::runner::{CaseResult, Verdict};
 use conformance::{Runner, Spec};
@@ -212,7 +213,7 @@ fn wrong_error_expectation_turns_error_typed_red() {
 fn dispatch_reports_bad_operations_and_arguments() {
     let client = cloudflare_stream::Client::builder()
         .token("t")
-        .account_id("a")
+        .path_default("account_id", "a")
         .base_url("http://127.0.0.1:9")
         .build()
         .unwrap();
@@ -226,7 +227,7 @@ fn dispatch_reports_bad_operations_and_arguments() {
         Err(DispatchError::UnknownOperation { operation }) => assert_eq!(operation, "videos_fly"),
         other => panic!("{other:?}"),
     }
-    let bad = |result: Result<dispatch::Outcome, DispatchError>| match result {
+    let bad = |result: Result<Outcome, DispatchError>| match result {
         Err(DispatchError::BadArgument {
             operation,
             argument,

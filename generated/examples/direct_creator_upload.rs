@@ -13,6 +13,7 @@ use std::path::Path;
 
 use cloudflare_stream::{Client, Error};
 
+/// Runs the example (see the module docs).
 #[tokio::main]
 pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::env::args()

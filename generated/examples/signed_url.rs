@@ -14,6 +14,7 @@ use std::time::Duration;
 use cloudflare_stream::Client;
 use cloudflare_stream::signing::{AccessRule, SigningKey};
 
+/// Runs the example (see the module docs).
 #[tokio::main]
 pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use cloudflare_stream::webhook::{self, WebhookError};
 
+/// Runs the example (see the module docs).
 #[tokio::main]
 pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secret = std::env::var("WEBHOOK_SECRET").map_err(|_| "set WEBHOOK_SECRET")?;

@@ -9,9 +9,9 @@ use std::collections::{HashSet, VecDeque};
 
 use futures_util::Stream;
 
+use crate::Error;
 use crate::models::Video;
 use crate::operations::VideosList;
-use crate::runtime::Error;
 
 /// The list's documented page size when `limit` is not set.
 const DEFAULT_PAGE_SIZE: i64 = 1000;

@@ -85,7 +85,7 @@ async fn serve(library: Library) -> (Client, Arc<Mutex<Library>>) {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let client = Client::builder()
         .token("t")
-        .account_id("acc")
+        .path_default("account_id", "acc")
         .base_url(format!("http://{addr}/client/v4"))
         .build()
         .unwrap();
@@ -188,7 +188,7 @@ async fn errors_end_the_stream() {
     let (client, _) = serve(Library::default()).await;
     let other = Client::builder()
         .token("t")
-        .account_id("other")
+        .path_default("account_id", "other")
         .base_url(client.base_url().as_str())
         .max_retries(0)
         .build()

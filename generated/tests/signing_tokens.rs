@@ -362,7 +362,7 @@ async fn signed_url_example_runs_against_a_local_server() {
     let address = keys_server().await;
     let client = Client::builder()
         .token("t")
-        .account_id("acc")
+        .path_default("account_id", "acc")
         .base_url(format!("http://{address}/client/v4"))
         .build()
         .unwrap();

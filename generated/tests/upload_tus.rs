@@ -136,7 +136,7 @@ fn client_for(address: SocketAddr) -> ClientBuilder {
     Client::builder()
         .token(TOKEN)
         .base_url(format!("http://{address}/client/v4"))
-        .account_id(ACCOUNT)
+        .path_default("account_id", ACCOUNT)
         .retry_backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
 

@@ -358,19 +358,12 @@ pub fn read_version(source: &str, repo: &Path) -> Result<Version, String> {
     Version::parse(version).ok_or_else(|| format!("{source}: bad version {version:?}"))
 }
 
-/// The generator settings `cargo xtask generate` uses for this crate, so that what is
-/// compared is what would be generated.
+/// The generator settings `cargo xtask generate` uses for this crate (the spec's config
+/// included), so that what is compared is what would be generated.
 pub fn settings(root: &Path) -> codegen::Settings {
-    // Every field spelled out: a new generator setting fails to compile here, so it cannot
-    // silently differ from what `cargo xtask generate` passes.
-    codegen::Settings {
-        spec_label: "spec/stream.openapi.json".to_owned(),
-        command: "cargo xtask generate".to_owned(),
-        envelope_field: Some("result".to_owned()),
-        client_path_defaults: vec!["account_id".to_owned(), "zone_id".to_owned()],
-        client_extension_methods: vec!["upload".to_owned(), "resume_upload".to_owned()],
-        extra_modules: crate::generate::hand_written_modules(&root.join("generated/src")),
-    }
+    let spec = root.join("spec/stream.openapi.json");
+    let config = crate::generate::load_config(&spec, None).unwrap_or_default();
+    crate::generate::product_settings(&spec, config)
 }
 
 /// Compares two documents given as JSON text; `labels` name them in the report.
@@ -558,6 +551,7 @@ pub fn ty(t: &Ty) -> String {
         Ty::Vec(t) => format!("Vec<{}>", ty(t)),
         Ty::Map(t) => format!("BTreeMap<String, {}>", ty(t)),
         Ty::Boxed(t) => format!("Box<{}>", ty(t)),
+        Ty::Envelope(t) => format!("Envelope<{}>", ty(t)),
     }
 }
 

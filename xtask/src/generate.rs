@@ -1,30 +1,67 @@
-//! `cargo xtask generate`: spec -> generated crate, and `--check` for drift.
+//! `cargo xtask generate`: spec -> generated code, and `--check` for drift.
 //!
-//! The generated crate mixes generated files (each starting with the `@generated` header)
-//! and hand-written ones (`src/runtime/`, and any other module without the header). Only
-//! generated files are ever written or removed; hand-written modules found in `src/` are
-//! declared in the generated `lib.rs`, so adding one needs no generator change.
+//! Two targets:
+//! - the product crate (default): the generator owns exactly `generated/src/generated/`
+//!   (declared by the hand-written `generated/src/lib.rs`) and the conformance harness's
+//!   `conformance/src/dispatch.rs`; nothing else is written or removed;
+//! - `--out DIR`: a whole crate for any spec (sources, `Cargo.toml`, `README.md`) that
+//!   depends on the runtime crate by path or by version.
+//!
+//! What a spec does not say comes from its config, `codegen.toml` beside the spec (or
+//! `--config`); a spec without one gets defaults derived from the spec.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use codegen::Settings;
+use codegen::config::Config;
+use codegen::emit::RuntimeDependency;
+use codegen::{Layout, Settings};
 
-/// The marker that tells generated files from hand-written ones.
+/// The marker every generated file starts with.
 pub const GENERATED_MARKER: &str = "// @generated";
+
+/// The module of the product crate that holds its generated code.
+pub const PRODUCT_MODULE: &str = "generated";
+
+/// How a `--out` crate depends on the runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuntimeSource {
+    /// A path dependency on this workspace's `runtime/`.
+    Path,
+    /// A version requirement on the published `client-runtime`.
+    Version,
+}
 
 /// What to generate and where.
 #[derive(Debug, Clone)]
 pub struct Options {
     /// The OpenAPI document.
     pub spec: PathBuf,
-    /// The crate directory to write.
-    pub out: PathBuf,
+    /// A directory for a whole crate; `None`: the product crate and the harness.
+    pub out: Option<PathBuf>,
+    /// The generator config (default: `codegen.toml` beside the spec, if there is one).
+    pub config: Option<PathBuf>,
+    /// How a `--out` crate depends on the runtime (default: by path when the crate is
+    /// inside this workspace, by version otherwise).
+    pub runtime: Option<RuntimeSource>,
     /// Compare instead of writing.
     pub check: bool,
+}
+
+impl Options {
+    /// The product crate from the project's spec.
+    pub fn product() -> Self {
+        Options {
+            spec: workspace_root().join("spec/stream.openapi.json"),
+            out: None,
+            config: None,
+            runtime: None,
+            check: false,
+        }
+    }
 }
 
 /// One file whose content on disk differs from what the spec generates.
@@ -34,11 +71,14 @@ pub enum Drift {
     Missing(String),
     /// The file differs; lines added and removed by regenerating.
     Changed {
+        /// The file, relative to the workspace (or the `--out` crate).
         path: String,
+        /// Lines regenerating adds.
         added: usize,
+        /// Lines regenerating removes.
         removed: usize,
     },
-    /// A generated file on disk that the spec no longer produces.
+    /// A file the generator owns that the spec no longer produces.
     Stale(String),
 }
 
@@ -67,6 +107,8 @@ pub struct Report {
     pub elapsed: Duration,
     /// Differences between disk and generated output (before writing, when not `check`).
     pub drift: Vec<Drift>,
+    /// Whether the output directory held no generated file before (a new crate).
+    pub fresh: bool,
     /// Spec oddities the generator accepted leniently, each with its JSON pointer.
     pub warnings: Vec<String>,
 }
@@ -79,64 +121,213 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// Runs the generator; writes the crate unless `check`.
+/// The config for `spec`: `explicit`, else `codegen.toml` beside the spec, else defaults.
+pub fn load_config(spec: &Path, explicit: Option<&Path>) -> Result<Config, String> {
+    let beside = spec.with_file_name("codegen.toml");
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None if beside.is_file() => beside,
+        None => return Ok(Config::default()),
+    };
+    let text =
+        fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Config::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The settings of the product crate (also what `diff` generates both versions with).
+pub fn product_settings(spec: &Path, config: Config) -> Settings {
+    Settings {
+        spec_label: display_relative(spec, &workspace_root()),
+        command: "cargo xtask generate".to_owned(),
+        layout: Layout::Module(PRODUCT_MODULE.to_owned()),
+        config,
+    }
+}
+
+/// Runs the generator; writes the files unless `check`.
 pub fn run(options: &Options) -> Result<Report, String> {
     let root = workspace_root();
     let text = fs::read_to_string(&options.spec)
         .map_err(|e| format!("cannot read {}: {e}", options.spec.display()))?;
-    let default_out = root.join("generated");
-    let standalone = !same_dir(&options.out, &default_out);
+    let config = load_config(&options.spec, options.config.as_deref())?;
+    let located = |e: codegen::Error| format!("{}: {e}", options.spec.display());
 
-    let settings = Settings {
-        spec_label: display_relative(&options.spec, &root),
-        command: "cargo xtask generate".to_owned(),
-        // Cloudflare's conventions: every answer is an envelope around `result`, and the
-        // account (or zone) comes from the client unless a call overrides it.
-        envelope_field: Some("result".to_owned()),
-        client_path_defaults: vec!["account_id".to_owned(), "zone_id".to_owned()],
-        // Added to `Client` by the hand-written upload module.
-        client_extension_methods: vec!["upload".to_owned(), "resume_upload".to_owned()],
-        extra_modules: if standalone {
-            Vec::new()
-        } else {
-            hand_written_modules(&options.out.join("src"))
-        },
-    };
     let started = Instant::now();
-    let output = codegen::generate_output(&text, &settings)
-        .map_err(|e| format!("{}: {e}", options.spec.display()))?;
-    let mut files = output.files;
+    let (base, files, owned_dirs, warnings) = match &options.out {
+        None => {
+            let crate_path = product_crate_path(&config);
+            let settings = product_settings(&options.spec, config);
+            let output = codegen::generate_output(&text, &settings).map_err(located)?;
+            let dispatch =
+                codegen::generate_dispatch(&text, &settings, &crate_path).map_err(located)?;
+            let mut files: BTreeMap<String, String> = output
+                .files
+                .into_iter()
+                .map(|(path, text)| (format!("generated/{path}"), text))
+                .collect();
+            files.insert("conformance/src/dispatch.rs".to_owned(), dispatch);
+            let owned = vec![format!("generated/src/{PRODUCT_MODULE}")];
+            (root.clone(), files, owned, output.warnings)
+        }
+        Some(out) => {
+            let runtime = runtime_dependency(out, options.runtime, &root)?;
+            let settings = Settings {
+                spec_label: spec_label_for(&options.spec, out, &text),
+                command: "cargo xtask generate".to_owned(),
+                layout: Layout::Crate,
+                config,
+            };
+            let mut output =
+                codegen::generate_crate(&text, &settings, &runtime).map_err(located)?;
+            if inside(out, &root)
+                && let Some(manifest) = output.files.get_mut("Cargo.toml")
+            {
+                // Inside this workspace's folder but not a member: a workspace of its own,
+                // or cargo refuses to build it.
+                manifest.push_str("\n[workspace]\n");
+            }
+            (
+                out.clone(),
+                output.files,
+                vec!["src".to_owned()],
+                output.warnings,
+            )
+        }
+    };
     let elapsed = started.elapsed();
     let lines = files.values().map(|f| f.lines().count()).sum();
-    let generated_count = files.len();
-
-    if standalone {
-        // A crate outside this workspace needs its runtime, manifest and README too.
-        add_standalone_files(&mut files, &root, &text, &options.spec)?;
-    }
-    let drift = compare(&options.out, &files)?;
+    let fresh = owned_dirs
+        .iter()
+        .all(|dir| owned_files_on_disk(&base, dir).is_empty());
+    let drift = compare(&base, &files, &owned_dirs)?;
     if !options.check {
-        write(&options.out, &files, &drift)?;
+        write(&base, &files, &drift)?;
     }
     Ok(Report {
-        files: generated_count,
+        files: files.len(),
         lines,
         elapsed,
         drift,
-        warnings: output.warnings.iter().map(ToString::to_string).collect(),
+        fresh,
+        warnings: warnings.iter().map(ToString::to_string).collect(),
     })
 }
 
-fn same_dir(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
+/// `cloudflare_stream`: the product crate's name (from the config) as a path.
+fn product_crate_path(config: &Config) -> String {
+    let name = config
+        .package
+        .name
+        .clone()
+        .unwrap_or_else(|| "cloudflare-stream".to_owned());
+    name.replace('-', "_")
+}
+
+/// How the `--out` crate at `out` depends on the runtime.
+fn runtime_dependency(
+    out: &Path,
+    source: Option<RuntimeSource>,
+    root: &Path,
+) -> Result<RuntimeDependency, String> {
+    let source = source.unwrap_or(if inside(out, root) {
+        RuntimeSource::Path
+    } else {
+        RuntimeSource::Version
+    });
+    Ok(match source {
+        RuntimeSource::Path => RuntimeDependency::Path(relative_path(
+            &absolute(out),
+            &absolute(&root.join("runtime")),
+        )),
+        RuntimeSource::Version => {
+            let manifest = root.join("runtime/Cargo.toml");
+            let text = fs::read_to_string(&manifest)
+                .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+            let table: toml::Table = text
+                .parse()
+                .map_err(|e| format!("{}: {e}", manifest.display()))?;
+            let version = table
+                .get("package")
+                .and_then(|p| p.get("version"))
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| format!("{}: no package.version", manifest.display()))?;
+            RuntimeDependency::Version(version.to_owned())
+        }
+    })
+}
+
+/// How a `--out` crate's README and headers name its spec: by a path relative to the
+/// crate when the spec sits beside or under it, else by file name and title, never by an
+/// absolute path of this machine.
+fn spec_label_for(spec: &Path, out: &Path, text: &str) -> String {
+    let spec_abs = absolute(spec);
+    let out_abs = absolute(out);
+    let file = spec.file_name().map_or_else(
+        || "the spec".to_owned(),
+        |f| f.to_string_lossy().into_owned(),
+    );
+    match spec_abs.strip_prefix(&out_abs) {
+        Ok(relative) => format!("`{}`", relative.display()),
+        Err(_) => {
+            let title = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.pointer("/info/title")?.as_str().map(str::to_owned));
+            match title {
+                Some(title) => format!("`{file}` ({title})"),
+                None => format!("`{file}`"),
+            }
+        }
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(canonical) = path.canonicalize() {
+        return canonical;
+    }
+    // Not created yet: resolve what exists of it.
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn inside(path: &Path, root: &Path) -> bool {
+    absolute(path).starts_with(absolute(root))
+}
+
+/// `to` relative to the directory `from` (`../../runtime`), with `/` separators.
+fn relative_path(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = from.components().collect();
+    let to: Vec<_> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
     }
 }
 
 fn display_relative(path: &Path, root: &Path) -> String {
-    let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let absolute = absolute(path);
+    let root = self::absolute(root);
     absolute
         .strip_prefix(&root)
         .unwrap_or(&absolute)
@@ -144,221 +335,16 @@ fn display_relative(path: &Path, root: &Path) -> String {
         .to_string()
 }
 
-/// Hand-written top-level modules of a generated crate's `src/`: `name.rs` or `name/mod.rs`
-/// without the generated marker, other than `lib.rs` and `runtime` (always declared).
-pub fn hand_written_modules(src: &Path) -> Vec<String> {
-    let Ok(entries) = fs::read_dir(src) else {
-        return Vec::new();
-    };
-    let mut modules = Vec::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let (name, file) = if path.is_dir() {
-            (
-                entry.file_name().to_string_lossy().into_owned(),
-                path.join("mod.rs"),
-            )
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            (
-                path.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                path.clone(),
-            )
-        } else {
-            continue;
-        };
-        if matches!(name.as_str(), "lib" | "runtime" | "models" | "operations") {
-            continue;
-        }
-        let Ok(text) = fs::read_to_string(&file) else {
-            continue;
-        };
-        if !text.starts_with(GENERATED_MARKER) {
-            modules.push(name);
-        }
-    }
-    modules.sort();
-    modules
-}
-
-fn add_standalone_files(
-    files: &mut BTreeMap<String, String>,
-    root: &Path,
-    spec_text: &str,
-    spec: &Path,
-) -> Result<(), String> {
-    let runtime_dir = root.join("generated/src/runtime");
-    let entries = fs::read_dir(&runtime_dir)
-        .map_err(|e| format!("cannot read {}: {e}", runtime_dir.display()))?;
-    let mut runtime: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
-    runtime.sort();
-    for path in runtime {
-        let text = fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        files.insert(format!("src/runtime/{name}"), text);
-    }
-    files.insert(
-        "Cargo.toml".to_owned(),
-        standalone_manifest(root, spec_text)?,
-    );
-    let title = serde_json::from_str::<serde_json::Value>(spec_text)
-        .ok()
-        .and_then(|v| {
-            v.pointer("/info/title")
-                .and_then(|t| t.as_str())
-                .map(str::to_owned)
-        })
-        .unwrap_or_else(|| "API".to_owned());
-    files.insert(
-        "README.md".to_owned(),
-        format!(
-            "# {title}\n\nAn async Rust client generated from `{}` by `cargo xtask generate`.\n",
-            spec.display()
-        ),
-    );
-    Ok(())
-}
-
-/// `generated/Cargo.toml` with every `workspace = true` resolved from the workspace
-/// manifest, renamed after the spec, and with its own `[workspace]` so it builds anywhere.
-fn standalone_manifest(root: &Path, spec_text: &str) -> Result<String, String> {
-    let read = |p: PathBuf| -> Result<toml::Table, String> {
-        let text =
-            fs::read_to_string(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-        text.parse::<toml::Table>()
-            .map_err(|e| format!("{}: {e}", p.display()))
-    };
-    let workspace = read(root.join("Cargo.toml"))?;
-    let mut manifest = read(root.join("generated/Cargo.toml"))?;
-    let ws = workspace
-        .get("workspace")
-        .and_then(|w| w.as_table())
-        .cloned()
-        .unwrap_or_default();
-    let ws_package = ws
-        .get("package")
-        .and_then(|p| p.as_table())
-        .cloned()
-        .unwrap_or_default();
-    let ws_deps = ws
-        .get("dependencies")
-        .and_then(|d| d.as_table())
-        .cloned()
-        .unwrap_or_default();
-
-    if let Some(package) = manifest.get_mut("package").and_then(|p| p.as_table_mut()) {
-        let name = serde_json::from_str::<serde_json::Value>(spec_text)
-            .ok()
-            .and_then(|v| {
-                v.pointer("/info/title")
-                    .and_then(|t| t.as_str())
-                    .map(kebab_case)
-            })
-            .unwrap_or_else(|| "api-client".to_owned());
-        package.insert("name".into(), toml::Value::String(name));
-        package.insert("publish".into(), toml::Value::Boolean(false));
-        package.remove("description");
-        for (key, value) in package.clone() {
-            if value
-                .as_table()
-                .and_then(|t| t.get("workspace"))
-                .and_then(|w| w.as_bool())
-                == Some(true)
-            {
-                match ws_package.get(&key) {
-                    Some(v) => package.insert(key, v.clone()),
-                    None => package.remove(&key),
-                };
-            }
-        }
-    }
-    for section in ["dependencies", "dev-dependencies"] {
-        let Some(deps) = manifest.get_mut(section).and_then(|d| d.as_table_mut()) else {
-            continue;
-        };
-        for (name, spec) in deps.clone() {
-            let Some(local) = spec.as_table() else {
-                continue;
-            };
-            if local.get("workspace").and_then(|w| w.as_bool()) != Some(true) {
-                continue;
-            }
-            let mut resolved = match ws_deps.get(&name) {
-                Some(toml::Value::String(v)) => {
-                    let mut t = toml::Table::new();
-                    t.insert("version".into(), toml::Value::String(v.clone()));
-                    t
-                }
-                Some(toml::Value::Table(t)) => t.clone(),
-                _ => {
-                    return Err(format!(
-                        "dependency {name} is not in [workspace.dependencies]"
-                    ));
-                }
-            };
-            for (k, v) in local {
-                if k == "features" {
-                    let mut features = resolved
-                        .get("features")
-                        .and_then(|f| f.as_array())
-                        .cloned()
-                        .unwrap_or_default();
-                    features.extend(v.as_array().cloned().unwrap_or_default());
-                    resolved.insert("features".into(), toml::Value::Array(features));
-                } else if k != "workspace" {
-                    resolved.insert(k.clone(), v.clone());
-                }
-            }
-            deps.insert(name, toml::Value::Table(resolved));
-        }
-    }
-    // The generated crate's own tests exercise the Stream API; a crate for another spec
-    // keeps only the library.
-    manifest.remove("dev-dependencies");
-    manifest.insert("workspace".into(), toml::Value::Table(toml::Table::new()));
-    toml::to_string(&manifest).map_err(|e| format!("cannot write the manifest: {e}"))
-}
-
-fn kebab_case(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-');
-    // Cargo refuses empty names, names starting with a digit, and Rust keywords.
-    const KEYWORDS: &[&str] = &[
-        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-        "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
-        "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
-        "true", "type", "unsafe", "use", "where", "while",
-    ];
-    if out.is_empty() {
-        "api-client".to_owned()
-    } else if out.starts_with(|c: char| c.is_ascii_digit()) || KEYWORDS.contains(&out) {
-        format!("api-{out}")
-    } else {
-        out.to_owned()
-    }
-}
-
-/// Differences between `files` and what is under `out`.
-pub fn compare(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<Drift>, String> {
+/// Differences between `files` and what is under `base`; files in the `owned` directories
+/// that the spec no longer produces are stale.
+pub fn compare(
+    base: &Path,
+    files: &BTreeMap<String, String>,
+    owned: &[String],
+) -> Result<Vec<Drift>, String> {
     let mut drift = Vec::new();
     for (path, content) in files {
-        match fs::read_to_string(out.join(path)) {
+        match fs::read_to_string(base.join(path)) {
             Ok(existing) if &existing == content => {}
             Ok(existing) => {
                 let (added, removed) = line_delta(&existing, content);
@@ -371,9 +357,11 @@ pub fn compare(out: &Path, files: &BTreeMap<String, String>) -> Result<Vec<Drift
             Err(_) => drift.push(Drift::Missing(path.clone())),
         }
     }
-    for path in generated_files_on_disk(out) {
-        if !files.contains_key(&path) {
-            drift.push(Drift::Stale(path));
+    for dir in owned {
+        for path in owned_files_on_disk(base, dir) {
+            if !files.contains_key(&path) {
+                drift.push(Drift::Stale(path));
+            }
         }
     }
     Ok(drift)
@@ -398,10 +386,13 @@ fn line_delta(old: &str, new: &str) -> (usize, usize) {
     (added, removed)
 }
 
-/// Every file under `out/src` that carries the generated marker, as relative paths.
-fn generated_files_on_disk(out: &Path) -> Vec<String> {
+/// Every generated Rust file under `base/dir`, as paths relative to `base`: all of them
+/// for a directory the generator owns whole; in a `--out` crate's `src/`, those with the
+/// generated marker (a hand-added module there is not the generator's to remove).
+fn owned_files_on_disk(base: &Path, dir: &str) -> Vec<String> {
+    let whole = dir != "src";
     let mut found = Vec::new();
-    let mut dirs = vec![out.join("src")];
+    let mut dirs = vec![base.join(dir)];
     while let Some(dir) = dirs.pop() {
         let Ok(entries) = fs::read_dir(&dir) else {
             continue;
@@ -411,8 +402,9 @@ fn generated_files_on_disk(out: &Path) -> Vec<String> {
             if path.is_dir() {
                 dirs.push(path);
             } else if path.extension().is_some_and(|e| e == "rs")
-                && fs::read_to_string(&path).is_ok_and(|t| t.starts_with(GENERATED_MARKER))
-                && let Ok(rel) = path.strip_prefix(out)
+                && (whole
+                    || fs::read_to_string(&path).is_ok_and(|t| t.starts_with(GENERATED_MARKER)))
+                && let Ok(rel) = path.strip_prefix(base)
             {
                 found.push(rel.to_string_lossy().replace('\\', "/"));
             }
@@ -465,6 +457,9 @@ pub fn summary(options: &Options, report: &Report) -> String {
     );
     if report.drift.is_empty() {
         out.push_str(": up to date");
+    } else if report.fresh && !options.check {
+        let target = options.out.as_deref().unwrap_or(Path::new("."));
+        let _ = write!(out, ": created the crate at {}", target.display());
     } else if options.check {
         let _ = write!(
             out,

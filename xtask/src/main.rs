@@ -23,15 +23,20 @@ Commands:
 ";
 
 const GENERATE_HELP: &str = "\
-cargo xtask generate [--check] [--spec PATH] [--out DIR]
+cargo xtask generate [--check] [--spec PATH] [--config PATH] [--out DIR [--runtime path|version]]
 
-Generates the Rust client crate from an OpenAPI 3.0/3.1 document.
+Generates Rust from an OpenAPI 3.0/3.1 document.
 
-  --spec PATH   the OpenAPI document (default: spec/stream.openapi.json)
-  --out DIR     the crate directory (default: generated/). Any other directory receives a
-                standalone crate: generated files plus the runtime, a Cargo.toml and a README
-  --check       write nothing; exit 1 with a per-file summary if the files on disk differ
-                from what the spec generates (CI's drift check)
+  --spec PATH      the OpenAPI document (default: spec/stream.openapi.json)
+  --config PATH    the generator config (default: codegen.toml beside the spec, if any;
+                   without one, crate name, env prefix and the rest derive from the spec)
+  --out DIR        write a whole crate there (sources, Cargo.toml, README.md) instead of
+                   the product crate's generated module and the conformance dispatch
+  --runtime KIND   how the --out crate depends on the runtime crate: `path` (this
+                   workspace's runtime/; the default inside this workspace) or `version`
+                   (the published client-runtime; the default elsewhere)
+  --check          write nothing; exit 1 with a per-file summary if the files on disk
+                   differ from what the spec generates (CI's drift check)
 ";
 
 fn main() -> ExitCode {
@@ -58,18 +63,25 @@ fn main() -> ExitCode {
 }
 
 fn generate_cmd(args: &[String]) -> Result<(), String> {
-    let root = generate::workspace_root();
-    let mut options = generate::Options {
-        spec: root.join("spec/stream.openapi.json"),
-        out: root.join("generated"),
-        check: false,
-    };
+    let mut options = generate::Options::product();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--check" => options.check = true,
             "--spec" => options.spec = PathBuf::from(args.next().ok_or("--spec needs a path")?),
-            "--out" => options.out = PathBuf::from(args.next().ok_or("--out needs a directory")?),
+            "--config" => {
+                options.config = Some(PathBuf::from(args.next().ok_or("--config needs a path")?))
+            }
+            "--out" => {
+                options.out = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?))
+            }
+            "--runtime" => {
+                options.runtime = Some(match args.next().map(String::as_str) {
+                    Some("path") => generate::RuntimeSource::Path,
+                    Some("version") => generate::RuntimeSource::Version,
+                    _ => return Err("--runtime needs `path` or `version`".to_owned()),
+                })
+            }
             "-h" | "--help" => {
                 print!("{GENERATE_HELP}");
                 return Ok(());

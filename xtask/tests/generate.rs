@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xtask::generate::{Drift, GENERATED_MARKER, Options, run, workspace_root};
+use xtask::generate::{Drift, GENERATED_MARKER, Options, RuntimeSource, run, workspace_root};
 
 fn stream_spec() -> PathBuf {
     workspace_root().join("spec/stream.openapi.json")
@@ -44,23 +44,26 @@ fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-fn generate_into(spec: &Path, out: &Path) -> xtask::generate::Report {
-    run(&Options {
+/// Options for a whole crate at `out`, depending on this workspace's runtime by path.
+fn crate_options(spec: &Path, out: &Path, check: bool) -> Options {
+    Options {
         spec: spec.to_path_buf(),
-        out: out.to_path_buf(),
-        check: false,
-    })
-    .unwrap_or_else(|e| panic!("generate {} failed: {e}", spec.display()))
+        out: Some(out.to_path_buf()),
+        config: None,
+        runtime: Some(RuntimeSource::Path),
+        check,
+    }
+}
+
+fn generate_into(spec: &Path, out: &Path) -> xtask::generate::Report {
+    run(&crate_options(spec, out, false))
+        .unwrap_or_else(|e| panic!("generate {} failed: {e}", spec.display()))
 }
 
 fn check(spec: &Path, out: &Path) -> Vec<Drift> {
-    run(&Options {
-        spec: spec.to_path_buf(),
-        out: out.to_path_buf(),
-        check: true,
-    })
-    .unwrap_or_else(|e| panic!("check {} failed: {e}", spec.display()))
-    .drift
+    run(&crate_options(spec, out, true))
+        .unwrap_or_else(|e| panic!("check {} failed: {e}", spec.display()))
+        .drift
 }
 
 #[test]
@@ -96,10 +99,16 @@ fn generator_output_is_deterministic_in_memory() {
     }
 }
 
-/// CI's drift check: the committed `generated/` is what the committed spec generates.
+/// CI's drift check: the committed generated module of `generated/` and the conformance
+/// dispatch are what the committed spec generates.
 #[test]
 fn check_passes_on_the_committed_crate() {
-    let drift = check(&stream_spec(), &workspace_root().join("generated"));
+    let drift = run(&Options {
+        check: true,
+        ..Options::product()
+    })
+    .expect("checks")
+    .drift;
     assert!(
         drift.is_empty(),
         "generated/ drifted from spec/stream.openapi.json (run `cargo xtask generate`):\n{}",
@@ -226,13 +235,40 @@ fn every_generated_file_carries_the_header() {
             "{path} lacks the @generated header"
         );
     }
-    // The runtime is copied into a standalone crate, and is hand-written.
-    for (path, content) in read_tree(&dir.path().join("src/runtime")) {
-        assert!(
-            !content.starts_with(GENERATED_MARKER.as_bytes()),
-            "runtime/{path} carries the generated header"
-        );
-    }
+    // The crate depends on the runtime; it carries no copy of it.
+    assert!(!dir.path().join("src/runtime").exists());
+    let manifest = fs::read_to_string(dir.path().join("Cargo.toml")).expect("manifest");
+    assert!(
+        manifest.contains("client-runtime = { path = "),
+        "{manifest}"
+    );
+}
+
+/// The product crate's manifest is hand-written; its metadata must say what the config says.
+#[test]
+fn product_manifest_matches_the_config() {
+    let root = workspace_root();
+    let config = xtask::generate::load_config(&stream_spec(), None).expect("config");
+    let manifest: toml::Table = fs::read_to_string(root.join("generated/Cargo.toml"))
+        .expect("manifest")
+        .parse()
+        .expect("toml");
+    let package = &manifest["package"];
+    let strings = |key: &str| -> Option<Vec<String>> {
+        package.get(key)?.as_array().map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect()
+        })
+    };
+    assert_eq!(package["name"].as_str(), config.package.name.as_deref());
+    assert_eq!(
+        package["description"].as_str(),
+        config.package.description.as_deref()
+    );
+    assert_eq!(strings("keywords"), config.package.keywords);
+    assert_eq!(strings("categories"), config.package.categories);
 }
 
 #[test]
@@ -244,12 +280,8 @@ fn a_bad_spec_is_an_error_naming_the_pointer() {
         r##"{ "openapi": "3.0.3", "info": { "title": "T", "version": "1" }, "paths": { "/a": { "get": { "parameters": [{ "$ref": "#/nope" }] } } } }"##,
     )
     .expect("write");
-    let err = run(&Options {
-        spec: spec.clone(),
-        out: dir.path().join("out"),
-        check: false,
-    })
-    .expect_err("a dangling $ref must fail");
+    let err = run(&crate_options(&spec, &dir.path().join("out"), false))
+        .expect_err("a dangling $ref must fail");
     assert!(err.contains("bad.json"), "{err}");
     assert!(err.contains("#/paths/~1a/get/parameters/0/$ref"), "{err}");
     assert!(

@@ -102,8 +102,9 @@ fn round(body: &[u8], decode: Decoder, budget: Duration) -> f64 {
 /// What the generated client does with a 2xx JSON body: the runtime's own `decode_json`
 /// (failure-envelope check, then the typed decode).
 fn client_path(body: &[u8]) {
-    let decoded = cloudflare_stream::runtime::decode_json::<VideoListEnvelope>(
+    let decoded = client_runtime::__private::decode_json::<VideoListEnvelope>(
         "videos_list",
+        true,
         reqwest::StatusCode::OK,
         reqwest::header::HeaderMap::new(),
         body,

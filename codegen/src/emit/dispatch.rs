@@ -1,5 +1,6 @@
 //! `dispatch.rs`: calls any operation by its id with JSON arguments, through the typed
-//! builders (behind the generated crate's `dispatch` feature).
+//! builders. Emitted into a test harness crate that depends on the generated one and
+//! provides `crate::dispatch_support` (argument decoding, `Outcome`, `DispatchError`).
 //!
 //! Test harnesses (the conformance replay runner) use it to drive every operation from data
 //! files without a line of code per operation. It goes through the same public builder API a
@@ -17,11 +18,11 @@ use super::{ident, ty_tokens};
 use crate::model::ir::*;
 
 /// The whole `src/dispatch.rs` file.
-pub fn file(api: &Api) -> TokenStream {
+pub fn file(api: &Api, krate: &syn::Ident) -> TokenStream {
     let module_doc = inner_lines(
         "Typed dispatch: calls any operation by its `operationId` with JSON arguments.\n\n\
-         Enabled by the `dispatch` feature; meant for test harnesses that drive every operation \
-         from data (the conformance replay runner). Arguments are one JSON object: path, query \
+         Generated into the test harness (the conformance replay runner) that drives every \
+         operation from data; its argument helpers are the harness's `dispatch_support`. Arguments are one JSON object: path, query \
          and header parameters by their wire names; the request body under `body` (a JSON \
          body's fields by wire name, multipart parts by name, file parts as \
          `{\"file_name\", \"content_type\", \"text\" | \"base64\"}`, raw text as a string).",
@@ -37,9 +38,8 @@ pub fn file(api: &Api) -> TokenStream {
         .operations
         .iter()
         .zip(&names)
-        .map(|(op, name)| operation_fn(api, op, name))
+        .map(|(op, name)| operation_fn(api, op, name, krate))
         .unzip();
-    let helpers = helpers();
     // With no operations the module is empty, and an import would be unused.
     let build_imports = (!builds.is_empty()).then(|| {
         quote!(
@@ -49,48 +49,11 @@ pub fn file(api: &Api) -> TokenStream {
     quote! {
         #module_doc
 
-        use crate::runtime::{ApiResponse, Client, Error, FilePart};
-        use self::support::*;
+        use #krate::Client;
+        use crate::dispatch_support::*;
 
         /// Every operation id [`call`] knows, in specification order.
         pub const OPERATIONS: &[&str] = &[#(#ids),*];
-
-        /// What a dispatched call returned.
-        #[derive(Clone, Debug, PartialEq)]
-        pub struct Outcome {
-            /// The HTTP status.
-            pub status: u16,
-            /// Response headers, lower-case names, repeated values joined with `, `.
-            pub headers: std::collections::BTreeMap<String, String>,
-            /// The decoded body re-encoded as JSON: the typed model for JSON bodies, a string
-            /// for text, `{"base64": ...}` for bytes, the declared headers for header-only
-            /// responses, `null` for none.
-            pub body: serde_json::Value,
-        }
-
-        /// Why a dispatched call failed.
-        #[derive(Debug, thiserror::Error)]
-        pub enum DispatchError {
-            /// No operation has this id.
-            #[error("unknown operation `{operation}`")]
-            UnknownOperation {
-                /// The id asked for.
-                operation: String,
-            },
-            /// An argument is missing, unknown, or does not decode into its type.
-            #[error("operation `{operation}`: argument `{argument}`: {message}")]
-            BadArgument {
-                /// The operation id.
-                operation: &'static str,
-                /// The argument (`body.name` for body fields).
-                argument: String,
-                /// What is wrong.
-                message: String,
-            },
-            /// The call itself failed: the typed client error.
-            #[error(transparent)]
-            Client(#[from] Error),
-        }
 
         /// Calls `operation_id` with `args` (a JSON object, or `null` for none).
         ///
@@ -120,8 +83,6 @@ pub fn file(api: &Api) -> TokenStream {
 
             #(#builds)*
         }
-
-        #helpers
     }
 }
 
@@ -172,7 +133,12 @@ fn handle_chain(api: &Api, op: &Operation) -> TokenStream {
 }
 
 /// One operation's dispatch function, and its builder function (in `build`).
-fn operation_fn(api: &Api, op: &Operation, name: &str) -> (TokenStream, TokenStream) {
+fn operation_fn(
+    api: &Api,
+    op: &Operation,
+    name: &str,
+    krate: &syn::Ident,
+) -> (TokenStream, TokenStream) {
     let f = format_ident!("op_{}", name);
     let b = format_ident!("{}", name);
     // `args` is read from only when the operation takes parameters or a body.
@@ -371,7 +337,7 @@ fn operation_fn(api: &Api, op: &Operation, name: &str) -> (TokenStream, TokenStr
         }),
         ResponseKind::Json { .. } => quote!({
             let json = serde_json::to_value(response.body()).map_err(|e| {
-                Error::invalid_request(
+                #krate::Error::invalid_request(
                     format!("cannot re-encode the response of `{}`: {e}", #op_id),
                 )
             })?;
@@ -393,7 +359,7 @@ fn operation_fn(api: &Api, op: &Operation, name: &str) -> (TokenStream, TokenStr
     ));
     let build = quote! {
         #doc
-        pub fn #b<'a>(client: &'a Client, args: &serde_json::Value) -> Result<crate::operations::#builder_ty<'a>, DispatchError> {
+        pub fn #b<'a>(client: &'a Client, args: &serde_json::Value) -> Result<#krate::operations::#builder_ty<'a>, DispatchError> {
             let #args_mut args = Args::new(#op_id, args)?;
             #(#decode)*
             #whole_flag
@@ -412,180 +378,4 @@ fn needs_whole_flag(op: &Operation) -> bool {
     matches!(&op.body, Some(Body::Json { fields, .. }) if fields.iter().any(|f| {
         f.field.presence == Presence::OptionalNullable && f.clear.is_none()
     }))
-}
-
-/// Helpers shared by every dispatch function (the same for every spec).
-fn helpers() -> TokenStream {
-    // Public (and hidden) rather than private: which helpers a spec's operations use varies,
-    // and public items are never dead code, so no `#[allow(dead_code)]` is needed.
-    quote! {
-        /// Argument decoding shared by the dispatch functions; an implementation detail.
-        #[doc(hidden)]
-        pub mod support {
-        use super::*;
-
-        /// A field of an object argument: absent, `null`, or a value.
-        pub enum Slot<T> {
-            Absent,
-            Null,
-            Value(T),
-        }
-
-        /// A file argument: `{"file_name", "content_type", "text" | "base64"}`, or a string.
-        #[derive(serde::Deserialize)]
-        #[serde(untagged)]
-        pub enum FileArg {
-            Text(String),
-            Object {
-                file_name: Option<String>,
-                content_type: Option<String>,
-                text: Option<String>,
-                base64: Option<String>,
-            },
-        }
-
-        /// The arguments of one call: an object whose keys are taken one by one, so keys
-        /// nobody took can be reported.
-        pub struct Args<'v> {
-            operation: &'static str,
-            prefix: &'static str,
-            map: Option<&'v serde_json::Map<String, serde_json::Value>>,
-            taken: Vec<String>,
-        }
-
-        impl<'v> Args<'v> {
-            pub fn new(operation: &'static str, value: &'v serde_json::Value) -> Result<Self, DispatchError> {
-                Self::of(operation, "", value)
-            }
-
-            pub fn of(operation: &'static str, prefix: &'static str, value: &'v serde_json::Value) -> Result<Self, DispatchError> {
-                let map = match value {
-                    serde_json::Value::Null => None,
-                    serde_json::Value::Object(map) => Some(map),
-                    _ => {
-                        return Err(DispatchError::BadArgument {
-                            operation,
-                            argument: prefix.trim_end_matches('.').to_owned(),
-                            message: "expected a JSON object".to_owned(),
-                        });
-                    }
-                };
-                Ok(Self { operation, prefix, map, taken: Vec::new() })
-            }
-
-            pub fn bad(&self, name: &str, message: impl Into<String>) -> DispatchError {
-                DispatchError::BadArgument {
-                    operation: self.operation,
-                    argument: format!("{}{name}", self.prefix),
-                    message: message.into(),
-                }
-            }
-
-            pub fn take(&mut self, name: &str) -> Option<&'v serde_json::Value> {
-                self.taken.push(name.to_owned());
-                self.map.and_then(|map| map.get(name))
-            }
-
-            pub fn decode<T: serde::de::DeserializeOwned>(&self, name: &str, value: &serde_json::Value) -> Result<T, DispatchError> {
-                serde_json::from_value(value.clone()).map_err(|e| self.bad(name, e.to_string()))
-            }
-
-            pub fn required<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<T, DispatchError> {
-                match self.take(name) {
-                    Some(value) => self.decode(name, value),
-                    None => Err(self.bad(name, "missing required argument")),
-                }
-            }
-
-            pub fn optional<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<Option<T>, DispatchError> {
-                match self.take(name) {
-                    None => Ok(None),
-                    Some(serde_json::Value::Null) => Err(self.bad(name, "null is not allowed here")),
-                    Some(value) => self.decode(name, value).map(Some),
-                }
-            }
-
-            pub fn nullable<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Result<Slot<T>, DispatchError> {
-                match self.take(name) {
-                    None => Ok(Slot::Absent),
-                    Some(serde_json::Value::Null) => Ok(Slot::Null),
-                    Some(value) => self.decode(name, value).map(Slot::Value),
-                }
-            }
-
-            /// The nested object `name` (`body`), its keys reported as `name.key`.
-            pub fn object(&mut self, name: &'static str) -> Result<Args<'v>, DispatchError> {
-                static NULL: serde_json::Value = serde_json::Value::Null;
-                let value = self.take(name).unwrap_or(&NULL);
-                let prefix = match name {
-                    "body" => "body.",
-                    _ => "",
-                };
-                Args::of(self.operation, prefix, value)
-            }
-
-            /// Whether the object has keys outside `known`.
-            pub fn has_unknown(&self, known: &[&str]) -> bool {
-                self.map.is_some_and(|map| map.keys().any(|k| !known.contains(&k.as_str())))
-            }
-
-            /// The whole object decoded as `T`.
-            pub fn whole<T: serde::de::DeserializeOwned>(&self) -> Result<T, DispatchError> {
-                let value = self.map.cloned().map(serde_json::Value::Object).unwrap_or(serde_json::Value::Null);
-                serde_json::from_value(value).map_err(|e| self.bad("", e.to_string()))
-            }
-
-            pub fn bytes(&self, name: &str, arg: FileArg) -> Result<Vec<u8>, DispatchError> {
-                match arg {
-                    FileArg::Text(text) => Ok(text.into_bytes()),
-                    FileArg::Object { text: Some(text), base64: None, .. } => Ok(text.into_bytes()),
-                    FileArg::Object { text: None, base64: Some(encoded), .. } => base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded.trim()).ok()
-                        .ok_or_else(|| self.bad(name, "invalid base64")),
-                    FileArg::Object { .. } => Err(self.bad(name, "expected exactly one of `text` and `base64`")),
-                }
-            }
-
-            pub fn file(&self, name: &str, arg: FileArg) -> Result<FilePart, DispatchError> {
-                let (file_name, content_type) = match &arg {
-                    FileArg::Object { file_name, content_type, .. } => (file_name.clone(), content_type.clone()),
-                    FileArg::Text(_) => (None, None),
-                };
-                let mut part = FilePart::from_bytes(self.bytes(name, arg)?);
-                if let Some(file_name) = file_name {
-                    part = part.file_name(file_name);
-                }
-                if let Some(content_type) = content_type {
-                    part = part.content_type(content_type);
-                }
-                Ok(part)
-            }
-
-            /// Fails on any key no decoder took.
-            pub fn finish(self) -> Result<(), DispatchError> {
-                if let Some(map) = self.map
-                    && let Some(key) = map.keys().find(|k| !self.taken.contains(k))
-                {
-                    return Err(self.bad(key, "unknown argument"));
-                }
-                Ok(())
-            }
-        }
-
-        pub fn outcome<T>(response: ApiResponse<T>, body: serde_json::Value) -> Outcome {
-            let mut headers = std::collections::BTreeMap::<String, String>::new();
-            for (name, value) in response.headers() {
-                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                headers
-                    .entry(name.as_str().to_owned())
-                    .and_modify(|v| {
-                        v.push_str(", ");
-                        v.push_str(&value);
-                    })
-                    .or_insert(value);
-            }
-            Outcome { status: response.status().as_u16(), headers, body }
-        }
-
-    }
-    }
 }

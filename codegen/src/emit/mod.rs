@@ -1,81 +1,124 @@
 //! Stage 3, emit: IR -> `TokenStream` (`quote!`) -> `syn::File` -> `prettyplease`.
 //! Pure and deterministic: the same IR always gives the same bytes.
 
+mod client;
 mod dispatch;
 mod docs;
 mod models;
 mod operations;
+mod package;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::Settings;
 use crate::error::{Error, Pointer, Result};
 use crate::model::ir::{Api, Ty};
+use crate::{Layout, Settings};
 
 pub use docs::sanitize as sanitize_docs;
+pub use package::{RuntimeDependency, package_files};
 
 /// Types per rendering chunk of `models.rs`: small enough to spread over cores, large
 /// enough that per-chunk overhead does not matter.
 const TYPES_PER_CHUNK: usize = 200;
 
+thread_local! {
+    /// The path of the generated `models` module as code outside it writes it
+    /// (`crate::models`, `crate::generated::models`, `cloudflare_stream::models`). Set for
+    /// each rendering job by [`with_models_path`]: it depends on where the file goes, not on
+    /// the IR, and threading it through every type-writing helper would add a parameter to
+    /// each for one path.
+    static MODELS: RefCell<TokenStream> = RefCell::new(quote!(crate::models));
+}
+
+/// Runs `render` with `models` (`crate::generated::models`) as the path that qualified
+/// type names start with.
+fn with_models_path<T>(models: &str, render: impl FnOnce() -> T) -> T {
+    let path = models
+        .split("::")
+        .map(|segment| format_ident!("{}", segment));
+    MODELS.with(|current| *current.borrow_mut() = quote!(#(#path)::*));
+    render()
+}
+
 /// One unit of rendering work; `TokenStream` is not `Send`, so each job builds its own
 /// tokens on the thread that renders them.
 enum Job<'a> {
-    Lib,
+    Root,
+    Client,
     ModelsPrelude,
     Models(Vec<&'a crate::model::ir::TypeDef>),
-    ModelsEpilogue,
     OperationsMod,
-    Dispatch,
     Resource(&'a crate::model::ir::Resource),
 }
 
-/// Emits every generated file, keyed by its path relative to the crate root.
+/// Emits every generated source file, keyed by its path relative to the crate root: under
+/// `src/` for [`Layout::Crate`] (with `src/lib.rs`), under `src/<module>/` for
+/// [`Layout::Module`] (with its `mod.rs`).
 ///
 /// Files (and chunks of the large `models.rs`) are rendered on all available cores; the
 /// output is assembled in a fixed order, so it is byte-identical whatever the core count.
 pub fn emit(api: &Api, settings: &Settings) -> Result<BTreeMap<String, String>> {
+    let (dir, models_path) = match &settings.layout {
+        Layout::Crate => ("src".to_owned(), "crate::models".to_owned()),
+        Layout::Module(module) => (format!("src/{module}"), format!("crate::{module}::models")),
+    };
     let types: Vec<_> = api.types.values().collect();
-    let mut jobs = vec![Job::Lib, Job::ModelsPrelude];
+    let mut jobs = vec![Job::Root, Job::Client, Job::ModelsPrelude];
     jobs.extend(
         types
             .chunks(TYPES_PER_CHUNK)
             .map(|c| Job::Models(c.to_vec())),
     );
-    jobs.extend([Job::ModelsEpilogue, Job::OperationsMod, Job::Dispatch]);
+    jobs.push(Job::OperationsMod);
     jobs.extend(api.resources.iter().map(Job::Resource));
 
     let tokens_of = |job: &Job<'_>| match job {
-        Job::Lib => lib_file(settings),
+        Job::Root => root_file(api, settings),
+        Job::Client => client::file(api),
         Job::ModelsPrelude => models::prelude(api),
         Job::Models(defs) => models::chunk(defs.iter().copied()),
-        Job::ModelsEpilogue => models::epilogue(api),
         Job::OperationsMod => operations::mod_file(api),
-        Job::Dispatch => dispatch::file(api),
         Job::Resource(resource) => operations::resource_file(api, resource),
     };
-    let rendered = run_parallel(&jobs, |job| render_body(tokens_of(job)))?;
+    let rendered = run_parallel(&jobs, |job| {
+        with_models_path(&models_path, || render_body(tokens_of(job)))
+    })?;
 
     let mut files = BTreeMap::new();
     let mut models = header(settings);
     for (job, text) in jobs.iter().zip(rendered) {
         let path = match job {
-            Job::Lib => "src/lib.rs".to_owned(),
-            Job::ModelsPrelude | Job::Models(_) | Job::ModelsEpilogue => {
+            Job::Root => match settings.layout {
+                Layout::Crate => format!("{dir}/lib.rs"),
+                Layout::Module(_) => format!("{dir}/mod.rs"),
+            },
+            Job::Client => format!("{dir}/client.rs"),
+            Job::ModelsPrelude | Job::Models(_) => {
                 models.push_str(&text);
                 continue;
             }
-            Job::OperationsMod => "src/operations/mod.rs".to_owned(),
-            Job::Dispatch => "src/dispatch.rs".to_owned(),
-            Job::Resource(resource) => format!("src/operations/{}.rs", resource.module),
+            Job::OperationsMod => format!("{dir}/operations/mod.rs"),
+            Job::Resource(resource) => format!("{dir}/operations/{}.rs", resource.module),
         };
         files.insert(path, space_items(&format!("{}{text}", header(settings))));
     }
-    files.insert("src/models.rs".to_owned(), space_items(&models));
+    files.insert(format!("{dir}/models.rs"), space_items(&models));
     Ok(files)
+}
+
+/// The test harness's dispatch module (`call(client, operation_id, json_args)`), for a
+/// crate that depends on the generated one (named `crate_path`, e.g. `cloudflare_stream`).
+/// Its fixed helpers (argument decoding, `Outcome`, `DispatchError`) are the harness's own
+/// code, reached as `super::dispatch_support`.
+pub fn emit_dispatch(api: &Api, settings: &Settings, crate_path: &str) -> Result<String> {
+    let krate = ident(crate_path);
+    let models_path = format!("{crate_path}::models");
+    let text = with_models_path(&models_path, || render_body(dispatch::file(api, &krate)))?;
+    Ok(space_items(&format!("{}{text}", header(settings))))
 }
 
 /// Runs `work` over `jobs` on the available cores; results come back in job order.
@@ -151,27 +194,37 @@ fn render_body(tokens: TokenStream) -> Result<String> {
     Ok(prettyplease::unparse(&file))
 }
 
-fn lib_file(settings: &Settings) -> TokenStream {
-    let extra = settings.extra_modules.iter().map(|m| {
-        let m = format_ident!("{}", m);
-        quote!(pub mod #m;)
-    });
-    quote! {
-        #![doc = include_str!("../README.md")]
-        #![deny(missing_docs)]
-
+/// `lib.rs` of a whole generated crate, or `mod.rs` of the generated module of a crate
+/// whose `lib.rs` is hand-written.
+fn root_file(api: &Api, settings: &Settings) -> TokenStream {
+    let modules = quote! {
         // Generated modules are laid out by prettyplease; rustfmt would only churn them.
+        #[rustfmt::skip]
+        mod client;
         #[rustfmt::skip]
         pub mod models;
         #[rustfmt::skip]
         pub mod operations;
-        pub mod runtime;
-        #[cfg(feature = "dispatch")]
-        #[rustfmt::skip]
-        pub mod dispatch;
-        #(#extra)*
 
-        pub use runtime::{ApiResponse, Client, ClientBuilder, Error, FilePart, Nullable};
+        pub use client::{Client, ClientBuilder};
+    };
+    match settings.layout {
+        Layout::Crate => quote! {
+            #![doc = include_str!("../README.md")]
+
+            #modules
+            pub use client_runtime::{ApiError, ApiResponse, Envelope, Error, FilePart, Nullable, RequestOptions, RetryPolicy, http};
+        },
+        Layout::Module(_) => {
+            let doc = docs::inner_lines(&format!(
+                "The client, models and request builders generated from the {} specification.",
+                api.title
+            ));
+            quote! {
+                #doc
+                #modules
+            }
+        }
     }
 }
 
@@ -202,8 +255,11 @@ fn space_items(text: &str) -> String {
             let indent = |l: &str| l.len() - l.trim_start().len();
             let prev_trimmed = prev.trim_start();
             let trimmed = line.trim_start();
+            // A comment ending in `;` closes nothing.
             let closes = prev_trimmed == "}"
-                || (prev_trimmed.ends_with(';') && !prev_trimmed.starts_with("use "));
+                || (prev_trimmed.ends_with(';')
+                    && !prev_trimmed.starts_with("use ")
+                    && !prev_trimmed.starts_with("//"));
             let after_module_docs = (prev_trimmed.starts_with("//!")
                 && !trimmed.starts_with("//!"))
                 || (prev_trimmed.starts_with("#![") && !trimmed.starts_with("#!["));
@@ -242,7 +298,8 @@ pub(crate) fn ty_tokens(ty: &Ty, qualified: bool) -> TokenStream {
         Ty::Named(name) => {
             let name = format_ident!("{}", name);
             if qualified {
-                quote!(crate::models::#name)
+                let models = MODELS.with(|models| models.borrow().clone());
+                quote!(#models::#name)
             } else {
                 quote!(#name)
             }
@@ -254,6 +311,10 @@ pub(crate) fn ty_tokens(ty: &Ty, qualified: bool) -> TokenStream {
         Ty::Map(inner) => {
             let inner = ty_tokens(inner, qualified);
             quote!(std::collections::BTreeMap<String, #inner>)
+        }
+        Ty::Envelope(inner) => {
+            let inner = ty_tokens(inner, qualified);
+            quote!(client_runtime::Envelope<#inner>)
         }
         Ty::Boxed(inner) => {
             let inner = ty_tokens(inner, qualified);

@@ -22,34 +22,6 @@ pub fn chunk<'a>(defs: impl Iterator<Item = &'a TypeDef>) -> TokenStream {
     quote!(#(#types)*)
 }
 
-/// The bottom of `models.rs`: the helper every string enum's `Deserialize` uses.
-pub fn epilogue(api: &Api) -> TokenStream {
-    let has_enums = api
-        .types
-        .values()
-        .any(|t| matches!(t.kind, TypeKind::Enum { .. }));
-    if !has_enums {
-        return TokenStream::new();
-    }
-    // One visitor serves every string enum: it borrows the input string, so decoding a
-    // known value allocates nothing.
-    quote! {
-        struct EnumVisitor<T>(std::marker::PhantomData<T>);
-
-        impl<T: for<'a> From<&'a str>> serde::de::Visitor<'_> for EnumVisitor<T> {
-            type Value = T;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a string")
-            }
-
-            fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
-                Ok(T::from(value))
-            }
-        }
-    }
-}
-
 fn type_def(def: &TypeDef) -> TokenStream {
     let name = format_ident!("{}", def.name);
     let fallback = format!("`{}` (`{}`).", def.name, def.origin);
@@ -82,7 +54,7 @@ pub(super) fn field_type(field: &Field, qualified: bool) -> TokenStream {
     match field.presence {
         Presence::Required => ty,
         Presence::Optional | Presence::RequiredNullable => quote!(Option<#ty>),
-        Presence::OptionalNullable => quote!(crate::runtime::Nullable<#ty>),
+        Presence::OptionalNullable => quote!(client_runtime::Nullable<#ty>),
     }
 }
 
@@ -126,7 +98,7 @@ fn struct_def(
             },
             Presence::Optional => quote!(#[serde(#rename default, skip_serializing_if = "Option::is_none")]),
             Presence::OptionalNullable => {
-                quote!(#[serde(#rename default, skip_serializing_if = "crate::runtime::Nullable::is_absent")])
+                quote!(#[serde(#rename default, skip_serializing_if = "client_runtime::Nullable::is_absent")])
             }
         };
         quote! {
@@ -231,11 +203,11 @@ fn enum_def(name: &syn::Ident, docs: &TokenStream, variants: &[EnumVariant]) -> 
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+                deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
             }
         }
 
-        impl crate::runtime::ParamValue for #name {
+        impl client_runtime::__private::ParamValue for #name {
             fn to_param(&self) -> std::borrow::Cow<'_, str> {
                 std::borrow::Cow::Borrowed(self.as_str())
             }

@@ -7,36 +7,16 @@ use super::docs::{doc_attrs, inner_lines, lines};
 use super::{ident, ty_tokens, unraw};
 use crate::model::ir::*;
 
-/// `operations/mod.rs`: declares the resource modules, re-exports their types and adds the
-/// root accessors to `Client`.
+/// `operations/mod.rs`: declares the resource modules and re-exports their types.
 pub fn mod_file(api: &Api) -> TokenStream {
     let mods = api.resources.iter().map(|r| {
         let m = format_ident!("{}", r.module);
         quote!(mod #m; pub use #m::*;)
     });
-    let accessors = api
-        .resources
-        .iter()
-        .filter(|r| r.parent.is_none())
-        .map(|r| {
-            let accessor = ident(&r.accessor);
-            let ty = format_ident!("{}", r.type_name);
-            let doc = lines(&format!("Operations on `{}`.", r.key));
-            quote! {
-                #doc
-                pub fn #accessor(&self) -> #ty<'_> {
-                    #ty::new(self)
-                }
-            }
-        });
     let doc = inner_lines("Request builders, one per operation, grouped by resource.");
     quote! {
         #doc
         #(#mods)*
-
-        impl crate::runtime::Client {
-            #(#accessors)*
-        }
     }
 }
 
@@ -77,11 +57,11 @@ pub fn resource_file(api: &Api, resource: &Resource) -> TokenStream {
         #handle_doc
         #[derive(Clone, Copy, Debug)]
         pub struct #handle<'a> {
-            client: &'a crate::runtime::Client,
+            client: &'a client_runtime::Client,
         }
 
         impl<'a> #handle<'a> {
-            pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+            pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
                 Self { client }
             }
 
@@ -176,7 +156,7 @@ fn required_args(op: &Operation) -> Vec<(Arg, Assign)> {
         Some(Body::Multipart { parts }) => {
             for p in parts.iter().filter(|p| p.required) {
                 let a = if p.kind == PartKind::File {
-                    plain_arg(&p.rust, quote!(crate::runtime::FilePart))
+                    plain_arg(&p.rust, quote!(client_runtime::FilePart))
                 } else {
                     arg(&p.rust, &p.ty)
                 };
@@ -343,7 +323,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                     let docs = doc_attrs(&f.field.docs, &fallback);
                     let (param_ty, convert) = setter_types(&setter, &f.field.ty);
                     let value = if f.field.presence == Presence::OptionalNullable {
-                        quote!(crate::runtime::Nullable::Value(#convert))
+                        quote!(client_runtime::Nullable::Value(#convert))
                     } else {
                         quote!(Some(#convert))
                     };
@@ -363,7 +343,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                         setters.push(quote! {
                             #doc
                             pub fn #clear(mut self) -> Self {
-                                self.body.#field = crate::runtime::Nullable::Null;
+                                self.body.#field = client_runtime::Nullable::Null;
                                 self
                             }
                         });
@@ -398,7 +378,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             for p in parts {
                 let id = ident(&p.rust);
                 let stored = if p.kind == PartKind::File {
-                    quote!(crate::runtime::FilePart)
+                    quote!(client_runtime::FilePart)
                 } else {
                     ty_tokens(&p.ty, true)
                 };
@@ -510,18 +490,18 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         #[derive(Clone, Debug)]
         #[must_use = "a request does nothing until `.send().await`"]
         pub struct #name<'a> {
-            client: &'a crate::runtime::Client,
+            client: &'a client_runtime::Client,
             #(#fields)*
-            options: crate::runtime::RequestOptions,
+            options: client_runtime::RequestOptions,
         }
 
         impl<'a> #name<'a> {
-            pub(crate) fn new(client: &'a crate::runtime::Client, #(#ctor_params),*) -> Self {
+            pub(crate) fn new(client: &'a client_runtime::Client, #(#ctor_params),*) -> Self {
                 Self {
                     client,
                     #(#ctor_inits)*
                     #(#inits)*
-                    options: crate::runtime::RequestOptions::default(),
+                    options: client_runtime::RequestOptions::default(),
                 }
             }
 
@@ -649,10 +629,10 @@ fn send_fns(op: &Operation) -> TokenStream {
                 }
             });
             if parts.is_empty() {
-                quote!(request.multipart(crate::runtime::Multipart::new());)
+                quote!(request.multipart(client_runtime::__private::Multipart::new());)
             } else {
                 quote! {
-                    let mut form = crate::runtime::Multipart::new();
+                    let mut form = client_runtime::__private::Multipart::new();
                     #(#adds)*
                     request.multipart(form);
                 }
@@ -698,7 +678,7 @@ fn send_fns(op: &Operation) -> TokenStream {
             let take = match field.presence {
                 Presence::Required | Presence::RequiredNullable => quote!(Ok(body.#f)),
                 Presence::Optional => {
-                    quote!(body.#f.ok_or_else(|| crate::runtime::Error::missing_result(#op_id)))
+                    quote!(body.#f.ok_or_else(|| client_runtime::Error::missing_result(#op_id)))
                 }
                 Presence::OptionalNullable => quote!(Ok(body.#f.into_option())),
             };
@@ -716,7 +696,7 @@ fn send_fns(op: &Operation) -> TokenStream {
                 let wire = &h.wire;
                 if h.required {
                     quote!(#id: response.header(#wire).map(str::to_owned).ok_or_else(|| {
-                        crate::runtime::Error::missing_header(#op_id, response.status(), #wire)
+                        client_runtime::Error::missing_header(#op_id, response.status(), #wire)
                     })?,)
                 } else {
                     quote!(#id: response.header(#wire).map(str::to_owned),)
@@ -741,17 +721,20 @@ fn send_fns(op: &Operation) -> TokenStream {
         _ => "Sends the request and decodes the response.".to_owned(),
     };
     let send_doc = lines(&format!(
-        "{unwrap_note}\n\n# Errors\n\n[`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; \
-         other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures."
+        "{unwrap_note}\n\n# Errors\n\n[`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; \
+         other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures."
     ));
-    let mut_request =
-        quote!(let mut request = crate::runtime::Request::new(reqwest::Method::#method, #op_id););
+    let mut_request = quote!(let mut request = client_runtime::__private::Request::new(client_runtime::http::Method::#method, #op_id););
+    let security = op.security.as_ref().map(|alternatives| {
+        let alternatives = super::client::requirement_tokens(alternatives);
+        quote!(request.security(#alternatives);)
+    });
     let idempotent_note = lines(
         "Like `send`, but returns the whole response: HTTP status, headers and the full body.",
     );
     quote! {
         #send_doc
-        pub async fn send(self) -> Result<#output, crate::runtime::Error> {
+        pub async fn send(self) -> Result<#output, client_runtime::Error> {
             #finish
         }
 
@@ -760,12 +743,13 @@ fn send_fns(op: &Operation) -> TokenStream {
         /// # Errors
         ///
         /// As for `send`.
-        pub async fn send_with_response(self) -> Result<crate::runtime::ApiResponse<#whole>, crate::runtime::Error> {
+        pub async fn send_with_response(self) -> Result<client_runtime::ApiResponse<#whole>, client_runtime::Error> {
             #(#defaults)*
             #mut_request
             #(#path)*
             #(#params)*
             #body
+            #security
             request.options(self.options);
             #dispatch
         }

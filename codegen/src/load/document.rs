@@ -26,8 +26,11 @@ pub struct Document {
     pub api_version: String,
     /// `info.description`.
     pub description: Option<String>,
-    /// `servers[*].url`, in order.
+    /// `servers[*].url`, in order, each `{variable}` replaced by its default.
     pub servers: Vec<String>,
+    /// The top-level `security` requirement: alternatives, each the names of schemes sent
+    /// together. `None` when absent.
+    pub security: Option<Vec<Vec<String>>>,
     /// Top-level tags with their descriptions, in order.
     pub tags: Vec<Tag>,
     /// Every path item, in document order.
@@ -57,6 +60,8 @@ pub struct Components {
     pub parameters: IndexMap<String, Parameter>,
     /// `components/requestBodies`.
     pub request_bodies: IndexMap<String, RequestBody>,
+    /// `components/securitySchemes`.
+    pub security_schemes: IndexMap<String, SecurityScheme>,
     /// `components/responses`.
     pub responses: IndexMap<String, Response>,
     /// `components/headers`.
@@ -148,6 +153,36 @@ pub struct Operation {
     pub request_body: Option<RequestBody>,
     /// `responses`, references resolved, in document order.
     pub responses: Vec<(StatusKey, Response)>,
+    /// The operation's own `security`, replacing the document's; `Some(vec![])` (or an
+    /// empty alternative) means no credentials.
+    pub security: Option<Vec<Vec<String>>>,
+}
+
+/// A security scheme, reduced to how its credential travels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecurityScheme {
+    /// `http` `bearer`, `oauth2` and `openIdConnect`: `Authorization: Bearer <token>`.
+    Bearer,
+    /// `http` `basic`.
+    Basic,
+    /// `apiKey` in a header, query parameter or cookie, under `name`.
+    ApiKey {
+        /// Where it goes.
+        location: ApiKeyLocation,
+        /// The header, parameter or cookie name.
+        name: String,
+    },
+}
+
+/// Where an `apiKey` is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyLocation {
+    /// A request header.
+    Header,
+    /// A query parameter.
+    Query,
+    /// A cookie.
+    Cookie,
 }
 
 /// A key of the `responses` object.

@@ -84,7 +84,7 @@ pub(super) fn read_document(root: &Value) -> Result<Document> {
         for (i, server) in expect_array(list, &list_ptr)?.iter().enumerate() {
             let server_ptr = list_ptr.push(i);
             let server = expect_object(server, &server_ptr)?;
-            servers.push(required_string(server, &server_ptr, "url")?);
+            servers.push(server_url(server, &server_ptr)?);
         }
     }
 
@@ -102,6 +102,7 @@ pub(super) fn read_document(root: &Value) -> Result<Document> {
     }
 
     let components = doc.read_components(obj.get("components"), &ptr.push("components"))?;
+    let security = read_security(obj.get("security"), &ptr.push("security"))?;
 
     let mut paths = Vec::new();
     let paths_ptr = ptr.push("paths");
@@ -135,6 +136,7 @@ pub(super) fn read_document(root: &Value) -> Result<Document> {
         api_version,
         description,
         servers,
+        security,
         tags,
         paths,
         components,
@@ -169,6 +171,9 @@ impl<'a> Reader<'a> {
             self.read_response(item, at)
         })?;
         components.headers = read_map(obj, ptr, "headers", |item, at| self.read_header(item, at))?;
+        components.security_schemes = read_map(obj, ptr, "securitySchemes", |item, at| {
+            self.read_security_scheme(item, at)
+        })?;
         Ok(components)
     }
 
@@ -317,6 +322,70 @@ impl<'a> Reader<'a> {
             parameters,
             request_body,
             responses,
+            security: read_security(obj.get("security"), &ptr.push("security"))?,
+        })
+    }
+
+    fn read_security_scheme(&self, value: &Value, ptr: &Pointer) -> Result<SecurityScheme> {
+        let (value, at) = self.deref(value, ptr, "securitySchemes")?;
+        let obj = expect_object(value, &at)?;
+        let kind = required_string(obj, &at, "type")?;
+        Ok(match kind.as_str() {
+            "http" => {
+                let scheme = required_string(obj, &at, "scheme")?;
+                match scheme.to_ascii_lowercase().as_str() {
+                    "basic" => SecurityScheme::Basic,
+                    "bearer" => SecurityScheme::Bearer,
+                    other => {
+                        // Digest, HOBA, ...: the runtime has no way to compute them, so
+                        // they are sent as a bearer-style token and reported.
+                        self.warnings.borrow_mut().push(Error::new(
+                            &at.push("scheme"),
+                            format!(
+                                "http scheme `{other}` is not supported; treated as a bearer token"
+                            ),
+                        ));
+                        SecurityScheme::Bearer
+                    }
+                }
+            }
+            "apiKey" => {
+                let location = match required_string(obj, &at, "in")?.as_str() {
+                    "header" => ApiKeyLocation::Header,
+                    "query" => ApiKeyLocation::Query,
+                    "cookie" => ApiKeyLocation::Cookie,
+                    other => {
+                        return Err(Error::new(
+                            &at.push("in"),
+                            format!(
+                                "unknown apiKey location {other:?}; expected `header`, `query` or `cookie`"
+                            ),
+                        ));
+                    }
+                };
+                SecurityScheme::ApiKey {
+                    location,
+                    name: required_string(obj, &at, "name")?,
+                }
+            }
+            // The client obtains no tokens itself: an OAuth2 or OpenID Connect access
+            // token is given to it and sent as a bearer token.
+            "oauth2" | "openIdConnect" => SecurityScheme::Bearer,
+            "mutualTLS" => {
+                self.warnings.borrow_mut().push(Error::new(
+                    &at.push("type"),
+                    "mutualTLS is configured on the HTTP client (`ClientBuilder::http_client`), not per request; treated as a bearer token",
+                ));
+                SecurityScheme::Bearer
+            }
+            other => {
+                return Err(Error::new(
+                    &at.push("type"),
+                    format!(
+                        "unknown security scheme type {other:?}; expected `http`, `apiKey`, `oauth2`, `openIdConnect` or `mutualTLS`"
+                    ),
+                ));
+            }
         })
     }
 
@@ -725,6 +794,40 @@ fn check_schema_refs(doc: &Document) -> Result<()> {
 }
 
 /// Reads the map under `obj[key]` (absent: empty), each value with `read`.
+/// A server's URL with each `{variable}` replaced by its `default`.
+fn server_url(server: &Map<String, Value>, ptr: &Pointer) -> Result<String> {
+    let mut url = required_string(server, ptr, "url")?;
+    if let Some(variables) = server.get("variables") {
+        let variables_ptr = ptr.push("variables");
+        for (name, variable) in expect_object(variables, &variables_ptr)? {
+            let variable_ptr = variables_ptr.push(name);
+            let variable = expect_object(variable, &variable_ptr)?;
+            let default = required_string(variable, &variable_ptr, "default")?;
+            url = url.replace(&format!("{{{name}}}"), &default);
+        }
+    }
+    Ok(url)
+}
+
+/// A `security` array: alternatives, each an object whose keys are scheme names (the
+/// scopes do not change how a credential is sent).
+fn read_security(value: Option<&Value>, ptr: &Pointer) -> Result<Option<Vec<Vec<String>>>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    expect_array(value, ptr)?
+        .iter()
+        .enumerate()
+        .map(|(i, alternative)| {
+            Ok(expect_object(alternative, &ptr.push(i))?
+                .keys()
+                .cloned()
+                .collect())
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
 fn read_map<T>(
     obj: &Map<String, Value>,
     ptr: &Pointer,

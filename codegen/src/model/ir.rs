@@ -14,14 +14,37 @@ pub struct Api {
     pub version: String,
     /// `info.description`.
     pub description: Option<String>,
-    /// The first server URL.
+    /// The first server URL, variables at their defaults.
     pub base_url: Option<String>,
+    /// The prefix of the environment variables the client reads (`GITHUB`).
+    pub env_prefix: String,
+    /// The security schemes credentials can be given for, in name order.
+    pub security_schemes: Vec<SecuritySchemeDef>,
+    /// The default security requirement: alternatives of scheme names sent together.
+    pub security: Vec<Vec<String>>,
+    /// The response header carrying the server's request id.
+    pub request_id_header: Option<String>,
+    /// Whether responses are wrapped in a `{success, errors, messages, result}` envelope.
+    pub envelope: bool,
+    /// Path parameters the client fills from its configuration.
+    pub path_defaults: Vec<String>,
     /// Every named type, keyed (and so ordered) by its Rust name.
     pub types: BTreeMap<String, TypeDef>,
     /// Every operation, in document order.
     pub operations: Vec<Operation>,
     /// Resource handles; roots first in name order, children listed by their parent.
     pub resources: Vec<Resource>,
+}
+
+/// A security scheme and the environment variable its credential is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecuritySchemeDef {
+    /// The scheme's name in the spec.
+    pub name: String,
+    /// How its credential is sent.
+    pub kind: crate::load::SecurityScheme,
+    /// The environment variable (`GITHUB_TOKEN`).
+    pub env: String,
 }
 
 /// A Rust type expression.
@@ -49,6 +72,8 @@ pub enum Ty {
     Map(Box<Ty>),
     /// `Box<T>`: breaks a recursive type's infinite size.
     Boxed(Box<Ty>),
+    /// The runtime's `Envelope<T>`: `{success, errors, messages, result: T}`.
+    Envelope(Box<Ty>),
 }
 
 impl Ty {
@@ -204,6 +229,8 @@ pub struct Operation {
     pub body: Option<Body>,
     /// What `send()` returns.
     pub response: ResponseKind,
+    /// The operation's own security requirement when it differs from the API's.
+    pub security: Option<Vec<Vec<String>>>,
 }
 
 impl Operation {

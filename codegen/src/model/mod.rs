@@ -112,10 +112,14 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
     }
     // Accessor names are unique among siblings and never shadow a client method.
     let mut root_names = Namespace::with_reserved(
-        CLIENT_METHODS
-            .iter()
-            .copied()
-            .chain(settings.client_extension_methods.iter().map(String::as_str)),
+        CLIENT_METHODS.iter().copied().chain(
+            settings
+                .config
+                .client
+                .extension_methods
+                .iter()
+                .map(String::as_str),
+        ),
     );
     // Every handle has a crate-private `new(client)` constructor.
     let handle_space = || Namespace::with_reserved(["new"]);
@@ -164,17 +168,138 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
 
     let mut types = types.types;
     recursion::box_cycles(&mut types);
+    if let Some(field) = &settings.config.client.envelope_field {
+        share_envelopes(&mut types, field);
+    }
     mark_output_only(&mut types, &operations);
 
+    let (security_schemes, security) = security(doc, settings, warnings);
+    for operation in &mut operations {
+        operation.security = operation.security.take().filter(|own| *own != security);
+    }
+    let client = &settings.config.client;
     Ok(Api {
         title: doc.title.clone(),
         version: doc.api_version.clone(),
         description: doc.description.clone(),
         base_url: doc.servers.first().cloned(),
+        env_prefix: env_prefix(doc, settings),
+        security_schemes,
+        security,
+        request_id_header: client.request_id_header.clone(),
+        envelope: client.envelope_field.is_some(),
+        path_defaults: client.path_defaults.clone(),
         types,
         operations,
         resources: resources.into_values().collect(),
     })
+}
+
+/// The environment-variable prefix: the config's, or the title's first word.
+fn env_prefix(doc: &Document, settings: &Settings) -> String {
+    settings
+        .config
+        .client
+        .env_prefix
+        .clone()
+        .unwrap_or_else(|| crate::config::default_env_prefix(&doc.title))
+}
+
+/// The schemes credentials can be given for (the spec's, or the config's when the spec
+/// declares none) with their environment variables, and the default requirement (the
+/// spec's top-level `security`, the config's, or each scheme on its own).
+fn security(
+    doc: &Document,
+    settings: &Settings,
+    warnings: &mut Vec<Error>,
+) -> (Vec<SecuritySchemeDef>, Vec<Vec<String>>) {
+    let config = &settings.config;
+    let prefix = env_prefix(doc, settings);
+    let declared: Vec<(String, crate::load::SecurityScheme)> =
+        if doc.components.security_schemes.is_empty() {
+            config
+                .security
+                .schemes
+                .iter()
+                // Checked when the config was read.
+                .filter_map(|(name, scheme)| Some((name.clone(), scheme.to_scheme().ok()?)))
+                .collect()
+        } else {
+            doc.components
+                .security_schemes
+                .iter()
+                .map(|(name, scheme)| (name.clone(), scheme.clone()))
+                .collect()
+        };
+    let schemes: Vec<SecuritySchemeDef> = declared
+        .into_iter()
+        .map(|(name, kind)| {
+            let env = (config.client.env.get(&name).cloned())
+                .unwrap_or_else(|| naming::env_var(&prefix, &name));
+            SecuritySchemeDef { name, kind, env }
+        })
+        .collect();
+    let mut requirement = doc
+        .security
+        .clone()
+        .or_else(|| config.security.default.clone())
+        .unwrap_or_else(|| schemes.iter().map(|s| vec![s.name.clone()]).collect());
+    // A requirement naming an undeclared scheme can never be met: drop that alternative.
+    requirement.retain(|alternative| {
+        let known = alternative
+            .iter()
+            .all(|name| schemes.iter().any(|s| &s.name == name));
+        if !known {
+            warnings.push(Error::new(
+                &crate::error::Pointer::root().push("security"),
+                format!(
+                    "the security alternative {alternative:?} names an undeclared scheme; ignored"
+                ),
+            ));
+        }
+        known
+    });
+    (schemes, requirement)
+}
+
+/// The envelope fields besides the payload, as the runtime's `Envelope<T>` has them.
+const ENVELOPE_COMMON: [&str; 3] = ["success", "errors", "messages"];
+
+/// Turns every envelope struct (the payload field, `success`, `errors`, `messages`, and
+/// nothing else) into an alias of the runtime's `Envelope<T>`, so the common fields are
+/// written once, in the runtime. Only for the payload field `result`, the runtime's name;
+/// envelopes with fields of their own (`range`, `total`) stay structs.
+fn share_envelopes(types: &mut BTreeMap<String, TypeDef>, field: &str) {
+    if field != "result" {
+        return;
+    }
+    for def in types.values_mut() {
+        let TypeKind::Struct {
+            fields,
+            additional: None,
+        } = &def.kind
+        else {
+            continue;
+        };
+        let mut names: Vec<&str> = fields.iter().map(|f| f.wire.as_str()).collect();
+        names.sort_unstable();
+        if names != ["errors", "messages", "result", "success"] {
+            continue;
+        }
+        let lists = fields
+            .iter()
+            .filter(|f| ENVELOPE_COMMON[1..].contains(&f.wire.as_str()))
+            .all(|f| matches!(f.ty, Ty::Vec(_)));
+        let flag = fields
+            .iter()
+            .any(|f| f.wire == "success" && f.ty == Ty::Bool);
+        let result = fields.iter().find(|f| f.wire == field);
+        // `send()` unwraps an optional payload; the runtime's `result` is an `Option`.
+        let result = result.filter(|f| f.presence == Presence::Optional);
+        if let (true, true, Some(result)) = (lists, flag, result) {
+            def.kind = TypeKind::Alias(Ty::Envelope(Box::new(result.ty.clone())));
+        }
+    }
 }
 
 /// Marks the types no request can contain (neither a parameter nor a body reaches them).
@@ -207,7 +332,9 @@ fn mark_output_only(types: &mut BTreeMap<String, TypeDef>, operations: &[Operati
                     Some(TypeKind::Enum { .. }) | None => {}
                 }
             }
-            Ty::Vec(inner) | Ty::Map(inner) | Ty::Boxed(inner) => pending.push(inner),
+            Ty::Vec(inner) | Ty::Map(inner) | Ty::Boxed(inner) | Ty::Envelope(inner) => {
+                pending.push(inner)
+            }
             _ => {}
         }
     }

@@ -144,6 +144,27 @@ fn sanitize(name: &str, fallback: &str) -> String {
     }
 }
 
+/// An environment variable name: `<PREFIX>_<NAME>` in upper snake case, every character
+/// that is not an ASCII letter or digit as `_` (`account_id` -> `CLOUDFLARE_ACCOUNT_ID`).
+/// The runtime derives the same names at run time.
+pub fn env_var(prefix: &str, name: &str) -> String {
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if prefix.is_empty() {
+        name
+    } else {
+        format!("{prefix}_{name}")
+    }
+}
+
 fn escape_keyword(name: String) -> String {
     if NON_RAW_KEYWORDS.contains(&name.as_str()) {
         format!("{name}_")

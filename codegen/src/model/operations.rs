@@ -143,6 +143,7 @@ pub(crate) fn build_operation(
         params,
         body,
         response,
+        security: op.security.clone(),
     })
 }
 
@@ -188,6 +189,11 @@ fn param_of(
     }
     docs.deprecated |= p.deprecated;
     let encoding = types.param_encoding(&ty);
+    let client_default = location == ParamLocation::Path
+            // Only text: the client's defaults are strings (`account_id`), and another API's
+            // integer parameter of the same name is the caller's to give.
+            && ty == Ty::String
+            && settings.config.client.path_defaults.iter().any(|d| d == &p.name);
     Ok(Param {
         wire: p.name.clone(),
         rust: names.claim(&naming::snake_ident(&p.name), "_param"),
@@ -196,8 +202,7 @@ fn param_of(
         required: p.required,
         constant,
         encoding,
-        client_default: location == ParamLocation::Path
-            && settings.client_path_defaults.iter().any(|d| d == &p.name),
+        client_default,
         docs,
     })
 }
@@ -386,7 +391,7 @@ fn response_of(
             });
         };
         let ty = types.ty_of(schema, &format!("{builder}Response"))?;
-        let unwrap = match (&ty, &settings.envelope_field) {
+        let unwrap = match (&ty, &settings.config.client.envelope_field) {
             (Ty::Named(name), Some(field)) => match types.types.get(name).map(|t| &t.kind) {
                 Some(TypeKind::Struct { fields, .. }) => {
                     fields.iter().find(|f| &f.wire == field).cloned()

@@ -11,6 +11,8 @@ use super::ir::{Ty, TypeDef, TypeKind};
 fn direct_targets<'a>(ty: &'a Ty, out: &mut Vec<&'a str>) {
     match ty {
         Ty::Named(name) => out.push(name),
+        // The payload sits inline in the envelope (`Option<T>`).
+        Ty::Envelope(inner) => direct_targets(inner, out),
         Ty::Vec(_) | Ty::Map(_) | Ty::Boxed(_) => {}
         _ => {}
     }

@@ -8,7 +8,7 @@ use url::Url;
 
 use super::progress::{Reporter, progress_setters};
 use super::{UploadSource, exchange};
-use crate::runtime::{Client, Error};
+use crate::{Client, Error};
 
 /// The operation name that errors of the upload carry.
 const OPERATION: &str = "direct_upload_post";

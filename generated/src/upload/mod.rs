@@ -66,7 +66,7 @@ pub use tus::{TusUploadUrl, Upload};
 
 use std::time::Duration;
 
-use crate::runtime::{ApiError, Client, Error};
+use crate::{ApiError, Client, Error};
 
 /// The tus protocol version Cloudflare speaks (the only one it accepts).
 pub const TUS_VERSION: &str = "1.0.0";

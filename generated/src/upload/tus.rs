@@ -15,7 +15,8 @@ use super::{
     CHUNK_SIZE_MULTIPLE, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_ATTEMPTS, MIN_CHUNK_SIZE, TUS_VERSION,
     UploadedVideo, exchange,
 };
-use crate::runtime::{ApiError, Client, DecodeError, Error, MAX_RETRY_AFTER};
+use crate::{ApiError, Client, DecodeError, Error};
+use client_runtime::MAX_RETRY_AFTER;
 
 /// The operation names that errors of the tus requests carry.
 const CREATE: &str = "videos_initiate_tus_upload";

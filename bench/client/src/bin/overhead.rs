@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let base = format!("http://{address}/client/v4");
         let client = Client::builder()
             .token("bench-token")
-            .account_id("023e105f4ecef8ad9ca31a8372d0c353")
+            .path_default("account_id", "023e105f4ecef8ad9ca31a8372d0c353")
             .base_url(base.clone())
             .build()?;
         let bare = reqwest::Client::builder().use_rustls_tls().build()?;

@@ -48,7 +48,7 @@ pub async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let client = Client::builder()
         .token("bench")
-        .account_id("bench")
+        .path_default("account_id", "bench")
         .base_url(format!("http://{address}/client/v4"))
         .build()?;
     let source = if keep {

@@ -4,13 +4,18 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use cloudflare_stream::runtime::{
-    ApiResponse, Auth, Client, DEFAULT_BASE_URL, Error, Nullable, RetryPolicy, Secret,
-};
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use client_runtime::http::{HeaderMap, StatusCode};
+use client_runtime::{ApiResponse, Client, Error, Nullable, RetryPolicy, Secret};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+
+mod common;
+
+use common::{builder, plain};
+
+fn from_env(pairs: &[(&str, &str)]) -> Result<Client, Error> {
+    builder().read_env_with(env(pairs))?.build()
+}
 
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let map: HashMap<String, String> = pairs
@@ -22,37 +27,41 @@ fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
 
 #[test]
 fn from_env_with_token_and_account() {
-    let client = Client::from_env_with(env(&[
-        ("CLOUDFLARE_API_TOKEN", "env-token-secret"),
-        ("CLOUDFLARE_ACCOUNT_ID", "acc-1"),
-    ]))
+    let client = from_env(&[
+        ("EXAMPLE_API_TOKEN", "env-token-secret"),
+        ("EXAMPLE_ACCOUNT_ID", "acc-1"),
+    ])
     .unwrap();
-    assert!(matches!(client.auth(), Auth::Token(token) if token.expose() == "env-token-secret"));
+    let token = client.credentials().get("api_token").unwrap();
+    assert_eq!(token.expose(), "env-token-secret");
     assert_eq!(client.default_path_param("account_id").unwrap(), "acc-1");
-    assert_eq!(client.base_url().as_str(), DEFAULT_BASE_URL);
+    assert_eq!(
+        client.base_url().as_str(),
+        "https://api.example.com/client/v4"
+    );
     assert_eq!(client.timeout(), Duration::from_secs(60));
     assert_eq!(client.retry_policy(), &RetryPolicy::default());
     assert_eq!(client.retry_policy().max_retries(), 2);
-    assert!(client.user_agent().starts_with("cloudflare-stream-rust/"));
+    assert_eq!(client.user_agent(), "example-client/1.0");
     assert!(!format!("{client:?}").contains("env-token-secret"));
 }
 
 #[test]
 fn from_env_with_api_key_and_base_url() {
-    let client = Client::from_env_with(env(&[
-        ("CLOUDFLARE_API_TOKEN", "  "),
-        ("CLOUDFLARE_EMAIL", "me@example.com"),
-        ("CLOUDFLARE_API_KEY", "key-secret"),
-        ("CLOUDFLARE_BASE_URL", "http://127.0.0.1:9/client/v4"),
-    ]))
+    let client = from_env(&[
+        ("EXAMPLE_API_TOKEN", "  "),
+        ("EXAMPLE_EMAIL", "me@example.com"),
+        ("EXAMPLE_API_KEY", "key-secret"),
+        ("EXAMPLE_BASE_URL", "http://127.0.0.1:9/client/v4"),
+    ])
     .unwrap();
-    match client.auth() {
-        Auth::Key { email, key } => {
-            assert_eq!(email, "me@example.com");
-            assert_eq!(key.expose(), "key-secret");
-        }
-        other => panic!("{other:?}"),
-    }
+    let credentials = client.credentials();
+    assert_eq!(credentials.get("api_token"), None);
+    assert_eq!(
+        credentials.get("api_email").unwrap().expose(),
+        "me@example.com"
+    );
+    assert_eq!(credentials.get("api_key").unwrap().expose(), "key-secret");
     assert_eq!(client.base_url().as_str(), "http://127.0.0.1:9/client/v4");
     let error = client.default_path_param("account_id").unwrap_err();
     assert!(matches!(
@@ -64,24 +73,66 @@ fn from_env_with_api_key_and_base_url() {
 
 #[test]
 fn from_env_without_credentials() {
-    let error = Client::from_env_with(env(&[("CLOUDFLARE_ACCOUNT_ID", "acc-1")])).unwrap_err();
+    let error = from_env(&[("EXAMPLE_ACCOUNT_ID", "acc-1")]).unwrap_err();
     assert!(
         matches!(
             error,
             Error::MissingParameter {
-                name: "CLOUDFLARE_API_TOKEN"
+                name: "EXAMPLE_API_TOKEN"
             }
         ),
         "{error:?}"
     );
     // An email without a key is not enough either.
-    let error = Client::from_env_with(env(&[("CLOUDFLARE_EMAIL", "me@example.com")])).unwrap_err();
+    let error = from_env(&[("EXAMPLE_EMAIL", "me@example.com")]).unwrap_err();
     assert!(matches!(error, Error::MissingParameter { .. }), "{error:?}");
+    // Credentials given in code first are kept when the environment has none.
+    let client = builder()
+        .token("in-code")
+        .read_env_with(env(&[("EXAMPLE_ZONE_ID", "z")]))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(
+        client.credentials().get("api_token").unwrap().expose(),
+        "in-code"
+    );
+    assert_eq!(client.default_path_param("zone_id").unwrap(), "z");
+}
+
+#[test]
+fn credentials_follow_the_declared_schemes() {
+    // `token` is the scheme that stands alone in the default requirement.
+    let client = plain().token("k").build().unwrap();
+    assert_eq!(client.credentials().get("key").unwrap().expose(), "k");
+    let client = plain().basic_auth("user", "pass").build().unwrap();
+    assert_eq!(
+        client.credentials().get("basic").unwrap().expose(),
+        "user:pass"
+    );
+    // Unknown schemes and APIs without the kind asked for are build errors.
+    let error = plain().credential("nope", "x").build().unwrap_err();
+    assert!(
+        error.to_string().contains("no security scheme `nope`"),
+        "{error}"
+    );
+    let error = builder().basic_auth("u", "p").build().unwrap_err();
+    assert!(
+        error.to_string().contains("no basic-auth scheme"),
+        "{error}"
+    );
+    // A basic credential from the environment is `user:password`.
+    let client = plain()
+        .read_env_with(env(&[("PLAIN_BASIC", "u:p")]))
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(client.credentials().get("basic").unwrap().expose(), "u:p");
 }
 
 #[test]
 fn builder_validates_configuration() {
-    let no_credentials = Client::builder().build().unwrap_err();
+    let no_credentials = builder().build().unwrap_err();
     assert!(matches!(no_credentials, Error::InvalidRequest { .. }));
 
     for base_url in [
@@ -90,34 +141,27 @@ fn builder_validates_configuration() {
         "http://h/x?q=1",
         "mailto:a@b",
     ] {
-        let error = Client::builder()
-            .token("t")
-            .base_url(base_url)
-            .build()
-            .unwrap_err();
+        let error = builder().token("t").base_url(base_url).build().unwrap_err();
         assert!(
             matches!(error, Error::InvalidRequest { .. }),
             "{base_url}: {error:?}"
         );
     }
 
-    let error = Client::builder()
-        .token("bad\ntoken-secret")
-        .build()
-        .unwrap_err();
+    let error = builder().token("bad\ntoken-secret").build().unwrap_err();
     assert!(matches!(error, Error::InvalidRequest { .. }));
     assert!(!format!("{error} {error:?}").contains("token-secret"));
 
-    let error = Client::builder().token("").build().unwrap_err();
+    let error = builder().token("").build().unwrap_err();
     assert!(matches!(error, Error::InvalidRequest { .. }));
 }
 
 #[test]
 fn builder_settings_are_kept() {
-    let client = Client::builder()
+    let client = builder()
         .token("t")
         .base_url("http://localhost:8080/client/v4/")
-        .account_id("a")
+        .path_default("account_id", "a")
         .path_default("zone_id", "z")
         .timeout(Duration::from_millis(250))
         .max_retries(5)
@@ -140,12 +184,14 @@ fn secrets_are_redacted() {
     let secret = Secret::new("very-secret");
     assert_eq!(format!("{secret}"), "[redacted]");
     assert_eq!(format!("{secret:?}"), "[redacted]");
-    let auth = Auth::Key {
-        email: "me@example.com".into(),
-        key: Secret::from("very-secret"),
-    };
-    assert!(!format!("{auth:?}").contains("very-secret"));
-    let builder = Client::builder().token("very-secret");
+    let client = builder()
+        .credential("api_email", "me@example.com")
+        .credential("api_key", "very-secret")
+        .build()
+        .unwrap();
+    assert!(!format!("{:?}", client.credentials()).contains("very-secret"));
+    assert!(!format!("{client:?}").contains("very-secret"));
+    let builder = builder().token("very-secret");
     assert!(!format!("{builder:?}").contains("very-secret"));
 }
 

@@ -6,11 +6,11 @@
 /// Additional audio tracks on a video (the reference's "Audio Tracks" section).
 #[derive(Clone, Copy, Debug)]
 pub struct AudioTracks<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
 }
 
 impl<'a> AudioTracks<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self { client }
     }
 
@@ -67,19 +67,19 @@ impl<'a> AudioTracks<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksList<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> AudioTracksList<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -107,13 +107,13 @@ impl<'a> AudioTracksList<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::AudioTrackGetResponse, crate::runtime::Error> {
+    ) -> Result<crate::generated::models::AudioTrackGetResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("audio_tracks_list"))
+            .ok_or_else(|| client_runtime::Error::missing_result("audio_tracks_list"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -124,15 +124,15 @@ impl<'a> AudioTracksList<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::AudioTrackGetEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::AudioTrackGetEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "audio_tracks_list",
         );
         request.path_literal("/accounts/");
@@ -141,7 +141,9 @@ impl<'a> AudioTracksList<'a> {
         request.path_param(&self.identifier);
         request.path_literal("/audio");
         request.options(self.options);
-        request.send_json::<crate::models::AudioTrackGetEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::AudioTrackGetEnvelope>(self.client)
+            .await
     }
 }
 
@@ -149,16 +151,16 @@ impl<'a> AudioTracksList<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksDelete<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
     pub(crate) audio_identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> AudioTracksDelete<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         identifier: String,
         audio_identifier: String,
     ) -> Self {
@@ -167,7 +169,7 @@ impl<'a> AudioTracksDelete<'a> {
             identifier,
             audio_identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -195,13 +197,16 @@ impl<'a> AudioTracksDelete<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::AudioTrackDeleteResponse, crate::runtime::Error> {
+    ) -> Result<
+        crate::generated::models::AudioTrackDeleteResponse,
+        client_runtime::Error,
+    > {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("audio_tracks_delete"))
+            .ok_or_else(|| client_runtime::Error::missing_result("audio_tracks_delete"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -212,15 +217,15 @@ impl<'a> AudioTracksDelete<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::AudioTrackDeleteEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::AudioTrackDeleteEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::DELETE,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::DELETE,
             "audio_tracks_delete",
         );
         request.path_literal("/accounts/");
@@ -230,7 +235,9 @@ impl<'a> AudioTracksDelete<'a> {
         request.path_literal("/audio/");
         request.path_param(&self.audio_identifier);
         request.options(self.options);
-        request.send_json::<crate::models::AudioTrackDeleteEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::AudioTrackDeleteEnvelope>(self.client)
+            .await
     }
 }
 
@@ -238,17 +245,17 @@ impl<'a> AudioTracksDelete<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksEdit<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
     pub(crate) audio_identifier: String,
-    pub(crate) body: crate::models::AudioTrackEditRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::AudioTrackEditRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> AudioTracksEdit<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         identifier: String,
         audio_identifier: String,
     ) -> Self {
@@ -256,12 +263,12 @@ impl<'a> AudioTracksEdit<'a> {
             client,
             identifier,
             audio_identifier,
-            body: crate::models::AudioTrackEditRequest {
+            body: crate::generated::models::AudioTrackEditRequest {
                 default: Default::default(),
                 label: Default::default(),
             },
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -288,7 +295,10 @@ impl<'a> AudioTracksEdit<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::AudioTrackEditRequest) -> Self {
+    pub fn body(
+        mut self,
+        body: crate::generated::models::AudioTrackEditRequest,
+    ) -> Self {
         self.body = body;
         self
     }
@@ -309,11 +319,13 @@ impl<'a> AudioTracksEdit<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Audio, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Audio, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("audio_tracks_edit"))
+            .ok_or_else(|| client_runtime::Error::missing_result("audio_tracks_edit"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -324,15 +336,15 @@ impl<'a> AudioTracksEdit<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::AudioEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::AudioEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::PATCH,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::PATCH,
             "audio_tracks_edit",
         );
         request.path_literal("/accounts/");
@@ -343,7 +355,7 @@ impl<'a> AudioTracksEdit<'a> {
         request.path_param(&self.audio_identifier);
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::AudioEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::AudioEnvelope>(self.client).await
     }
 }
 
@@ -351,28 +363,28 @@ impl<'a> AudioTracksEdit<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksCopy<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    pub(crate) body: crate::models::AudioTrackCopyRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::AudioTrackCopyRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> AudioTracksCopy<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         identifier: String,
         label: String,
     ) -> Self {
         Self {
             client,
             identifier,
-            body: crate::models::AudioTrackCopyRequest {
+            body: crate::generated::models::AudioTrackCopyRequest {
                 label,
                 url: Default::default(),
             },
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -393,7 +405,10 @@ impl<'a> AudioTracksCopy<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::AudioTrackCopyRequest) -> Self {
+    pub fn body(
+        mut self,
+        body: crate::generated::models::AudioTrackCopyRequest,
+    ) -> Self {
         self.body = body;
         self
     }
@@ -414,11 +429,13 @@ impl<'a> AudioTracksCopy<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Audio, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Audio, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("audio_tracks_copy"))
+            .ok_or_else(|| client_runtime::Error::missing_result("audio_tracks_copy"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -429,15 +446,15 @@ impl<'a> AudioTracksCopy<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::AudioEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::AudioEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "audio_tracks_copy",
         );
         request.path_literal("/accounts/");
@@ -447,6 +464,6 @@ impl<'a> AudioTracksCopy<'a> {
         request.path_literal("/audio/copy");
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::AudioEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::AudioEnvelope>(self.client).await
     }
 }

@@ -125,7 +125,8 @@ impl Error {
 
     /// Wraps a transport error, dropping the URL's query from it: query values are
     /// caller data that may be sensitive, and errors end up in logs.
-    pub(crate) fn transport(operation: &'static str, mut source: reqwest::Error) -> Self {
+    #[doc(hidden)]
+    pub fn transport(operation: &'static str, mut source: reqwest::Error) -> Self {
         if let Some(url) = source.url_mut() {
             url.set_query(None);
         }
@@ -221,7 +222,8 @@ pub struct ApiError {
 
 impl ApiError {
     /// Builds the error from a response, parsing the envelope if the body has one.
-    pub(crate) fn from_response(
+    #[doc(hidden)]
+    pub fn from_response(
         operation: &'static str,
         status: StatusCode,
         headers: HeaderMap,

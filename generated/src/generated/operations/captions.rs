@@ -6,11 +6,11 @@
 /// Captions and subtitles of a video, per BCP 47 language, uploaded or generated via AI, and their WebVTT rendering (the reference's "Captions", "Language" and "Vtt" sections).
 #[derive(Clone, Copy, Debug)]
 pub struct Captions<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
 }
 
 impl<'a> Captions<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self { client }
     }
 
@@ -45,7 +45,7 @@ impl<'a> Captions<'a> {
         &self,
         identifier: impl Into<String>,
         language: impl Into<String>,
-        file: crate::runtime::FilePart,
+        file: client_runtime::FilePart,
     ) -> CaptionsUpload<'a> {
         CaptionsUpload::new(self.client, identifier.into(), language.into(), file)
     }
@@ -94,19 +94,19 @@ impl<'a> Captions<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsList<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> CaptionsList<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -134,12 +134,12 @@ impl<'a> CaptionsList<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<Vec<crate::models::Caption>, crate::runtime::Error> {
+    ) -> Result<Vec<crate::generated::models::Caption>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| crate::runtime::Error::missing_result("captions_list"))
+        body.result.ok_or_else(|| client_runtime::Error::missing_result("captions_list"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -150,15 +150,15 @@ impl<'a> CaptionsList<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::CaptionListEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::CaptionListEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "captions_list",
         );
         request.path_literal("/accounts/");
@@ -167,7 +167,9 @@ impl<'a> CaptionsList<'a> {
         request.path_param(&self.identifier);
         request.path_literal("/captions");
         request.options(self.options);
-        request.send_json::<crate::models::CaptionListEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::CaptionListEnvelope>(self.client)
+            .await
     }
 }
 
@@ -175,16 +177,16 @@ impl<'a> CaptionsList<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsGet<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
     pub(crate) language: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> CaptionsGet<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         identifier: String,
         language: String,
     ) -> Self {
@@ -193,7 +195,7 @@ impl<'a> CaptionsGet<'a> {
             identifier,
             language,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -221,10 +223,12 @@ impl<'a> CaptionsGet<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Caption, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Caption, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| crate::runtime::Error::missing_result("captions_get"))
+        body.result.ok_or_else(|| client_runtime::Error::missing_result("captions_get"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -235,15 +239,15 @@ impl<'a> CaptionsGet<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::CaptionEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::CaptionEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "captions_get",
         );
         request.path_literal("/accounts/");
@@ -253,7 +257,7 @@ impl<'a> CaptionsGet<'a> {
         request.path_literal("/captions/");
         request.path_param(&self.language);
         request.options(self.options);
-        request.send_json::<crate::models::CaptionEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::CaptionEnvelope>(self.client).await
     }
 }
 
@@ -261,20 +265,20 @@ impl<'a> CaptionsGet<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsUpload<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
     pub(crate) language: String,
-    pub(crate) file: crate::runtime::FilePart,
-    options: crate::runtime::RequestOptions,
+    pub(crate) file: client_runtime::FilePart,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> CaptionsUpload<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         identifier: String,
         language: String,
-        file: crate::runtime::FilePart,
+        file: client_runtime::FilePart,
     ) -> Self {
         Self {
             client,
@@ -282,7 +286,7 @@ impl<'a> CaptionsUpload<'a> {
             language,
             file,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -310,11 +314,13 @@ impl<'a> CaptionsUpload<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Caption, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Caption, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("captions_upload"))
+            .ok_or_else(|| client_runtime::Error::missing_result("captions_upload"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -325,15 +331,15 @@ impl<'a> CaptionsUpload<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::CaptionEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::CaptionEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::PUT,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::PUT,
             "captions_upload",
         );
         request.path_literal("/accounts/");
@@ -342,14 +348,14 @@ impl<'a> CaptionsUpload<'a> {
         request.path_param(&self.identifier);
         request.path_literal("/captions/");
         request.path_param(&self.language);
-        let mut form = crate::runtime::Multipart::new();
+        let mut form = client_runtime::__private::Multipart::new();
         {
             let value = self.file;
             form.file("file", value);
         }
         request.multipart(form);
         request.options(self.options);
-        request.send_json::<crate::models::CaptionEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::CaptionEnvelope>(self.client).await
     }
 }
 
@@ -357,16 +363,16 @@ impl<'a> CaptionsUpload<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsDelete<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
     pub(crate) language: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> CaptionsDelete<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         identifier: String,
         language: String,
     ) -> Self {
@@ -375,7 +381,7 @@ impl<'a> CaptionsDelete<'a> {
             identifier,
             language,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -403,13 +409,16 @@ impl<'a> CaptionsDelete<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::LanguageDeleteResponse, crate::runtime::Error> {
+    ) -> Result<
+        crate::generated::models::LanguageDeleteResponse,
+        client_runtime::Error,
+    > {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("captions_delete"))
+            .ok_or_else(|| client_runtime::Error::missing_result("captions_delete"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -420,15 +429,15 @@ impl<'a> CaptionsDelete<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::LanguageDeleteEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::LanguageDeleteEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::DELETE,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::DELETE,
             "captions_delete",
         );
         request.path_literal("/accounts/");
@@ -438,7 +447,9 @@ impl<'a> CaptionsDelete<'a> {
         request.path_literal("/captions/");
         request.path_param(&self.language);
         request.options(self.options);
-        request.send_json::<crate::models::LanguageDeleteEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::LanguageDeleteEnvelope>(self.client)
+            .await
     }
 }
 
@@ -446,16 +457,16 @@ impl<'a> CaptionsDelete<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsGenerate<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
     pub(crate) language: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> CaptionsGenerate<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         identifier: String,
         language: String,
     ) -> Self {
@@ -464,7 +475,7 @@ impl<'a> CaptionsGenerate<'a> {
             identifier,
             language,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -492,11 +503,13 @@ impl<'a> CaptionsGenerate<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Caption, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Caption, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("captions_generate"))
+            .ok_or_else(|| client_runtime::Error::missing_result("captions_generate"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -507,15 +520,15 @@ impl<'a> CaptionsGenerate<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::CaptionEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::CaptionEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "captions_generate",
         );
         request.path_literal("/accounts/");
@@ -526,7 +539,7 @@ impl<'a> CaptionsGenerate<'a> {
         request.path_param(&self.language);
         request.path_literal("/generate");
         request.options(self.options);
-        request.send_json::<crate::models::CaptionEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::CaptionEnvelope>(self.client).await
     }
 }
 
@@ -534,16 +547,16 @@ impl<'a> CaptionsGenerate<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsVtt<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
     pub(crate) language: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> CaptionsVtt<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         identifier: String,
         language: String,
     ) -> Self {
@@ -552,7 +565,7 @@ impl<'a> CaptionsVtt<'a> {
             identifier,
             language,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -580,8 +593,8 @@ impl<'a> CaptionsVtt<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<String, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(self) -> Result<String, client_runtime::Error> {
         Ok(self.send_with_response().await?.into_body())
     }
 
@@ -592,13 +605,13 @@ impl<'a> CaptionsVtt<'a> {
     /// As for `send`.
     pub async fn send_with_response(
         self,
-    ) -> Result<crate::runtime::ApiResponse<String>, crate::runtime::Error> {
+    ) -> Result<client_runtime::ApiResponse<String>, client_runtime::Error> {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "captions_vtt",
         );
         request.path_literal("/accounts/");

@@ -6,11 +6,11 @@
 /// Videos stored in Cloudflare Stream: list, details, edits and deletion, uploads (TUS, from a URL, direct creator uploads), clips, storage use, embed code and signed URL tokens. Gathers the reference's "Stream", "Videos", "Clip", "Copy", "Direct Upload", "Embed" and "Token" sections.
 #[derive(Clone, Copy, Debug)]
 pub struct Videos<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
 }
 
 impl<'a> Videos<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self { client }
     }
 
@@ -131,7 +131,7 @@ impl<'a> Videos<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosList<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) id: Option<String>,
     pub(crate) after: Option<String>,
@@ -145,14 +145,14 @@ pub struct VideosList<'a> {
     pub(crate) name: Option<String>,
     pub(crate) search: Option<String>,
     pub(crate) start: Option<String>,
-    pub(crate) status: Option<crate::models::VideoState>,
-    pub(crate) r#type: Option<crate::models::VideosListType>,
+    pub(crate) status: Option<crate::generated::models::VideoState>,
+    pub(crate) r#type: Option<crate::generated::models::VideosListType>,
     pub(crate) video_name: Option<String>,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> VideosList<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
             account_id: None,
@@ -171,7 +171,7 @@ impl<'a> VideosList<'a> {
             status: None,
             r#type: None,
             video_name: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -256,13 +256,13 @@ impl<'a> VideosList<'a> {
     }
 
     /// Specifies the processing status for all quality levels for a video.
-    pub fn status(mut self, status: crate::models::VideoState) -> Self {
+    pub fn status(mut self, status: crate::generated::models::VideoState) -> Self {
         self.status = Some(status);
         self
     }
 
     /// Specifies whether the video is `vod` or `live`.
-    pub fn r#type(mut self, r#type: crate::models::VideosListType) -> Self {
+    pub fn r#type(mut self, r#type: crate::generated::models::VideosListType) -> Self {
         self.r#type = Some(r#type);
         self
     }
@@ -289,10 +289,12 @@ impl<'a> VideosList<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<Vec<crate::models::Video>, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<Vec<crate::generated::models::Video>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| crate::runtime::Error::missing_result("videos_list"))
+        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_list"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -303,15 +305,15 @@ impl<'a> VideosList<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::VideoListEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::VideoListEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "videos_list",
         );
         request.path_literal("/accounts/");
@@ -363,7 +365,9 @@ impl<'a> VideosList<'a> {
             request.query("video_name", value);
         }
         request.options(self.options);
-        request.send_json::<crate::models::VideoListEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::VideoListEnvelope>(self.client)
+            .await
     }
 }
 
@@ -371,17 +375,17 @@ impl<'a> VideosList<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosInitiateTusUpload<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) direct_user: Option<bool>,
     pub(crate) upload_length: i64,
     pub(crate) upload_creator: Option<String>,
     pub(crate) upload_metadata: Option<String>,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> VideosInitiateTusUpload<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, upload_length: i64) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, upload_length: i64) -> Self {
         Self {
             client,
             upload_length,
@@ -389,7 +393,7 @@ impl<'a> VideosInitiateTusUpload<'a> {
             direct_user: None,
             upload_creator: None,
             upload_metadata: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -435,17 +439,17 @@ impl<'a> VideosInitiateTusUpload<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<VideosInitiateTusUploadHeaders, crate::runtime::Error> {
+    ) -> Result<VideosInitiateTusUploadHeaders, client_runtime::Error> {
         let response = self.send_with_response().await?;
         Ok(VideosInitiateTusUploadHeaders {
             location: response
                 .header("Location")
                 .map(str::to_owned)
                 .ok_or_else(|| {
-                    crate::runtime::Error::missing_header(
+                    client_runtime::Error::missing_header(
                         "videos_initiate_tus_upload",
                         response.status(),
                         "Location",
@@ -455,7 +459,7 @@ impl<'a> VideosInitiateTusUpload<'a> {
                 .header("stream-media-id")
                 .map(str::to_owned)
                 .ok_or_else(|| {
-                    crate::runtime::Error::missing_header(
+                    client_runtime::Error::missing_header(
                         "videos_initiate_tus_upload",
                         response.status(),
                         "stream-media-id",
@@ -465,7 +469,7 @@ impl<'a> VideosInitiateTusUpload<'a> {
                 .header("Tus-Resumable")
                 .map(str::to_owned)
                 .ok_or_else(|| {
-                    crate::runtime::Error::missing_header(
+                    client_runtime::Error::missing_header(
                         "videos_initiate_tus_upload",
                         response.status(),
                         "Tus-Resumable",
@@ -481,13 +485,13 @@ impl<'a> VideosInitiateTusUpload<'a> {
     /// As for `send`.
     pub async fn send_with_response(
         self,
-    ) -> Result<crate::runtime::ApiResponse<()>, crate::runtime::Error> {
+    ) -> Result<client_runtime::ApiResponse<()>, client_runtime::Error> {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "videos_initiate_tus_upload",
         );
         request.path_literal("/accounts/");
@@ -513,19 +517,19 @@ impl<'a> VideosInitiateTusUpload<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosGet<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> VideosGet<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -553,10 +557,12 @@ impl<'a> VideosGet<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Video, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| crate::runtime::Error::missing_result("videos_get"))
+        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_get"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -567,15 +573,15 @@ impl<'a> VideosGet<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::VideoEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::VideoEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "videos_get",
         );
         request.path_literal("/accounts/");
@@ -583,7 +589,7 @@ impl<'a> VideosGet<'a> {
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.options(self.options);
-        request.send_json::<crate::models::VideoEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::VideoEnvelope>(self.client).await
     }
 }
 
@@ -591,19 +597,19 @@ impl<'a> VideosGet<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosEdit<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    pub(crate) body: crate::models::VideoEditRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::VideoEditRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> VideosEdit<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
-            body: crate::models::VideoEditRequest {
+            body: crate::generated::models::VideoEditRequest {
                 allowed_origins: Default::default(),
                 creator: Default::default(),
                 max_duration_seconds: Default::default(),
@@ -616,7 +622,7 @@ impl<'a> VideosEdit<'a> {
                 upload_expiry: Default::default(),
             },
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -631,7 +637,7 @@ impl<'a> VideosEdit<'a> {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     pub fn allowed_origins(
         mut self,
-        allowed_origins: Vec<crate::models::AllowedOrigins>,
+        allowed_origins: Vec<crate::generated::models::AllowedOrigins>,
     ) -> Self {
         self.body.allowed_origins = Some(allowed_origins);
         self
@@ -658,7 +664,7 @@ impl<'a> VideosEdit<'a> {
     /// The `publicDetails` body field.
     pub fn public_details(
         mut self,
-        public_details: crate::models::VideoEditPublicDetails,
+        public_details: crate::generated::models::VideoEditPublicDetails,
     ) -> Self {
         self.body.public_details = Some(public_details);
         self
@@ -672,7 +678,7 @@ impl<'a> VideosEdit<'a> {
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
     pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
-        self.body.scheduled_deletion = crate::runtime::Nullable::Value(
+        self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
         self
@@ -680,7 +686,7 @@ impl<'a> VideosEdit<'a> {
 
     /// Sends `"scheduledDeletion": null`, which clears the stored value.
     pub fn clear_scheduled_deletion(mut self) -> Self {
-        self.body.scheduled_deletion = crate::runtime::Nullable::Null;
+        self.body.scheduled_deletion = client_runtime::Nullable::Null;
         self
     }
 
@@ -705,7 +711,7 @@ impl<'a> VideosEdit<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::VideoEditRequest) -> Self {
+    pub fn body(mut self, body: crate::generated::models::VideoEditRequest) -> Self {
         self.body = body;
         self
     }
@@ -726,10 +732,12 @@ impl<'a> VideosEdit<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Video, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| crate::runtime::Error::missing_result("videos_edit"))
+        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_edit"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -740,15 +748,15 @@ impl<'a> VideosEdit<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::VideoEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::VideoEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "videos_edit",
         );
         request.path_literal("/accounts/");
@@ -757,7 +765,7 @@ impl<'a> VideosEdit<'a> {
         request.path_param(&self.identifier);
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::VideoEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::VideoEnvelope>(self.client).await
     }
 }
 
@@ -765,19 +773,19 @@ impl<'a> VideosEdit<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosDelete<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> VideosDelete<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -805,8 +813,8 @@ impl<'a> VideosDelete<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<(), crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(self) -> Result<(), client_runtime::Error> {
         self.send_with_response().await?;
         Ok(())
     }
@@ -818,13 +826,13 @@ impl<'a> VideosDelete<'a> {
     /// As for `send`.
     pub async fn send_with_response(
         self,
-    ) -> Result<crate::runtime::ApiResponse<()>, crate::runtime::Error> {
+    ) -> Result<client_runtime::ApiResponse<()>, client_runtime::Error> {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::DELETE,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::DELETE,
             "videos_delete",
         );
         request.path_literal("/accounts/");
@@ -840,19 +848,19 @@ impl<'a> VideosDelete<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosStorageUsage<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) creator: Option<String>,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> VideosStorageUsage<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
             account_id: None,
             creator: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -886,13 +894,16 @@ impl<'a> VideosStorageUsage<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::VideoStorageUsageResponse, crate::runtime::Error> {
+    ) -> Result<
+        crate::generated::models::VideoStorageUsageResponse,
+        client_runtime::Error,
+    > {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("videos_storage_usage"))
+            .ok_or_else(|| client_runtime::Error::missing_result("videos_storage_usage"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -903,15 +914,15 @@ impl<'a> VideosStorageUsage<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::VideoStorageUsageEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::VideoStorageUsageEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "videos_storage_usage",
         );
         request.path_literal("/accounts/");
@@ -921,7 +932,11 @@ impl<'a> VideosStorageUsage<'a> {
             request.query("creator", value);
         }
         request.options(self.options);
-        request.send_json::<crate::models::VideoStorageUsageEnvelope>(self.client).await
+        request
+            .send_json::<
+                crate::generated::models::VideoStorageUsageEnvelope,
+            >(self.client)
+            .await
     }
 }
 
@@ -929,22 +944,22 @@ impl<'a> VideosStorageUsage<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosClip<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
-    pub(crate) body: crate::models::VideoClipRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::VideoClipRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> VideosClip<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         clipped_from_video_uid: String,
         end_time_seconds: i64,
         start_time_seconds: i64,
     ) -> Self {
         Self {
             client,
-            body: crate::models::VideoClipRequest {
+            body: crate::generated::models::VideoClipRequest {
                 clipped_from_video_uid,
                 end_time_seconds,
                 start_time_seconds,
@@ -960,7 +975,7 @@ impl<'a> VideosClip<'a> {
                 watermark: Default::default(),
             },
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -975,7 +990,7 @@ impl<'a> VideosClip<'a> {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     pub fn allowed_origins(
         mut self,
-        allowed_origins: Vec<crate::models::AllowedOrigins>,
+        allowed_origins: Vec<crate::generated::models::AllowedOrigins>,
     ) -> Self {
         self.body.allowed_origins = Some(allowed_origins);
         self
@@ -1013,7 +1028,7 @@ impl<'a> VideosClip<'a> {
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
     pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
-        self.body.scheduled_deletion = crate::runtime::Nullable::Value(
+        self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
         self
@@ -1021,7 +1036,7 @@ impl<'a> VideosClip<'a> {
 
     /// Sends `"scheduledDeletion": null`, which clears the stored value.
     pub fn clear_scheduled_deletion(mut self) -> Self {
-        self.body.scheduled_deletion = crate::runtime::Nullable::Null;
+        self.body.scheduled_deletion = client_runtime::Nullable::Null;
         self
     }
 
@@ -1038,7 +1053,10 @@ impl<'a> VideosClip<'a> {
     }
 
     /// The `watermark` body field.
-    pub fn watermark(mut self, watermark: crate::models::WatermarkAtUpload) -> Self {
+    pub fn watermark(
+        mut self,
+        watermark: crate::generated::models::WatermarkAtUpload,
+    ) -> Self {
         self.body.watermark = Some(watermark);
         self
     }
@@ -1046,7 +1064,7 @@ impl<'a> VideosClip<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::VideoClipRequest) -> Self {
+    pub fn body(mut self, body: crate::generated::models::VideoClipRequest) -> Self {
         self.body = body;
         self
     }
@@ -1067,10 +1085,12 @@ impl<'a> VideosClip<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Video, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| crate::runtime::Error::missing_result("videos_clip"))
+        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_clip"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -1081,15 +1101,15 @@ impl<'a> VideosClip<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::VideoEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::VideoEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "videos_clip",
         );
         request.path_literal("/accounts/");
@@ -1097,7 +1117,7 @@ impl<'a> VideosClip<'a> {
         request.path_literal("/stream/clip");
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::VideoEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::VideoEnvelope>(self.client).await
     }
 }
 
@@ -1105,18 +1125,18 @@ impl<'a> VideosClip<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosCopy<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) upload_creator: Option<String>,
-    pub(crate) body: crate::models::VideoCopyRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::VideoCopyRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> VideosCopy<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
-            body: crate::models::VideoCopyRequest {
+            body: crate::generated::models::VideoCopyRequest {
                 allowed_origins: Default::default(),
                 creator: Default::default(),
                 input: Default::default(),
@@ -1130,7 +1150,7 @@ impl<'a> VideosCopy<'a> {
             },
             account_id: None,
             upload_creator: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -1151,7 +1171,7 @@ impl<'a> VideosCopy<'a> {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     pub fn allowed_origins(
         mut self,
-        allowed_origins: Vec<crate::models::AllowedOrigins>,
+        allowed_origins: Vec<crate::generated::models::AllowedOrigins>,
     ) -> Self {
         self.body.allowed_origins = Some(allowed_origins);
         self
@@ -1189,7 +1209,7 @@ impl<'a> VideosCopy<'a> {
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
     pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
-        self.body.scheduled_deletion = crate::runtime::Nullable::Value(
+        self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
         self
@@ -1197,7 +1217,7 @@ impl<'a> VideosCopy<'a> {
 
     /// Sends `"scheduledDeletion": null`, which clears the stored value.
     pub fn clear_scheduled_deletion(mut self) -> Self {
-        self.body.scheduled_deletion = crate::runtime::Nullable::Null;
+        self.body.scheduled_deletion = client_runtime::Nullable::Null;
         self
     }
 
@@ -1214,7 +1234,10 @@ impl<'a> VideosCopy<'a> {
     }
 
     /// The `watermark` body field.
-    pub fn watermark(mut self, watermark: crate::models::WatermarkAtUpload) -> Self {
+    pub fn watermark(
+        mut self,
+        watermark: crate::generated::models::WatermarkAtUpload,
+    ) -> Self {
         self.body.watermark = Some(watermark);
         self
     }
@@ -1222,7 +1245,7 @@ impl<'a> VideosCopy<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::VideoCopyRequest) -> Self {
+    pub fn body(mut self, body: crate::generated::models::VideoCopyRequest) -> Self {
         self.body = body;
         self
     }
@@ -1243,10 +1266,12 @@ impl<'a> VideosCopy<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Video, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| crate::runtime::Error::missing_result("videos_copy"))
+        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_copy"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -1257,15 +1282,15 @@ impl<'a> VideosCopy<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::VideoEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::VideoEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "videos_copy",
         );
         request.path_literal("/accounts/");
@@ -1276,7 +1301,7 @@ impl<'a> VideosCopy<'a> {
         }
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::VideoEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::VideoEnvelope>(self.client).await
     }
 }
 
@@ -1284,21 +1309,21 @@ impl<'a> VideosCopy<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosDirectUpload<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) upload_creator: Option<String>,
-    pub(crate) body: crate::models::DirectUploadRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::DirectUploadRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> VideosDirectUpload<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         max_duration_seconds: i64,
     ) -> Self {
         Self {
             client,
-            body: crate::models::DirectUploadRequest {
+            body: crate::generated::models::DirectUploadRequest {
                 max_duration_seconds,
                 allowed_origins: Default::default(),
                 creator: Default::default(),
@@ -1311,7 +1336,7 @@ impl<'a> VideosDirectUpload<'a> {
             },
             account_id: None,
             upload_creator: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -1332,7 +1357,7 @@ impl<'a> VideosDirectUpload<'a> {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     pub fn allowed_origins(
         mut self,
-        allowed_origins: Vec<crate::models::AllowedOrigins>,
+        allowed_origins: Vec<crate::generated::models::AllowedOrigins>,
     ) -> Self {
         self.body.allowed_origins = Some(allowed_origins);
         self
@@ -1364,7 +1389,7 @@ impl<'a> VideosDirectUpload<'a> {
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
     pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
-        self.body.scheduled_deletion = crate::runtime::Nullable::Value(
+        self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
         self
@@ -1372,7 +1397,7 @@ impl<'a> VideosDirectUpload<'a> {
 
     /// Sends `"scheduledDeletion": null`, which clears the stored value.
     pub fn clear_scheduled_deletion(mut self) -> Self {
-        self.body.scheduled_deletion = crate::runtime::Nullable::Null;
+        self.body.scheduled_deletion = client_runtime::Nullable::Null;
         self
     }
 
@@ -1383,7 +1408,10 @@ impl<'a> VideosDirectUpload<'a> {
     }
 
     /// The `watermark` body field.
-    pub fn watermark(mut self, watermark: crate::models::WatermarkAtUpload) -> Self {
+    pub fn watermark(
+        mut self,
+        watermark: crate::generated::models::WatermarkAtUpload,
+    ) -> Self {
         self.body.watermark = Some(watermark);
         self
     }
@@ -1391,7 +1419,7 @@ impl<'a> VideosDirectUpload<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::DirectUploadRequest) -> Self {
+    pub fn body(mut self, body: crate::generated::models::DirectUploadRequest) -> Self {
         self.body = body;
         self
     }
@@ -1412,13 +1440,16 @@ impl<'a> VideosDirectUpload<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::DirectUploadCreateResponse, crate::runtime::Error> {
+    ) -> Result<
+        crate::generated::models::DirectUploadCreateResponse,
+        client_runtime::Error,
+    > {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("videos_direct_upload"))
+            .ok_or_else(|| client_runtime::Error::missing_result("videos_direct_upload"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -1429,15 +1460,17 @@ impl<'a> VideosDirectUpload<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::DirectUploadCreateEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<
+            crate::generated::models::DirectUploadCreateEnvelope,
+        >,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "videos_direct_upload",
         );
         request.path_literal("/accounts/");
@@ -1448,7 +1481,11 @@ impl<'a> VideosDirectUpload<'a> {
         }
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::DirectUploadCreateEnvelope>(self.client).await
+        request
+            .send_json::<
+                crate::generated::models::DirectUploadCreateEnvelope,
+            >(self.client)
+            .await
     }
 }
 
@@ -1456,19 +1493,19 @@ impl<'a> VideosDirectUpload<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosEmbed<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> VideosEmbed<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -1496,8 +1533,8 @@ impl<'a> VideosEmbed<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<String, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(self) -> Result<String, client_runtime::Error> {
         Ok(self.send_with_response().await?.into_body())
     }
 
@@ -1508,13 +1545,13 @@ impl<'a> VideosEmbed<'a> {
     /// As for `send`.
     pub async fn send_with_response(
         self,
-    ) -> Result<crate::runtime::ApiResponse<String>, crate::runtime::Error> {
+    ) -> Result<client_runtime::ApiResponse<String>, client_runtime::Error> {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "videos_embed",
         );
         request.path_literal("/accounts/");
@@ -1531,19 +1568,19 @@ impl<'a> VideosEmbed<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosCreateToken<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    pub(crate) body: crate::models::TokenCreateRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::TokenCreateRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> VideosCreateToken<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
-            body: crate::models::TokenCreateRequest {
+            body: crate::generated::models::TokenCreateRequest {
                 id: Default::default(),
                 access_rules: Default::default(),
                 downloadable: Default::default(),
@@ -1553,7 +1590,7 @@ impl<'a> VideosCreateToken<'a> {
                 pem: Default::default(),
             },
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -1574,7 +1611,7 @@ impl<'a> VideosCreateToken<'a> {
     /// The optional list of access rule constraints on the token. Access can be blocked or allowed based on an IP, IP range, or by country. Access rules are evaluated from first to last. If a rule matches, the associated action is applied and no further rules are evaluated.
     pub fn access_rules(
         mut self,
-        access_rules: Vec<crate::models::TokenAccessRule>,
+        access_rules: Vec<crate::generated::models::TokenAccessRule>,
     ) -> Self {
         self.body.access_rules = Some(access_rules);
         self
@@ -1593,7 +1630,7 @@ impl<'a> VideosCreateToken<'a> {
     }
 
     /// The `flags` body field.
-    pub fn flags(mut self, flags: crate::models::TokenFlags) -> Self {
+    pub fn flags(mut self, flags: crate::generated::models::TokenFlags) -> Self {
         self.body.flags = Some(flags);
         self
     }
@@ -1613,7 +1650,7 @@ impl<'a> VideosCreateToken<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::TokenCreateRequest) -> Self {
+    pub fn body(mut self, body: crate::generated::models::TokenCreateRequest) -> Self {
         self.body = body;
         self
     }
@@ -1634,13 +1671,13 @@ impl<'a> VideosCreateToken<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::TokenCreateResponse, crate::runtime::Error> {
+    ) -> Result<crate::generated::models::TokenCreateResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("videos_create_token"))
+            .ok_or_else(|| client_runtime::Error::missing_result("videos_create_token"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -1651,15 +1688,15 @@ impl<'a> VideosCreateToken<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::TokenCreateEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::TokenCreateEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "videos_create_token",
         );
         request.path_literal("/accounts/");
@@ -1669,7 +1706,9 @@ impl<'a> VideosCreateToken<'a> {
         request.path_literal("/token");
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::TokenCreateEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::TokenCreateEnvelope>(self.client)
+            .await
     }
 }
 

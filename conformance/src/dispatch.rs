@@ -3,10 +3,10 @@
 
 //! Typed dispatch: calls any operation by its `operationId` with JSON arguments.
 //!
-//! Enabled by the `dispatch` feature; meant for test harnesses that drive every operation from data (the conformance replay runner). Arguments are one JSON object: path, query and header parameters by their wire names; the request body under `body` (a JSON body's fields by wire name, multipart parts by name, file parts as `{"file_name", "content_type", "text" | "base64"}`, raw text as a string).
+//! Generated into the test harness (the conformance replay runner) that drives every operation from data; its argument helpers are the harness's `dispatch_support`. Arguments are one JSON object: path, query and header parameters by their wire names; the request body under `body` (a JSON body's fields by wire name, multipart parts by name, file parts as `{"file_name", "content_type", "text" | "base64"}`, raw text as a string).
 
-use crate::runtime::{ApiResponse, Client, Error, FilePart};
-use self::support::*;
+use cloudflare_stream::Client;
+use crate::dispatch_support::*;
 /// Every operation id [`call`] knows, in specification order.
 pub const OPERATIONS: &[&str] = &[
     "videos_list",
@@ -53,43 +53,6 @@ pub const OPERATIONS: &[&str] = &[
     "videos_embed",
     "videos_create_token",
 ];
-
-/// What a dispatched call returned.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Outcome {
-    /// The HTTP status.
-    pub status: u16,
-    /// Response headers, lower-case names, repeated values joined with `, `.
-    pub headers: std::collections::BTreeMap<String, String>,
-    /// The decoded body re-encoded as JSON: the typed model for JSON bodies, a string
-    /// for text, `{"base64": ...}` for bytes, the declared headers for header-only
-    /// responses, `null` for none.
-    pub body: serde_json::Value,
-}
-
-/// Why a dispatched call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum DispatchError {
-    /// No operation has this id.
-    #[error("unknown operation `{operation}`")]
-    UnknownOperation {
-        /// The id asked for.
-        operation: String,
-    },
-    /// An argument is missing, unknown, or does not decode into its type.
-    #[error("operation `{operation}`: argument `{argument}`: {message}")]
-    BadArgument {
-        /// The operation id.
-        operation: &'static str,
-        /// The argument (`body.name` for body fields).
-        argument: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// The call itself failed: the typed client error.
-    #[error(transparent)]
-    Client(#[from] Error),
-}
 
 /// Calls `operation_id` with `args` (a JSON object, or `null` for none).
 ///
@@ -164,7 +127,7 @@ async fn op_videos_list(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!("cannot re-encode the response of `{}`: {e}", "videos_list"),
                 )
             })?;
@@ -222,7 +185,7 @@ async fn op_videos_get(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!("cannot re-encode the response of `{}`: {e}", "videos_get"),
                 )
             })?;
@@ -240,7 +203,7 @@ async fn op_videos_edit(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!("cannot re-encode the response of `{}`: {e}", "videos_edit"),
                 )
             })?;
@@ -268,7 +231,7 @@ async fn op_audio_tracks_list(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "audio_tracks_list"
                     ),
@@ -288,7 +251,7 @@ async fn op_audio_tracks_delete(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}",
                         "audio_tracks_delete"
@@ -309,7 +272,7 @@ async fn op_audio_tracks_edit(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "audio_tracks_edit"
                     ),
@@ -329,7 +292,7 @@ async fn op_audio_tracks_copy(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "audio_tracks_copy"
                     ),
@@ -349,7 +312,7 @@ async fn op_videos_storage_usage(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}",
                         "videos_storage_usage"
@@ -370,7 +333,7 @@ async fn op_videos_clip(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!("cannot re-encode the response of `{}`: {e}", "videos_clip"),
                 )
             })?;
@@ -388,7 +351,7 @@ async fn op_videos_copy(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!("cannot re-encode the response of `{}`: {e}", "videos_copy"),
                 )
             })?;
@@ -406,7 +369,7 @@ async fn op_videos_direct_upload(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}",
                         "videos_direct_upload"
@@ -427,7 +390,7 @@ async fn op_keys_list(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!("cannot re-encode the response of `{}`: {e}", "keys_list"),
                 )
             })?;
@@ -445,7 +408,7 @@ async fn op_keys_create(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!("cannot re-encode the response of `{}`: {e}", "keys_create"),
                 )
             })?;
@@ -463,7 +426,7 @@ async fn op_keys_delete(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!("cannot re-encode the response of `{}`: {e}", "keys_delete"),
                 )
             })?;
@@ -481,7 +444,7 @@ async fn op_live_inputs_list(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "live_inputs_list"
                     ),
@@ -501,7 +464,7 @@ async fn op_live_inputs_create(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}",
                         "live_inputs_create"
@@ -522,7 +485,7 @@ async fn op_live_inputs_get(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "live_inputs_get"
                     ),
@@ -542,7 +505,7 @@ async fn op_live_inputs_update(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}",
                         "live_inputs_update"
@@ -563,7 +526,7 @@ async fn op_live_inputs_delete(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}",
                         "live_inputs_delete"
@@ -584,7 +547,7 @@ async fn op_live_inputs_outputs_list(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}",
                         "live_inputs_outputs_list"
@@ -605,7 +568,7 @@ async fn op_live_inputs_outputs_create(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}",
                         "live_inputs_outputs_create"
@@ -626,7 +589,7 @@ async fn op_live_inputs_outputs_update(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}",
                         "live_inputs_outputs_update"
@@ -647,7 +610,7 @@ async fn op_live_inputs_outputs_delete(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}",
                         "live_inputs_outputs_delete"
@@ -668,7 +631,7 @@ async fn op_watermarks_list(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "watermarks_list"
                     ),
@@ -688,7 +651,7 @@ async fn op_watermarks_create(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "watermarks_create"
                     ),
@@ -708,7 +671,7 @@ async fn op_watermarks_get(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "watermarks_get"
                     ),
@@ -728,7 +691,7 @@ async fn op_watermarks_delete(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "watermarks_delete"
                     ),
@@ -748,7 +711,7 @@ async fn op_webhooks_get(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!("cannot re-encode the response of `{}`: {e}", "webhooks_get"),
                 )
             })?;
@@ -766,7 +729,7 @@ async fn op_webhooks_update(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "webhooks_update"
                     ),
@@ -786,7 +749,7 @@ async fn op_webhooks_delete(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "webhooks_delete"
                     ),
@@ -806,7 +769,7 @@ async fn op_captions_list(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "captions_list"
                     ),
@@ -826,7 +789,7 @@ async fn op_captions_get(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!("cannot re-encode the response of `{}`: {e}", "captions_get"),
                 )
             })?;
@@ -844,7 +807,7 @@ async fn op_captions_upload(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "captions_upload"
                     ),
@@ -864,7 +827,7 @@ async fn op_captions_delete(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "captions_delete"
                     ),
@@ -884,7 +847,7 @@ async fn op_captions_generate(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "captions_generate"
                     ),
@@ -917,7 +880,7 @@ async fn op_downloads_list(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "downloads_list"
                     ),
@@ -937,7 +900,7 @@ async fn op_downloads_create(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "downloads_create"
                     ),
@@ -957,7 +920,7 @@ async fn op_downloads_delete(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}", "downloads_delete"
                     ),
@@ -990,7 +953,7 @@ async fn op_videos_create_token(
     Ok({
         let json = serde_json::to_value(response.body())
             .map_err(|e| {
-                Error::invalid_request(
+                cloudflare_stream::Error::invalid_request(
                     format!(
                         "cannot re-encode the response of `{}`: {e}",
                         "videos_create_token"
@@ -1013,7 +976,7 @@ pub mod build {
     pub fn videos_list<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::VideosList<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::VideosList<'a>, DispatchError> {
         let mut args = Args::new("videos_list", args)?;
         let mut builder = client.videos().list();
         if let Some(value) = args.optional::<String>("account_id")? {
@@ -1055,10 +1018,14 @@ pub mod build {
         if let Some(value) = args.optional::<String>("start")? {
             builder = builder.start(value);
         }
-        if let Some(value) = args.optional::<crate::models::VideoState>("status")? {
+        if let Some(value) = args
+            .optional::<cloudflare_stream::models::VideoState>("status")?
+        {
             builder = builder.status(value);
         }
-        if let Some(value) = args.optional::<crate::models::VideosListType>("type")? {
+        if let Some(value) = args
+            .optional::<cloudflare_stream::models::VideosListType>("type")?
+        {
             builder = builder.r#type(value);
         }
         if let Some(value) = args.optional::<String>("video_name")? {
@@ -1076,7 +1043,10 @@ pub mod build {
     pub fn videos_initiate_tus_upload<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::VideosInitiateTusUpload<'a>, DispatchError> {
+    ) -> Result<
+        cloudflare_stream::operations::VideosInitiateTusUpload<'a>,
+        DispatchError,
+    > {
         let mut args = Args::new("videos_initiate_tus_upload", args)?;
         let p_upload_length: i64 = args.required("Upload-Length")?;
         let mut builder = client.videos().initiate_tus_upload(p_upload_length);
@@ -1104,7 +1074,7 @@ pub mod build {
     pub fn videos_get<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::VideosGet<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::VideosGet<'a>, DispatchError> {
         let mut args = Args::new("videos_get", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut builder = client.videos().get(p_identifier);
@@ -1123,7 +1093,7 @@ pub mod build {
     pub fn videos_edit<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::VideosEdit<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::VideosEdit<'a>, DispatchError> {
         let mut args = Args::new("videos_edit", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut body = args.object("body")?;
@@ -1132,7 +1102,9 @@ pub mod build {
             builder = builder.account_id(value);
         }
         if let Some(value) = body
-            .optional::<Vec<crate::models::AllowedOrigins>>("allowedOrigins")?
+            .optional::<
+                Vec<cloudflare_stream::models::AllowedOrigins>,
+            >("allowedOrigins")?
         {
             builder = builder.allowed_origins(value);
         }
@@ -1146,7 +1118,9 @@ pub mod build {
             builder = builder.meta(value);
         }
         if let Some(value) = body
-            .optional::<crate::models::VideoEditPublicDetails>("publicDetails")?
+            .optional::<
+                cloudflare_stream::models::VideoEditPublicDetails,
+            >("publicDetails")?
         {
             builder = builder.public_details(value);
         }
@@ -1185,7 +1159,8 @@ pub mod build {
                 ],
             )
         {
-            builder = builder.body(body.whole::<crate::models::VideoEditRequest>()?);
+            builder = builder
+                .body(body.whole::<cloudflare_stream::models::VideoEditRequest>()?);
         }
         args.finish()?;
         Ok(builder)
@@ -1199,7 +1174,7 @@ pub mod build {
     pub fn videos_delete<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::VideosDelete<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::VideosDelete<'a>, DispatchError> {
         let mut args = Args::new("videos_delete", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut builder = client.videos().delete(p_identifier);
@@ -1218,7 +1193,7 @@ pub mod build {
     pub fn audio_tracks_list<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::AudioTracksList<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::AudioTracksList<'a>, DispatchError> {
         let mut args = Args::new("audio_tracks_list", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut builder = client.audio_tracks().list(p_identifier);
@@ -1237,7 +1212,7 @@ pub mod build {
     pub fn audio_tracks_delete<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::AudioTracksDelete<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::AudioTracksDelete<'a>, DispatchError> {
         let mut args = Args::new("audio_tracks_delete", args)?;
         let p_identifier: String = args.required("identifier")?;
         let p_audio_identifier: String = args.required("audio_identifier")?;
@@ -1257,7 +1232,7 @@ pub mod build {
     pub fn audio_tracks_edit<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::AudioTracksEdit<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::AudioTracksEdit<'a>, DispatchError> {
         let mut args = Args::new("audio_tracks_edit", args)?;
         let p_identifier: String = args.required("identifier")?;
         let p_audio_identifier: String = args.required("audio_identifier")?;
@@ -1274,7 +1249,7 @@ pub mod build {
         }
         if body.has_unknown(&["default", "label"]) {
             builder = builder
-                .body(body.whole::<crate::models::AudioTrackEditRequest>()?);
+                .body(body.whole::<cloudflare_stream::models::AudioTrackEditRequest>()?);
         }
         args.finish()?;
         Ok(builder)
@@ -1288,7 +1263,7 @@ pub mod build {
     pub fn audio_tracks_copy<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::AudioTracksCopy<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::AudioTracksCopy<'a>, DispatchError> {
         let mut args = Args::new("audio_tracks_copy", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut body = args.object("body")?;
@@ -1302,7 +1277,7 @@ pub mod build {
         }
         if body.has_unknown(&["label", "url"]) {
             builder = builder
-                .body(body.whole::<crate::models::AudioTrackCopyRequest>()?);
+                .body(body.whole::<cloudflare_stream::models::AudioTrackCopyRequest>()?);
         }
         args.finish()?;
         Ok(builder)
@@ -1316,7 +1291,7 @@ pub mod build {
     pub fn videos_storage_usage<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::VideosStorageUsage<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::VideosStorageUsage<'a>, DispatchError> {
         let mut args = Args::new("videos_storage_usage", args)?;
         let mut builder = client.videos().storage_usage();
         if let Some(value) = args.optional::<String>("account_id")? {
@@ -1337,7 +1312,7 @@ pub mod build {
     pub fn videos_clip<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::VideosClip<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::VideosClip<'a>, DispatchError> {
         let mut args = Args::new("videos_clip", args)?;
         let mut body = args.object("body")?;
         let b_clipped_from_video_uid: String = body.required("clippedFromVideoUID")?;
@@ -1350,7 +1325,9 @@ pub mod build {
             builder = builder.account_id(value);
         }
         if let Some(value) = body
-            .optional::<Vec<crate::models::AllowedOrigins>>("allowedOrigins")?
+            .optional::<
+                Vec<cloudflare_stream::models::AllowedOrigins>,
+            >("allowedOrigins")?
         {
             builder = builder.allowed_origins(value);
         }
@@ -1383,7 +1360,7 @@ pub mod build {
             builder = builder.url(value);
         }
         if let Some(value) = body
-            .optional::<crate::models::WatermarkAtUpload>("watermark")?
+            .optional::<cloudflare_stream::models::WatermarkAtUpload>("watermark")?
         {
             builder = builder.watermark(value);
         }
@@ -1406,7 +1383,8 @@ pub mod build {
                 ],
             )
         {
-            builder = builder.body(body.whole::<crate::models::VideoClipRequest>()?);
+            builder = builder
+                .body(body.whole::<cloudflare_stream::models::VideoClipRequest>()?);
         }
         args.finish()?;
         Ok(builder)
@@ -1420,7 +1398,7 @@ pub mod build {
     pub fn videos_copy<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::VideosCopy<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::VideosCopy<'a>, DispatchError> {
         let mut args = Args::new("videos_copy", args)?;
         let mut body = args.object("body")?;
         let mut builder = client.videos().copy();
@@ -1431,7 +1409,9 @@ pub mod build {
             builder = builder.upload_creator(value);
         }
         if let Some(value) = body
-            .optional::<Vec<crate::models::AllowedOrigins>>("allowedOrigins")?
+            .optional::<
+                Vec<cloudflare_stream::models::AllowedOrigins>,
+            >("allowedOrigins")?
         {
             builder = builder.allowed_origins(value);
         }
@@ -1464,7 +1444,7 @@ pub mod build {
             builder = builder.url(value);
         }
         if let Some(value) = body
-            .optional::<crate::models::WatermarkAtUpload>("watermark")?
+            .optional::<cloudflare_stream::models::WatermarkAtUpload>("watermark")?
         {
             builder = builder.watermark(value);
         }
@@ -1484,7 +1464,8 @@ pub mod build {
                 ],
             )
         {
-            builder = builder.body(body.whole::<crate::models::VideoCopyRequest>()?);
+            builder = builder
+                .body(body.whole::<cloudflare_stream::models::VideoCopyRequest>()?);
         }
         args.finish()?;
         Ok(builder)
@@ -1498,7 +1479,7 @@ pub mod build {
     pub fn videos_direct_upload<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::VideosDirectUpload<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::VideosDirectUpload<'a>, DispatchError> {
         let mut args = Args::new("videos_direct_upload", args)?;
         let mut body = args.object("body")?;
         let b_max_duration_seconds: i64 = body.required("maxDurationSeconds")?;
@@ -1510,7 +1491,9 @@ pub mod build {
             builder = builder.upload_creator(value);
         }
         if let Some(value) = body
-            .optional::<Vec<crate::models::AllowedOrigins>>("allowedOrigins")?
+            .optional::<
+                Vec<cloudflare_stream::models::AllowedOrigins>,
+            >("allowedOrigins")?
         {
             builder = builder.allowed_origins(value);
         }
@@ -1537,7 +1520,7 @@ pub mod build {
             builder = builder.thumbnail_timestamp_pct(value);
         }
         if let Some(value) = body
-            .optional::<crate::models::WatermarkAtUpload>("watermark")?
+            .optional::<cloudflare_stream::models::WatermarkAtUpload>("watermark")?
         {
             builder = builder.watermark(value);
         }
@@ -1556,7 +1539,8 @@ pub mod build {
                 ],
             )
         {
-            builder = builder.body(body.whole::<crate::models::DirectUploadRequest>()?);
+            builder = builder
+                .body(body.whole::<cloudflare_stream::models::DirectUploadRequest>()?);
         }
         args.finish()?;
         Ok(builder)
@@ -1570,7 +1554,7 @@ pub mod build {
     pub fn keys_list<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::KeysList<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::KeysList<'a>, DispatchError> {
         let mut args = Args::new("keys_list", args)?;
         let mut builder = client.keys().list();
         if let Some(value) = args.optional::<String>("account_id")? {
@@ -1588,13 +1572,15 @@ pub mod build {
     pub fn keys_create<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::KeysCreate<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::KeysCreate<'a>, DispatchError> {
         let mut args = Args::new("keys_create", args)?;
         let mut builder = client.keys().create();
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        if let Some(value) = args.optional::<crate::models::KeyCreateRequest>("body")? {
+        if let Some(value) = args
+            .optional::<cloudflare_stream::models::KeyCreateRequest>("body")?
+        {
             builder = builder.body(value);
         }
         args.finish()?;
@@ -1609,7 +1595,7 @@ pub mod build {
     pub fn keys_delete<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::KeysDelete<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::KeysDelete<'a>, DispatchError> {
         let mut args = Args::new("keys_delete", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut builder = client.keys().delete(p_identifier);
@@ -1628,7 +1614,7 @@ pub mod build {
     pub fn live_inputs_list<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::LiveInputsList<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::LiveInputsList<'a>, DispatchError> {
         let mut args = Args::new("live_inputs_list", args)?;
         let mut builder = client.live_inputs().list();
         if let Some(value) = args.optional::<String>("account_id")? {
@@ -1649,7 +1635,7 @@ pub mod build {
     pub fn live_inputs_create<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::LiveInputsCreate<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::LiveInputsCreate<'a>, DispatchError> {
         let mut args = Args::new("live_inputs_create", args)?;
         let mut body = args.object("body")?;
         let mut builder = client.live_inputs().create();
@@ -1673,7 +1659,9 @@ pub mod build {
             builder = builder.meta(value);
         }
         if let Some(value) = body
-            .optional::<crate::models::LiveInputRecordingSettings>("recording")?
+            .optional::<
+                cloudflare_stream::models::LiveInputRecordingSettings,
+            >("recording")?
         {
             builder = builder.recording(value);
         }
@@ -1688,7 +1676,8 @@ pub mod build {
                 ],
             )
         {
-            builder = builder.body(body.whole::<crate::models::LiveInputRequest>()?);
+            builder = builder
+                .body(body.whole::<cloudflare_stream::models::LiveInputRequest>()?);
         }
         args.finish()?;
         Ok(builder)
@@ -1702,7 +1691,7 @@ pub mod build {
     pub fn live_inputs_get<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::LiveInputsGet<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::LiveInputsGet<'a>, DispatchError> {
         let mut args = Args::new("live_inputs_get", args)?;
         let p_live_input_identifier: String = args.required("live_input_identifier")?;
         let mut builder = client.live_inputs().get(p_live_input_identifier);
@@ -1721,7 +1710,7 @@ pub mod build {
     pub fn live_inputs_update<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::LiveInputsUpdate<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::LiveInputsUpdate<'a>, DispatchError> {
         let mut args = Args::new("live_inputs_update", args)?;
         let p_live_input_identifier: String = args.required("live_input_identifier")?;
         let mut body = args.object("body")?;
@@ -1746,7 +1735,9 @@ pub mod build {
             builder = builder.meta(value);
         }
         if let Some(value) = body
-            .optional::<crate::models::LiveInputRecordingSettings>("recording")?
+            .optional::<
+                cloudflare_stream::models::LiveInputRecordingSettings,
+            >("recording")?
         {
             builder = builder.recording(value);
         }
@@ -1761,7 +1752,8 @@ pub mod build {
                 ],
             )
         {
-            builder = builder.body(body.whole::<crate::models::LiveInputRequest>()?);
+            builder = builder
+                .body(body.whole::<cloudflare_stream::models::LiveInputRequest>()?);
         }
         args.finish()?;
         Ok(builder)
@@ -1775,7 +1767,7 @@ pub mod build {
     pub fn live_inputs_delete<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::LiveInputsDelete<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::LiveInputsDelete<'a>, DispatchError> {
         let mut args = Args::new("live_inputs_delete", args)?;
         let p_live_input_identifier: String = args.required("live_input_identifier")?;
         let mut builder = client.live_inputs().delete(p_live_input_identifier);
@@ -1794,7 +1786,10 @@ pub mod build {
     pub fn live_inputs_outputs_list<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::LiveInputsOutputsList<'a>, DispatchError> {
+    ) -> Result<
+        cloudflare_stream::operations::LiveInputsOutputsList<'a>,
+        DispatchError,
+    > {
         let mut args = Args::new("live_inputs_outputs_list", args)?;
         let p_live_input_identifier: String = args.required("live_input_identifier")?;
         let mut builder = client.live_inputs().outputs().list(p_live_input_identifier);
@@ -1813,7 +1808,10 @@ pub mod build {
     pub fn live_inputs_outputs_create<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::LiveInputsOutputsCreate<'a>, DispatchError> {
+    ) -> Result<
+        cloudflare_stream::operations::LiveInputsOutputsCreate<'a>,
+        DispatchError,
+    > {
         let mut args = Args::new("live_inputs_outputs_create", args)?;
         let p_live_input_identifier: String = args.required("live_input_identifier")?;
         let mut body = args.object("body")?;
@@ -1830,7 +1828,8 @@ pub mod build {
             builder = builder.enabled(value);
         }
         if body.has_unknown(&["streamKey", "url", "enabled"]) {
-            builder = builder.body(body.whole::<crate::models::OutputCreateRequest>()?);
+            builder = builder
+                .body(body.whole::<cloudflare_stream::models::OutputCreateRequest>()?);
         }
         args.finish()?;
         Ok(builder)
@@ -1844,7 +1843,10 @@ pub mod build {
     pub fn live_inputs_outputs_update<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::LiveInputsOutputsUpdate<'a>, DispatchError> {
+    ) -> Result<
+        cloudflare_stream::operations::LiveInputsOutputsUpdate<'a>,
+        DispatchError,
+    > {
         let mut args = Args::new("live_inputs_outputs_update", args)?;
         let p_live_input_identifier: String = args.required("live_input_identifier")?;
         let p_output_identifier: String = args.required("output_identifier")?;
@@ -1858,7 +1860,8 @@ pub mod build {
             builder = builder.account_id(value);
         }
         if body.has_unknown(&["enabled"]) {
-            builder = builder.body(body.whole::<crate::models::OutputUpdateRequest>()?);
+            builder = builder
+                .body(body.whole::<cloudflare_stream::models::OutputUpdateRequest>()?);
         }
         args.finish()?;
         Ok(builder)
@@ -1872,7 +1875,10 @@ pub mod build {
     pub fn live_inputs_outputs_delete<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::LiveInputsOutputsDelete<'a>, DispatchError> {
+    ) -> Result<
+        cloudflare_stream::operations::LiveInputsOutputsDelete<'a>,
+        DispatchError,
+    > {
         let mut args = Args::new("live_inputs_outputs_delete", args)?;
         let p_live_input_identifier: String = args.required("live_input_identifier")?;
         let p_output_identifier: String = args.required("output_identifier")?;
@@ -1895,7 +1901,7 @@ pub mod build {
     pub fn watermarks_list<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::WatermarksList<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::WatermarksList<'a>, DispatchError> {
         let mut args = Args::new("watermarks_list", args)?;
         let mut builder = client.watermarks().list();
         if let Some(value) = args.optional::<String>("account_id")? {
@@ -1913,7 +1919,7 @@ pub mod build {
     pub fn watermarks_create<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::WatermarksCreate<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::WatermarksCreate<'a>, DispatchError> {
         let mut args = Args::new("watermarks_create", args)?;
         let mut body = args.object("body")?;
         let mut builder = client.watermarks().create();
@@ -1933,7 +1939,7 @@ pub mod build {
             builder = builder.padding(value);
         }
         if let Some(value) = body
-            .optional::<crate::models::WatermarkPosition>("position")?
+            .optional::<cloudflare_stream::models::WatermarkPosition>("position")?
         {
             builder = builder.position(value);
         }
@@ -1956,7 +1962,7 @@ pub mod build {
     pub fn watermarks_get<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::WatermarksGet<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::WatermarksGet<'a>, DispatchError> {
         let mut args = Args::new("watermarks_get", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut builder = client.watermarks().get(p_identifier);
@@ -1975,7 +1981,7 @@ pub mod build {
     pub fn watermarks_delete<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::WatermarksDelete<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::WatermarksDelete<'a>, DispatchError> {
         let mut args = Args::new("watermarks_delete", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut builder = client.watermarks().delete(p_identifier);
@@ -1994,7 +2000,7 @@ pub mod build {
     pub fn webhooks_get<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::WebhooksGet<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::WebhooksGet<'a>, DispatchError> {
         let mut args = Args::new("webhooks_get", args)?;
         let mut builder = client.webhooks().get();
         if let Some(value) = args.optional::<String>("account_id")? {
@@ -2012,7 +2018,7 @@ pub mod build {
     pub fn webhooks_update<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::WebhooksUpdate<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::WebhooksUpdate<'a>, DispatchError> {
         let mut args = Args::new("webhooks_update", args)?;
         let mut body = args.object("body")?;
         let mut builder = client.webhooks().update();
@@ -2026,7 +2032,8 @@ pub mod build {
             builder = builder.notification_url_(value);
         }
         if body.has_unknown(&["notification_url", "notificationUrl"]) {
-            builder = builder.body(body.whole::<crate::models::WebhookUpdateRequest>()?);
+            builder = builder
+                .body(body.whole::<cloudflare_stream::models::WebhookUpdateRequest>()?);
         }
         args.finish()?;
         Ok(builder)
@@ -2040,7 +2047,7 @@ pub mod build {
     pub fn webhooks_delete<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::WebhooksDelete<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::WebhooksDelete<'a>, DispatchError> {
         let mut args = Args::new("webhooks_delete", args)?;
         let mut builder = client.webhooks().delete();
         if let Some(value) = args.optional::<String>("account_id")? {
@@ -2058,7 +2065,7 @@ pub mod build {
     pub fn captions_list<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::CaptionsList<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::CaptionsList<'a>, DispatchError> {
         let mut args = Args::new("captions_list", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut builder = client.captions().list(p_identifier);
@@ -2077,7 +2084,7 @@ pub mod build {
     pub fn captions_get<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::CaptionsGet<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::CaptionsGet<'a>, DispatchError> {
         let mut args = Args::new("captions_get", args)?;
         let p_identifier: String = args.required("identifier")?;
         let p_language: String = args.required("language")?;
@@ -2097,7 +2104,7 @@ pub mod build {
     pub fn captions_upload<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::CaptionsUpload<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::CaptionsUpload<'a>, DispatchError> {
         let mut args = Args::new("captions_upload", args)?;
         let p_identifier: String = args.required("identifier")?;
         let p_language: String = args.required("language")?;
@@ -2123,7 +2130,7 @@ pub mod build {
     pub fn captions_delete<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::CaptionsDelete<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::CaptionsDelete<'a>, DispatchError> {
         let mut args = Args::new("captions_delete", args)?;
         let p_identifier: String = args.required("identifier")?;
         let p_language: String = args.required("language")?;
@@ -2143,7 +2150,7 @@ pub mod build {
     pub fn captions_generate<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::CaptionsGenerate<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::CaptionsGenerate<'a>, DispatchError> {
         let mut args = Args::new("captions_generate", args)?;
         let p_identifier: String = args.required("identifier")?;
         let p_language: String = args.required("language")?;
@@ -2163,7 +2170,7 @@ pub mod build {
     pub fn captions_vtt<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::CaptionsVtt<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::CaptionsVtt<'a>, DispatchError> {
         let mut args = Args::new("captions_vtt", args)?;
         let p_identifier: String = args.required("identifier")?;
         let p_language: String = args.required("language")?;
@@ -2183,7 +2190,7 @@ pub mod build {
     pub fn downloads_list<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::DownloadsList<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::DownloadsList<'a>, DispatchError> {
         let mut args = Args::new("downloads_list", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut builder = client.downloads().list(p_identifier);
@@ -2202,7 +2209,7 @@ pub mod build {
     pub fn downloads_create<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::DownloadsCreate<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::DownloadsCreate<'a>, DispatchError> {
         let mut args = Args::new("downloads_create", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut builder = client.downloads().create(p_identifier);
@@ -2221,7 +2228,7 @@ pub mod build {
     pub fn downloads_delete<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::DownloadsDelete<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::DownloadsDelete<'a>, DispatchError> {
         let mut args = Args::new("downloads_delete", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut builder = client.downloads().delete(p_identifier);
@@ -2240,7 +2247,7 @@ pub mod build {
     pub fn videos_embed<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::VideosEmbed<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::VideosEmbed<'a>, DispatchError> {
         let mut args = Args::new("videos_embed", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut builder = client.videos().embed(p_identifier);
@@ -2259,7 +2266,7 @@ pub mod build {
     pub fn videos_create_token<'a>(
         client: &'a Client,
         args: &serde_json::Value,
-    ) -> Result<crate::operations::VideosCreateToken<'a>, DispatchError> {
+    ) -> Result<cloudflare_stream::operations::VideosCreateToken<'a>, DispatchError> {
         let mut args = Args::new("videos_create_token", args)?;
         let p_identifier: String = args.required("identifier")?;
         let mut body = args.object("body")?;
@@ -2271,7 +2278,7 @@ pub mod build {
             builder = builder.id(value);
         }
         if let Some(value) = body
-            .optional::<Vec<crate::models::TokenAccessRule>>("accessRules")?
+            .optional::<Vec<cloudflare_stream::models::TokenAccessRule>>("accessRules")?
         {
             builder = builder.access_rules(value);
         }
@@ -2281,7 +2288,9 @@ pub mod build {
         if let Some(value) = body.optional::<i64>("exp")? {
             builder = builder.exp(value);
         }
-        if let Some(value) = body.optional::<crate::models::TokenFlags>("flags")? {
+        if let Some(value) = body
+            .optional::<cloudflare_stream::models::TokenFlags>("flags")?
+        {
             builder = builder.flags(value);
         }
         if let Some(value) = body.optional::<i64>("nbf")? {
@@ -2295,224 +2304,10 @@ pub mod build {
                 &["id", "accessRules", "downloadable", "exp", "flags", "nbf", "pem"],
             )
         {
-            builder = builder.body(body.whole::<crate::models::TokenCreateRequest>()?);
+            builder = builder
+                .body(body.whole::<cloudflare_stream::models::TokenCreateRequest>()?);
         }
         args.finish()?;
         Ok(builder)
-    }
-}
-
-/// Argument decoding shared by the dispatch functions; an implementation detail.
-#[doc(hidden)]
-pub mod support {
-    use super::*;
-    /// A field of an object argument: absent, `null`, or a value.
-    pub enum Slot<T> {
-        Absent,
-        Null,
-        Value(T),
-    }
-
-    /// A file argument: `{"file_name", "content_type", "text" | "base64"}`, or a string.
-    #[derive(serde::Deserialize)]
-    #[serde(untagged)]
-    pub enum FileArg {
-        Text(String),
-        Object {
-            file_name: Option<String>,
-            content_type: Option<String>,
-            text: Option<String>,
-            base64: Option<String>,
-        },
-    }
-
-    /// The arguments of one call: an object whose keys are taken one by one, so keys
-    /// nobody took can be reported.
-    pub struct Args<'v> {
-        operation: &'static str,
-        prefix: &'static str,
-        map: Option<&'v serde_json::Map<String, serde_json::Value>>,
-        taken: Vec<String>,
-    }
-
-    impl<'v> Args<'v> {
-        pub fn new(
-            operation: &'static str,
-            value: &'v serde_json::Value,
-        ) -> Result<Self, DispatchError> {
-            Self::of(operation, "", value)
-        }
-
-        pub fn of(
-            operation: &'static str,
-            prefix: &'static str,
-            value: &'v serde_json::Value,
-        ) -> Result<Self, DispatchError> {
-            let map = match value {
-                serde_json::Value::Null => None,
-                serde_json::Value::Object(map) => Some(map),
-                _ => {
-                    return Err(DispatchError::BadArgument {
-                        operation,
-                        argument: prefix.trim_end_matches('.').to_owned(),
-                        message: "expected a JSON object".to_owned(),
-                    });
-                }
-            };
-            Ok(Self {
-                operation,
-                prefix,
-                map,
-                taken: Vec::new(),
-            })
-        }
-
-        pub fn bad(&self, name: &str, message: impl Into<String>) -> DispatchError {
-            DispatchError::BadArgument {
-                operation: self.operation,
-                argument: format!("{}{name}", self.prefix),
-                message: message.into(),
-            }
-        }
-
-        pub fn take(&mut self, name: &str) -> Option<&'v serde_json::Value> {
-            self.taken.push(name.to_owned());
-            self.map.and_then(|map| map.get(name))
-        }
-
-        pub fn decode<T: serde::de::DeserializeOwned>(
-            &self,
-            name: &str,
-            value: &serde_json::Value,
-        ) -> Result<T, DispatchError> {
-            serde_json::from_value(value.clone())
-                .map_err(|e| self.bad(name, e.to_string()))
-        }
-
-        pub fn required<T: serde::de::DeserializeOwned>(
-            &mut self,
-            name: &str,
-        ) -> Result<T, DispatchError> {
-            match self.take(name) {
-                Some(value) => self.decode(name, value),
-                None => Err(self.bad(name, "missing required argument")),
-            }
-        }
-
-        pub fn optional<T: serde::de::DeserializeOwned>(
-            &mut self,
-            name: &str,
-        ) -> Result<Option<T>, DispatchError> {
-            match self.take(name) {
-                None => Ok(None),
-                Some(serde_json::Value::Null) => {
-                    Err(self.bad(name, "null is not allowed here"))
-                }
-                Some(value) => self.decode(name, value).map(Some),
-            }
-        }
-
-        pub fn nullable<T: serde::de::DeserializeOwned>(
-            &mut self,
-            name: &str,
-        ) -> Result<Slot<T>, DispatchError> {
-            match self.take(name) {
-                None => Ok(Slot::Absent),
-                Some(serde_json::Value::Null) => Ok(Slot::Null),
-                Some(value) => self.decode(name, value).map(Slot::Value),
-            }
-        }
-
-        /// The nested object `name` (`body`), its keys reported as `name.key`.
-        pub fn object(&mut self, name: &'static str) -> Result<Args<'v>, DispatchError> {
-            static NULL: serde_json::Value = serde_json::Value::Null;
-            let value = self.take(name).unwrap_or(&NULL);
-            let prefix = match name {
-                "body" => "body.",
-                _ => "",
-            };
-            Args::of(self.operation, prefix, value)
-        }
-
-        /// Whether the object has keys outside `known`.
-        pub fn has_unknown(&self, known: &[&str]) -> bool {
-            self.map.is_some_and(|map| map.keys().any(|k| !known.contains(&k.as_str())))
-        }
-
-        /// The whole object decoded as `T`.
-        pub fn whole<T: serde::de::DeserializeOwned>(&self) -> Result<T, DispatchError> {
-            let value = self
-                .map
-                .cloned()
-                .map(serde_json::Value::Object)
-                .unwrap_or(serde_json::Value::Null);
-            serde_json::from_value(value).map_err(|e| self.bad("", e.to_string()))
-        }
-
-        pub fn bytes(&self, name: &str, arg: FileArg) -> Result<Vec<u8>, DispatchError> {
-            match arg {
-                FileArg::Text(text) => Ok(text.into_bytes()),
-                FileArg::Object { text: Some(text), base64: None, .. } => {
-                    Ok(text.into_bytes())
-                }
-                FileArg::Object { text: None, base64: Some(encoded), .. } => {
-                    base64::Engine::decode(
-                            &base64::engine::general_purpose::STANDARD,
-                            encoded.trim(),
-                        )
-                        .ok()
-                        .ok_or_else(|| self.bad(name, "invalid base64"))
-                }
-                FileArg::Object { .. } => {
-                    Err(self.bad(name, "expected exactly one of `text` and `base64`"))
-                }
-            }
-        }
-
-        pub fn file(&self, name: &str, arg: FileArg) -> Result<FilePart, DispatchError> {
-            let (file_name, content_type) = match &arg {
-                FileArg::Object { file_name, content_type, .. } => {
-                    (file_name.clone(), content_type.clone())
-                }
-                FileArg::Text(_) => (None, None),
-            };
-            let mut part = FilePart::from_bytes(self.bytes(name, arg)?);
-            if let Some(file_name) = file_name {
-                part = part.file_name(file_name);
-            }
-            if let Some(content_type) = content_type {
-                part = part.content_type(content_type);
-            }
-            Ok(part)
-        }
-
-        /// Fails on any key no decoder took.
-        pub fn finish(self) -> Result<(), DispatchError> {
-            if let Some(map) = self.map
-                && let Some(key) = map.keys().find(|k| !self.taken.contains(k))
-            {
-                return Err(self.bad(key, "unknown argument"));
-            }
-            Ok(())
-        }
-    }
-
-    pub fn outcome<T>(response: ApiResponse<T>, body: serde_json::Value) -> Outcome {
-        let mut headers = std::collections::BTreeMap::<String, String>::new();
-        for (name, value) in response.headers() {
-            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            headers
-                .entry(name.as_str().to_owned())
-                .and_modify(|v| {
-                    v.push_str(", ");
-                    v.push_str(&value);
-                })
-                .or_insert(value);
-        }
-        Outcome {
-            status: response.status().as_u16(),
-            headers,
-            body,
-        }
     }
 }

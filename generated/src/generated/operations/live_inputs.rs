@@ -6,11 +6,11 @@
 /// Live inputs that accept live video over RTMPS, SRT or WebRTC (the reference's "Live Inputs" section).
 #[derive(Clone, Copy, Debug)]
 pub struct LiveInputs<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
 }
 
 impl<'a> LiveInputs<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self { client }
     }
 
@@ -75,19 +75,19 @@ impl<'a> LiveInputs<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsList<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) include_counts: Option<bool>,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> LiveInputsList<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
             account_id: None,
             include_counts: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -121,13 +121,13 @@ impl<'a> LiveInputsList<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::LiveInputListResponse, crate::runtime::Error> {
+    ) -> Result<crate::generated::models::LiveInputListResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("live_inputs_list"))
+            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_list"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -138,15 +138,15 @@ impl<'a> LiveInputsList<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::LiveInputListEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::LiveInputListEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "live_inputs_list",
         );
         request.path_literal("/accounts/");
@@ -156,7 +156,9 @@ impl<'a> LiveInputsList<'a> {
             request.query("include_counts", value);
         }
         request.options(self.options);
-        request.send_json::<crate::models::LiveInputListEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::LiveInputListEnvelope>(self.client)
+            .await
     }
 }
 
@@ -164,17 +166,17 @@ impl<'a> LiveInputsList<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsCreate<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
-    pub(crate) body: crate::models::LiveInputRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::LiveInputRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> LiveInputsCreate<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
-            body: crate::models::LiveInputRequest {
+            body: crate::generated::models::LiveInputRequest {
                 default_creator: Default::default(),
                 delete_recording_after_days: Default::default(),
                 enabled: Default::default(),
@@ -182,7 +184,7 @@ impl<'a> LiveInputsCreate<'a> {
                 recording: Default::default(),
             },
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -205,7 +207,7 @@ impl<'a> LiveInputsCreate<'a> {
         mut self,
         delete_recording_after_days: i64,
     ) -> Self {
-        self.body.delete_recording_after_days = crate::runtime::Nullable::Value(
+        self.body.delete_recording_after_days = client_runtime::Nullable::Value(
             delete_recording_after_days,
         );
         self
@@ -213,7 +215,7 @@ impl<'a> LiveInputsCreate<'a> {
 
     /// Sends `"deleteRecordingAfterDays": null`, which clears the stored value.
     pub fn clear_delete_recording_after_days(mut self) -> Self {
-        self.body.delete_recording_after_days = crate::runtime::Nullable::Null;
+        self.body.delete_recording_after_days = client_runtime::Nullable::Null;
         self
     }
 
@@ -232,7 +234,7 @@ impl<'a> LiveInputsCreate<'a> {
     /// The `recording` body field.
     pub fn recording(
         mut self,
-        recording: crate::models::LiveInputRecordingSettings,
+        recording: crate::generated::models::LiveInputRecordingSettings,
     ) -> Self {
         self.body.recording = Some(recording);
         self
@@ -241,7 +243,7 @@ impl<'a> LiveInputsCreate<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::LiveInputRequest) -> Self {
+    pub fn body(mut self, body: crate::generated::models::LiveInputRequest) -> Self {
         self.body = body;
         self
     }
@@ -262,11 +264,13 @@ impl<'a> LiveInputsCreate<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::LiveInput, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::LiveInput, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("live_inputs_create"))
+            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_create"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -277,15 +281,15 @@ impl<'a> LiveInputsCreate<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::LiveInputEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::LiveInputEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "live_inputs_create",
         );
         request.path_literal("/accounts/");
@@ -293,7 +297,9 @@ impl<'a> LiveInputsCreate<'a> {
         request.path_literal("/stream/live_inputs");
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::LiveInputEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::LiveInputEnvelope>(self.client)
+            .await
     }
 }
 
@@ -301,22 +307,22 @@ impl<'a> LiveInputsCreate<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsGet<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) live_input_identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> LiveInputsGet<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         live_input_identifier: String,
     ) -> Self {
         Self {
             client,
             live_input_identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -344,11 +350,13 @@ impl<'a> LiveInputsGet<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::LiveInput, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::LiveInput, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("live_inputs_get"))
+            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_get"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -359,15 +367,15 @@ impl<'a> LiveInputsGet<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::LiveInputEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::LiveInputEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "live_inputs_get",
         );
         request.path_literal("/accounts/");
@@ -375,7 +383,9 @@ impl<'a> LiveInputsGet<'a> {
         request.path_literal("/stream/live_inputs/");
         request.path_param(&self.live_input_identifier);
         request.options(self.options);
-        request.send_json::<crate::models::LiveInputEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::LiveInputEnvelope>(self.client)
+            .await
     }
 }
 
@@ -383,22 +393,22 @@ impl<'a> LiveInputsGet<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsUpdate<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) live_input_identifier: String,
-    pub(crate) body: crate::models::LiveInputRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::LiveInputRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> LiveInputsUpdate<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         live_input_identifier: String,
     ) -> Self {
         Self {
             client,
             live_input_identifier,
-            body: crate::models::LiveInputRequest {
+            body: crate::generated::models::LiveInputRequest {
                 default_creator: Default::default(),
                 delete_recording_after_days: Default::default(),
                 enabled: Default::default(),
@@ -406,7 +416,7 @@ impl<'a> LiveInputsUpdate<'a> {
                 recording: Default::default(),
             },
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -429,7 +439,7 @@ impl<'a> LiveInputsUpdate<'a> {
         mut self,
         delete_recording_after_days: i64,
     ) -> Self {
-        self.body.delete_recording_after_days = crate::runtime::Nullable::Value(
+        self.body.delete_recording_after_days = client_runtime::Nullable::Value(
             delete_recording_after_days,
         );
         self
@@ -437,7 +447,7 @@ impl<'a> LiveInputsUpdate<'a> {
 
     /// Sends `"deleteRecordingAfterDays": null`, which clears the stored value.
     pub fn clear_delete_recording_after_days(mut self) -> Self {
-        self.body.delete_recording_after_days = crate::runtime::Nullable::Null;
+        self.body.delete_recording_after_days = client_runtime::Nullable::Null;
         self
     }
 
@@ -456,7 +466,7 @@ impl<'a> LiveInputsUpdate<'a> {
     /// The `recording` body field.
     pub fn recording(
         mut self,
-        recording: crate::models::LiveInputRecordingSettings,
+        recording: crate::generated::models::LiveInputRecordingSettings,
     ) -> Self {
         self.body.recording = Some(recording);
         self
@@ -465,7 +475,7 @@ impl<'a> LiveInputsUpdate<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::LiveInputRequest) -> Self {
+    pub fn body(mut self, body: crate::generated::models::LiveInputRequest) -> Self {
         self.body = body;
         self
     }
@@ -486,11 +496,13 @@ impl<'a> LiveInputsUpdate<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::LiveInput, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::LiveInput, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("live_inputs_update"))
+            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_update"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -501,15 +513,15 @@ impl<'a> LiveInputsUpdate<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::LiveInputEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::LiveInputEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::PUT,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::PUT,
             "live_inputs_update",
         );
         request.path_literal("/accounts/");
@@ -518,7 +530,9 @@ impl<'a> LiveInputsUpdate<'a> {
         request.path_param(&self.live_input_identifier);
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::LiveInputEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::LiveInputEnvelope>(self.client)
+            .await
     }
 }
 
@@ -526,22 +540,22 @@ impl<'a> LiveInputsUpdate<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsDelete<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) live_input_identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> LiveInputsDelete<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         live_input_identifier: String,
     ) -> Self {
         Self {
             client,
             live_input_identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -569,10 +583,10 @@ impl<'a> LiveInputsDelete<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::EmptyObject, crate::runtime::Error> {
+    ) -> Result<crate::generated::models::EmptyObject, client_runtime::Error> {
         Ok(self.send_with_response().await?.into_body())
     }
 
@@ -584,15 +598,15 @@ impl<'a> LiveInputsDelete<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::EmptyObject>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::EmptyObject>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::DELETE,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::DELETE,
             "live_inputs_delete",
         );
         request.path_literal("/accounts/");
@@ -600,6 +614,6 @@ impl<'a> LiveInputsDelete<'a> {
         request.path_literal("/stream/live_inputs/");
         request.path_param(&self.live_input_identifier);
         request.options(self.options);
-        request.send_json::<crate::models::EmptyObject>(self.client).await
+        request.send_json::<crate::generated::models::EmptyObject>(self.client).await
     }
 }

@@ -10,9 +10,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use cloudflare_stream::runtime::{
-    ApiResponse, Client, ClientBuilder, Error, FilePart, Multipart, Request, RequestOptions,
-};
+use client_runtime::__private::{Multipart, Request};
+use client_runtime::{ApiResponse, Client, ClientBuilder, Error, FilePart, RequestOptions};
+
+mod common;
 use serde_json::{Value, json};
 
 const TOKEN: &str = "test-token-0123456789";
@@ -120,10 +121,10 @@ impl Server {
 
     /// A client for this server with fast retries (1-5 ms backoff).
     fn builder(&self) -> ClientBuilder {
-        Client::builder()
+        common::builder()
             .token(TOKEN)
             .base_url(&self.base_url)
-            .account_id("acc123")
+            .path_default("account_id", "acc123")
             .retry_backoff(Duration::from_millis(1), Duration::from_millis(5))
     }
 
@@ -187,7 +188,7 @@ fn post_thing(client: &Client) -> Request {
     request
 }
 
-fn api_error(error: Error) -> Box<cloudflare_stream::runtime::ApiError> {
+fn api_error(error: Error) -> Box<client_runtime::ApiError> {
     match error {
         Error::Api(api) => api,
         other => panic!("expected an API error, got {other:?}"),
@@ -214,19 +215,18 @@ async fn bearer_token_and_default_headers() {
     );
     assert_eq!(request.header("x-auth-key"), None);
     assert_eq!(request.header("accept"), Some("application/json"));
-    let user_agent = request.header("user-agent").unwrap();
-    assert!(
-        user_agent.starts_with("cloudflare-stream-rust/"),
-        "{user_agent}"
-    );
+    assert_eq!(request.header("user-agent"), Some("example-client/1.0"));
 }
 
 #[tokio::test]
 async fn api_key_headers() {
     let server = Server::start(vec![]).await;
-    let client = server
-        .builder()
-        .api_key("me@example.com", "global-key")
+    // Without a token, the second alternative (both key headers) is what is sent.
+    let client = common::builder()
+        .base_url(&server.base_url)
+        .path_default("account_id", "acc123")
+        .credential("api_email", "me@example.com")
+        .credential("api_key", "global-key")
         .user_agent("custom/1.0")
         .build()
         .unwrap();
@@ -237,6 +237,50 @@ async fn api_key_headers() {
     assert_eq!(request.header("x-auth-key"), Some("global-key"));
     assert_eq!(request.header("authorization"), None);
     assert_eq!(request.header("user-agent"), Some("custom/1.0"));
+}
+
+#[tokio::test]
+async fn query_basic_and_cookie_credentials_go_where_the_scheme_says() {
+    let server = Server::start(vec![]).await;
+    let plain = |builder: ClientBuilder| {
+        let builder = builder
+            .base_url(&server.base_url)
+            .path_default("account_id", "a");
+        builder.build().unwrap()
+    };
+
+    let client = plain(common::plain().token("k&ey"));
+    list_things(&client).send_empty(&client).await.unwrap();
+    let request = server.only_request();
+    assert_eq!(request.query.as_deref(), Some("api_key=k%26ey"));
+    assert_eq!(request.header("authorization"), None);
+
+    let client = plain(common::plain().basic_auth("user", "pa:ss"));
+    list_things(&client).send_empty(&client).await.unwrap();
+    let request = server.requests().pop().unwrap();
+    // base64("user:pa:ss")
+    assert_eq!(
+        request.header("authorization"),
+        Some("Basic dXNlcjpwYTpzcw==")
+    );
+    assert_eq!(request.query, None);
+
+    // An operation's own requirement replaces the API's: here the session cookie.
+    let client = plain(common::plain().credential("session", "s1").token("k"));
+    let mut request = list_things(&client);
+    request.security(&[&["session"]]);
+    request.send_empty(&client).await.unwrap();
+    let request = server.requests().pop().unwrap();
+    assert_eq!(request.header("cookie"), Some("sid=s1"));
+    assert_eq!(request.query, None);
+
+    // An operation that needs no credentials sends none.
+    let mut request = list_things(&client);
+    request.security(&[]);
+    request.send_empty(&client).await.unwrap();
+    let request = server.requests().pop().unwrap();
+    assert_eq!(request.header("cookie"), None);
+    assert_eq!(request.query, None);
 }
 
 #[tokio::test]
@@ -324,7 +368,7 @@ async fn empty_path_param_fails_before_sending() {
 #[tokio::test]
 async fn missing_default_path_param() {
     let server = Server::start(vec![]).await;
-    let client = Client::builder()
+    let client = common::builder()
         .token(TOKEN)
         .base_url(&server.base_url)
         .build()
@@ -905,10 +949,10 @@ async fn refused_connection_is_a_transport_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
     drop(listener);
-    let client = Client::builder()
+    let client = common::builder()
         .token(TOKEN)
         .base_url(format!("http://{address}/client/v4"))
-        .account_id("acc123")
+        .path_default("account_id", "acc123")
         .retry_backoff(Duration::from_millis(1), Duration::from_millis(1))
         .build()
         .unwrap();
@@ -946,7 +990,7 @@ async fn token_never_appears_in_debug_or_errors() {
     for printed in [
         format!("{client:?}"),
         format!("{client:#?}"),
-        format!("{:?}", client.auth()),
+        format!("{:?}", client.credentials()),
         format!("{error}"),
         format!("{error:?}"),
         format!("{:?}", server.builder()),
@@ -960,7 +1004,7 @@ async fn token_never_appears_in_debug_or_errors() {
 fn futures_and_errors_are_send() {
     fn assert_send<T: Send>(_: &T) {}
     fn assert_error<T: std::error::Error + Send + Sync + 'static>() {}
-    let client = Client::new(TOKEN).unwrap();
+    let client = common::builder().token(TOKEN).build().unwrap();
     let future = Request::new(Method::GET, "op").send_json::<Value>(&client);
     assert_send(&future);
     assert_send(&Request::new(Method::GET, "op").send_text(&client));

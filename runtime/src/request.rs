@@ -5,15 +5,17 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
 use super::error::{ApiError, DecodeError};
+use super::multipart::Multipart;
+use super::param::ParamValue;
 use super::retry::{MAX_RETRY_AFTER, is_idempotent};
-use super::{ApiResponse, Client, Error, Multipart, ParamValue};
+use super::{ApiResponse, Client, Error};
 
 /// Everything but RFC 3986 "unreserved" characters is encoded in a path segment, so a
 /// value can never add segments (`a/b`), climb (`../x`) or start a query (`?`).
@@ -103,6 +105,8 @@ pub struct Request {
     headers: Vec<(HeaderName, HeaderValue)>,
     accept: Option<HeaderValue>,
     body: Body,
+    /// The operation's own security alternatives; `None`: the API's default.
+    security: Option<&'static [&'static [&'static str]]>,
     options: RequestOptions,
     error: Option<Error>,
 }
@@ -118,6 +122,7 @@ impl Request {
             headers: Vec::new(),
             accept: None,
             body: Body::None,
+            security: None,
             options: RequestOptions::default(),
             error: None,
         }
@@ -236,13 +241,20 @@ impl Request {
         }
     }
 
+    /// The operation's security requirement when it differs from the API's default:
+    /// alternatives, each a set of scheme names sent together; `&[]` for none.
+    pub fn security(&mut self, alternatives: &'static [&'static [&'static str]]) {
+        self.security = Some(alternatives);
+    }
+
     /// Replaces the per-call options.
     pub fn options(&mut self, options: RequestOptions) {
         self.options = options;
     }
 
     /// Sends the call and decodes a 2xx body as JSON into `T` (an empty body decodes as
-    /// `null`). A 2xx Cloudflare envelope with `"success": false` is an [`Error::Api`].
+    /// `null`). For APIs with a result envelope, a 2xx envelope with `"success": false` is
+    /// an [`Error::Api`].
     pub async fn send_json<T: DeserializeOwned>(
         mut self,
         client: &Client,
@@ -252,7 +264,8 @@ impl Request {
         }
         let operation = self.operation;
         let raw = self.execute(client).await?;
-        decode_json(operation, raw.status, raw.headers, &raw.body)
+        let envelope = client.config().envelope;
+        decode_json(operation, envelope, raw.status, raw.headers, &raw.body)
     }
 
     /// Sends the call and returns a 2xx body as text (invalid UTF-8 is replaced).
@@ -280,8 +293,7 @@ impl Request {
         if let Some(error) = self.error.take() {
             return Err(error);
         }
-        let url = self.url(client);
-        let headers = self.headers(client)?;
+        let (url, headers) = self.prepare(client)?;
         let timeout = self.options.timeout.unwrap_or_else(|| client.timeout());
         let policy = client.retry_policy();
         let max_retries = self.options.max_retries.unwrap_or(policy.max_retries());
@@ -381,6 +393,16 @@ impl Request {
         }
     }
 
+    /// The URL and headers of every attempt, credentials included.
+    fn prepare(&self, client: &Client) -> Result<(Url, HeaderMap), Error> {
+        let mut url = self.url(client);
+        let mut headers = self.headers(client)?;
+        for credential in client.credentials_for(self.security) {
+            credential.apply_to(&mut headers, &mut url);
+        }
+        Ok((url, headers))
+    }
+
     /// Base URL, then the path, then the query, form-encoded.
     fn url(&self, client: &Client) -> Url {
         let mut url = client.base_url().clone();
@@ -397,10 +419,11 @@ impl Request {
         url
     }
 
-    /// The client's headers, then `Accept`, then header parameters, then the options'
-    /// headers (which replace any of the same name).
+    /// The user agent, then `Accept`, then header parameters, then the options' headers
+    /// (which replace any of the same name). Credentials are added last, by `prepare`.
     fn headers(&self, client: &Client) -> Result<HeaderMap, Error> {
-        let mut headers = client.default_headers();
+        let mut headers = HeaderMap::new();
+        headers.insert(USER_AGENT, client.user_agent_header().clone());
         if let Some(accept) = &self.accept {
             headers.insert(ACCEPT, accept.clone());
         }
@@ -457,9 +480,10 @@ struct RawResponse {
     body: Bytes,
 }
 
-/// Decodes a 2xx JSON body the way every `send_json` does: an empty body is `null`, a
-/// Cloudflare envelope saying `"success": false` is an [`Error::Api`], and a body that does
-/// not fit `T` is an [`Error::Decode`] naming the JSON path where it stopped fitting.
+/// Decodes a 2xx JSON body the way every `send_json` does: an empty body is `null`, an
+/// envelope saying `"success": false` is an [`Error::Api`] (when `envelope`: the API
+/// follows that convention), and a body that does not fit `T` is an [`Error::Decode`]
+/// naming the JSON path where it stopped fitting.
 ///
 /// Public so a response fetched by other means (a webhook relay, a cache) decodes and
 /// fails exactly like a live one, and so benchmarks measure this very code.
@@ -469,6 +493,7 @@ struct RawResponse {
 /// [`Error::Api`] for a failure envelope, [`Error::Decode`] for a body that does not fit.
 pub fn decode_json<T: DeserializeOwned>(
     operation: &'static str,
+    envelope: bool,
     status: StatusCode,
     headers: HeaderMap,
     body: &[u8],
@@ -478,7 +503,7 @@ pub fn decode_json<T: DeserializeOwned>(
     } else {
         body
     };
-    if reports_failure(data) {
+    if envelope && reports_failure(data) {
         let error = ApiError::from_response(operation, status, headers, body);
         return Err(Error::Api(Box::new(error)));
     }
@@ -510,7 +535,7 @@ pub fn decode_json<T: DeserializeOwned>(
     }
 }
 
-/// Whether a 2xx JSON body is a Cloudflare envelope saying `"success": false`. Only
+/// Whether a 2xx JSON body is an envelope saying `"success": false`. Only
 /// objects are parsed (once more, skipping everything but `success`), which is cheap next
 /// to the network round trip.
 fn reports_failure(body: &[u8]) -> bool {
@@ -545,7 +570,7 @@ mod tests {
     use super::*;
 
     fn client() -> Client {
-        Client::builder()
+        crate::ClientBuilder::<Client>::new(&crate::client::TEST_CONFIG)
             .no_auth()
             .base_url("http://localhost:1/client/v4/")
             .build()
@@ -601,13 +626,19 @@ mod tests {
             name: String,
         }
         let body = "{\"name\":\"caf\\u00e9 \u{e9}\"}";
-        let decoded =
-            decode_json::<Named>("op", StatusCode::OK, HeaderMap::new(), body.as_bytes()).unwrap();
+        let decoded = decode_json::<Named>(
+            "op",
+            true,
+            StatusCode::OK,
+            HeaderMap::new(),
+            body.as_bytes(),
+        )
+        .unwrap();
         assert_eq!(decoded.into_body().name, "caf\u{e9} \u{e9}");
 
         let invalid = b"{\"name\":\"a\xff\"}";
         let Err(Error::Decode(error)) =
-            decode_json::<Named>("op", StatusCode::OK, HeaderMap::new(), invalid)
+            decode_json::<Named>("op", true, StatusCode::OK, HeaderMap::new(), invalid)
         else {
             panic!("invalid UTF-8 must be a decode error");
         };

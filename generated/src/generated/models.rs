@@ -61,23 +61,7 @@ pub struct Audio {
 }
 
 /// `AudioEnvelope` (`#/components/schemas/AudioEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AudioEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Audio>,
-}
+pub type AudioEnvelope = client_runtime::Envelope<Audio>;
 
 /// Specifies the processing status of the video.
 ///
@@ -136,11 +120,11 @@ impl<'de> serde::Deserialize<'de> for AudioState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+        deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
     }
 }
 
-impl crate::runtime::ParamValue for AudioState {
+impl client_runtime::__private::ParamValue for AudioState {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
@@ -157,23 +141,7 @@ pub struct AudioTrackCopyRequest {
 }
 
 /// `AudioTrackDeleteEnvelope` (`#/components/schemas/AudioTrackDeleteEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AudioTrackDeleteEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<AudioTrackDeleteResponse>,
-}
+pub type AudioTrackDeleteEnvelope = client_runtime::Envelope<AudioTrackDeleteResponse>;
 
 /// `AudioTrackDeleteResponse` (`#/components/schemas/AudioTrackDeleteResponse`).
 pub type AudioTrackDeleteResponse = String;
@@ -190,23 +158,7 @@ pub struct AudioTrackEditRequest {
 }
 
 /// `AudioTrackGetEnvelope` (`#/components/schemas/AudioTrackGetEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AudioTrackGetEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<AudioTrackGetResponse>,
-}
+pub type AudioTrackGetEnvelope = client_runtime::Envelope<AudioTrackGetResponse>;
 
 /// `AudioTrackGetResponse` (`#/components/schemas/AudioTrackGetResponse`).
 ///
@@ -240,42 +192,10 @@ pub struct Caption {
 }
 
 /// `CaptionEnvelope` (`#/components/schemas/CaptionEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CaptionEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Caption>,
-}
+pub type CaptionEnvelope = client_runtime::Envelope<Caption>;
 
 /// `CaptionListEnvelope` (`#/components/schemas/CaptionListEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CaptionListEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Vec<Caption>>,
-}
+pub type CaptionListEnvelope = client_runtime::Envelope<Vec<Caption>>;
 
 /// The status of a generated caption.
 ///
@@ -334,11 +254,11 @@ impl<'de> serde::Deserialize<'de> for CaptionStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+        deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
     }
 }
 
-impl crate::runtime::ParamValue for CaptionStatus {
+impl client_runtime::__private::ParamValue for CaptionStatus {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
@@ -428,23 +348,9 @@ pub struct Clip {
 }
 
 /// `DirectUploadCreateEnvelope` (`#/components/schemas/DirectUploadCreateEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DirectUploadCreateEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<DirectUploadCreateResponse>,
-}
+pub type DirectUploadCreateEnvelope = client_runtime::Envelope<
+    DirectUploadCreateResponse,
+>;
 
 /// `DirectUploadCreateResponse` (`#/components/schemas/DirectUploadCreateResponse`).
 ///
@@ -456,9 +362,9 @@ pub struct DirectUploadCreateResponse {
     #[serde(
         rename = "scheduledDeletion",
         default,
-        skip_serializing_if = "crate::runtime::Nullable::is_absent"
+        skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: crate::runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<String>,
     /// A Cloudflare-generated unique identifier for a media item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
@@ -499,9 +405,9 @@ pub struct DirectUploadRequest {
     #[serde(
         rename = "scheduledDeletion",
         default,
-        skip_serializing_if = "crate::runtime::Nullable::is_absent"
+        skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: crate::runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<String>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -531,67 +437,19 @@ pub struct Download {
 }
 
 /// `DownloadCreateEnvelope` (`#/components/schemas/DownloadCreateEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DownloadCreateEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// An object with download type keys. Each key is optional and only present if that download type has been created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<DownloadCreateResponse>,
-}
+pub type DownloadCreateEnvelope = client_runtime::Envelope<DownloadCreateResponse>;
 
 /// `DownloadCreateResponse` (`#/components/schemas/DownloadCreateResponse`).
 pub type DownloadCreateResponse = DownloadGetResponse;
 
 /// `DownloadDeleteEnvelope` (`#/components/schemas/DownloadDeleteEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DownloadDeleteEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<DownloadDeleteResponse>,
-}
+pub type DownloadDeleteEnvelope = client_runtime::Envelope<DownloadDeleteResponse>;
 
 /// `DownloadDeleteResponse` (`#/components/schemas/DownloadDeleteResponse`).
 pub type DownloadDeleteResponse = String;
 
 /// `DownloadGetEnvelope` (`#/components/schemas/DownloadGetEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct DownloadGetEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<DownloadGetResponse>,
-}
+pub type DownloadGetEnvelope = client_runtime::Envelope<DownloadGetResponse>;
 
 /// An object with download type keys. Each key is optional and only present if that download type has been created.
 ///
@@ -664,11 +522,11 @@ impl<'de> serde::Deserialize<'de> for DownloadStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+        deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
     }
 }
 
-impl crate::runtime::ParamValue for DownloadStatus {
+impl client_runtime::__private::ParamValue for DownloadStatus {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
@@ -684,45 +542,13 @@ pub type EmptyObject = std::collections::BTreeMap<String, serde_json::Value>;
 pub type KeyCreateRequest = std::collections::BTreeMap<String, serde_json::Value>;
 
 /// `KeyDeleteEnvelope` (`#/components/schemas/KeyDeleteEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct KeyDeleteEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<KeyDeleteResponse>,
-}
+pub type KeyDeleteEnvelope = client_runtime::Envelope<KeyDeleteResponse>;
 
 /// `KeyDeleteResponse` (`#/components/schemas/KeyDeleteResponse`).
 pub type KeyDeleteResponse = String;
 
 /// `KeyGetListEnvelope` (`#/components/schemas/KeyGetListEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct KeyGetListEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Vec<KeyGetResponse>>,
-}
+pub type KeyGetListEnvelope = client_runtime::Envelope<Vec<KeyGetResponse>>;
 
 /// `KeyGetResponse` (`#/components/schemas/KeyGetResponse`).
 ///
@@ -777,42 +603,10 @@ impl std::fmt::Debug for Keys {
 }
 
 /// `KeysEnvelope` (`#/components/schemas/KeysEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct KeysEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Keys>,
-}
+pub type KeysEnvelope = client_runtime::Envelope<Keys>;
 
 /// `LanguageDeleteEnvelope` (`#/components/schemas/LanguageDeleteEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct LanguageDeleteEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<LanguageDeleteResponse>,
-}
+pub type LanguageDeleteEnvelope = client_runtime::Envelope<LanguageDeleteResponse>;
 
 /// `LanguageDeleteResponse` (`#/components/schemas/LanguageDeleteResponse`).
 pub type LanguageDeleteResponse = String;
@@ -830,9 +624,9 @@ pub struct LiveInput {
     #[serde(
         rename = "deleteRecordingAfterDays",
         default,
-        skip_serializing_if = "crate::runtime::Nullable::is_absent"
+        skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub delete_recording_after_days: crate::runtime::Nullable<i64>,
+    pub delete_recording_after_days: client_runtime::Nullable<i64>,
     /// Indicates whether the live input is enabled and can accept streams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
@@ -872,42 +666,10 @@ pub struct LiveInput {
 }
 
 /// `LiveInputEnvelope` (`#/components/schemas/LiveInputEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct LiveInputEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<LiveInput>,
-}
+pub type LiveInputEnvelope = client_runtime::Envelope<LiveInput>;
 
 /// `LiveInputListEnvelope` (`#/components/schemas/LiveInputListEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct LiveInputListEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<LiveInputListResponse>,
-}
+pub type LiveInputListEnvelope = client_runtime::Envelope<LiveInputListResponse>;
 
 /// `LiveInputListResponse` (`#/components/schemas/LiveInputListResponse`).
 ///
@@ -979,11 +741,11 @@ impl<'de> serde::Deserialize<'de> for LiveInputRecordingMode {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+        deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
     }
 }
 
-impl crate::runtime::ParamValue for LiveInputRecordingMode {
+impl client_runtime::__private::ParamValue for LiveInputRecordingMode {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
@@ -1027,9 +789,9 @@ pub struct LiveInputRequest {
     #[serde(
         rename = "deleteRecordingAfterDays",
         default,
-        skip_serializing_if = "crate::runtime::Nullable::is_absent"
+        skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub delete_recording_after_days: crate::runtime::Nullable<i64>,
+    pub delete_recording_after_days: client_runtime::Nullable<i64>,
     /// Indicates whether the live input is enabled and can accept streams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
@@ -1226,11 +988,11 @@ impl<'de> serde::Deserialize<'de> for LiveInputStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+        deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
     }
 }
 
-impl crate::runtime::ParamValue for LiveInputStatus {
+impl client_runtime::__private::ParamValue for LiveInputStatus {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
@@ -1249,9 +1011,9 @@ pub struct LiveInputSummary {
     #[serde(
         rename = "deleteRecordingAfterDays",
         default,
-        skip_serializing_if = "crate::runtime::Nullable::is_absent"
+        skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub delete_recording_after_days: crate::runtime::Nullable<i64>,
+    pub delete_recording_after_days: client_runtime::Nullable<i64>,
     /// Indicates whether the live input is enabled and can accept streams.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
@@ -1347,42 +1109,10 @@ impl std::fmt::Debug for OutputCreateRequest {
 }
 
 /// `OutputEnvelope` (`#/components/schemas/OutputEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct OutputEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Output>,
-}
+pub type OutputEnvelope = client_runtime::Envelope<Output>;
 
 /// `OutputListEnvelope` (`#/components/schemas/OutputListEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct OutputListEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Vec<Output>>,
-}
+pub type OutputListEnvelope = client_runtime::Envelope<Vec<Output>>;
 
 /// `OutputUpdateRequest` (`#/components/schemas/OutputUpdateRequest`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1490,11 +1220,11 @@ impl<'de> serde::Deserialize<'de> for TokenAccessRuleAction {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+        deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
     }
 }
 
-impl crate::runtime::ParamValue for TokenAccessRuleAction {
+impl client_runtime::__private::ParamValue for TokenAccessRuleAction {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
@@ -1557,34 +1287,18 @@ impl<'de> serde::Deserialize<'de> for TokenAccessRuleType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+        deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
     }
 }
 
-impl crate::runtime::ParamValue for TokenAccessRuleType {
+impl client_runtime::__private::ParamValue for TokenAccessRuleType {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
 
 /// `TokenCreateEnvelope` (`#/components/schemas/TokenCreateEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct TokenCreateEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<TokenCreateResponse>,
-}
+pub type TokenCreateEnvelope = client_runtime::Envelope<TokenCreateResponse>;
 
 /// `TokenCreateRequest` (`#/components/schemas/TokenCreateRequest`).
 #[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -1728,9 +1442,9 @@ pub struct Video {
     #[serde(
         rename = "scheduledDeletion",
         default,
-        skip_serializing_if = "crate::runtime::Nullable::is_absent"
+        skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: crate::runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<String>,
     /// The size of the media item in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
@@ -1799,9 +1513,9 @@ pub struct VideoClipRequest {
     #[serde(
         rename = "scheduledDeletion",
         default,
-        skip_serializing_if = "crate::runtime::Nullable::is_absent"
+        skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: crate::runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<String>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -1846,9 +1560,9 @@ pub struct VideoCopyRequest {
     #[serde(
         rename = "scheduledDeletion",
         default,
-        skip_serializing_if = "crate::runtime::Nullable::is_absent"
+        skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: crate::runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<String>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -1914,9 +1628,9 @@ pub struct VideoEditRequest {
     #[serde(
         rename = "scheduledDeletion",
         default,
-        skip_serializing_if = "crate::runtime::Nullable::is_absent"
+        skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: crate::runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<String>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -1933,23 +1647,7 @@ pub struct VideoEditRequest {
 }
 
 /// `VideoEnvelope` (`#/components/schemas/VideoEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct VideoEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Video>,
-}
+pub type VideoEnvelope = client_runtime::Envelope<Video>;
 
 /// `VideoInput` (`#/components/schemas/VideoInput`).
 ///
@@ -2100,11 +1798,11 @@ impl<'de> serde::Deserialize<'de> for VideoState {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+        deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
     }
 }
 
-impl crate::runtime::ParamValue for VideoState {
+impl client_runtime::__private::ParamValue for VideoState {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
@@ -2139,23 +1837,7 @@ pub struct VideoStatus {
 }
 
 /// `VideoStorageUsageEnvelope` (`#/components/schemas/VideoStorageUsageEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct VideoStorageUsageEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<VideoStorageUsageResponse>,
-}
+pub type VideoStorageUsageEnvelope = client_runtime::Envelope<VideoStorageUsageResponse>;
 
 /// `VideoStorageUsageResponse` (`#/components/schemas/VideoStorageUsageResponse`).
 ///
@@ -2238,11 +1920,11 @@ impl<'de> serde::Deserialize<'de> for VideosListType {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+        deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
     }
 }
 
-impl crate::runtime::ParamValue for VideosListType {
+impl client_runtime::__private::ParamValue for VideosListType {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
@@ -2264,9 +1946,9 @@ pub struct Watermark {
     #[serde(
         rename = "downloadedFrom",
         default,
-        skip_serializing_if = "crate::runtime::Nullable::is_absent"
+        skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub downloaded_from: crate::runtime::Nullable<String>,
+    pub downloaded_from: client_runtime::Nullable<String>,
     /// The height of the image in pixels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<i64>,
@@ -2334,64 +2016,16 @@ pub struct WatermarkCreateRequest {
 }
 
 /// `WatermarkDeleteEnvelope` (`#/components/schemas/WatermarkDeleteEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct WatermarkDeleteEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<WatermarkDeleteResponse>,
-}
+pub type WatermarkDeleteEnvelope = client_runtime::Envelope<WatermarkDeleteResponse>;
 
 /// `WatermarkDeleteResponse` (`#/components/schemas/WatermarkDeleteResponse`).
 pub type WatermarkDeleteResponse = String;
 
 /// `WatermarkEnvelope` (`#/components/schemas/WatermarkEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct WatermarkEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Watermark>,
-}
+pub type WatermarkEnvelope = client_runtime::Envelope<Watermark>;
 
 /// `WatermarkListEnvelope` (`#/components/schemas/WatermarkListEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct WatermarkListEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<Vec<Watermark>>,
-}
+pub type WatermarkListEnvelope = client_runtime::Envelope<Vec<Watermark>>;
 
 /// The location of the image. Valid positions are: `upperRight`, `upperLeft`, `lowerLeft`, `lowerRight`, and `center`. Note that `center` ignores the `padding` parameter.
 ///
@@ -2458,56 +2092,24 @@ impl<'de> serde::Deserialize<'de> for WatermarkPosition {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
+        deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
     }
 }
 
-impl crate::runtime::ParamValue for WatermarkPosition {
+impl client_runtime::__private::ParamValue for WatermarkPosition {
     fn to_param(&self) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(self.as_str())
     }
 }
 
 /// `WebhookDeleteEnvelope` (`#/components/schemas/WebhookDeleteEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct WebhookDeleteEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<WebhookDeleteResponse>,
-}
+pub type WebhookDeleteEnvelope = client_runtime::Envelope<WebhookDeleteResponse>;
 
 /// `WebhookDeleteResponse` (`#/components/schemas/WebhookDeleteResponse`).
 pub type WebhookDeleteResponse = String;
 
 /// `WebhookGetEnvelope` (`#/components/schemas/WebhookGetEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct WebhookGetEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<WebhookGetResponse>,
-}
+pub type WebhookGetEnvelope = client_runtime::Envelope<WebhookGetResponse>;
 
 /// `WebhookGetResponse` (`#/components/schemas/WebhookGetResponse`).
 ///
@@ -2547,23 +2149,7 @@ impl std::fmt::Debug for WebhookGetResponse {
 }
 
 /// `WebhookUpdateEnvelope` (`#/components/schemas/WebhookUpdateEnvelope`).
-///
-/// Only returned by the API, so `#[non_exhaustive]`: new fields or shapes are not breaking changes.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct WebhookUpdateEnvelope {
-    /// The `errors` field.
-    pub errors: Vec<ResponseMessage>,
-    /// The `messages` field.
-    pub messages: Vec<ResponseMessage>,
-    /// Whether the API call was successful.
-    ///
-    /// Allowed values: `true`.
-    pub success: bool,
-    /// The `result` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub result: Option<WebhookUpdateResponse>,
-}
+pub type WebhookUpdateEnvelope = client_runtime::Envelope<WebhookUpdateResponse>;
 
 /// `WebhookUpdateRequest` (`#/components/schemas/WebhookUpdateRequest`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -2582,17 +2168,3 @@ pub struct WebhookUpdateRequest {
 
 /// `WebhookUpdateResponse` (`#/components/schemas/WebhookUpdateResponse`).
 pub type WebhookUpdateResponse = WebhookGetResponse;
-
-struct EnumVisitor<T>(std::marker::PhantomData<T>);
-
-impl<T: for<'a> From<&'a str>> serde::de::Visitor<'_> for EnumVisitor<T> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<T, E> {
-        Ok(T::from(value))
-    }
-}

@@ -6,11 +6,11 @@
 /// MP4 and audio downloads of a video (the reference's "Downloads" section).
 #[derive(Clone, Copy, Debug)]
 pub struct Downloads<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
 }
 
 impl<'a> Downloads<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self { client }
     }
 
@@ -46,19 +46,19 @@ impl<'a> Downloads<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsList<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> DownloadsList<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -86,13 +86,13 @@ impl<'a> DownloadsList<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::DownloadGetResponse, crate::runtime::Error> {
+    ) -> Result<crate::generated::models::DownloadGetResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("downloads_list"))
+            .ok_or_else(|| client_runtime::Error::missing_result("downloads_list"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -103,15 +103,15 @@ impl<'a> DownloadsList<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::DownloadGetEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::DownloadGetEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "downloads_list",
         );
         request.path_literal("/accounts/");
@@ -120,7 +120,9 @@ impl<'a> DownloadsList<'a> {
         request.path_param(&self.identifier);
         request.path_literal("/downloads");
         request.options(self.options);
-        request.send_json::<crate::models::DownloadGetEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::DownloadGetEnvelope>(self.client)
+            .await
     }
 }
 
@@ -128,19 +130,19 @@ impl<'a> DownloadsList<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsCreate<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> DownloadsCreate<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -168,13 +170,16 @@ impl<'a> DownloadsCreate<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::DownloadCreateResponse, crate::runtime::Error> {
+    ) -> Result<
+        crate::generated::models::DownloadCreateResponse,
+        client_runtime::Error,
+    > {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("downloads_create"))
+            .ok_or_else(|| client_runtime::Error::missing_result("downloads_create"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -185,15 +190,15 @@ impl<'a> DownloadsCreate<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::DownloadCreateEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::DownloadCreateEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "downloads_create",
         );
         request.path_literal("/accounts/");
@@ -202,7 +207,9 @@ impl<'a> DownloadsCreate<'a> {
         request.path_param(&self.identifier);
         request.path_literal("/downloads");
         request.options(self.options);
-        request.send_json::<crate::models::DownloadCreateEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::DownloadCreateEnvelope>(self.client)
+            .await
     }
 }
 
@@ -210,19 +217,19 @@ impl<'a> DownloadsCreate<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsDelete<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> DownloadsDelete<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -250,13 +257,16 @@ impl<'a> DownloadsDelete<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::DownloadDeleteResponse, crate::runtime::Error> {
+    ) -> Result<
+        crate::generated::models::DownloadDeleteResponse,
+        client_runtime::Error,
+    > {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("downloads_delete"))
+            .ok_or_else(|| client_runtime::Error::missing_result("downloads_delete"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -267,15 +277,15 @@ impl<'a> DownloadsDelete<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::DownloadDeleteEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::DownloadDeleteEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::DELETE,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::DELETE,
             "downloads_delete",
         );
         request.path_literal("/accounts/");
@@ -284,6 +294,8 @@ impl<'a> DownloadsDelete<'a> {
         request.path_param(&self.identifier);
         request.path_literal("/downloads");
         request.options(self.options);
-        request.send_json::<crate::models::DownloadDeleteEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::DownloadDeleteEnvelope>(self.client)
+            .await
     }
 }

@@ -7,7 +7,8 @@ use std::path::Path;
 use bytes::Bytes;
 use reqwest::multipart::{Form, Part};
 
-use super::{Error, ParamValue};
+use super::Error;
+use super::param::ParamValue;
 
 /// The content type of file parts that do not name one.
 const DEFAULT_FILE_TYPE: &str = "application/octet-stream";

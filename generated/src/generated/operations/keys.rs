@@ -6,11 +6,11 @@
 /// Signing keys used to create signed URL tokens (the reference's "Keys" section).
 #[derive(Clone, Copy, Debug)]
 pub struct Keys<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
 }
 
 impl<'a> Keys<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self { client }
     }
 
@@ -46,17 +46,17 @@ impl<'a> Keys<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysList<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> KeysList<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -84,12 +84,12 @@ impl<'a> KeysList<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<Vec<crate::models::KeyGetResponse>, crate::runtime::Error> {
+    ) -> Result<Vec<crate::generated::models::KeyGetResponse>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| crate::runtime::Error::missing_result("keys_list"))
+        body.result.ok_or_else(|| client_runtime::Error::missing_result("keys_list"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -100,22 +100,24 @@ impl<'a> KeysList<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::KeyGetListEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::KeyGetListEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "keys_list",
         );
         request.path_literal("/accounts/");
         request.path_param(&account_id);
         request.path_literal("/stream/keys");
         request.options(self.options);
-        request.send_json::<crate::models::KeyGetListEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::KeyGetListEnvelope>(self.client)
+            .await
     }
 }
 
@@ -123,19 +125,19 @@ impl<'a> KeysList<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysCreate<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
-    pub(crate) body: Option<crate::models::KeyCreateRequest>,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: Option<crate::generated::models::KeyCreateRequest>,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> KeysCreate<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
             account_id: None,
             body: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -148,7 +150,7 @@ impl<'a> KeysCreate<'a> {
     }
 
     /// The request body.
-    pub fn body(mut self, body: crate::models::KeyCreateRequest) -> Self {
+    pub fn body(mut self, body: crate::generated::models::KeyCreateRequest) -> Self {
         self.body = Some(body);
         self
     }
@@ -169,10 +171,12 @@ impl<'a> KeysCreate<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Keys, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Keys, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| crate::runtime::Error::missing_result("keys_create"))
+        body.result.ok_or_else(|| client_runtime::Error::missing_result("keys_create"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -183,15 +187,15 @@ impl<'a> KeysCreate<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::KeysEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::KeysEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "keys_create",
         );
         request.path_literal("/accounts/");
@@ -201,7 +205,7 @@ impl<'a> KeysCreate<'a> {
             request.json(body)?;
         }
         request.options(self.options);
-        request.send_json::<crate::models::KeysEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::KeysEnvelope>(self.client).await
     }
 }
 
@@ -209,19 +213,19 @@ impl<'a> KeysCreate<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysDelete<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> KeysDelete<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -249,12 +253,12 @@ impl<'a> KeysDelete<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::KeyDeleteResponse, crate::runtime::Error> {
+    ) -> Result<crate::generated::models::KeyDeleteResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| crate::runtime::Error::missing_result("keys_delete"))
+        body.result.ok_or_else(|| client_runtime::Error::missing_result("keys_delete"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -265,15 +269,15 @@ impl<'a> KeysDelete<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::KeyDeleteEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::KeyDeleteEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::DELETE,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::DELETE,
             "keys_delete",
         );
         request.path_literal("/accounts/");
@@ -281,6 +285,8 @@ impl<'a> KeysDelete<'a> {
         request.path_literal("/stream/keys/");
         request.path_param(&self.identifier);
         request.options(self.options);
-        request.send_json::<crate::models::KeyDeleteEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::KeyDeleteEnvelope>(self.client)
+            .await
     }
 }

@@ -6,11 +6,11 @@
 /// Watermark profiles applied to videos at upload (the reference's "Watermarks" section).
 #[derive(Clone, Copy, Debug)]
 pub struct Watermarks<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
 }
 
 impl<'a> Watermarks<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self { client }
     }
 
@@ -55,17 +55,17 @@ impl<'a> Watermarks<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksList<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> WatermarksList<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -93,13 +93,13 @@ impl<'a> WatermarksList<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<Vec<crate::models::Watermark>, crate::runtime::Error> {
+    ) -> Result<Vec<crate::generated::models::Watermark>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("watermarks_list"))
+            .ok_or_else(|| client_runtime::Error::missing_result("watermarks_list"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -110,22 +110,24 @@ impl<'a> WatermarksList<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::WatermarkListEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::WatermarkListEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "watermarks_list",
         );
         request.path_literal("/accounts/");
         request.path_param(&account_id);
         request.path_literal("/stream/watermarks");
         request.options(self.options);
-        request.send_json::<crate::models::WatermarkListEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::WatermarkListEnvelope>(self.client)
+            .await
     }
 }
 
@@ -133,20 +135,20 @@ impl<'a> WatermarksList<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksCreate<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
-    pub(crate) file: Option<crate::runtime::FilePart>,
+    pub(crate) file: Option<client_runtime::FilePart>,
     pub(crate) name: Option<String>,
     pub(crate) opacity: Option<f64>,
     pub(crate) padding: Option<f64>,
-    pub(crate) position: Option<crate::models::WatermarkPosition>,
+    pub(crate) position: Option<crate::generated::models::WatermarkPosition>,
     pub(crate) scale: Option<f64>,
     pub(crate) url: Option<String>,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> WatermarksCreate<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
             account_id: None,
@@ -157,7 +159,7 @@ impl<'a> WatermarksCreate<'a> {
             position: None,
             scale: None,
             url: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -170,7 +172,7 @@ impl<'a> WatermarksCreate<'a> {
     }
 
     /// The image file to use as the watermark. Provide either `file` or `url`.
-    pub fn file(mut self, file: crate::runtime::FilePart) -> Self {
+    pub fn file(mut self, file: client_runtime::FilePart) -> Self {
         self.file = Some(file);
         self
     }
@@ -194,7 +196,10 @@ impl<'a> WatermarksCreate<'a> {
     }
 
     /// The location of the image. Valid positions are: `upperRight`, `upperLeft`, `lowerLeft`, `lowerRight`, and `center`. Note that `center` ignores the `padding` parameter.
-    pub fn position(mut self, position: crate::models::WatermarkPosition) -> Self {
+    pub fn position(
+        mut self,
+        position: crate::generated::models::WatermarkPosition,
+    ) -> Self {
         self.position = Some(position);
         self
     }
@@ -227,11 +232,13 @@ impl<'a> WatermarksCreate<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Watermark, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Watermark, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("watermarks_create"))
+            .ok_or_else(|| client_runtime::Error::missing_result("watermarks_create"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -242,21 +249,21 @@ impl<'a> WatermarksCreate<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::WatermarkEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::WatermarkEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "watermarks_create",
         );
         request.path_literal("/accounts/");
         request.path_param(&account_id);
         request.path_literal("/stream/watermarks");
-        let mut form = crate::runtime::Multipart::new();
+        let mut form = client_runtime::__private::Multipart::new();
         if let Some(value) = self.file {
             form.file("file", value);
         }
@@ -280,7 +287,9 @@ impl<'a> WatermarksCreate<'a> {
         }
         request.multipart(form);
         request.options(self.options);
-        request.send_json::<crate::models::WatermarkEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::WatermarkEnvelope>(self.client)
+            .await
     }
 }
 
@@ -288,19 +297,19 @@ impl<'a> WatermarksCreate<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksGet<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> WatermarksGet<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -328,11 +337,13 @@ impl<'a> WatermarksGet<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Watermark, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Watermark, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("watermarks_get"))
+            .ok_or_else(|| client_runtime::Error::missing_result("watermarks_get"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -343,15 +354,15 @@ impl<'a> WatermarksGet<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::WatermarkEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::WatermarkEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "watermarks_get",
         );
         request.path_literal("/accounts/");
@@ -359,7 +370,9 @@ impl<'a> WatermarksGet<'a> {
         request.path_literal("/stream/watermarks/");
         request.path_param(&self.identifier);
         request.options(self.options);
-        request.send_json::<crate::models::WatermarkEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::WatermarkEnvelope>(self.client)
+            .await
     }
 }
 
@@ -367,19 +380,19 @@ impl<'a> WatermarksGet<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksDelete<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> WatermarksDelete<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client, identifier: String) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
         Self {
             client,
             identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -407,13 +420,16 @@ impl<'a> WatermarksDelete<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::WatermarkDeleteResponse, crate::runtime::Error> {
+    ) -> Result<
+        crate::generated::models::WatermarkDeleteResponse,
+        client_runtime::Error,
+    > {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("watermarks_delete"))
+            .ok_or_else(|| client_runtime::Error::missing_result("watermarks_delete"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -424,15 +440,15 @@ impl<'a> WatermarksDelete<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::WatermarkDeleteEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::WatermarkDeleteEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::DELETE,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::DELETE,
             "watermarks_delete",
         );
         request.path_literal("/accounts/");
@@ -440,6 +456,8 @@ impl<'a> WatermarksDelete<'a> {
         request.path_literal("/stream/watermarks/");
         request.path_param(&self.identifier);
         request.options(self.options);
-        request.send_json::<crate::models::WatermarkDeleteEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::WatermarkDeleteEnvelope>(self.client)
+            .await
     }
 }

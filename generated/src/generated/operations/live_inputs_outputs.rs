@@ -6,11 +6,11 @@
 /// Outputs that simulcast or restream a live input to other RTMP or SRT destinations (the reference's "Outputs" section).
 #[derive(Clone, Copy, Debug)]
 pub struct LiveInputsOutputs<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
 }
 
 impl<'a> LiveInputsOutputs<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self { client }
     }
 
@@ -86,22 +86,22 @@ impl<'a> LiveInputsOutputs<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsList<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) live_input_identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> LiveInputsOutputsList<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         live_input_identifier: String,
     ) -> Self {
         Self {
             client,
             live_input_identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -129,13 +129,13 @@ impl<'a> LiveInputsOutputsList<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<Vec<crate::models::Output>, crate::runtime::Error> {
+    ) -> Result<Vec<crate::generated::models::Output>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result(
+            .ok_or_else(|| client_runtime::Error::missing_result(
                 "live_inputs_outputs_list",
             ))
     }
@@ -148,15 +148,15 @@ impl<'a> LiveInputsOutputsList<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::OutputListEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::OutputListEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "live_inputs_outputs_list",
         );
         request.path_literal("/accounts/");
@@ -165,7 +165,9 @@ impl<'a> LiveInputsOutputsList<'a> {
         request.path_param(&self.live_input_identifier);
         request.path_literal("/outputs");
         request.options(self.options);
-        request.send_json::<crate::models::OutputListEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::OutputListEnvelope>(self.client)
+            .await
     }
 }
 
@@ -173,16 +175,16 @@ impl<'a> LiveInputsOutputsList<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsCreate<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) live_input_identifier: String,
-    pub(crate) body: crate::models::OutputCreateRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::OutputCreateRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> LiveInputsOutputsCreate<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         live_input_identifier: String,
         stream_key: String,
         url: String,
@@ -190,13 +192,13 @@ impl<'a> LiveInputsOutputsCreate<'a> {
         Self {
             client,
             live_input_identifier,
-            body: crate::models::OutputCreateRequest {
+            body: crate::generated::models::OutputCreateRequest {
                 stream_key,
                 url,
                 enabled: Default::default(),
             },
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -217,7 +219,7 @@ impl<'a> LiveInputsOutputsCreate<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::OutputCreateRequest) -> Self {
+    pub fn body(mut self, body: crate::generated::models::OutputCreateRequest) -> Self {
         self.body = body;
         self
     }
@@ -238,11 +240,13 @@ impl<'a> LiveInputsOutputsCreate<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Output, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Output, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result(
+            .ok_or_else(|| client_runtime::Error::missing_result(
                 "live_inputs_outputs_create",
             ))
     }
@@ -255,15 +259,15 @@ impl<'a> LiveInputsOutputsCreate<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::OutputEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::OutputEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::POST,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::POST,
             "live_inputs_outputs_create",
         );
         request.path_literal("/accounts/");
@@ -273,7 +277,7 @@ impl<'a> LiveInputsOutputsCreate<'a> {
         request.path_literal("/outputs");
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::OutputEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::OutputEnvelope>(self.client).await
     }
 }
 
@@ -281,17 +285,17 @@ impl<'a> LiveInputsOutputsCreate<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsUpdate<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) live_input_identifier: String,
     pub(crate) output_identifier: String,
-    pub(crate) body: crate::models::OutputUpdateRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::OutputUpdateRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> LiveInputsOutputsUpdate<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         live_input_identifier: String,
         output_identifier: String,
         enabled: bool,
@@ -300,11 +304,11 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
             client,
             live_input_identifier,
             output_identifier,
-            body: crate::models::OutputUpdateRequest {
+            body: crate::generated::models::OutputUpdateRequest {
                 enabled,
             },
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -319,7 +323,7 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::OutputUpdateRequest) -> Self {
+    pub fn body(mut self, body: crate::generated::models::OutputUpdateRequest) -> Self {
         self.body = body;
         self
     }
@@ -340,11 +344,13 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
-    pub async fn send(self) -> Result<crate::models::Output, crate::runtime::Error> {
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
+    pub async fn send(
+        self,
+    ) -> Result<crate::generated::models::Output, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result(
+            .ok_or_else(|| client_runtime::Error::missing_result(
                 "live_inputs_outputs_update",
             ))
     }
@@ -357,15 +363,15 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::OutputEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::OutputEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::PUT,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::PUT,
             "live_inputs_outputs_update",
         );
         request.path_literal("/accounts/");
@@ -376,7 +382,7 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
         request.path_param(&self.output_identifier);
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::OutputEnvelope>(self.client).await
+        request.send_json::<crate::generated::models::OutputEnvelope>(self.client).await
     }
 }
 
@@ -384,16 +390,16 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsDelete<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) live_input_identifier: String,
     pub(crate) output_identifier: String,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> LiveInputsOutputsDelete<'a> {
     pub(crate) fn new(
-        client: &'a crate::runtime::Client,
+        client: &'a client_runtime::Client,
         live_input_identifier: String,
         output_identifier: String,
     ) -> Self {
@@ -402,7 +408,7 @@ impl<'a> LiveInputsOutputsDelete<'a> {
             live_input_identifier,
             output_identifier,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -430,10 +436,10 @@ impl<'a> LiveInputsOutputsDelete<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::EmptyObject, crate::runtime::Error> {
+    ) -> Result<crate::generated::models::EmptyObject, client_runtime::Error> {
         Ok(self.send_with_response().await?.into_body())
     }
 
@@ -445,15 +451,15 @@ impl<'a> LiveInputsOutputsDelete<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::EmptyObject>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::EmptyObject>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::DELETE,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::DELETE,
             "live_inputs_outputs_delete",
         );
         request.path_literal("/accounts/");
@@ -463,6 +469,6 @@ impl<'a> LiveInputsOutputsDelete<'a> {
         request.path_literal("/outputs/");
         request.path_param(&self.output_identifier);
         request.options(self.options);
-        request.send_json::<crate::models::EmptyObject>(self.client).await
+        request.send_json::<crate::generated::models::EmptyObject>(self.client).await
     }
 }

@@ -8,8 +8,25 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::http::{StatusCode, header};
-use cloudflare_stream::runtime::{Client, Request};
+use client_runtime::__private::{ApiConfig, Request, SchemeKind, SecurityScheme};
+use client_runtime::{Client, ClientBuilder};
 use reqwest::Method;
+
+static API: ApiConfig = ApiConfig {
+    title: "Traced API",
+    base_url: "https://api.example.com",
+    env_prefix: "TRACED",
+    schemes: &[SecurityScheme {
+        name: "token",
+        kind: SchemeKind::Bearer,
+        env: "TRACED_TOKEN",
+    }],
+    security: &[&["token"]],
+    path_defaults: &["account_id"],
+    envelope: true,
+    request_id_header: None,
+    user_agent: "traced/1.0",
+};
 
 const TOKEN: &str = "test-token-0123456789";
 
@@ -31,9 +48,9 @@ async fn start_server() -> Client {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Client::builder()
+    ClientBuilder::<Client>::new(&API)
         .token(TOKEN)
-        .account_id("acc123")
+        .path_default("account_id", "acc123")
         .base_url(format!("http://{addr}"))
         .retry_backoff(
             std::time::Duration::from_millis(1),

@@ -6,11 +6,11 @@
 /// The webhook that receives video processing notifications (the reference's "Webhooks" section).
 #[derive(Clone, Copy, Debug)]
 pub struct Webhooks<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
 }
 
 impl<'a> Webhooks<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self { client }
     }
 
@@ -46,17 +46,17 @@ impl<'a> Webhooks<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksGet<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> WebhooksGet<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -84,12 +84,12 @@ impl<'a> WebhooksGet<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::WebhookGetResponse, crate::runtime::Error> {
+    ) -> Result<crate::generated::models::WebhookGetResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| crate::runtime::Error::missing_result("webhooks_get"))
+        body.result.ok_or_else(|| client_runtime::Error::missing_result("webhooks_get"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -100,22 +100,24 @@ impl<'a> WebhooksGet<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::WebhookGetEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::WebhookGetEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::GET,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::GET,
             "webhooks_get",
         );
         request.path_literal("/accounts/");
         request.path_param(&account_id);
         request.path_literal("/stream/webhook");
         request.options(self.options);
-        request.send_json::<crate::models::WebhookGetEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::WebhookGetEnvelope>(self.client)
+            .await
     }
 }
 
@@ -123,22 +125,22 @@ impl<'a> WebhooksGet<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksUpdate<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
-    pub(crate) body: crate::models::WebhookUpdateRequest,
-    options: crate::runtime::RequestOptions,
+    pub(crate) body: crate::generated::models::WebhookUpdateRequest,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> WebhooksUpdate<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
-            body: crate::models::WebhookUpdateRequest {
+            body: crate::generated::models::WebhookUpdateRequest {
                 notification_url: Default::default(),
                 notification_url_: Default::default(),
             },
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -165,7 +167,7 @@ impl<'a> WebhooksUpdate<'a> {
     /// Replaces the whole request body.
     ///
     /// Replaces every body field set so far, constructor arguments included.
-    pub fn body(mut self, body: crate::models::WebhookUpdateRequest) -> Self {
+    pub fn body(mut self, body: crate::generated::models::WebhookUpdateRequest) -> Self {
         self.body = body;
         self
     }
@@ -186,13 +188,13 @@ impl<'a> WebhooksUpdate<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::WebhookUpdateResponse, crate::runtime::Error> {
+    ) -> Result<crate::generated::models::WebhookUpdateResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("webhooks_update"))
+            .ok_or_else(|| client_runtime::Error::missing_result("webhooks_update"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -203,15 +205,15 @@ impl<'a> WebhooksUpdate<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::WebhookUpdateEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::WebhookUpdateEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::PUT,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::PUT,
             "webhooks_update",
         );
         request.path_literal("/accounts/");
@@ -219,7 +221,9 @@ impl<'a> WebhooksUpdate<'a> {
         request.path_literal("/stream/webhook");
         request.json(&self.body)?;
         request.options(self.options);
-        request.send_json::<crate::models::WebhookUpdateEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::WebhookUpdateEnvelope>(self.client)
+            .await
     }
 }
 
@@ -227,17 +231,17 @@ impl<'a> WebhooksUpdate<'a> {
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksDelete<'a> {
-    client: &'a crate::runtime::Client,
+    client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
-    options: crate::runtime::RequestOptions,
+    options: client_runtime::RequestOptions,
 }
 
 impl<'a> WebhooksDelete<'a> {
-    pub(crate) fn new(client: &'a crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
         Self {
             client,
             account_id: None,
-            options: crate::runtime::RequestOptions::default(),
+            options: client_runtime::RequestOptions::default(),
         }
     }
 
@@ -265,13 +269,13 @@ impl<'a> WebhooksDelete<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::Api`](crate::runtime::Error::Api) when the API answers with an error status; other [`Error`](crate::runtime::Error) variants for transport, timeout and decoding failures.
+    /// [`Error::Api`](client_runtime::Error::Api) when the API answers with an error status; other [`Error`](client_runtime::Error) variants for transport, timeout and decoding failures.
     pub async fn send(
         self,
-    ) -> Result<crate::models::WebhookDeleteResponse, crate::runtime::Error> {
+    ) -> Result<crate::generated::models::WebhookDeleteResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
         body.result
-            .ok_or_else(|| crate::runtime::Error::missing_result("webhooks_delete"))
+            .ok_or_else(|| client_runtime::Error::missing_result("webhooks_delete"))
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -282,21 +286,23 @@ impl<'a> WebhooksDelete<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<
-        crate::runtime::ApiResponse<crate::models::WebhookDeleteEnvelope>,
-        crate::runtime::Error,
+        client_runtime::ApiResponse<crate::generated::models::WebhookDeleteEnvelope>,
+        client_runtime::Error,
     > {
         let account_id = match self.account_id {
             Some(value) => value,
             None => self.client.default_path_param("account_id")?.to_owned(),
         };
-        let mut request = crate::runtime::Request::new(
-            reqwest::Method::DELETE,
+        let mut request = client_runtime::__private::Request::new(
+            client_runtime::http::Method::DELETE,
             "webhooks_delete",
         );
         request.path_literal("/accounts/");
         request.path_param(&account_id);
         request.path_literal("/stream/webhook");
         request.options(self.options);
-        request.send_json::<crate::models::WebhookDeleteEnvelope>(self.client).await
+        request
+            .send_json::<crate::generated::models::WebhookDeleteEnvelope>(self.client)
+            .await
     }
 }
