@@ -151,6 +151,12 @@ impl Pointer {
         Pointer(out)
     }
 
+    /// The pointer in JSON-string form (RFC 6901 §5): escaped, without the `#`
+    /// (`/paths/~1pets/get`; empty for the root).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// The unescaped reference tokens, for resolving against the document.
     pub fn tokens(&self) -> impl Iterator<Item = String> + '_ {
         // Every token was escaped by `push` or checked by `parse`.
