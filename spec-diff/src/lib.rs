@@ -474,19 +474,7 @@ struct Names<'a> {
 }
 
 fn op_key(op: &ir::Operation) -> String {
-    let mut shape = String::new();
-    let mut depth = 0;
-    for c in op.path.chars() {
-        match c {
-            '{' => {
-                depth += 1;
-                shape.push_str("{}");
-            }
-            '}' => depth -= 1,
-            c if depth == 0 => shape.push(c),
-            _ => {}
-        }
-    }
+    let shape = walk::path_shape(&op.path);
     format!("{} {shape}", op.method.as_str())
 }
 

@@ -330,25 +330,13 @@ fn items(
             Item::Fn(f) if is_pub(&f.vis) => {
                 out.insert(
                     join(module, &f.sig.ident.to_string()),
-                    ApiItem {
-                        kind: "fn",
-                        signature: fn_line(&f.vis, &f.sig),
-                        shape: fn_shape(&f.vis, &f.sig),
-                        parent_exhaustive: false,
-                        hidden,
-                    },
+                    fn_item(&f.vis, &f.sig, hidden),
                 );
             }
             Item::Const(c) if is_pub(&c.vis) => {
                 out.insert(
                     join(module, &c.ident.to_string()),
-                    ApiItem {
-                        kind: "const",
-                        signature: format!("const {}: {}", c.ident, ty_line(&c.ty)),
-                        shape: String::new(),
-                        parent_exhaustive: false,
-                        hidden,
-                    },
+                    const_item(&c.ident, &c.ty, hidden),
                 );
             }
             Item::Mod(m) => {
@@ -411,6 +399,26 @@ fn items(
     Ok(())
 }
 
+fn fn_item(vis: &Visibility, sig: &syn::Signature, hidden: bool) -> ApiItem {
+    ApiItem {
+        kind: "fn",
+        signature: fn_line(vis, sig),
+        shape: fn_shape(vis, sig),
+        parent_exhaustive: false,
+        hidden,
+    }
+}
+
+fn const_item(ident: &syn::Ident, ty: &syn::Type, hidden: bool) -> ApiItem {
+    ApiItem {
+        kind: "const",
+        signature: format!("const {ident}: {}", ty_line(ty)),
+        shape: String::new(),
+        parent_exhaustive: false,
+        hidden,
+    }
+}
+
 fn fn_line(vis: &Visibility, sig: &syn::Signature) -> String {
     let item = Item::Fn(syn::ItemFn {
         attrs: Vec::new(),
@@ -458,26 +466,14 @@ fn impl_items(module: &str, i: &syn::ItemImpl, hidden: bool, out: &mut Surface) 
                 let hidden = hidden || doc_hidden(&f.attrs);
                 out.insert(
                     format!("{}::{}", join(module, &base), f.sig.ident),
-                    ApiItem {
-                        kind: "fn",
-                        signature: fn_line(&f.vis, &f.sig),
-                        shape: fn_shape(&f.vis, &f.sig),
-                        parent_exhaustive: false,
-                        hidden,
-                    },
+                    fn_item(&f.vis, &f.sig, hidden),
                 );
             }
             ImplItem::Const(c) if is_pub(&c.vis) => {
                 let hidden = hidden || doc_hidden(&c.attrs);
                 out.insert(
                     format!("{}::{}", join(module, &base), c.ident),
-                    ApiItem {
-                        kind: "const",
-                        signature: format!("const {}: {}", c.ident, ty_line(&c.ty)),
-                        shape: String::new(),
-                        parent_exhaustive: false,
-                        hidden,
-                    },
+                    const_item(&c.ident, &c.ty, hidden),
                 );
             }
             _ => {}

@@ -132,7 +132,7 @@ fn follow<'v>(root: &'v Value, v: &'v Value, ptr: String) -> (&'v Value, String)
 }
 
 /// Normalizes a path template for matching: parameter names do not matter.
-fn path_shape(path: &str) -> String {
+pub(crate) fn path_shape(path: &str) -> String {
     let mut out = String::new();
     let mut depth = 0;
     for c in path.chars() {
