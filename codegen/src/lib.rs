@@ -12,6 +12,7 @@
 pub mod config;
 pub mod emit;
 pub mod error;
+pub mod json;
 pub mod load;
 pub mod model;
 

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use codegen::json;
 use serde_json::{Map, Value, json};
 
 /// What the spec says about one operation.
@@ -188,27 +189,14 @@ impl Spec {
 impl Spec {
     /// The (translated) component schema a `{"$ref": "#/components/schemas/X"}` points to.
     pub fn component(&self, schema: &Value) -> Option<Value> {
-        let name = schema
-            .get("$ref")?
-            .as_str()?
-            .strip_prefix("#/components/schemas/")?;
-        self.defs.get(name).cloned()
+        let name = json::component_ref(schema.get("$ref")?.as_str()?, "schemas")?;
+        self.defs.get(&name).cloned()
     }
 }
 
-/// Follows a local `$ref` (one level is all the spec uses for parameters and responses).
+/// Follows a local `$ref` chain (`value` itself when it is no reference or does not resolve).
 fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    let mut value = value;
-    for _ in 0..8 {
-        match value.get("$ref").and_then(Value::as_str) {
-            Some(r) => match r.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-                Some(target) => value = target,
-                None => return value,
-            },
-            None => return value,
-        }
-    }
-    value
+    json::follow_refs(doc, value).map_or(value, |(target, _)| target)
 }
 
 /// Translates an OpenAPI 3.0 schema into JSON Schema 2020-12.
@@ -243,8 +231,8 @@ pub fn to_json_schema(schema: &Value) -> Value {
             }
             "$ref" => {
                 let target = value.as_str().unwrap_or_default();
-                let target = match target.strip_prefix("#/components/schemas/") {
-                    Some(name) => format!("#/$defs/{name}"),
+                let target = match json::component_ref(target, "schemas") {
+                    Some(name) => format!("#/$defs/{}", json::escape_token(&name)),
                     None => target.to_owned(),
                 };
                 out.insert(key.clone(), Value::String(target));

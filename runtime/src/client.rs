@@ -97,9 +97,7 @@ impl Credentials {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map()
-            .entries(self.by_scheme.iter().map(|(k, v)| (k, v)))
-            .finish()
+        f.debug_map().entries(self.by_scheme.iter()).finish()
     }
 }
 

@@ -178,12 +178,14 @@ fn conformance_cmd(args: &[String]) -> Result<(), String> {
 
 const DIFF_HELP: &str = "\
 cargo xtask diff OLD NEW [--format text|json] [--fail-on breaking|warning] [--versions OLD NEW]
+                 [--runtime-base REV [--runtime-dir DIR]]
+cargo xtask diff --rules
 
 Compares two OpenAPI documents operation by operation (matched by method and path) and
-component schema by schema, classifies every change as breaking, warning or info (oasdiff's
-rules: area, kind, request/response direction), names the generated Rust items it touches,
-generates both versions in memory to compare the crate's public API, and prints the semver
-bump the crate needs.
+component schema by schema, classifies every change as breaking, warning or info (one table
+of rules in the manner of oasdiff's: area, kind, request/response direction), names the
+generated Rust items it touches, generates both versions in memory to compare the crate's
+public API, and prints the semver bump the crate needs.
 
   OLD, NEW              a file path, or git:REV:path for the file in a commit
                         (e.g. git:HEAD~1:spec/stream.openapi.json)
@@ -191,6 +193,12 @@ bump the crate needs.
   --fail-on LEVEL       exit 1 if any change is at or above LEVEL (breaking or warning)
   --versions OLD NEW    the crate's versions (a version, or a Cargo.toml path / git:REV:path):
                         report whether NEW is bumped enough; with --fail-on, fail only if not
+  --runtime-base REV    also compare the public API of the hand-written runtime crate
+                        (DIR/src/**/*.rs) at git revision REV with the working tree: a
+                        \"Runtime API\" section with its own semver verdict (skipped, with a
+                        message, when the crate is missing on a side)
+  --runtime-dir DIR     the runtime crate's folder, relative to the workspace (default: runtime)
+  --rules               print the table of rules (Markdown, as in README.md) and exit
 ";
 
 fn diff_cmd(args: &[String]) -> Result<(), String> {
@@ -199,6 +207,8 @@ fn diff_cmd(args: &[String]) -> Result<(), String> {
     let mut json = false;
     let mut fail_on = None;
     let mut versions = None;
+    let mut runtime_base = None;
+    let mut runtime_dir = "runtime".to_owned();
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -221,6 +231,16 @@ fn diff_cmd(args: &[String]) -> Result<(), String> {
                 let old = args.next().ok_or("--versions needs two versions")?;
                 let new = args.next().ok_or("--versions needs two versions")?;
                 versions = Some((old.clone(), new.clone()));
+            }
+            "--runtime-base" => {
+                runtime_base = Some(args.next().ok_or("--runtime-base needs a git revision")?);
+            }
+            "--runtime-dir" => {
+                runtime_dir = args.next().ok_or("--runtime-dir needs a folder")?.clone();
+            }
+            "--rules" => {
+                print!("{}", xtask::diff::rules::markdown());
+                return Ok(());
             }
             "-h" | "--help" => {
                 print!("{DIFF_HELP}");
@@ -247,6 +267,9 @@ fn diff_cmd(args: &[String]) -> Result<(), String> {
         report.current_version = xtask::diff::read_version(&manifest.to_string_lossy(), &root)
             .ok()
             .map(|v| v.to_string());
+    }
+    if let Some(base) = runtime_base {
+        report.runtime = Some(xtask::diff::runtime_api(&root, base, &runtime_dir)?);
     }
     if json {
         println!("{}", xtask::diff::render_json(&report));

@@ -13,6 +13,7 @@
 //! merging `allOf`) and return a [`Report`]. Everything here is pure and never panics on odd
 //! input: what cannot be parsed becomes a warning in [`Reference::warnings`].
 
+use codegen::json::{self, Pointer, escape_token};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
@@ -770,30 +771,13 @@ impl fmt::Display for Report {
 // Spec access
 // ---------------------------------------------------------------------------------------------
 
-fn escape_pointer(s: &str) -> String {
-    s.replace('~', "~0").replace('/', "~1")
-}
-
-/// Follows a local `$ref` chain. Returns the node and its pointer.
+/// Follows a local `$ref` chain. Returns the node and its pointer (`ptr` when `node` is no
+/// reference or does not resolve).
 fn deref<'a>(spec: &'a Value, node: &'a Value, ptr: String) -> (&'a Value, String) {
-    let mut node = node;
-    let mut ptr = ptr;
-    for _ in 0..32 {
-        let Some(r) = node.get("$ref").and_then(Value::as_str) else {
-            break;
-        };
-        let Some(target_ptr) = r.strip_prefix('#') else {
-            break;
-        };
-        match spec.pointer(target_ptr) {
-            Some(t) => {
-                node = t;
-                ptr = target_ptr.to_string();
-            }
-            None => break,
-        }
+    match json::follow_refs(spec, node) {
+        Ok((target, Some(at))) => (target, at.as_str().to_owned()),
+        _ => (node, ptr),
     }
-    (node, ptr)
 }
 
 /// A schema with `$ref`s followed and `allOf` branches merged.
@@ -840,72 +824,32 @@ impl<'a> Merged<'a> {
     }
 }
 
-fn merge<'a>(spec: &'a Value, node: &'a Value, ptr: String, out: &mut Merged<'a>, depth: usize) {
-    if depth > 32 {
-        return;
-    }
-    if out.description.is_none()
-        && let Some(d) = node.get("description").and_then(Value::as_str)
-        && !d.trim().is_empty()
-    {
-        out.description = Some(d.to_string());
-    }
-    if let Some(r) = node.get("$ref").and_then(Value::as_str) {
-        let (target, tptr) = deref(spec, node, ptr);
-        if target.get("$ref").is_some() || std::ptr::eq(target, node) {
-            out.unresolved_ref = Some(r.to_string());
-            return;
-        }
-        merge(spec, target, tptr, out, depth + 1);
-        return;
-    }
-    match node.get("type") {
-        Some(Value::String(t)) if !out.has_type(t) => out.types.push(t.clone()),
-        Some(Value::Array(ts)) => {
-            for t in ts.iter().filter_map(Value::as_str) {
-                if !out.has_type(t) {
-                    out.types.push(t.to_string());
-                }
-            }
-        }
-        _ => {}
-    }
-    if out.enum_values.is_none()
-        && let Some(Value::Array(values)) = node.get("enum")
-    {
-        out.enum_values = Some(values.clone());
-    }
-    if let Some(Value::Object(props)) = node.get("properties") {
-        for (name, schema) in props {
-            if out.property(name).is_none() {
-                let p = format!("{ptr}/properties/{}", escape_pointer(name));
-                out.properties.push((name.clone(), schema, p));
-            }
-        }
-    }
-    if let Some(Value::Array(req)) = node.get("required") {
-        for r in req.iter().filter_map(Value::as_str) {
-            if !out.required.iter().any(|x| x == r) {
-                out.required.push(r.to_string());
-            }
-        }
-    }
-    if out.items.is_none()
-        && let Some(items) = node.get("items")
-    {
-        out.items = Some((items, format!("{ptr}/items")));
-    }
-    if let Some(Value::Array(branches)) = node.get("allOf") {
-        for (i, b) in branches.iter().enumerate() {
-            merge(spec, b, format!("{ptr}/allOf/{i}"), out, depth + 1);
-        }
-    }
-}
-
+/// `node` (at `ptr`, without the `#`) merged with what its `$ref`s and `allOf` bring in
+/// ([`json::flatten_all_of`]: first definition wins, `type` and `required` are unions).
 fn merged<'a>(spec: &'a Value, node: &'a Value, ptr: String) -> Merged<'a> {
-    let mut m = Merged::default();
-    merge(spec, node, ptr, &mut m, 0);
-    m
+    let pointer = Pointer::parse(&format!("#{ptr}")).unwrap_or_default();
+    let all = json::flatten_all_of(spec, node, pointer);
+    Merged {
+        types: all.types().into_iter().map(str::to_owned).collect(),
+        enum_values: all.first("enum").and_then(|(v, _)| v.as_array().cloned()),
+        properties: all
+            .properties()
+            .into_iter()
+            .map(|(name, schema, at)| (name.to_owned(), schema, at.as_str().to_owned()))
+            .collect(),
+        required: all.required().into_iter().map(str::to_owned).collect(),
+        items: all
+            .first("items")
+            .map(|(items, at)| (items, format!("{}/items", at.as_str()))),
+        description: all.parts.iter().find_map(|p| {
+            p.schema
+                .get("description")
+                .and_then(Value::as_str)
+                .filter(|d| !d.trim().is_empty())
+                .map(str::to_owned)
+        }),
+        unresolved_ref: all.unresolved.first().map(|(r, _)| r.clone()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1114,12 +1058,12 @@ fn media_schema<'a>(
     let obj = content.as_object()?;
     for p in preferred {
         if let Some(s) = obj.get(*p).and_then(|m| m.get("schema")) {
-            return Some((s, format!("{ptr}/{}/schema", escape_pointer(p))));
+            return Some((s, format!("{ptr}/{}/schema", escape_token(p))));
         }
     }
     let (k, v) = obj.iter().next()?;
     v.get("schema")
-        .map(|s| (s, format!("{ptr}/{}/schema", escape_pointer(k))))
+        .map(|s| (s, format!("{ptr}/{}/schema", escape_token(k))))
 }
 
 fn check_param(
@@ -1260,7 +1204,7 @@ pub fn check_parsed(reference: &Reference, spec: &Value) -> Report {
         report.fields_total += body_count + returns_count;
 
         let label_fallback = format!("{} {}", rop.method.to_ascii_uppercase(), rop.path);
-        let path_ptr = format!("/paths/{}", escape_pointer(&rop.path));
+        let path_ptr = format!("/paths/{}", escape_token(&rop.path));
         let op_ptr = format!("{path_ptr}/{}", rop.method);
         let path_item = paths.and_then(|p| p.get(&rop.path));
         let Some((path_item, op)) = path_item.and_then(|pi| pi.get(&rop.method).map(|o| (pi, o)))
@@ -1419,7 +1363,7 @@ pub fn check_parsed(reference: &Reference, spec: &Value) -> Report {
         report.domain_types_total += 1;
         let count = count_fields(&t.fields);
         report.domain_type_fields_total += count;
-        let ptr = format!("/components/schemas/{}", escape_pointer(&t.name));
+        let ptr = format!("/components/schemas/{}", escape_token(&t.name));
         let Some(schema) = schemas.and_then(|s| s.get(&t.name)) else {
             ctx.problem(
                 "components",

@@ -5,9 +5,7 @@ use serde_json::{Map, Value};
 
 use super::document::*;
 use crate::error::{Error, Pointer, Result};
-
-/// How deep `$ref` chains between components may go before we call it a loop.
-const MAX_REF_DEPTH: usize = 32;
+use crate::json::{self, RefError};
 
 /// Schema keywords that change a schema's shape and that no Rust type here can express.
 /// Meeting one is an error: silently dropping it would generate a type that lies.
@@ -179,34 +177,24 @@ impl<'a> Reader<'a> {
 
     /// Follows `$ref` chains to the object they name. Returns the target and its pointer.
     fn deref(&self, value: &'a Value, ptr: &Pointer, kind: &str) -> Result<(&'a Value, Pointer)> {
-        let mut value = value;
-        let mut at = ptr.clone();
-        for _ in 0..MAX_REF_DEPTH {
-            let Some(reference) = value.get("$ref") else {
-                return Ok((value, at));
-            };
-            let ref_ptr = at.push("$ref");
-            let Value::String(reference) = reference else {
-                return Err(Error::new(&ref_ptr, "expected a string"));
-            };
-            let target = Pointer::from_fragment(reference).ok_or_else(|| {
-                Error::new(
+        let ref_ptr = ptr.push("$ref");
+        match json::follow_refs(self.root, value) {
+            Ok((target, at)) => Ok((target, at.unwrap_or_else(|| ptr.clone()))),
+            Err(RefError::NotAString) => Err(Error::new(&ref_ptr, "expected a string")),
+            Err(RefError::NotLocal(reference) | RefError::Malformed { reference, .. }) => {
+                Err(Error::new(
                     &ref_ptr,
-                    format!("unsupported reference {reference:?}; only local references (`#/components/{kind}/...`) are supported"),
-                )
-            })?;
-            value = resolve_pointer(self.root, &target).ok_or_else(|| {
-                Error::new(
-                    &ref_ptr,
-                    format!("reference {reference:?} does not resolve"),
-                )
-            })?;
-            at = target;
+                    format!(
+                        "unsupported reference {reference:?}; only local references (`#/components/{kind}/...`) are supported"
+                    ),
+                ))
+            }
+            Err(RefError::Unresolved(reference)) => Err(Error::new(
+                &ref_ptr,
+                format!("reference {reference:?} does not resolve"),
+            )),
+            Err(e @ RefError::Cycle(_)) => Err(Error::new(ptr, e.to_string())),
         }
-        Err(Error::new(
-            ptr,
-            format!("`$ref` chain longer than {MAX_REF_DEPTH}; is it a loop?"),
-        ))
     }
 
     fn read_path_item(&self, path: &str, value: &Value, ptr: &Pointer) -> Result<PathItem> {
@@ -574,11 +562,8 @@ pub(super) fn read_schema(
     if let Some(reference) = obj.get("$ref") {
         let ref_ptr = ptr.push("$ref");
         let reference = expect_str(reference, &ref_ptr)?;
-        let name = reference
-            .strip_prefix("#/components/schemas/")
-            .filter(|n| !n.contains('/'));
-        match name {
-            Some(name) => schema.reference = Some(name.replace("~1", "/").replace("~0", "~")),
+        match json::component_ref(reference, "schemas") {
+            Some(name) => schema.reference = Some(name),
             None => {
                 return Err(Error::new(
                     &ref_ptr,
@@ -859,18 +844,6 @@ fn parse_status_key(key: &str) -> Option<StatusKey> {
         .ok()
         .filter(|c| (100..=599).contains(c))
         .map(StatusKey::Code)
-}
-
-fn resolve_pointer<'v>(root: &'v Value, ptr: &Pointer) -> Option<&'v Value> {
-    let mut value = root;
-    for token in ptr.tokens() {
-        value = match value {
-            Value::Object(map) => map.get(&token)?,
-            Value::Array(list) => list.get(token.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(value)
 }
 
 fn kind_of(value: &Value) -> &'static str {
