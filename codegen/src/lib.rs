@@ -76,3 +76,18 @@ pub fn generate_output(spec_json: &str, settings: &Settings) -> Result<Output> {
     let files = emit::emit(&api, settings)?;
     Ok(Output { files, warnings })
 }
+
+/// Runs the pipeline for the server target: axum bindings (models, the `Api` trait and its
+/// router) from JSON text; `settings` shapes the model exactly as for the client.
+pub fn generate_server(
+    spec_json: &str,
+    settings: &Settings,
+    server: &emit::server::ServerSettings,
+) -> Result<Files> {
+    let document = load::load_str(spec_json)?;
+    let mut warnings = document.warnings.clone();
+    let api = model::build(&document, settings, &mut warnings)?;
+    let raw: serde_json::Value = serde_json::from_str(spec_json)
+        .map_err(|e| Error::new(&Pointer::root(), format!("not JSON: {e}")))?;
+    emit::server::emit_server(&api, &raw, server)
+}

@@ -20,6 +20,7 @@ Commands:
   spec-coverage   check that the spec covers the API reference (`spec-coverage --help`)
   diff            breaking-change report between two spec versions (`diff --help`)
   bench           generator, compile, decode, overhead and upload benchmarks (`bench --help`)
+  emulator        start the local Stream emulator and print its base URL (`emulator --help`)
 ";
 
 const GENERATE_HELP: &str = "\
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
         Some("conformance") => conformance_cmd(&args[1..]),
         Some("diff") => diff_cmd(&args[1..]),
         Some("bench") => bench_cmd(&args[1..]),
+        Some("emulator") => xtask::emulator::run(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             Ok(())
@@ -83,6 +85,11 @@ fn generate_cmd(args: &[String]) -> Result<(), String> {
         return Err(summary);
     }
     println!("{summary}");
+    // The emulator's server bindings come from the same spec (not for a standalone `--out`).
+    if options.out == root.join("generated") {
+        let server = xtask::emulator::generate_step(&root, &options.spec, options.check)?;
+        println!("{server}");
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@ mod dispatch;
 mod docs;
 mod models;
 mod operations;
+pub mod server;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,3 @@
+//! A local Cloudflare Stream.
+
+pub mod generated;
