@@ -300,6 +300,17 @@ async fn deliver(shared: &Shared, hook: &WebhookRecord, video: &Video) {
         });
 }
 
+/// The origin upload URLs point at: the one the request was sent to (its `Host`), so
+/// that a client behind a proxy or port mapping uploads through the same way.
+fn origin(shared: &Shared, ctx: &RequestContext) -> String {
+    ctx.headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
+        .map(|h| format!("http://{h}"))
+        .unwrap_or_else(|| shared.base_url.clone())
+}
+
 /// Splits a comma-separated filter.
 fn list(text: &str) -> Vec<&str> {
     text.split(',')
@@ -507,10 +518,10 @@ impl Api for Service {
 
     async fn videos_initiate_tus_upload(
         &self,
-        _ctx: RequestContext,
+        ctx: RequestContext,
         r: api::VideosInitiateTusUploadRequest,
     ) -> api::VideosInitiateTusUploadResponse {
-        crate::uploads::create_tus(&self.shared, self, r)
+        crate::uploads::create_tus(&self.shared, self, &origin(&self.shared, &ctx), r)
     }
 
     async fn videos_get(
@@ -811,10 +822,10 @@ impl Api for Service {
 
     async fn videos_direct_upload(
         &self,
-        _ctx: RequestContext,
+        ctx: RequestContext,
         r: api::VideosDirectUploadRequest,
     ) -> api::VideosDirectUploadResponse {
-        crate::uploads::create_direct(&self.shared, self, r)
+        crate::uploads::create_direct(&self.shared, self, &origin(&self.shared, &ctx), r)
     }
 
     async fn keys_list(

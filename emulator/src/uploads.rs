@@ -91,6 +91,7 @@ fn metadata(text: &str) -> Result<Vec<(String, String)>, String> {
 pub fn create_tus(
     shared: &Arc<Shared>,
     service: &Service,
+    origin: &str,
     r: api::VideosInitiateTusUploadRequest,
 ) -> api::VideosInitiateTusUploadResponse {
     let Ok(length) = u64::try_from(r.upload_length) else {
@@ -157,7 +158,7 @@ pub fn create_tus(
     let uid = record.video.uid.clone().unwrap_or_default();
     shared.update(|s| s.videos.insert(uid.clone(), record));
     api::VideosInitiateTusUploadResponse::Created {
-        location: format!("{}/tus/{uid}", shared.base_url),
+        location: format!("{origin}/tus/{uid}"),
         stream_media_id: uid,
         tus_resumable: TUS_VERSION.to_owned(),
     }
@@ -167,6 +168,7 @@ pub fn create_tus(
 pub fn create_direct(
     shared: &Arc<Shared>,
     service: &Service,
+    origin: &str,
     r: api::VideosDirectUploadRequest,
 ) -> api::VideosDirectUploadResponse {
     let b = r.body;
@@ -228,7 +230,7 @@ pub fn create_direct(
     let uid = v.uid.clone().unwrap_or_default();
     let answer = DirectUploadCreateResponse {
         uid: Some(uid.clone()),
-        upload_url: Some(format!("{}/upload/{uid}", shared.base_url)),
+        upload_url: Some(format!("{origin}/upload/{uid}")),
         scheduled_deletion: b.scheduled_deletion,
         watermark: v.watermark.clone(),
     };
