@@ -288,3 +288,42 @@ impl Drop for Emulator {
         }
     }
 }
+
+/// Checks a success body of `operation_id` against the spec's schema for it (the schema
+/// the generated bindings embed): one message per violation.
+///
+/// # Errors
+///
+/// The violations, or why the operation or its schema is unknown.
+pub fn check_response(operation_id: &str, body: &serde_json::Value) -> Result<(), Vec<String>> {
+    use generated::server::{OPERATIONS, SCHEMA_DEFS};
+    let info = OPERATIONS
+        .iter()
+        .find(|o| o.id == operation_id)
+        .ok_or_else(|| vec![format!("unknown operation `{operation_id}`")])?;
+    let Some(schema) = info.response_schema else {
+        return Err(vec![format!("`{operation_id}` has no JSON success body")]);
+    };
+    let mut root: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(schema).map_err(|e| vec![e.to_string()])?;
+    let defs: serde_json::Value =
+        serde_json::from_str(SCHEMA_DEFS).map_err(|e| vec![e.to_string()])?;
+    root.insert("$defs".to_owned(), defs);
+    root.insert(
+        "$schema".to_owned(),
+        "https://json-schema.org/draft/2020-12/schema".into(),
+    );
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&serde_json::Value::Object(root))
+        .map_err(|e| vec![e.to_string()])?;
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}

@@ -114,7 +114,11 @@ impl Service {
             upload,
             uploaded_ms: None,
             is_video: false,
-            created_ms: self.shared.clock.now_ms(),
+            // Strictly increasing, so creation order is list order even within a millisecond.
+            created_ms: self.shared.read(|s| {
+                let last = s.videos.values().map(|r| r.created_ms).max().unwrap_or(0);
+                self.shared.clock.now_ms().max(last + 1)
+            }),
             notified: false,
             captions: BTreeMap::new(),
             audio: BTreeMap::new(),

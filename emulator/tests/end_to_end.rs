@@ -75,7 +75,9 @@ async fn cutting_proxy(
     upstream: std::net::SocketAddr,
     cut_after: usize,
 ) -> (String, Arc<AtomicBool>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind the proxy");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the proxy");
     let address = listener.local_addr().expect("proxy address");
     let cut = Arc::new(AtomicBool::new(false));
     let flag = cut.clone();
@@ -133,7 +135,9 @@ async fn scenario_tus_drop_resume_webhook_key_token_playback() {
     let dir = tempfile::tempdir().expect("a temp dir");
 
     // A webhook receiver: the crate's example, which verifies signatures with `webhook`.
-    let receiver = TcpListener::bind("127.0.0.1:0").await.expect("bind the receiver");
+    let receiver = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the receiver");
     let receiver_url = format!("http://{}/", receiver.local_addr().expect("address"));
     let hook = client
         .webhooks()
@@ -163,11 +167,19 @@ async fn scenario_tus_drop_resume_webhook_key_token_playback() {
         .send()
         .await
         .expect("the upload resumes after the drop");
-    assert!(cut.load(Ordering::SeqCst), "the connection was dropped mid-chunk");
+    assert!(
+        cut.load(Ordering::SeqCst),
+        "the connection was dropped mid-chunk"
+    );
     let uid = video.uid.clone();
 
     // Processing: queued/inprogress, then ready; the webhook announces it, verified (204).
-    let polled = client.videos().get(&uid).send().await.expect("get the video");
+    let polled = client
+        .videos()
+        .get(&uid)
+        .send()
+        .await
+        .expect("get the video");
     assert_eq!(polled.size, Some(20 * 1024 * 1024));
     wait_until(|| emulator.webhooks().iter().any(|d| d.body.contains(&uid))).await;
     let delivery = emulator
@@ -176,15 +188,28 @@ async fn scenario_tus_drop_resume_webhook_key_token_playback() {
         .find(|d| d.body.contains(&uid))
         .expect("a delivery");
     assert_eq!(delivery.url, receiver_url);
-    assert_eq!(delivery.status, Some(204), "the receiver verified the signature");
+    assert_eq!(
+        delivery.status,
+        Some(204),
+        "the receiver verified the signature"
+    );
     assert!(delivery.body.contains("\"state\":\"ready\""));
-    let ready = client.videos().get(&uid).send().await.expect("get the video");
+    let ready = client
+        .videos()
+        .get(&uid)
+        .send()
+        .await
+        .expect("get the video");
     assert_eq!(ready.ready_to_stream, Some(true));
 
     // Playback: refused without a signature (requireSignedURLs), allowed with a token from
     // `/token` and with one signed locally by the signed-URL example's key.
     let http = reqwest::Client::new();
-    let unsigned = http.get(emulator.playback_url(&uid)).send().await.expect("play");
+    let unsigned = http
+        .get(emulator.playback_url(&uid))
+        .send()
+        .await
+        .expect("play");
     assert_eq!(unsigned.status(), 401);
     let token = client
         .videos()
@@ -194,7 +219,11 @@ async fn scenario_tus_drop_resume_webhook_key_token_playback() {
         .expect("a token")
         .token
         .expect("a token string");
-    let played = http.get(emulator.playback_url(&token)).send().await.expect("play");
+    let played = http
+        .get(emulator.playback_url(&token))
+        .send()
+        .await
+        .expect("play");
     assert_eq!(played.status(), 200);
     let bytes = played.bytes().await.expect("the video bytes");
     assert_eq!(bytes.len(), 20 * 1024 * 1024);
@@ -221,11 +250,19 @@ async fn scenario_tus_drop_resume_webhook_key_token_playback() {
         .send()
         .await
         .expect("play");
-    assert_eq!(from_fr.status(), 403, "the access rules block other countries");
+    assert_eq!(
+        from_fr.status(),
+        403,
+        "the access rules block other countries"
+    );
 
     // Expired tokens are refused once the clock moves past `exp`.
     emulator.advance(Duration::from_secs(3 * 3600));
-    let late = http.get(emulator.playback_url(&token)).send().await.expect("play");
+    let late = http
+        .get(emulator.playback_url(&token))
+        .send()
+        .await
+        .expect("play");
     assert_eq!(late.status(), 403);
 }
 
@@ -253,13 +290,21 @@ async fn examples_upload_and_direct_creator_upload() {
         assert_eq!(v.size, Some(6 * 1024 * 1024), "{uid}");
     }
     // A direct upload URL takes one POST only.
-    let direct = client.videos().direct_upload(60).send().await.expect("direct");
+    let direct = client
+        .videos()
+        .direct_upload(60)
+        .send()
+        .await
+        .expect("direct");
     let url = direct.upload_url.expect("a URL");
     end_user
         .upload_to_direct_url(url.clone(), path.as_path())
         .send()
         .await
         .expect("first POST");
-    let again = end_user.upload_to_direct_url(url, path.as_path()).send().await;
+    let again = end_user
+        .upload_to_direct_url(url, path.as_path())
+        .send()
+        .await;
     assert!(again.is_err(), "a second POST is refused");
 }

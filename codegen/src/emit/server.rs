@@ -223,6 +223,8 @@ fn server_file(api: &Api, doc: &Value) -> Result<TokenStream> {
             /// The schema the parameters are validated against: an object with `path`,
             /// `query` and `header` objects keyed by parameter name.
             pub params_schema: &'static str,
+            /// The schema of the success response's JSON body (for checking answers).
+            pub response_schema: Option<&'static str>,
             index: usize,
         }
 
@@ -404,6 +406,13 @@ fn operation_info(o: &Op<'_>, schemes: &[SecurityScheme]) -> TokenStream {
         })
         .collect();
     let params = serde_json::json!({ "type": "object", "properties": properties }).to_string();
+    let response = match &o.facts.response_schema {
+        Some(schema) => {
+            let text = serde_json::to_string(schema).unwrap_or_else(|_| "{}".to_owned());
+            quote!(Some(#text))
+        }
+        None => quote!(None),
+    };
     let doc = lines(&format!("`{}`: `{method} {path}`.", o.op.id));
     quote! {
         #doc
@@ -414,6 +423,7 @@ fn operation_info(o: &Op<'_>, schemes: &[SecurityScheme]) -> TokenStream {
             security: &[#(#sets),*],
             body_schema: #body,
             params_schema: #params,
+            response_schema: #response,
             index: #index,
         };
     }

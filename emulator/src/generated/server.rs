@@ -23,6 +23,8 @@ pub struct OperationInfo {
     /// The schema the parameters are validated against: an object with `path`,
     /// `query` and `header` objects keyed by parameter name.
     pub params_schema: &'static str,
+    /// The schema of the success response's JSON body (for checking answers).
+    pub response_schema: Option<&'static str>,
     index: usize,
 }
 
@@ -34,6 +36,7 @@ pub static VIDEOS_LIST: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"after\":{\"type\":\"string\"},\"asc\":{\"type\":\"boolean\"},\"before\":{\"type\":\"string\"},\"creator\":{\"type\":\"string\"},\"end\":{\"type\":\"string\"},\"include_counts\":{\"type\":\"boolean\"},\"limit\":{\"type\":\"integer\"},\"live_input_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"search\":{\"type\":\"string\"},\"start\":{\"type\":\"string\"},\"status\":{\"$ref\":\"#/$defs/VideoState\"},\"type\":{\"type\":\"string\",\"enum\":[\"vod\",\"live\"]},\"video_name\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/VideoListEnvelope\"}"),
     index: 0usize,
 };
 
@@ -45,6 +48,7 @@ pub static VIDEOS_INITIATE_TUS_UPLOAD: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"header\":{\"type\":\"object\",\"properties\":{\"Tus-Resumable\":{\"type\":\"string\",\"enum\":[\"1.0.0\"]},\"Upload-Length\":{\"type\":\"integer\"},\"Upload-Creator\":{\"type\":\"string\"},\"Upload-Metadata\":{\"type\":\"string\"}}},\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"direct_user\":{\"type\":\"boolean\"}}}}}",
+    response_schema: None,
     index: 1usize,
 };
 
@@ -56,6 +60,7 @@ pub static VIDEOS_GET: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
     index: 2usize,
 };
 
@@ -67,6 +72,7 @@ pub static VIDEOS_EDIT: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/VideoEditRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
     index: 3usize,
 };
 
@@ -78,6 +84,7 @@ pub static VIDEOS_DELETE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: None,
     index: 4usize,
 };
 
@@ -89,6 +96,7 @@ pub static AUDIO_TRACKS_LIST: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/AudioTrackGetEnvelope\"}"),
     index: 5usize,
 };
 
@@ -100,6 +108,7 @@ pub static AUDIO_TRACKS_DELETE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"audio_identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/AudioTrackDeleteEnvelope\"}"),
     index: 6usize,
 };
 
@@ -111,6 +120,7 @@ pub static AUDIO_TRACKS_EDIT: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/AudioTrackEditRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"audio_identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/AudioEnvelope\"}"),
     index: 7usize,
 };
 
@@ -122,6 +132,7 @@ pub static AUDIO_TRACKS_COPY: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/AudioTrackCopyRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/AudioEnvelope\"}"),
     index: 8usize,
 };
 
@@ -133,6 +144,7 @@ pub static VIDEOS_STORAGE_USAGE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"creator\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/VideoStorageUsageEnvelope\"}"),
     index: 9usize,
 };
 
@@ -144,6 +156,7 @@ pub static VIDEOS_CLIP: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/VideoClipRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
     index: 10usize,
 };
 
@@ -155,6 +168,7 @@ pub static VIDEOS_COPY: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/VideoCopyRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"header\":{\"type\":\"object\",\"properties\":{\"Upload-Creator\":{\"type\":\"string\"}}},\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
     index: 11usize,
 };
 
@@ -166,6 +180,7 @@ pub static VIDEOS_DIRECT_UPLOAD: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/DirectUploadRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"header\":{\"type\":\"object\",\"properties\":{\"Upload-Creator\":{\"type\":\"string\"}}},\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/DirectUploadCreateEnvelope\"}"),
     index: 12usize,
 };
 
@@ -177,6 +192,7 @@ pub static KEYS_LIST: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/KeyGetListEnvelope\"}"),
     index: 13usize,
 };
 
@@ -188,6 +204,7 @@ pub static KEYS_CREATE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/KeyCreateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/KeysEnvelope\"}"),
     index: 14usize,
 };
 
@@ -199,6 +216,7 @@ pub static KEYS_DELETE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/KeyDeleteEnvelope\"}"),
     index: 15usize,
 };
 
@@ -210,6 +228,7 @@ pub static LIVE_INPUTS_LIST: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"include_counts\":{\"type\":\"boolean\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/LiveInputListEnvelope\"}"),
     index: 16usize,
 };
 
@@ -221,6 +240,7 @@ pub static LIVE_INPUTS_CREATE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/LiveInputRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/LiveInputEnvelope\"}"),
     index: 17usize,
 };
 
@@ -232,6 +252,7 @@ pub static LIVE_INPUTS_GET: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/LiveInputEnvelope\"}"),
     index: 18usize,
 };
 
@@ -243,6 +264,7 @@ pub static LIVE_INPUTS_UPDATE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/LiveInputRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/LiveInputEnvelope\"}"),
     index: 19usize,
 };
 
@@ -254,6 +276,7 @@ pub static LIVE_INPUTS_DELETE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/EmptyObject\"}"),
     index: 20usize,
 };
 
@@ -265,6 +288,7 @@ pub static LIVE_INPUTS_OUTPUTS_LIST: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/OutputListEnvelope\"}"),
     index: 21usize,
 };
 
@@ -276,6 +300,7 @@ pub static LIVE_INPUTS_OUTPUTS_CREATE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/OutputCreateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/OutputEnvelope\"}"),
     index: 22usize,
 };
 
@@ -287,6 +312,7 @@ pub static LIVE_INPUTS_OUTPUTS_UPDATE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/OutputUpdateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"},\"output_identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/OutputEnvelope\"}"),
     index: 23usize,
 };
 
@@ -298,6 +324,7 @@ pub static LIVE_INPUTS_OUTPUTS_DELETE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"},\"output_identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/EmptyObject\"}"),
     index: 24usize,
 };
 
@@ -309,6 +336,7 @@ pub static WATERMARKS_LIST: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/WatermarkListEnvelope\"}"),
     index: 25usize,
 };
 
@@ -320,6 +348,7 @@ pub static WATERMARKS_CREATE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/WatermarkEnvelope\"}"),
     index: 26usize,
 };
 
@@ -331,6 +360,7 @@ pub static WATERMARKS_GET: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/WatermarkEnvelope\"}"),
     index: 27usize,
 };
 
@@ -342,6 +372,7 @@ pub static WATERMARKS_DELETE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/WatermarkDeleteEnvelope\"}"),
     index: 28usize,
 };
 
@@ -353,6 +384,7 @@ pub static WEBHOOKS_GET: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/WebhookGetEnvelope\"}"),
     index: 29usize,
 };
 
@@ -364,6 +396,7 @@ pub static WEBHOOKS_UPDATE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/WebhookUpdateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/WebhookUpdateEnvelope\"}"),
     index: 30usize,
 };
 
@@ -375,6 +408,7 @@ pub static WEBHOOKS_DELETE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/WebhookDeleteEnvelope\"}"),
     index: 31usize,
 };
 
@@ -386,6 +420,7 @@ pub static CAPTIONS_LIST: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/CaptionListEnvelope\"}"),
     index: 32usize,
 };
 
@@ -397,6 +432,7 @@ pub static CAPTIONS_GET: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/CaptionEnvelope\"}"),
     index: 33usize,
 };
 
@@ -408,6 +444,7 @@ pub static CAPTIONS_UPLOAD: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/CaptionEnvelope\"}"),
     index: 34usize,
 };
 
@@ -419,6 +456,7 @@ pub static CAPTIONS_DELETE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/LanguageDeleteEnvelope\"}"),
     index: 35usize,
 };
 
@@ -430,6 +468,7 @@ pub static CAPTIONS_GENERATE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/CaptionEnvelope\"}"),
     index: 36usize,
 };
 
@@ -441,6 +480,7 @@ pub static CAPTIONS_VTT: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
+    response_schema: None,
     index: 37usize,
 };
 
@@ -452,6 +492,7 @@ pub static DOWNLOADS_LIST: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/DownloadGetEnvelope\"}"),
     index: 38usize,
 };
 
@@ -463,6 +504,7 @@ pub static DOWNLOADS_CREATE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/DownloadCreateEnvelope\"}"),
     index: 39usize,
 };
 
@@ -474,6 +516,7 @@ pub static DOWNLOADS_DELETE: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/DownloadDeleteEnvelope\"}"),
     index: 40usize,
 };
 
@@ -485,6 +528,7 @@ pub static VIDEOS_EMBED: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: None,
     index: 41usize,
 };
 
@@ -496,6 +540,7 @@ pub static VIDEOS_CREATE_TOKEN: OperationInfo = OperationInfo {
     security: &[&["api_token"], &["api_email", "api_key"]],
     body_schema: Some("{\"$ref\":\"#/$defs/TokenCreateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
+    response_schema: Some("{\"$ref\":\"#/$defs/TokenCreateEnvelope\"}"),
     index: 42usize,
 };
 

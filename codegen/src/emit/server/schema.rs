@@ -134,6 +134,8 @@ pub(super) struct OperationFacts {
     pub status: u16,
     /// The success response's media type, when it has a body.
     pub media_type: Option<String>,
+    /// The success response's JSON schema, translated, when its body is JSON.
+    pub response_schema: Option<Value>,
     /// Security requirements: any one set of scheme names suffices; empty: no auth.
     pub security: Vec<Vec<String>>,
     /// The JSON body's schema, translated.
@@ -284,10 +286,13 @@ pub(super) fn operation_facts(doc: &Value, path: &str, method: &str) -> Operatio
         if let Some((code, key)) = success {
             facts.status = code;
             let response = resolve(doc, &responses[&key]);
-            facts.media_type = response
-                .get("content")
-                .and_then(Value::as_object)
-                .and_then(|c| c.keys().min_by_key(|mt| media_rank(mt)).cloned());
+            let content = response.get("content").and_then(Value::as_object);
+            facts.media_type =
+                content.and_then(|c| c.keys().min_by_key(|mt| media_rank(mt)).cloned());
+            facts.response_schema = content
+                .and_then(|c| c.iter().find(|(mt, _)| is_json(mt)))
+                .and_then(|(_, m)| m.get("schema"))
+                .map(to_json_schema);
         }
         let mut error_refs = responses
             .iter()
