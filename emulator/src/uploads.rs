@@ -267,7 +267,7 @@ fn chunk_rule(offset: u64, n: u64, length: u64) -> Result<(), String> {
             "chunks except the last must be at least 5242880 bytes (5 MiB); got {n}"
         ));
     }
-    if !last && n % CHUNK_MULTIPLE != 0 {
+    if !last && !n.is_multiple_of(CHUNK_MULTIPLE) {
         return Err(format!(
             "chunks except the last must be a multiple of 262144 bytes (256 KiB); got {n}"
         ));

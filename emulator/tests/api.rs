@@ -32,10 +32,10 @@ impl Api {
     async fn ok(&self, operation: &str, method: Method, path: &str, body: Option<Value>) -> Value {
         let (status, value) = self.call(method, path, body).await;
         assert!(status.is_success(), "{operation}: {status} {value}");
-        if value.is_object() {
-            if let Err(errors) = stream_emulator::check_response(operation, &value) {
-                panic!("{operation}: the answer breaks the spec: {errors:?}\n{value}");
-            }
+        if value.is_object()
+            && let Err(errors) = stream_emulator::check_response(operation, &value)
+        {
+            panic!("{operation}: the answer breaks the spec: {errors:?}\n{value}");
         }
         value
     }

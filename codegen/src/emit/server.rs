@@ -301,20 +301,20 @@ fn server_file(api: &Api, doc: &Value) -> Result<TokenStream> {
             pub status: StatusCode,
             /// Headers sent with it (`Retry-After`, ...).
             pub headers: HeaderMap,
-            /// The error body.
-            pub body: #error_ty,
+            /// The error body (boxed: failures travel in `Result`s, which stay small).
+            pub body: Box<#error_ty>,
         }
 
         impl Failure {
             /// A failure with no extra headers.
             pub fn new(status: StatusCode, body: #error_ty) -> Self {
-                Self { status, headers: HeaderMap::new(), body }
+                Self { status, headers: HeaderMap::new(), body: Box::new(body) }
             }
         }
 
         impl IntoResponse for Failure {
             fn into_response(self) -> Response {
-                let mut response = support::json_response(self.status, &self.body);
+                let mut response = support::json_response(self.status, &*self.body);
                 response.headers_mut().extend(self.headers);
                 response
             }

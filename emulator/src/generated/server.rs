@@ -687,8 +687,8 @@ pub struct Failure {
     pub status: StatusCode,
     /// Headers sent with it (`Retry-After`, ...).
     pub headers: HeaderMap,
-    /// The error body.
-    pub body: super::models::ApiResponseFailure,
+    /// The error body (boxed: failures travel in `Result`s, which stay small).
+    pub body: Box<super::models::ApiResponseFailure>,
 }
 
 impl Failure {
@@ -697,14 +697,14 @@ impl Failure {
         Self {
             status,
             headers: HeaderMap::new(),
-            body,
+            body: Box::new(body),
         }
     }
 }
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        let mut response = support::json_response(self.status, &self.body);
+        let mut response = support::json_response(self.status, &*self.body);
         response.headers_mut().extend(self.headers);
         response
     }
