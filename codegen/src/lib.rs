@@ -114,3 +114,16 @@ pub fn build_api(spec_json: &str, settings: &Settings) -> Result<(model::ir::Api
     let api = model::build(&document, settings, &mut warnings)?;
     Ok((api, warnings))
 }
+
+/// Runs the pipeline for the server target: axum bindings (models, the `Api` trait and its
+/// router) from JSON text; `settings` shapes the model exactly as for the client.
+pub fn generate_server(
+    spec_json: &str,
+    settings: &Settings,
+    server: &emit::server::ServerSettings,
+) -> Result<Files> {
+    let (api, _) = build_api(spec_json, settings)?;
+    let raw: serde_json::Value = serde_json::from_str(spec_json)
+        .map_err(|e| Error::new(&Pointer::root(), format!("not JSON: {e}")))?;
+    emit::server::emit_server(&api, &raw, server)
+}

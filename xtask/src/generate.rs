@@ -2,8 +2,9 @@
 //!
 //! Two targets:
 //! - the product crate (default): the generator owns exactly `generated/src/generated/`
-//!   (declared by the hand-written `generated/src/lib.rs`) and the conformance harness's
-//!   `conformance/src/dispatch.rs`; nothing else is written or removed;
+//!   (declared by the hand-written `generated/src/lib.rs`), the conformance harness's
+//!   `conformance/src/dispatch.rs` and the emulator's server bindings
+//!   `emulator/src/generated/`; nothing else is written or removed;
 //! - `--out DIR`: a whole crate for any spec (sources, `Cargo.toml`, `README.md`) that
 //!   depends on the runtime crate by path or by version.
 //!
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use codegen::config::Config;
 use codegen::emit::RuntimeDependency;
+use codegen::emit::server::ServerSettings;
 use codegen::{Layout, Settings};
 
 /// The marker every generated file starts with.
@@ -25,6 +27,9 @@ pub const GENERATED_MARKER: &str = "// @generated";
 
 /// The module of the product crate that holds its generated code.
 pub const PRODUCT_MODULE: &str = "generated";
+
+/// Where the emulator crate keeps its generated server bindings.
+pub const EMULATOR_BINDINGS: &str = "src/generated";
 
 /// How a `--out` crate depends on the runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,7 +171,22 @@ pub fn run(options: &Options) -> Result<Report, String> {
                 .map(|(path, text)| (format!("generated/{path}"), text))
                 .collect();
             files.insert("conformance/src/dispatch.rs".to_owned(), dispatch);
-            let owned = vec![format!("generated/src/{PRODUCT_MODULE}")];
+            // The emulator's server bindings, from the same spec and model.
+            let server = ServerSettings {
+                spec_label: settings.spec_label.clone(),
+                command: settings.command.clone(),
+                dir: EMULATOR_BINDINGS.to_owned(),
+            };
+            let bindings = codegen::generate_server(&text, &settings, &server).map_err(located)?;
+            files.extend(
+                bindings
+                    .into_iter()
+                    .map(|(path, text)| (format!("emulator/{path}"), text)),
+            );
+            let owned = vec![
+                format!("generated/src/{PRODUCT_MODULE}"),
+                format!("emulator/{EMULATOR_BINDINGS}"),
+            ];
             (root.clone(), files, owned, output.warnings)
         }
         Some(out) => {

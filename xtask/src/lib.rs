@@ -4,5 +4,6 @@
 pub mod bench;
 pub mod conformance;
 pub mod diff;
+pub mod emulator;
 pub mod generate;
 pub mod spec_coverage;

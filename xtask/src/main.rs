@@ -20,6 +20,7 @@ Commands:
   spec-coverage   check that the spec covers the API reference (`spec-coverage --help`)
   diff            breaking-change report between two spec versions (`diff --help`)
   bench           generator, compile, decode, overhead and upload benchmarks (`bench --help`)
+  emulator        start the local Stream emulator and print its base URL (`emulator --help`)
 ";
 
 const GENERATE_HELP: &str = "\
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
         Some("conformance") => conformance_cmd(&args[1..]),
         Some("diff") => diff_cmd(&args[1..]),
         Some("bench") => bench_cmd(&args[1..]),
+        Some("emulator") => xtask::emulator::run(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{HELP}");
             Ok(())

@@ -7,6 +7,7 @@ mod docs;
 mod models;
 mod operations;
 mod package;
+pub mod server;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

@@ -1,0 +1,333 @@
+//! Signing keys (real RSA keys in PEM and JWK), RS256 tokens made from them, and the
+//! local playback endpoint that verifies them as Stream's delivery does.
+//!
+//! Keys are generated with the `rsa` crate (ring signs and verifies RS256 but cannot
+//! generate RSA keys); tokens are made by the client crate's `signing` module (the same
+//! claims Cloudflare's `/token` and a self-signed token carry) and verified with ring.
+
+use std::net::IpAddr;
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use cloudflare_stream::signing::{AccessRule, SigningKey};
+use ring::signature::{self, KeyPair as _, RsaKeyPair};
+use rsa::pkcs1::EncodeRsaPrivateKey as _;
+use rsa::traits::{PrivateKeyParts as _, PublicKeyParts as _};
+
+use crate::generated::models::{TokenAccessRule, TokenAccessRuleAction, TokenAccessRuleType};
+use crate::store::{KeyRecord, Store};
+use crate::util;
+
+/// Generates a 2048-bit RSA signing key with a new id.
+pub fn generate_key(created: String) -> Result<KeyRecord, String> {
+    let id = util::new_id();
+    let mut rng = rand::thread_rng();
+    let key = rsa::RsaPrivateKey::new(&mut rng, 2048).map_err(|e| e.to_string())?;
+    let pem = key
+        .to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)
+        .map_err(|e| e.to_string())?
+        .to_string();
+    let b64 = |n: &rsa::BigUint| URL_SAFE_NO_PAD.encode(n.to_bytes_be());
+    let primes = key.primes();
+    let (Some(p), Some(q)) = (primes.first(), primes.get(1)) else {
+        return Err("the generated key has fewer than two primes".to_owned());
+    };
+    let (Some(dp), Some(dq)) = (key.dp(), key.dq()) else {
+        return Err("the generated key has no CRT values".to_owned());
+    };
+    let qi = key
+        .crt_coefficient()
+        .ok_or("the generated key has no CRT coefficient")?;
+    let jwk = serde_json::json!({
+        "kty": "RSA",
+        "alg": "RS256",
+        "use": "sig",
+        "kid": id,
+        "n": b64(key.n()),
+        "e": b64(key.e()),
+        "d": b64(key.d()),
+        "p": b64(p),
+        "q": b64(q),
+        "dp": b64(dp),
+        "dq": b64(dq),
+        "qi": b64(&qi),
+    })
+    .to_string();
+    Ok(KeyRecord {
+        id,
+        created,
+        pem,
+        jwk,
+    })
+}
+
+/// The key as the API answers it: `pem` and `jwk` base64-encoded.
+pub fn encoded(text: &str) -> String {
+    STANDARD.encode(text)
+}
+
+/// Makes a token for `uid` as `POST .../token` does: with the key in the request (`id` +
+/// `pem`) or else the account's own key.
+pub fn create_token(
+    key: &KeyRecord,
+    request_pem: Option<(&str, &str)>,
+    uid: &str,
+    now: SystemTime,
+    body: &crate::generated::models::TokenCreateRequest,
+) -> Result<String, String> {
+    let signing = match request_pem {
+        Some((id, pem)) => SigningKey::from_pem(id, pem),
+        None => SigningKey::from_pem(key.id.clone(), &key.pem),
+    }
+    .map_err(|e| e.to_string())?;
+    let issued = util::unix(now);
+    let mut builder = signing.sign(uid).issued_at(now);
+    builder = builder.expires_at(
+        body.exp
+            .and_then(|e| u64::try_from(e).ok())
+            .unwrap_or(issued + 3600),
+    );
+    builder = builder.not_before(
+        body.nbf
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(issued.saturating_sub(3600)),
+    );
+    if let Some(downloadable) = body.downloadable {
+        builder = builder.downloadable(downloadable);
+    }
+    if let Some(original) = body.flags.as_ref().and_then(|f| f.original) {
+        builder = builder.original(original);
+    }
+    for rule in body.access_rules.iter().flatten() {
+        builder = builder.access_rule(access_rule(rule)?);
+    }
+    builder
+        .build()
+        .map(|t| t.as_str().to_owned())
+        .map_err(|e| e.to_string())
+}
+
+fn access_rule(rule: &TokenAccessRule) -> Result<AccessRule, String> {
+    let allow = !matches!(rule.action, Some(TokenAccessRuleAction::Block));
+    let ips = rule.ip.clone().unwrap_or_default();
+    let countries = rule.country.clone().unwrap_or_default();
+    Ok(match (&rule.r#type, allow) {
+        (Some(TokenAccessRuleType::IpSrc), true) => AccessRule::allow_ips(ips),
+        (Some(TokenAccessRuleType::IpSrc), false) => AccessRule::block_ips(ips),
+        (Some(TokenAccessRuleType::IpGeoipCountry), true) => AccessRule::allow_countries(countries),
+        (Some(TokenAccessRuleType::IpGeoipCountry), false) => {
+            AccessRule::block_countries(countries)
+        }
+        (Some(TokenAccessRuleType::Any), true) => AccessRule::allow_any(),
+        (Some(TokenAccessRuleType::Any), false) => AccessRule::block_any(),
+        (other, _) => return Err(format!("unsupported access rule type {other:?}")),
+    })
+}
+
+/// The claims the playback endpoint checks.
+#[derive(Debug, serde::Deserialize)]
+struct Claims {
+    sub: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default, deserialize_with = "number_or_string")]
+    exp: Option<u64>,
+    #[serde(default, deserialize_with = "number_or_string")]
+    nbf: Option<u64>,
+    #[serde(default)]
+    downloadable: Option<bool>,
+    #[serde(default, rename = "accessRules")]
+    access_rules: Vec<RuleClaim>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct RuleClaim {
+    #[serde(rename = "type")]
+    rule_type: String,
+    action: String,
+    #[serde(default)]
+    ip: Vec<String>,
+    #[serde(default)]
+    country: Vec<String>,
+}
+
+/// Cloudflare's example tokens carry `exp` and `nbf` as strings; accept both forms.
+fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    use serde::Deserialize as _;
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) => Ok(n.as_u64()),
+        Some(serde_json::Value::String(s)) => s.parse().map(Some).map_err(serde::de::Error::custom),
+        Some(other) => Err(serde::de::Error::custom(format!("not a time: {other}"))),
+    }
+}
+
+/// Why playback was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// Not a video id nor a token for one.
+    NotFound,
+    /// The video requires signed URLs and none was given.
+    SignatureRequired,
+    /// A token that does not verify or whose claims refuse this viewer (the reason).
+    Invalid(String),
+    /// The video is not ready to stream.
+    NotReady,
+}
+
+/// What a verified request may play.
+#[derive(Debug)]
+pub struct Grant {
+    /// The video uid.
+    pub uid: String,
+    /// Whether downloads are allowed (a token's `downloadable`).
+    pub downloadable: bool,
+}
+
+/// Checks a playback request for `id` (a uid or a token) from `viewer` (with the
+/// `CF-IPCountry`-style `country`, when known).
+pub fn authorize(
+    store: &Store,
+    id: &str,
+    now: SystemTime,
+    viewer: IpAddr,
+    country: Option<&str>,
+) -> Result<Grant, Denied> {
+    if let Some(record) = store.videos.get(id) {
+        if record.video.require_signed_urls == Some(true) {
+            return Err(Denied::SignatureRequired);
+        }
+        return Ok(Grant {
+            uid: id.to_owned(),
+            downloadable: true,
+        });
+    }
+    let mut parts = id.split('.');
+    let (Some(header_b64), Some(payload), Some(sig), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Denied::NotFound);
+    };
+    let invalid = |m: &str| Denied::Invalid(m.to_owned());
+    let header: serde_json::Value = URL_SAFE_NO_PAD
+        .decode(header_b64)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| invalid("the token header is not base64url JSON"))?;
+    if header.get("alg").and_then(|a| a.as_str()) != Some("RS256") {
+        return Err(invalid("the token is not RS256"));
+    }
+    let claims: Claims = URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| invalid("the token claims are not base64url JSON"))?;
+    let kid = header
+        .get("kid")
+        .and_then(|k| k.as_str())
+        .map(str::to_owned)
+        .or(claims.kid.clone())
+        .ok_or_else(|| invalid("the token names no key (`kid`)"))?;
+    let key = store
+        .keys
+        .get(&kid)
+        .or(store.account_key.as_ref().filter(|k| k.id == kid))
+        .ok_or_else(|| invalid("the token's key is not a signing key of this account"))?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(sig)
+        .map_err(|_| invalid("the token signature is not base64url"))?;
+    let public = public_key(&key.pem).ok_or_else(|| invalid("the stored key is unreadable"))?;
+    let message = format!("{header_b64}.{payload}");
+    signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, public)
+        .verify(message.as_bytes(), &signature)
+        .map_err(|_| invalid("the token signature does not verify"))?;
+    let now = util::unix(now);
+    if claims.exp.is_some_and(|exp| now >= exp) {
+        return Err(invalid("the token has expired"));
+    }
+    if claims.nbf.is_some_and(|nbf| now < nbf) {
+        return Err(invalid("the token is not valid yet"));
+    }
+    for rule in &claims.access_rules {
+        let matches = match rule.rule_type.as_str() {
+            "any" => true,
+            "ip.src" => rule.ip.iter().any(|range| ip_in_range(viewer, range)),
+            "ip.geoip.country" => {
+                country.is_some_and(|c| rule.country.iter().any(|r| r.eq_ignore_ascii_case(c)))
+            }
+            _ => false,
+        };
+        if matches {
+            if rule.action == "block" {
+                return Err(invalid("an access rule blocks this viewer"));
+            }
+            break;
+        }
+    }
+    if !store.videos.contains_key(&claims.sub) {
+        return Err(Denied::NotFound);
+    }
+    Ok(Grant {
+        uid: claims.sub,
+        downloadable: claims.downloadable == Some(true),
+    })
+}
+
+/// The public key (PKCS#1 `RSAPublicKey` DER) of a PKCS#1 PEM private key.
+fn public_key(pem: &str) -> Option<Vec<u8>> {
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = STANDARD.decode(body.trim()).ok()?;
+    let pair = RsaKeyPair::from_der(&der).ok()?;
+    Some(pair.public_key().as_ref().to_vec())
+}
+
+/// Whether `ip` is in `range` (an address or a CIDR).
+fn ip_in_range(ip: IpAddr, range: &str) -> bool {
+    let (net, bits) = match range.split_once('/') {
+        Some((net, bits)) => (net, bits.parse::<u32>().ok()),
+        None => (range, None),
+    };
+    let Ok(net) = net.trim().parse::<IpAddr>() else {
+        return false;
+    };
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let bits = bits.unwrap_or(32).min(32);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let bits = bits.unwrap_or(128).min(128);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_ranges() {
+        let ip: IpAddr = "93.184.216.34"
+            .parse()
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        assert!(ip_in_range(ip, "93.184.216.0/24"));
+        assert!(ip_in_range(ip, "93.184.216.34"));
+        assert!(!ip_in_range(ip, "93.184.217.0/24"));
+        assert!(!ip_in_range(ip, "2400:cb00::/32"));
+        assert!(ip_in_range(ip, "0.0.0.0/0"));
+        assert!(!ip_in_range(ip, "not an ip"));
+    }
+}
