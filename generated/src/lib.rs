@@ -14,7 +14,7 @@ pub mod upload;
 pub mod webhook;
 
 pub use client_runtime::{
-    ApiError, ApiMessage, ApiResponse, Credentials, DecodeError, Envelope, Error, FilePart,
+    ApiError, ApiMessage, ApiResponse, Bytes, Credentials, DecodeError, Envelope, Error, FilePart,
     Nullable, RequestOptions, RetryPolicy, Secret, http,
 };
 pub use generated::{Client, ClientBuilder, models, operations};

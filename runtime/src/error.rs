@@ -134,14 +134,14 @@ impl Error {
     }
 }
 
-/// A message of the Cloudflare envelope's `errors` or `messages` array.
+/// A message of an error envelope's `errors` or `messages` array.
 ///
 /// Deserialization is lenient: missing fields default, a string `code` is parsed, and a
 /// bare string becomes the `message`, because error bodies are the last place where a
 /// strict schema should hide what the server said.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ApiMessage {
-    /// Cloudflare's numeric code (`0` when absent).
+    /// The API's numeric code (`0` when absent).
     pub code: i64,
     /// Human-readable text.
     pub message: String,
@@ -209,7 +209,7 @@ impl fmt::Display for ApiMessage {
 }
 
 /// A non-2xx response (or a 2xx envelope with `"success": false`), with the parsed
-/// Cloudflare envelope and the raw body.
+/// error envelope (`errors`, `messages`), if the body had one, and the raw body.
 #[derive(Debug, Clone)]
 pub struct ApiError {
     operation: &'static str,
@@ -261,7 +261,7 @@ impl ApiError {
         &self.headers
     }
 
-    /// The envelope's `errors` (empty when the body was not a Cloudflare envelope).
+    /// The envelope's `errors` (empty when the body was not an envelope).
     pub fn errors(&self) -> &[ApiMessage] {
         &self.errors
     }
@@ -300,9 +300,9 @@ fn take_messages(
 }
 
 impl fmt::Display for ApiError {
-    /// `Cloudflare API error (HTTP 404): 10003 Not found; 1000 Other`
+    /// `API error (HTTP 404): 10003 Not found; 1000 Other`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Cloudflare API error (HTTP {}): ", self.status.as_u16())?;
+        write!(f, "API error (HTTP {}): ", self.status.as_u16())?;
         if !self.errors.is_empty() {
             for (index, error) in self.errors.iter().enumerate() {
                 if index > 0 {
@@ -424,7 +424,7 @@ mod tests {
         assert!(error.has_code(10003));
         assert_eq!(
             error.to_string(),
-            "Cloudflare API error (HTTP 404): 10003 Not found; 7 x; plain"
+            "API error (HTTP 404): 10003 Not found; 7 x; plain"
         );
     }
 
@@ -440,7 +440,7 @@ mod tests {
         assert_eq!(error.body(), "<html>bad gateway</html>");
         assert_eq!(
             error.to_string(),
-            "Cloudflare API error (HTTP 502): <html>bad gateway</html>"
+            "API error (HTTP 502): <html>bad gateway</html>"
         );
     }
 

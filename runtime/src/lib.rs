@@ -28,6 +28,8 @@ mod response;
 mod retry;
 mod secret;
 
+/// Binary request and response bodies.
+pub use bytes::Bytes;
 pub use client::{Client, ClientBuilder, Credentials, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use envelope::Envelope;
 pub use error::{ApiError, ApiMessage, DecodeError, Error};

@@ -299,7 +299,7 @@ impl Request {
         let max_retries = self.options.max_retries.unwrap_or(policy.max_retries());
         let may_retry = self.options.retry_non_idempotent || is_idempotent(&self.method);
         let span = tracing::info_span!(
-            "cloudflare_api.request",
+            "api.request",
             operation = self.operation,
             method = %self.method,
             path = %self.path,

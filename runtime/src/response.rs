@@ -53,7 +53,7 @@ impl<T> ApiResponse<T> {
     }
 
     /// Transforms the body, keeping status and headers (for example to unwrap the
-    /// Cloudflare envelope).
+    /// envelope).
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> ApiResponse<U> {
         ApiResponse {
             status: self.status,

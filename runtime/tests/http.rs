@@ -746,7 +746,7 @@ async fn api_error_envelopes() {
         assert_eq!(error.is_retryable(), matches!(status, 429 | 500));
         assert_eq!(
             error.to_string(),
-            format!("Cloudflare API error (HTTP {status}): {code} {message}")
+            format!("API error (HTTP {status}): {code} {message}")
         );
         let api = api_error(error);
         assert_eq!(api.operation(), "things_list");

@@ -133,9 +133,7 @@ async fn one_span_per_request_and_a_debug_event_per_retry() {
         .collect();
     assert_eq!(
         spans,
-        [
-            r#"span cloudflare_api.request operation="things_list" method=GET path=/accounts/acc123/things"#
-        ],
+        [r#"span api.request operation="things_list" method=GET path=/accounts/acc123/things"#],
         "{lines:#?}"
     );
     assert!(

@@ -171,7 +171,7 @@ fn required_args(op: &Operation) -> Vec<(Arg, Assign)> {
             let a = if *text {
                 into_arg("body", quote!(String))
             } else {
-                into_arg("body", quote!(bytes::Bytes))
+                into_arg("body", quote!(client_runtime::Bytes))
             };
             args.push((a, Assign::Field(ident("body"))));
         }
@@ -224,7 +224,7 @@ fn output_type(op: &Operation) -> TokenStream {
     match &op.response {
         ResponseKind::Empty => quote!(()),
         ResponseKind::Text => quote!(String),
-        ResponseKind::Bytes => quote!(bytes::Bytes),
+        ResponseKind::Bytes => quote!(client_runtime::Bytes),
         ResponseKind::Headers { type_name, .. } => {
             let t = format_ident!("{}", type_name);
             quote!(#t)
@@ -248,7 +248,7 @@ fn whole_type(op: &Operation) -> TokenStream {
     match &op.response {
         ResponseKind::Empty | ResponseKind::Headers { .. } => quote!(()),
         ResponseKind::Text => quote!(String),
-        ResponseKind::Bytes => quote!(bytes::Bytes),
+        ResponseKind::Bytes => quote!(client_runtime::Bytes),
         ResponseKind::Json { ty, .. } => ty_tokens(ty, true),
     }
 }
@@ -412,7 +412,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             let ty = if *text {
                 quote!(String)
             } else {
-                quote!(bytes::Bytes)
+                quote!(client_runtime::Bytes)
             };
             if *body_required {
                 fields.push(quote!(pub(crate) body: #ty,));
@@ -422,7 +422,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 let param_ty = if *text {
                     quote!(impl Into<String>)
                 } else {
-                    quote!(impl Into<bytes::Bytes>)
+                    quote!(impl Into<client_runtime::Bytes>)
                 };
                 setters.push(quote! {
                     /// The request body.
