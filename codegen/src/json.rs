@@ -437,6 +437,109 @@ pub fn merge_all_of(root: &Value, schema: &Value) -> Result<Value, RefError> {
     }
 }
 
+/// What [`to_json_schema`] does with keywords that validate nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Annotations {
+    /// Keep them (`description`, `format`, ...): a validator that knows formats checks them.
+    Keep,
+    /// Drop them, `format` included: validation must not depend on which formats the
+    /// validator build knows, and the schema is embedded smaller.
+    Drop,
+}
+
+/// Translates an OpenAPI 3.0 (or 3.1) schema into JSON Schema 2020-12: `nullable` becomes a
+/// `null` type, boolean `exclusiveMinimum`/`exclusiveMaximum` become bounds, references to
+/// `#/components/schemas/X` become `#/$defs/X`, and OpenAPI-only keywords (`discriminator`,
+/// `xml`, `externalDocs`, `example`, `x-*`) go.
+pub fn to_json_schema(schema: &Value, annotations: Annotations) -> Value {
+    let Value::Object(map) = schema else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in map {
+        match key.as_str() {
+            "properties" | "patternProperties" => {
+                let converted = value
+                    .as_object()
+                    .map(|props| {
+                        props
+                            .iter()
+                            .map(|(k, v)| (k.clone(), to_json_schema(v, annotations)))
+                            .collect::<Map<_, _>>()
+                    })
+                    .unwrap_or_default();
+                out.insert(key.clone(), Value::Object(converted));
+            }
+            "items" | "additionalProperties" | "not" => {
+                out.insert(key.clone(), to_json_schema(value, annotations));
+            }
+            "allOf" | "anyOf" | "oneOf" => {
+                let items = value
+                    .as_array()
+                    .map(|a| a.iter().map(|v| to_json_schema(v, annotations)).collect())
+                    .unwrap_or_default();
+                out.insert(key.clone(), Value::Array(items));
+            }
+            "$ref" => {
+                let target = value.as_str().unwrap_or_default();
+                let target = match component_ref(target, "schemas") {
+                    Some(name) => format!("#/$defs/{}", escape_token(&name)),
+                    None => target.to_owned(),
+                };
+                out.insert(key.clone(), Value::String(target));
+            }
+            "exclusiveMinimum" | "exclusiveMaximum" => {
+                // 3.0: a boolean modifying `minimum`/`maximum`.
+                if value.as_bool() == Some(true) {
+                    let bound = if key == "exclusiveMinimum" {
+                        "minimum"
+                    } else {
+                        "maximum"
+                    };
+                    if let Some(n) = map.get(bound) {
+                        out.insert(key.clone(), n.clone());
+                    }
+                } else if value.is_number() {
+                    out.insert(key.clone(), value.clone());
+                }
+            }
+            "nullable" | "discriminator" | "xml" | "externalDocs" | "example" => {}
+            "examples" | "description" | "title" | "format" | "readOnly" | "writeOnly"
+            | "deprecated" | "default"
+                if annotations == Annotations::Drop => {}
+            k if k.starts_with("x-") => {}
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    // `minimum` beside a boolean `exclusiveMinimum` was folded into it.
+    for (flag, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if map.get(flag).and_then(Value::as_bool) == Some(true) {
+            out.remove(bound);
+        }
+    }
+    if map.get("nullable").and_then(Value::as_bool) == Some(true) {
+        match out.get("type").cloned() {
+            Some(Value::String(t)) => {
+                out.insert("type".into(), serde_json::json!([t, "null"]));
+                if let Some(Value::Array(values)) = out.get_mut("enum")
+                    && !values.contains(&Value::Null)
+                {
+                    values.push(Value::Null);
+                }
+            }
+            _ => {
+                return serde_json::json!({ "anyOf": [Value::Object(out), { "type": "null" }] });
+            }
+        }
+    }
+    Value::Object(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

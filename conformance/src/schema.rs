@@ -3,7 +3,7 @@
 //!
 //! OpenAPI 3.0 schemas are a dialect: `nullable: true` instead of a `null` type, `$ref`s to
 //! `#/components/schemas/...`, boolean `exclusiveMinimum`, and keywords JSON Schema does not
-//! know (`discriminator`, `example`, `x-*`). [`to_json_schema`] translates one schema; the
+//! know (`discriminator`, `example`, `x-*`). [`json::to_json_schema`] translates one schema; the
 //! component schemas become `$defs` of every root schema validated.
 
 use std::collections::BTreeMap;
@@ -69,7 +69,10 @@ impl Spec {
             .and_then(Value::as_object)
         {
             for (name, schema) in schemas {
-                defs.insert(name.clone(), to_json_schema(schema));
+                defs.insert(
+                    name.clone(),
+                    json::to_json_schema(schema, json::Annotations::Keep),
+                );
             }
         }
         let mut operations = BTreeMap::new();
@@ -158,7 +161,7 @@ impl Spec {
     /// Validates `instance` against an OpenAPI schema; one line per violation, each starting
     /// with the instance's JSON pointer (relative to `instance`).
     pub fn validate(&self, schema: &Value, instance: &Value) -> Vec<(String, String)> {
-        let mut root = match to_json_schema(schema) {
+        let mut root = match json::to_json_schema(schema, json::Annotations::Keep) {
             Value::Object(map) => map,
             other => {
                 let mut map = Map::new();
@@ -197,93 +200,6 @@ impl Spec {
 /// Follows a local `$ref` chain (`value` itself when it is no reference or does not resolve).
 fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     json::follow_refs(doc, value).map_or(value, |(target, _)| target)
-}
-
-/// Translates an OpenAPI 3.0 schema into JSON Schema 2020-12.
-pub fn to_json_schema(schema: &Value) -> Value {
-    let Value::Object(map) = schema else {
-        return schema.clone();
-    };
-    let mut out = Map::new();
-    for (key, value) in map {
-        match key.as_str() {
-            "properties" | "patternProperties" => {
-                let converted = value
-                    .as_object()
-                    .map(|props| {
-                        props
-                            .iter()
-                            .map(|(k, v)| (k.clone(), to_json_schema(v)))
-                            .collect::<Map<_, _>>()
-                    })
-                    .unwrap_or_default();
-                out.insert(key.clone(), Value::Object(converted));
-            }
-            "items" | "additionalProperties" | "not" => {
-                out.insert(key.clone(), to_json_schema(value));
-            }
-            "allOf" | "anyOf" | "oneOf" => {
-                let items = value
-                    .as_array()
-                    .map(|a| a.iter().map(to_json_schema).collect())
-                    .unwrap_or_default();
-                out.insert(key.clone(), Value::Array(items));
-            }
-            "$ref" => {
-                let target = value.as_str().unwrap_or_default();
-                let target = match json::component_ref(target, "schemas") {
-                    Some(name) => format!("#/$defs/{}", json::escape_token(&name)),
-                    None => target.to_owned(),
-                };
-                out.insert(key.clone(), Value::String(target));
-            }
-            "exclusiveMinimum" | "exclusiveMaximum" => {
-                // 3.0: a boolean modifying `minimum`/`maximum`.
-                if value.as_bool() == Some(true) {
-                    let bound = if key == "exclusiveMinimum" {
-                        "minimum"
-                    } else {
-                        "maximum"
-                    };
-                    if let Some(n) = map.get(bound) {
-                        out.insert(key.clone(), n.clone());
-                    }
-                } else if value.is_number() {
-                    out.insert(key.clone(), value.clone());
-                }
-            }
-            "nullable" | "discriminator" | "xml" | "externalDocs" | "example" => {}
-            k if k.starts_with("x-") => {}
-            _ => {
-                out.insert(key.clone(), value.clone());
-            }
-        }
-    }
-    // `minimum` beside a boolean `exclusiveMinimum` was folded into it.
-    for (flag, bound) in [
-        ("exclusiveMinimum", "minimum"),
-        ("exclusiveMaximum", "maximum"),
-    ] {
-        if map.get(flag).and_then(Value::as_bool) == Some(true) {
-            out.remove(bound);
-        }
-    }
-    if map.get("nullable").and_then(Value::as_bool) == Some(true) {
-        match out.get("type").cloned() {
-            Some(Value::String(t)) => {
-                out.insert("type".into(), json!([t, "null"]));
-                if let Some(Value::Array(values)) = out.get_mut("enum")
-                    && !values.contains(&Value::Null)
-                {
-                    values.push(Value::Null);
-                }
-            }
-            _ => {
-                return json!({ "anyOf": [Value::Object(out), { "type": "null" }] });
-            }
-        }
-    }
-    Value::Object(out)
 }
 
 /// Finds the response schema key for a status: exact, then `NXX`, then `default`.

@@ -24,17 +24,17 @@ pub struct ApiConfig {
     pub title: &'static str,
     /// The default base URL (the spec's first server, variables at their defaults).
     pub base_url: &'static str,
-    /// The prefix of the environment variables `from_env` reads (`GITHUB` reads
-    /// `GITHUB_BASE_URL`, ...).
-    pub env_prefix: &'static str,
+    /// The environment variable that replaces the base URL (`GITHUB_BASE_URL`).
+    pub base_url_env: &'static str,
     /// The spec's security schemes.
     pub schemes: &'static [SecurityScheme],
     /// The spec's top-level `security`: alternatives, each a set of scheme names that
     /// are sent together. Empty: requests carry no credentials unless an operation says.
     pub security: &'static [&'static [&'static str]],
     /// Path parameters the client fills from its configuration when a call does not give
-    /// them (`account_id`), each read from `<PREFIX>_<NAME>` by `from_env`.
-    pub path_defaults: &'static [&'static str],
+    /// them, each with the environment variable `read_env` takes it from
+    /// (`("account_id", "CLOUDFLARE_ACCOUNT_ID")`).
+    pub path_defaults: &'static [(&'static str, &'static str)],
     /// Whether 2xx bodies follow the `{success, errors, messages, result}` envelope
     /// convention, so that `"success": false` is an error.
     pub envelope: bool,
@@ -314,14 +314,14 @@ impl<C: From<Client>> ClientBuilder<C> {
     }
 
     /// Fills the builder from environment variables read through `lookup` (empty values
-    /// count as unset), with `<PREFIX>` the API's prefix:
+    /// count as unset); the generated `Client::from_env` lists them for its API:
     ///
-    /// - each security scheme's credential from its variable (by default
-    ///   `<PREFIX>_<SCHEME>`; a basic scheme's holds `user:password`); when the API
-    ///   declares security, the schemes of at least one of its alternatives must be set,
-    ///   or [`Error::MissingParameter`] names the first alternative's variables;
-    /// - `<PREFIX>_<PARAM>` for each path parameter the client fills (optional);
-    /// - `<PREFIX>_BASE_URL` (optional): replaces the spec's base URL.
+    /// - each security scheme's credential from its variable (a basic scheme's holds
+    ///   `user:password`); when the API declares security, the schemes of at least one of
+    ///   its alternatives must be set, or [`Error::MissingParameter`] names the first
+    ///   alternative's variable;
+    /// - the variable of each path parameter the client fills (optional);
+    /// - the base URL's variable (optional): replaces the spec's base URL.
     ///
     /// Settings made before this call are kept unless a variable replaces them.
     pub fn read_env_with(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
@@ -357,12 +357,12 @@ impl<C: From<Client>> ClientBuilder<C> {
         if !credentials.by_scheme.is_empty() {
             self.credentials = Some(credentials);
         }
-        for param in config.path_defaults {
-            if let Some(value) = get(&env_name(config.env_prefix, param)) {
+        for (param, env) in config.path_defaults {
+            if let Some(value) = get(env) {
                 self = self.path_default(*param, value);
             }
         }
-        if let Some(base_url) = get(&env_name(config.env_prefix, "base_url")) {
+        if let Some(base_url) = get(config.base_url_env) {
             self = self.base_url(base_url);
         }
         Ok(self)
@@ -553,25 +553,6 @@ impl<C: From<Client>> ClientBuilder<C> {
     }
 }
 
-/// `<PREFIX>_<NAME>` in upper snake case.
-fn env_name(prefix: &str, name: &str) -> String {
-    let name: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if prefix.is_empty() {
-        name
-    } else {
-        format!("{prefix}_{name}")
-    }
-}
-
 /// A scheme's credential as it goes on the wire, checked once.
 fn apply(scheme: &SecurityScheme, secret: &Secret) -> Result<Applied, Error> {
     let value = secret.expose();
@@ -653,14 +634,14 @@ fn parse_base_url(text: &str) -> Result<Url, Error> {
 pub(crate) static TEST_CONFIG: ApiConfig = ApiConfig {
     title: "Test API",
     base_url: "https://api.example.com/v1",
-    env_prefix: "TEST",
+    base_url_env: "TEST_BASE_URL",
     schemes: &[SecurityScheme {
         name: "token",
         kind: SchemeKind::Bearer,
         env: "TEST_TOKEN",
     }],
     security: &[&["token"]],
-    path_defaults: &["account_id"],
+    path_defaults: &[("account_id", "TEST_ACCOUNT_ID")],
     envelope: true,
     request_id_header: Some("x-request-id"),
     user_agent: "test/0",

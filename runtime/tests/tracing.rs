@@ -15,14 +15,14 @@ use reqwest::Method;
 static API: ApiConfig = ApiConfig {
     title: "Traced API",
     base_url: "https://api.example.com",
-    env_prefix: "TRACED",
+    base_url_env: "TRACED_BASE_URL",
     schemes: &[SecurityScheme {
         name: "token",
         kind: SchemeKind::Bearer,
         env: "TRACED_TOKEN",
     }],
     security: &[&["token"]],
-    path_defaults: &["account_id"],
+    path_defaults: &[("account_id", "TRACED_ACCOUNT_ID")],
     envelope: true,
     request_id_header: None,
     user_agent: "traced/1.0",

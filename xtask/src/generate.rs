@@ -456,6 +456,42 @@ fn write(out: &Path, files: &BTreeMap<String, String>, drift: &[Drift]) -> Resul
     Ok(())
 }
 
+/// The outcome of `cargo check` on a generated crate.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// Whether it compiled without a warning.
+    pub clean: bool,
+    /// What cargo printed on stderr (short messages).
+    pub stderr: String,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+/// `cargo check` of the crate at `dir`, with `target` as its target directory (shared
+/// between crates so dependencies build once). A warning counts as a failure: generated
+/// code must compile clean.
+pub fn cargo_check(dir: &Path, target: &Path) -> Result<Checked, String> {
+    let started = Instant::now();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let output = std::process::Command::new(cargo)
+        .args([
+            "check",
+            "--quiet",
+            "--message-format=short",
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    Ok(Checked {
+        clean: output.status.success() && !stderr.contains("warning:"),
+        stderr,
+        elapsed: started.elapsed(),
+    })
+}
+
 /// The summary line(s) printed by the command.
 pub fn summary(options: &Options, report: &Report) -> String {
     let mut out = String::new();

@@ -9,9 +9,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use xtask::generate::{Drift, GENERATED_MARKER, Options, RuntimeSource, run, workspace_root};
+use xtask::generate::{
+    Drift, GENERATED_MARKER, Options, RuntimeSource, cargo_check, run, workspace_root,
+};
 
 fn stream_spec() -> PathBuf {
     workspace_root().join("spec/stream.openapi.json")
@@ -314,31 +315,14 @@ fn small_specs_compile_standalone() {
     for name in &specs {
         let out = out_root.path().join(name);
         generate_into(&small_spec(name), &out);
-        let started = std::time::Instant::now();
-        let output = Command::new(env!("CARGO"))
-            .args([
-                "check",
-                "--quiet",
-                "--message-format=short",
-                "--manifest-path",
-            ])
-            .arg(out.join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", &target)
-            .output()
-            .expect("cargo runs");
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let warned = stderr.contains("warning:");
+        let checked = cargo_check(&out, &target).expect("cargo runs");
         eprintln!(
             "{name}: cargo check {} in {:.1} s",
-            if output.status.success() {
-                "ok"
-            } else {
-                "FAILED"
-            },
-            started.elapsed().as_secs_f64()
+            if checked.clean { "ok" } else { "FAILED" },
+            checked.elapsed.as_secs_f64()
         );
-        if !output.status.success() || warned {
-            failures.push(format!("{name}:\n{stderr}"));
+        if !checked.clean {
+            failures.push(format!("{name}:\n{}", checked.stderr));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));

@@ -15,7 +15,7 @@ use crate::model::naming::env_var;
 pub fn file(api: &Api) -> TokenStream {
     let title = &api.title;
     let base_url = api.base_url.clone().unwrap_or_default();
-    let prefix = &api.env_prefix;
+    let base_url_env = env_var(&api.env_prefix, "base_url");
     let schemes = api.security_schemes.iter().map(|scheme| {
         let name = &scheme.name;
         let env = &scheme.env;
@@ -40,7 +40,10 @@ pub fn file(api: &Api) -> TokenStream {
         }
     });
     let security = requirement_tokens(&api.security);
-    let path_defaults = &api.path_defaults;
+    let path_defaults = api.path_defaults.iter().map(|param| {
+        let env = env_var(&api.env_prefix, param);
+        quote!((#param, #env))
+    });
     let envelope = api.envelope;
     let request_id = match &api.request_id_header {
         Some(header) => quote!(Some(#header)),
@@ -103,7 +106,7 @@ pub fn file(api: &Api) -> TokenStream {
         static API: client_runtime::__private::ApiConfig = client_runtime::__private::ApiConfig {
             title: #title,
             base_url: #base_url,
-            env_prefix: #prefix,
+            base_url_env: #base_url_env,
             schemes: &[#(#schemes),*],
             security: #security,
             path_defaults: &[#(#path_defaults),*],
@@ -205,8 +208,8 @@ fn env_doc(api: &Api) -> TokenStream {
         ));
     }
     text.push_str(&format!(
-        "- `{}_BASE_URL` (optional): replaces the default base URL.\n\n",
-        api.env_prefix
+        "- `{}` (optional): replaces the default base URL.\n\n",
+        env_var(&api.env_prefix, "base_url")
     ));
     if !api.security.is_empty() {
         text.push_str(

@@ -92,9 +92,9 @@ fn readme(api: &Api, settings: &Settings, package: &ResolvedPackage) -> String {
         String::new()
     } else {
         format!(
-            "`Client::from_env()` reads the credentials from {} (and `{}_BASE_URL`, if set).\n\n",
+            "`Client::from_env()` reads the credentials from {} (and `{}`, if set).\n\n",
             env.join(", "),
-            api.env_prefix
+            crate::model::naming::env_var(&api.env_prefix, "base_url")
         )
     };
     format!(

@@ -7,7 +7,7 @@
 static API: client_runtime::__private::ApiConfig = client_runtime::__private::ApiConfig {
     title: "Cloudflare Stream API",
     base_url: "https://api.cloudflare.com/client/v4",
-    env_prefix: "CLOUDFLARE",
+    base_url_env: "CLOUDFLARE_BASE_URL",
     schemes: &[
         client_runtime::__private::SecurityScheme {
             name: "api_token",
@@ -26,7 +26,10 @@ static API: client_runtime::__private::ApiConfig = client_runtime::__private::Ap
         },
     ],
     security: &[&["api_token"], &["api_email", "api_key"]],
-    path_defaults: &["account_id", "zone_id"],
+    path_defaults: &[
+        ("account_id", "CLOUDFLARE_ACCOUNT_ID"),
+        ("zone_id", "CLOUDFLARE_ZONE_ID"),
+    ],
     envelope: true,
     request_id_header: Some("cf-ray"),
     user_agent: concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),

@@ -9,7 +9,7 @@ use client_runtime::{Client, ClientBuilder};
 pub static API: ApiConfig = ApiConfig {
     title: "Example API",
     base_url: "https://api.example.com/client/v4",
-    env_prefix: "EXAMPLE",
+    base_url_env: "EXAMPLE_BASE_URL",
     schemes: &[
         SecurityScheme {
             name: "api_token",
@@ -28,7 +28,10 @@ pub static API: ApiConfig = ApiConfig {
         },
     ],
     security: &[&["api_token"], &["api_email", "api_key"]],
-    path_defaults: &["account_id", "zone_id"],
+    path_defaults: &[
+        ("account_id", "EXAMPLE_ACCOUNT_ID"),
+        ("zone_id", "EXAMPLE_ZONE_ID"),
+    ],
     envelope: true,
     request_id_header: Some("x-request-id"),
     user_agent: "example-client/1.0",
@@ -38,7 +41,7 @@ pub static API: ApiConfig = ApiConfig {
 pub static PLAIN: ApiConfig = ApiConfig {
     title: "Plain API",
     base_url: "https://plain.example.com",
-    env_prefix: "PLAIN",
+    base_url_env: "PLAIN_BASE_URL",
     schemes: &[
         SecurityScheme {
             name: "basic",

@@ -4,24 +4,22 @@
 //!
 //! OpenAPI 3.0 schemas are a dialect: `nullable: true` instead of a `null` type, `$ref`s to
 //! `#/components/schemas/...`, boolean `exclusiveMinimum`, and keywords JSON Schema does not
-//! know (`discriminator`, `example`, `x-*`). [`to_json_schema`] translates one schema; the
+//! know (`discriminator`, `example`, `x-*`). [`json::to_json_schema`] translates one schema; the
 //! component schemas become the `$defs` every validated schema refers to.
 
 use serde_json::{Map, Value, json};
 
-/// Follows local `$ref`s (of parameters, bodies, responses) to their target.
+use crate::json::{self, Annotations};
+
+/// Follows local `$ref`s (of parameters, bodies, responses) to their target (`value` itself
+/// when it is no reference or does not resolve).
 pub(super) fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    let mut value = value;
-    for _ in 0..16 {
-        match value.get("$ref").and_then(Value::as_str) {
-            Some(r) => match r.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-                Some(target) => value = target,
-                None => return value,
-            },
-            None => return value,
-        }
-    }
-    value
+    json::follow_refs(doc, value).map_or(value, |(target, _)| target)
+}
+
+/// [`json::to_json_schema`] without annotations: the embedded schemas validate, nothing else.
+fn to_json_schema(schema: &Value) -> Value {
+    json::to_json_schema(schema, Annotations::Drop)
 }
 
 /// Every component schema, translated, keyed by its name: the `$defs` of validation.
@@ -37,94 +35,6 @@ pub(super) fn defs(doc: &Value) -> Value {
         })
         .unwrap_or_default();
     Value::Object(defs)
-}
-
-/// Translates an OpenAPI 3.0 (or 3.1) schema into JSON Schema 2020-12.
-pub(super) fn to_json_schema(schema: &Value) -> Value {
-    let Value::Object(map) = schema else {
-        return schema.clone();
-    };
-    let mut out = Map::new();
-    for (key, value) in map {
-        match key.as_str() {
-            "properties" | "patternProperties" => {
-                let converted: Map<String, Value> = value
-                    .as_object()
-                    .map(|props| {
-                        props
-                            .iter()
-                            .map(|(k, v)| (k.clone(), to_json_schema(v)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                out.insert(key.clone(), Value::Object(converted));
-            }
-            "items" | "additionalProperties" | "not" => {
-                out.insert(key.clone(), to_json_schema(value));
-            }
-            "allOf" | "anyOf" | "oneOf" => {
-                let items = value
-                    .as_array()
-                    .map(|a| a.iter().map(to_json_schema).collect())
-                    .unwrap_or_default();
-                out.insert(key.clone(), Value::Array(items));
-            }
-            "$ref" => {
-                let target = value.as_str().unwrap_or_default();
-                let target = match target.strip_prefix("#/components/schemas/") {
-                    Some(name) => format!("#/$defs/{name}"),
-                    None => target.to_owned(),
-                };
-                out.insert(key.clone(), Value::String(target));
-            }
-            "exclusiveMinimum" | "exclusiveMaximum" => {
-                // 3.0: a boolean modifying `minimum`/`maximum`; 3.1: the bound itself.
-                if value.as_bool() == Some(true) {
-                    let bound = if key == "exclusiveMinimum" {
-                        "minimum"
-                    } else {
-                        "maximum"
-                    };
-                    if let Some(n) = map.get(bound) {
-                        out.insert(key.clone(), n.clone());
-                    }
-                } else if value.is_number() {
-                    out.insert(key.clone(), value.clone());
-                }
-            }
-            // Annotations and dialect keywords that validate nothing (`format` is only an
-            // annotation here: validation would differ between validator builds).
-            "nullable" | "discriminator" | "xml" | "externalDocs" | "example" | "examples"
-            | "description" | "title" | "format" | "readOnly" | "writeOnly" | "deprecated"
-            | "default" => {}
-            k if k.starts_with("x-") => {}
-            _ => {
-                out.insert(key.clone(), value.clone());
-            }
-        }
-    }
-    for (flag, bound) in [
-        ("exclusiveMinimum", "minimum"),
-        ("exclusiveMaximum", "maximum"),
-    ] {
-        if map.get(flag).and_then(Value::as_bool) == Some(true) {
-            out.remove(bound);
-        }
-    }
-    if map.get("nullable").and_then(Value::as_bool) == Some(true) {
-        match out.get("type").cloned() {
-            Some(Value::String(t)) => {
-                out.insert("type".into(), json!([t, "null"]));
-                if let Some(Value::Array(values)) = out.get_mut("enum")
-                    && !values.contains(&Value::Null)
-                {
-                    values.push(Value::Null);
-                }
-            }
-            _ => return json!({ "anyOf": [Value::Object(out), { "type": "null" }] }),
-        }
-    }
-    Value::Object(out)
 }
 
 /// What the server target reads from the raw document for one operation.
