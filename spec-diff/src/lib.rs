@@ -350,6 +350,12 @@ pub fn compare(
     }
     sort(&mut changes);
 
+    // As a whole crate: a generated module (`Layout::Module`) is re-exported at its crate's
+    // root, so `models::Video` is the path users write, not `generated::models::Video`.
+    let settings = &codegen::Settings {
+        layout: codegen::Layout::Crate,
+        ..settings.clone()
+    };
     let generated = codegen::generate(old_text, settings)
         .map_err(|e| format!("{}: {e}", labels.0))
         .and_then(|o| {
