@@ -112,7 +112,7 @@ pub struct Report {
     pub elapsed: Duration,
     /// Differences between disk and generated output (before writing, when not `check`).
     pub drift: Vec<Drift>,
-    /// Whether the output directory held no generated file before (a new crate).
+    /// Whether a `--out` directory held no generated file before (a new crate).
     pub fresh: bool,
     /// Spec oddities the generator accepted leniently, each with its JSON pointer.
     pub warnings: Vec<String>,
@@ -216,9 +216,11 @@ pub fn run(options: &Options) -> Result<Report, String> {
     };
     let elapsed = started.elapsed();
     let lines = files.values().map(|f| f.lines().count()).sum();
-    let fresh = owned_dirs
-        .iter()
-        .all(|dir| owned_files_on_disk(&base, dir).is_empty());
+    // A new `--out` crate is summed up in one line, not a `missing` line per file.
+    let fresh = options.out.is_some()
+        && owned_dirs
+            .iter()
+            .all(|dir| owned_files_on_disk(&base, dir).is_empty());
     let drift = compare(&base, &files, &owned_dirs)?;
     if !options.check {
         write(&base, &files, &drift)?;
