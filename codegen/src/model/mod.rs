@@ -4,6 +4,7 @@
 pub mod ir;
 pub mod naming;
 mod operations;
+pub mod placement;
 mod recursion;
 mod types;
 
