@@ -276,23 +276,40 @@ fn render_model_file(
 ) -> Result<String> {
     let here: std::collections::BTreeSet<&str> =
         file.defs.iter().map(|d| d.name.as_str()).collect();
-    let needs_others = file.defs.iter().any(|def| {
-        crate::model::placement::referenced_types(def)
-            .into_iter()
-            .any(|name| !here.contains(name) && api.types.contains_key(name))
-    });
+    let gated = |name: &str| {
+        file.per_type && placement.user_count.get(name).copied().unwrap_or(0) <= UNGATED_ABOVE_USERS
+    };
+    // Types that name types of other files: `use super::*` is compiled with them only, so
+    // it is never an unused import, whatever the features.
+    let needing: Vec<&&crate::model::ir::TypeDef> = file
+        .defs
+        .iter()
+        .filter(|def| {
+            crate::model::placement::referenced_types(def)
+                .into_iter()
+                .any(|name| !here.contains(name) && api.types.contains_key(name))
+        })
+        .collect();
     let mut items: Vec<syn::Item> = Vec::new();
-    if needs_others {
+    if needing.iter().any(|def| !gated(&def.name)) {
         items.push(syn::parse_quote!(
+            use super::*;
+        ));
+    } else if !needing.is_empty() {
+        let features: std::collections::BTreeSet<&str> = needing
+            .iter()
+            .flat_map(|def| placement.gate(&def.name))
+            .collect();
+        let features = features.iter();
+        items.push(syn::parse_quote!(
+            #[cfg(any(#(feature = #features),*))]
             use super::*;
         ));
     }
     for def in &file.defs {
         let mut one = parse_file(models::chunk(std::iter::once(*def)))?;
         let gate = placement.gate(&def.name);
-        let ungated =
-            placement.user_count.get(&def.name).copied().unwrap_or(0) > UNGATED_ABOVE_USERS;
-        if file.per_type && !ungated {
+        if gated(&def.name) {
             for item in &mut one.items {
                 if let Some(attrs) = item_attrs(item) {
                     let gate = gate.iter();
