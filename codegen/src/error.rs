@@ -3,12 +3,19 @@
 
 /// A generation failure, located in the input document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{pointer}: {message}")]
+#[error("{pointer}{}: {message}", line_suffix(*.line))]
 pub struct Error {
     /// JSON pointer (RFC 6901, URI-fragment form: `#/paths/~1pets/get`) of the offending value.
     pub pointer: Pointer,
     /// What was found and what was expected instead.
     pub message: String,
+    /// The line of the pointer in the spec text (1-based), when the text is at hand
+    /// ([`crate::spec::locate`]): YAML readers have no other way to find it.
+    pub line: Option<usize>,
+}
+
+fn line_suffix(line: Option<usize>) -> String {
+    line.map(|l| format!(" (line {l})")).unwrap_or_default()
 }
 
 impl Error {
@@ -16,7 +23,14 @@ impl Error {
         Self {
             pointer: pointer.clone(),
             message: message.into(),
+            line: None,
         }
+    }
+
+    /// This error, located at `line` of the spec text.
+    pub fn at_line(mut self, line: usize) -> Self {
+        self.line = Some(line);
+        self
     }
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod json;
 pub mod load;
 pub mod model;
+pub mod spec;
 
 use std::collections::BTreeMap;
 
@@ -108,11 +109,47 @@ pub fn generate_dispatch(spec_json: &str, settings: &Settings, crate_path: &str)
 }
 
 /// Load and model: the IR, and the warnings of both stages.
-pub fn build_api(spec_json: &str, settings: &Settings) -> Result<(model::ir::Api, Vec<Error>)> {
-    let document = load::load_str(spec_json)?;
+/// `spec_text` is JSON or YAML ([`spec::parse`]); errors and warnings carry the line of
+/// their pointer in it.
+pub fn build_api(spec_text: &str, settings: &Settings) -> Result<(model::ir::Api, Vec<Error>)> {
+    let value = spec::parse(spec_text)?;
+    build_api_value(&value, settings)
+        .map(|(api, warnings)| {
+            let warnings = locate_all(spec_text, warnings);
+            (api, warnings)
+        })
+        .map_err(|e| locate(spec_text, e))
+}
+
+/// The line of an error's pointer, for text of more than one line (in a one-line JSON
+/// document every line is 1).
+fn locate(spec_text: &str, error: Error) -> Error {
+    if spec_text.trim_end().contains('\n') {
+        spec::locate(spec_text, error)
+    } else {
+        error
+    }
+}
+
+/// [`build_api`] on an already parsed document (no lines in the diagnostics).
+pub fn build_api_value(
+    value: &serde_json::Value,
+    settings: &Settings,
+) -> Result<(model::ir::Api, Vec<Error>)> {
+    let document = load::load_value(value)?;
     let mut warnings = document.warnings.clone();
     let api = model::build(&document, settings, &mut warnings)?;
     Ok((api, warnings))
+}
+
+/// Lines for warnings: for YAML only (JSON specs are usually one huge line or
+/// machine-formatted, and the pointer says it all), and for at most a few hundred of them,
+/// since each costs a read of the text.
+fn locate_all(spec_text: &str, warnings: Vec<Error>) -> Vec<Error> {
+    if spec::format_of(spec_text) != spec::Format::Yaml || warnings.len() > 200 {
+        return warnings;
+    }
+    warnings.into_iter().map(|w| locate(spec_text, w)).collect()
 }
 
 /// Runs the pipeline for the server target: axum bindings (models, the `Api` trait and its
@@ -123,7 +160,6 @@ pub fn generate_server(
     server: &emit::server::ServerSettings,
 ) -> Result<Files> {
     let (api, _) = build_api(spec_json, settings)?;
-    let raw: serde_json::Value = serde_json::from_str(spec_json)
-        .map_err(|e| Error::new(&Pointer::root(), format!("not JSON: {e}")))?;
+    let raw = spec::parse(spec_json)?;
     emit::server::emit_server(&api, &raw, server)
 }

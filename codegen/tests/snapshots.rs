@@ -26,9 +26,13 @@ fn settings(name: &str) -> Settings {
 }
 
 fn spec_text(name: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/specs")
-        .join(format!("{name}.json"));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/specs");
+    let yaml = dir.join(format!("{name}.yaml"));
+    let path = if yaml.exists() {
+        yaml
+    } else {
+        dir.join(format!("{name}.json"))
+    };
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -37,7 +41,7 @@ fn spec_text(name: &str) -> String {
 /// `// ==== path ====` line, in path order.
 fn generate(name: &str) -> String {
     let files = codegen::generate(&spec_text(name), &settings(name))
-        .unwrap_or_else(|e| panic!("tests/specs/{name}.json does not generate: {e}"));
+        .unwrap_or_else(|e| panic!("tests/specs/{name} does not generate: {e}"));
     let mut out = String::new();
     let shown = files.iter().filter(|(path, _)| {
         path.as_str() == "src/models.rs"
@@ -122,6 +126,16 @@ construct!(
     tag_names,
     // a property `allOf: [$ref to the enclosing schema]` is recursion (needs a `Box`)
     recursive_all_of,
+    // `$ref`s that are any JSON pointer: into a schema's properties and items, a path's
+    // response, a parameter's, header's and request body's schema (recursive through one),
+    // percent-encoded and `~`-escaped; boolean schemas; `not` (ignored, warned)
+    refs_anywhere,
+    // schema names that shadow std and serde items (`Result`, `Option`, `Box`, `Vec`,
+    // `String`, `Value`, ...), each recursive; property names that are keywords, empty,
+    // digit-first or non-ASCII; a recursive schema as path, query, body and builder input
+    adversarial_names,
+    // YAML 1.2 input: anchors, merge keys, unquoted status codes, `on`/`no` as strings
+    yaml_input,
 );
 
 /// Every bad spec fails with a message that starts with the JSON pointer of the problem.
@@ -191,22 +205,33 @@ fn error_messages() {
             ),
         ),
         (
-            "schema $ref outside components/schemas",
+            "schema $ref to nothing outside components/schemas",
             with_schema(r##"{ "$ref": "#/paths/x" }"##),
+        ),
+        (
+            "remote schema $ref",
+            with_schema(r##"{ "$ref": "https://example.com/pet.json#/Pet" }"##),
+        ),
+        (
+            "file schema $ref",
+            with_schema(r##"{ "$ref": "pet.yaml" }"##),
+        ),
+        (
+            "malformed schema $ref",
+            with_schema(r##"{ "$ref": "#/components/schemas/a~2b" }"##),
+        ),
+        (
+            "invalid YAML (line named)",
+            "openapi: 3.0.3\ninfo:\n  title: [T\n  version: 1\n".to_owned(),
+        ),
+        (
+            "YAML error located by pointer and line",
+            "openapi: 3.0.3\ninfo:\n  title: T\n  version: '1'\npaths:\n  /a:\n    get:\n      responses:\n        200:\n          description: 7\n".to_owned(),
         ),
         (
             "$ref loop",
             doc(r##""paths": { "/a": { "$ref": "#/paths/~1a" } }"##),
         ),
-        (
-            "`not` keyword",
-            with_schema(r#"{ "not": { "type": "string" } }"#),
-        ),
-        (
-            "`if` keyword",
-            with_schema(r#"{ "if": { "type": "string" }, "then": {} }"#),
-        ),
-        ("`false` schema", with_schema("false")),
         ("schema not an object", with_schema("42")),
         ("type not a string", with_schema(r#"{ "type": 7 }"#)),
         (
@@ -311,8 +336,9 @@ fn error_messages() {
             }
             Err(e) => {
                 let shown = e.to_string();
+                let line = e.line.map(|l| format!(" (line {l})")).unwrap_or_default();
                 if !shown.starts_with('#')
-                    || e.pointer.to_string() != shown[..shown.len() - e.message.len() - 2]
+                    || format!("{}{line}", e.pointer) != shown[..shown.len() - e.message.len() - 2]
                 {
                     without_pointer.push(*label);
                 }
@@ -332,6 +358,11 @@ fn error_messages() {
 #[test]
 fn lenient_warnings() {
     let info = r#""info": { "title": "T", "version": "1" }"#;
+    let with_schema = |schema: &str| {
+        format!(
+            r#"{{ "openapi": "3.1.0", {info}, "paths": {{}}, "components": {{ "schemas": {{ "S": {schema} }} }} }}"#
+        )
+    };
     let path_param =
         r#"{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }"#;
     let cases: Vec<(&str, String)> = vec![
@@ -352,6 +383,19 @@ fn lenient_warnings() {
             format!(
                 r#"{{ "openapi": "3.0.3", {info}, "paths": {{ "/a": {{ "get": {{ "parameters": [{path_param}], "responses": {{}} }} }} }} }}"#
             ),
+        ),
+        (
+            "`not` keyword (the value is unconstrained)",
+            with_schema(r#"{ "not": { "type": "string" } }"#),
+        ),
+        (
+            "`if`/`then` keywords (the rest of the schema is kept)",
+            with_schema(r#"{ "type": "object", "if": { "type": "string" }, "then": {} }"#),
+        ),
+        ("`false` schema", with_schema("false")),
+        (
+            "YAML: a warning names the line",
+            "openapi: 3.0.3\ninfo:\n  title: T\n  version: '1'\npaths: {}\ncomponents:\n  schemas:\n    S:\n      type: object\n      properties:\n        x:\n          not:\n            type: string\n".to_owned(),
         ),
     ];
     let mut report = String::new();

@@ -64,8 +64,7 @@ fn run() -> Result<bool, String> {
     });
     let text = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
-    let doc: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
+    let doc = codegen::spec::parse(&text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
     if record {
         let upstream = upstream.ok_or("--record needs --upstream URL")?;
         let options = conformance::record::RecordOptions {

@@ -56,8 +56,7 @@ impl Spec {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/stream.openapi.json");
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let doc: Value =
-            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let doc = codegen::spec::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
         Self::from_document(&doc)
     }
 

@@ -317,7 +317,7 @@ impl Report {
     }
 }
 
-/// Compares two documents given as JSON text; `labels` name them in the report.
+/// Compares two documents given as JSON or YAML text; `labels` name them in the report.
 pub fn compare(
     old_text: &str,
     new_text: &str,
@@ -325,7 +325,7 @@ pub fn compare(
     settings: &codegen::Settings,
 ) -> Result<Report, String> {
     let parse = |text: &str, label: &str| -> Result<Value, String> {
-        serde_json::from_str(text).map_err(|e| format!("{label}: not JSON: {e}"))
+        codegen::spec::parse(text).map_err(|e| format!("{label}: {e}"))
     };
     let (old, new) = (parse(old_text, labels.0)?, parse(new_text, labels.1)?);
     let mut changes: Vec<Change> = walk::Differ::new(&old, &new)
@@ -335,12 +335,12 @@ pub fn compare(
         .collect();
 
     // The generator's view of both: names for each change, and the public API.
-    let ir = |text: &str| -> Result<Api, String> {
-        let doc = codegen::load::load_str(text).map_err(|e| e.to_string())?;
-        let mut warnings = doc.warnings.clone();
-        codegen::model::build(&doc, settings, &mut warnings).map_err(|e| e.to_string())
+    let ir = |value: &Value| -> Result<Api, String> {
+        codegen::build_api_value(value, settings)
+            .map(|(api, _)| api)
+            .map_err(|e| e.to_string())
     };
-    let (old_ir, new_ir) = (ir(old_text).ok(), ir(new_text).ok());
+    let (old_ir, new_ir) = (ir(&old).ok(), ir(&new).ok());
     let names = Names {
         old: old_ir.as_ref(),
         new: new_ir.as_ref(),

@@ -291,7 +291,7 @@ fn spec_label_for(spec: &Path, out: &Path, text: &str) -> String {
     match spec_abs.strip_prefix(&out_abs) {
         Ok(relative) => format!("`{}`", relative.display()),
         Err(_) => {
-            let title = serde_json::from_str::<serde_json::Value>(text)
+            let title = codegen::spec::parse(text)
                 .ok()
                 .and_then(|v| v.pointer("/info/title")?.as_str().map(str::to_owned));
             match title {

@@ -132,8 +132,8 @@ fn spec_coverage_cmd(args: &[String]) -> Result<(), String> {
         std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
     };
     let reference_text = read(&reference)?;
-    let spec_value: serde_json::Value =
-        serde_json::from_str(&read(&spec)?).map_err(|e| format!("{}: {e}", spec.display()))?;
+    let spec_value =
+        codegen::spec::parse(&read(&spec)?).map_err(|e| format!("{}: {e}", spec.display()))?;
     let report = xtask::spec_coverage::check(&reference_text, &spec_value);
     println!("{report}");
     if report.is_complete() {

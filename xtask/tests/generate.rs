@@ -19,7 +19,13 @@ fn stream_spec() -> PathBuf {
 }
 
 fn small_spec(name: &str) -> PathBuf {
-    workspace_root().join(format!("codegen/tests/specs/{name}.json"))
+    let dir = workspace_root().join("codegen/tests/specs");
+    let yaml = dir.join(format!("{name}.yaml"));
+    if yaml.exists() {
+        yaml
+    } else {
+        dir.join(format!("{name}.json"))
+    }
 }
 
 /// Every file under `dir`, relative path -> bytes, sorted.
@@ -304,7 +310,7 @@ fn small_specs_compile_standalone() {
         .flatten()
         .filter_map(|e| {
             let p = e.path();
-            if p.extension()? != "json" {
+            if p.extension()? != "json" && p.extension()? != "yaml" {
                 return None;
             }
             Some(p.file_stem()?.to_string_lossy().into_owned())

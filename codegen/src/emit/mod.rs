@@ -51,43 +51,100 @@ enum Job<'a> {
     Root,
     Client,
     ModelsPrelude,
+    /// Types of the one `models.rs`.
     Models(Vec<&'a crate::model::ir::TypeDef>),
+    /// `models/mod.rs` of a split `models`: declares and re-exports the files below.
+    ModelsMod,
+    /// One file of a split `models`.
+    ModelFile(&'a ModelFile<'a>),
     OperationsMod,
     Resource(&'a crate::model::ir::Resource),
+}
+
+/// Above this many types, `models` is split: a file per resource (its own types), files of
+/// shared types, a file of types no operation uses; each compiled only under the features
+/// that need it.
+const SPLIT_ABOVE_TYPES: usize = TYPES_PER_CHUNK;
+
+/// A shared type used by more resources than this is compiled whatever the features: the
+/// `cfg` listing them all would cost more to read than the type to compile.
+const UNGATED_ABOVE_USERS: usize = 8;
+
+/// One file of a split `models`.
+struct ModelFile<'a> {
+    /// Module (and file) name.
+    module: String,
+    /// The feature that compiles the whole file, if one does.
+    feature: Option<String>,
+    /// Its types, in name order.
+    defs: Vec<&'a crate::model::ir::TypeDef>,
+    /// Gate each type on its own (`#[cfg(any(feature = ...))]`): files of shared types.
+    per_type: bool,
 }
 
 /// Emits every generated source file, keyed by its path relative to the crate root: under
 /// `src/` for [`Layout::Crate`] (with `src/lib.rs`), under `src/<module>/` for
 /// [`Layout::Module`] (with its `mod.rs`).
 ///
-/// Files (and chunks of the large `models.rs`) are rendered on all available cores; the
-/// output is assembled in a fixed order, so it is byte-identical whatever the core count.
+/// A whole crate gets a cargo feature per resource ([`crate::model::placement`]): each
+/// resource's operations, its handle's accessors, and (for an API of more than a few
+/// hundred types) the types only it uses are compiled under its feature, so a user builds
+/// what they call. A module of a hand-written crate (Stream's) has no features.
+///
+/// Files (and chunks of large files) are rendered on all available cores; the output is
+/// assembled in a fixed order, so it is byte-identical whatever the core count.
 pub fn emit(api: &Api, settings: &Settings) -> Result<BTreeMap<String, String>> {
     let (dir, models_path) = match &settings.layout {
         Layout::Crate => ("src".to_owned(), "crate::models".to_owned()),
         Layout::Module(module) => (format!("src/{module}"), format!("crate::{module}::models")),
     };
-    let types: Vec<_> = api.types.values().collect();
-    let mut jobs = vec![Job::Root, Job::Client, Job::ModelsPrelude];
-    jobs.extend(
-        types
-            .chunks(TYPES_PER_CHUNK)
-            .map(|c| Job::Models(c.to_vec())),
-    );
+    let features = settings.layout == Layout::Crate;
+    let placement = crate::model::placement::place(api);
+    let split = features && api.types.len() > SPLIT_ABOVE_TYPES;
+    let model_files = if split {
+        plan_model_files(api, &placement)
+    } else {
+        Vec::new()
+    };
+
+    let mut jobs = vec![Job::Root, Job::Client];
+    if split {
+        jobs.push(Job::ModelsMod);
+        jobs.extend(model_files.iter().map(Job::ModelFile));
+    } else {
+        let types: Vec<_> = api.types.values().collect();
+        jobs.push(Job::ModelsPrelude);
+        jobs.extend(
+            types
+                .chunks(TYPES_PER_CHUNK)
+                .map(|c| Job::Models(c.to_vec())),
+        );
+    }
     jobs.push(Job::OperationsMod);
     jobs.extend(api.resources.iter().map(Job::Resource));
 
-    let tokens_of = |job: &Job<'_>| match job {
-        Job::Root => root_file(api, settings),
-        Job::Client => client::file(api),
-        Job::ModelsPrelude => models::prelude(api),
-        Job::Models(defs) => models::chunk(defs.iter().copied()),
-        Job::OperationsMod => operations::mod_file(api),
-        Job::Resource(resource) => operations::resource_file(api, resource),
+    let gates = features.then(|| Gates::new(api, &placement));
+    let render = |job: &Job<'_>| -> Result<String> {
+        let tokens = match job {
+            Job::Root => root_file(api, settings),
+            Job::Client => client::file(api),
+            Job::ModelsPrelude => models::prelude(api),
+            Job::Models(defs) => models::chunk(defs.iter().copied()),
+            Job::ModelsMod => models_mod_file(api, &model_files),
+            Job::ModelFile(file) => return render_model_file(api, file, &placement),
+            Job::OperationsMod => operations::mod_file(api),
+            Job::Resource(resource) => operations::resource_file(api, resource),
+        };
+        match (&gates, job) {
+            (Some(gates), Job::Client | Job::OperationsMod | Job::Resource(_)) => {
+                let mut file = parse_file(tokens)?;
+                gates.apply(&mut file);
+                Ok(prettyplease::unparse(&file))
+            }
+            _ => render_body(tokens),
+        }
     };
-    let rendered = run_parallel(&jobs, |job| {
-        with_models_path(&models_path, || render_body(tokens_of(job)))
-    })?;
+    let rendered = run_parallel(&jobs, |job| with_models_path(&models_path, || render(job)))?;
 
     let mut files = BTreeMap::new();
     let mut models = header(settings);
@@ -102,13 +159,255 @@ pub fn emit(api: &Api, settings: &Settings) -> Result<BTreeMap<String, String>> 
                 models.push_str(&text);
                 continue;
             }
+            Job::ModelsMod => format!("{dir}/models/mod.rs"),
+            Job::ModelFile(file) => format!("{dir}/models/{}.rs", file.module),
             Job::OperationsMod => format!("{dir}/operations/mod.rs"),
             Job::Resource(resource) => format!("{dir}/operations/{}.rs", resource.module),
         };
         files.insert(path, space_items(&format!("{}{text}", header(settings))));
     }
-    files.insert(format!("{dir}/models.rs"), space_items(&models));
+    if !split {
+        files.insert(format!("{dir}/models.rs"), space_items(&models));
+    }
     Ok(files)
+}
+
+/// The files of a split `models`: each resource's own types (chunked), the shared ones
+/// (chunked, each type gated by the features of its users), the unused ones.
+fn plan_model_files<'a>(
+    api: &'a Api,
+    placement: &crate::model::placement::Placement,
+) -> Vec<ModelFile<'a>> {
+    use crate::model::placement::UNUSED_FEATURE;
+    let mut own: BTreeMap<&str, Vec<&crate::model::ir::TypeDef>> = BTreeMap::new();
+    let mut shared = Vec::new();
+    let mut unused = Vec::new();
+    for def in api.types.values() {
+        match placement.users.get(&def.name) {
+            Some(users) if users.is_empty() => unused.push(def),
+            Some(users) if users.len() == 1 => {
+                if let Some(feature) = users.first() {
+                    own.entry(feature.as_str()).or_default().push(def);
+                }
+            }
+            _ => shared.push(def),
+        }
+    }
+    let feature_module: BTreeMap<&str, String> = api
+        .resources
+        .iter()
+        .filter_map(|r| {
+            Some((
+                placement.features.get(&r.key)?.as_str(),
+                unraw(&r.module).to_owned(),
+            ))
+        })
+        .collect();
+    let taken: Vec<&String> = feature_module.values().collect();
+    let free = |name: &str| {
+        let mut name = name.to_owned();
+        while taken.iter().any(|t| **t == name) {
+            name.push('_');
+        }
+        name
+    };
+    let mut files = Vec::new();
+    let mut push_chunks = |base: String, feature: Option<String>, defs: Vec<_>, per_type: bool| {
+        for (i, chunk) in defs.chunks(TYPES_PER_CHUNK).enumerate() {
+            let module = if i == 0 {
+                base.clone()
+            } else {
+                format!("{base}_{}", i + 1)
+            };
+            files.push(ModelFile {
+                module,
+                feature: feature.clone(),
+                defs: chunk.to_vec(),
+                per_type,
+            });
+        }
+    };
+    push_chunks(free("shared_types"), None, shared, true);
+    for (feature, defs) in own {
+        let module = feature_module
+            .get(feature)
+            .cloned()
+            .unwrap_or_else(|| feature.replace('-', "_"));
+        push_chunks(module, Some(feature.to_owned()), defs, false);
+    }
+    push_chunks(
+        free("unused_types"),
+        Some(UNUSED_FEATURE.to_owned()),
+        unused,
+        false,
+    );
+    files
+}
+
+/// `models/mod.rs`: every file of the split `models`, re-exported flat, so a type's path
+/// is `models::Name` wherever it is defined.
+fn models_mod_file(api: &Api, files: &[ModelFile<'_>]) -> TokenStream {
+    let doc = models::prelude(api);
+    let mods = files.iter().map(|f| {
+        let m = format_ident!("{}", f.module);
+        let cfg = f
+            .feature
+            .as_deref()
+            .map(|feature| quote!(#[cfg(feature = #feature)]));
+        quote! {
+            #cfg
+            #[rustfmt::skip]
+            mod #m;
+            #cfg
+            pub use #m::*;
+        }
+    });
+    quote! {
+        #doc
+        #(#mods)*
+    }
+}
+
+/// One file of a split `models`; its types see the others through `use super::*`.
+fn render_model_file(
+    api: &Api,
+    file: &ModelFile<'_>,
+    placement: &crate::model::placement::Placement,
+) -> Result<String> {
+    let here: std::collections::BTreeSet<&str> =
+        file.defs.iter().map(|d| d.name.as_str()).collect();
+    let gated = |name: &str| {
+        file.per_type && placement.user_count.get(name).copied().unwrap_or(0) <= UNGATED_ABOVE_USERS
+    };
+    // Types that name types of other files: `use super::*` is compiled with them only, so
+    // it is never an unused import, whatever the features.
+    let needing: Vec<&&crate::model::ir::TypeDef> = file
+        .defs
+        .iter()
+        .filter(|def| {
+            crate::model::placement::referenced_types(def)
+                .into_iter()
+                .any(|name| !here.contains(name) && api.types.contains_key(name))
+        })
+        .collect();
+    let mut items: Vec<syn::Item> = Vec::new();
+    if needing.iter().any(|def| !gated(&def.name)) {
+        items.push(syn::parse_quote!(
+            use super::*;
+        ));
+    } else if !needing.is_empty() {
+        let features: std::collections::BTreeSet<&str> = needing
+            .iter()
+            .flat_map(|def| placement.gate(&def.name))
+            .collect();
+        let features = features.iter();
+        items.push(syn::parse_quote!(
+            #[cfg(any(#(feature = #features),*))]
+            use super::*;
+        ));
+    }
+    for def in &file.defs {
+        let mut one = parse_file(models::chunk(std::iter::once(*def)))?;
+        let gate = placement.gate(&def.name);
+        if gated(&def.name) {
+            for item in &mut one.items {
+                if let Some(attrs) = item_attrs(item) {
+                    let gate = gate.iter();
+                    attrs.insert(0, syn::parse_quote!(#[cfg(any(#(feature = #gate),*))]));
+                }
+            }
+        }
+        items.extend(one.items);
+    }
+    let file = syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items,
+    };
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Which feature compiles each resource's handle type and module.
+struct Gates {
+    /// Handle type name (`Videos`) -> feature.
+    handles: BTreeMap<String, String>,
+    /// Operations module name (`videos`) -> feature.
+    modules: BTreeMap<String, String>,
+}
+
+impl Gates {
+    fn new(api: &Api, placement: &crate::model::placement::Placement) -> Self {
+        let mut handles = BTreeMap::new();
+        let mut modules = BTreeMap::new();
+        for r in &api.resources {
+            if let Some(feature) = placement.features.get(&r.key) {
+                handles.insert(r.type_name.clone(), feature.clone());
+                modules.insert(unraw(&r.module).to_owned(), feature.clone());
+            }
+        }
+        Gates { handles, modules }
+    }
+
+    /// Gates `mod x;` / `pub use x::*;` of resource modules and the accessor methods that
+    /// return a resource handle (`Client::videos`, `LiveInputs::outputs`).
+    fn apply(&self, file: &mut syn::File) {
+        for item in &mut file.items {
+            let feature = match item {
+                syn::Item::Mod(m) => self.modules.get(unraw(&m.ident.to_string())),
+                syn::Item::Use(u) => match &u.tree {
+                    syn::UseTree::Path(p) => self.modules.get(unraw(&p.ident.to_string())),
+                    _ => None,
+                },
+                syn::Item::Impl(block) => {
+                    for member in &mut block.items {
+                        if let syn::ImplItem::Fn(f) = member
+                            && let syn::ReturnType::Type(_, ty) = &f.sig.output
+                            && let syn::Type::Path(path) = ty.as_ref()
+                            && let Some(last) = path.path.segments.last()
+                            && let Some(feature) = self.handles.get(&last.ident.to_string())
+                        {
+                            f.attrs
+                                .insert(0, syn::parse_quote!(#[cfg(feature = #feature)]));
+                        }
+                    }
+                    None
+                }
+                _ => None,
+            };
+            if let Some(feature) = feature
+                && let Some(attrs) = item_attrs(item)
+            {
+                attrs.insert(0, syn::parse_quote!(#[cfg(feature = #feature)]));
+            }
+        }
+    }
+}
+
+/// The attributes of an item, for the kinds generated code has.
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    Some(match item {
+        syn::Item::Struct(i) => &mut i.attrs,
+        syn::Item::Enum(i) => &mut i.attrs,
+        syn::Item::Impl(i) => &mut i.attrs,
+        syn::Item::Type(i) => &mut i.attrs,
+        syn::Item::Const(i) => &mut i.attrs,
+        syn::Item::Fn(i) => &mut i.attrs,
+        syn::Item::Mod(i) => &mut i.attrs,
+        syn::Item::Use(i) => &mut i.attrs,
+        syn::Item::Static(i) => &mut i.attrs,
+        syn::Item::Trait(i) => &mut i.attrs,
+        syn::Item::Macro(i) => &mut i.attrs,
+        _ => return None,
+    })
+}
+
+fn parse_file(tokens: TokenStream) -> Result<syn::File> {
+    syn::parse2(tokens).map_err(|e| {
+        Error::new(
+            &Pointer::root(),
+            format!("internal error: generated code does not parse: {e}"),
+        )
+    })
 }
 
 /// The test harness's dispatch module (`call(client, operation_id, json_args)`), for a

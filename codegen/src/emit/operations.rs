@@ -122,6 +122,8 @@ fn into_arg(rust: &str, ty: TokenStream) -> Arg {
 fn setter_types(ident: &syn::Ident, ty: &Ty) -> (TokenStream, TokenStream) {
     match ty {
         Ty::String => (quote!(impl Into<String>), quote!(#ident.into())),
+        // A recursive field: the caller gives the value, the builder boxes it.
+        Ty::Boxed(inner) => (ty_tokens(inner, true), quote!(Box::new(#ident))),
         other => (ty_tokens(other, true), quote!(#ident)),
     }
 }

@@ -25,12 +25,12 @@ pub fn package_files(
     runtime: &RuntimeDependency,
 ) -> Files {
     let mut files = Files::new();
-    files.insert("Cargo.toml".to_owned(), manifest(package, runtime));
+    files.insert("Cargo.toml".to_owned(), manifest(api, package, runtime));
     files.insert("README.md".to_owned(), readme(api, settings, package));
     files
 }
 
-fn manifest(package: &ResolvedPackage, runtime: &RuntimeDependency) -> String {
+fn manifest(api: &Api, package: &ResolvedPackage, runtime: &RuntimeDependency) -> String {
     let list = |items: &[String]| {
         let quoted: Vec<String> = items.iter().map(|item| toml_string(item)).collect();
         format!("[{}]", quoted.join(", "))
@@ -67,13 +67,59 @@ fn manifest(package: &ResolvedPackage, runtime: &RuntimeDependency) -> String {
          client-runtime = {runtime}\n\
          serde = {{ version = \"{SERDE}\", features = [\"derive\"] }}\n\
          serde_json = \"{SERDE_JSON}\"\n\
+         # Raw bodies (`bytes::Bytes`); already in the tree through the runtime's reqwest.\n\
+         bytes = \"1\"\n\
          \n[features]\n\
          # HTTP/2 besides HTTP/1.1 (off by default: it adds a tenth to a clean build).\n\
-         http2 = [\"client-runtime/http2\"]\n\
-         \n[lints.rust]\n\
-         missing_docs = \"deny\"\n"
+         http2 = [\"client-runtime/http2\"]\n"
     ));
+    text.push_str(&resource_features(api));
+    text.push_str("\n[lints.rust]\nmissing_docs = \"deny\"\n");
     text
+}
+
+/// A feature per resource (a nested resource's enables its parent's), one for the types no
+/// operation uses, and all of them by default: `default-features = false` plus the
+/// resources a user calls compiles only those.
+fn resource_features(api: &Api) -> String {
+    use crate::model::placement::{UNUSED_FEATURE, place};
+    let placement = place(api);
+    let mut all: Vec<String> = Vec::new();
+    let mut lines = String::from(
+        "# One feature per resource (tag): its operations and the types only it uses.\n",
+    );
+    for r in &api.resources {
+        let Some(feature) = placement.features.get(&r.key) else {
+            continue;
+        };
+        let parent = r
+            .parent
+            .as_ref()
+            .and_then(|p| placement.features.get(p))
+            .map(|p| toml_string(p))
+            .unwrap_or_default();
+        lines.push_str(&format!("{} = [{parent}]\n", toml_key(feature)));
+        all.push(toml_string(feature));
+    }
+    lines.push_str(&format!(
+        "# Types of the spec that no operation uses.\n{} = []\n",
+        toml_key(UNUSED_FEATURE)
+    ));
+    all.push(toml_string(UNUSED_FEATURE));
+    format!("default = [{}]\n{lines}", all.join(", "))
+}
+
+/// A bare TOML key when it is one, else quoted.
+fn toml_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        key.to_owned()
+    } else {
+        toml_string(key)
+    }
 }
 
 fn readme(api: &Api, settings: &Settings, package: &ResolvedPackage) -> String {

@@ -295,7 +295,10 @@ pub struct Header {
 pub struct Schema {
     /// Where it is.
     pub pointer: Pointer,
-    /// `$ref` target as a component schema name (`#/components/schemas/<name>`).
+    /// `$ref` target as a component schema name: `<name>` for `#/components/schemas/<name>`;
+    /// a reference to any other schema of the document (a property, a parameter's schema,
+    /// a response's) names the component the loader made of it, under a name drawn from its
+    /// pointer; that component's `pointer` says where it is.
     pub reference: Option<String>,
     /// `type`, with `null` removed (it sets `nullable` instead); empty when absent.
     pub types: Vec<SchemaType>,

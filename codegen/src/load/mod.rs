@@ -13,21 +13,19 @@ mod reader;
 
 pub use document::*;
 
-use crate::error::{Error, Pointer, Result};
+use crate::error::Result;
 
-/// Parses and reads an OpenAPI document from JSON text.
+/// Parses and reads an OpenAPI document from JSON or YAML text ([`crate::spec::parse`]);
+/// an error carries the line of its pointer.
 pub fn load_str(text: &str) -> Result<Document> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        Error::new(
-            &Pointer::root(),
-            format!(
-                "not a JSON document (line {}, column {}): {e}",
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
-    load_value(&value)
+    let value = crate::spec::parse(text)?;
+    load_value(&value).map_err(|e| {
+        if text.trim_end().contains('\n') {
+            crate::spec::locate(text, e)
+        } else {
+            e
+        }
+    })
 }
 
 /// Reads an OpenAPI document from an already parsed JSON value.

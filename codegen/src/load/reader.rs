@@ -1,5 +1,8 @@
 //! Reads `serde_json::Value` into the typed document, carrying a JSON pointer everywhere.
 
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet, VecDeque};
+
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
@@ -7,9 +10,11 @@ use super::document::*;
 use crate::error::{Error, Pointer, Result};
 use crate::json::{self, RefError};
 
-/// Schema keywords that change a schema's shape and that no Rust type here can express.
-/// Meeting one is an error: silently dropping it would generate a type that lies.
-const UNSUPPORTED_SCHEMA_KEYWORDS: &[&str] = &[
+/// Schema keywords that constrain a value in ways no Rust type here can express. Each is
+/// ignored with a warning naming its pointer; the rest of the schema still shapes the type
+/// (a schema that is only `not: {...}` is the unconstrained type), so every valid document
+/// generates and the user is told what the types do not check.
+const IGNORED_SCHEMA_KEYWORDS: &[&str] = &[
     "not",
     "if",
     "then",
@@ -26,6 +31,7 @@ pub(super) fn read_document(root: &Value) -> Result<Document> {
     let doc = Reader {
         root,
         warnings: Default::default(),
+        schema_refs: RefCell::new(SchemaRefs::new(root)),
     };
     let obj = expect_object(root, &ptr)?;
 
@@ -127,6 +133,23 @@ pub(super) fn read_document(root: &Value) -> Result<Document> {
         }
     }
 
+    // Schemas that `$ref`s name anywhere else than `#/components/schemas/<name>` (a
+    // property of another schema, a parameter's schema, a response's...) become components
+    // of their own, read here; reading one may find more.
+    let mut components = components;
+    loop {
+        let next = doc.schema_refs.borrow_mut().pending.pop_front();
+        let Some((name, at)) = next else { break };
+        let value = at.resolve(root).ok_or_else(|| {
+            Error::new(
+                &at,
+                "internal error: a followed reference no longer resolves",
+            )
+        })?;
+        let schema = doc.read_schema(value, &at)?;
+        components.schemas.insert(name, schema);
+    }
+
     let document = Document {
         warnings: doc.warnings.take(),
         version,
@@ -146,7 +169,106 @@ pub(super) fn read_document(root: &Value) -> Result<Document> {
 struct Reader<'a> {
     root: &'a Value,
     /// Oddities read leniently; reported with the result, never silently.
-    warnings: std::cell::RefCell<Vec<Error>>,
+    warnings: RefCell<Vec<Error>>,
+    /// Schemas named by a `$ref` that is not `#/components/schemas/<name>`.
+    schema_refs: RefCell<SchemaRefs>,
+}
+
+/// The schemas a `$ref` names elsewhere than under `#/components/schemas`: each is read once
+/// as a component of its own, under a name made from its pointer, so a `$ref` stays a name
+/// (and cycles through such references cost nothing, as between components).
+struct SchemaRefs {
+    /// Target pointer (escaped form) -> the component name given to it.
+    by_pointer: HashMap<String, String>,
+    /// Every component name in use, normalized (lowercase ASCII alphanumerics).
+    taken: HashSet<String>,
+    /// Named but not read yet.
+    pending: VecDeque<(String, Pointer)>,
+}
+
+impl SchemaRefs {
+    fn new(root: &Value) -> Self {
+        let taken = root
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .map(|schemas| schemas.keys().map(|k| normalized(k)).collect())
+            .unwrap_or_default();
+        SchemaRefs {
+            by_pointer: HashMap::new(),
+            taken,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// The component name of the schema at `at`, read later if it is new.
+    fn name_of(&mut self, at: &Pointer) -> String {
+        if let Some(name) = self.by_pointer.get(at.as_str()) {
+            return name.clone();
+        }
+        let base = synthetic_name(at);
+        let mut name = base.clone();
+        let mut n = 1;
+        while !self.taken.insert(normalized(&name)) {
+            n += 1;
+            name = format!("{base} {n}");
+        }
+        self.by_pointer.insert(at.as_str().to_owned(), name.clone());
+        self.pending.push_back((name.clone(), at.clone()));
+        name
+    }
+}
+
+/// Lowercase ASCII alphanumerics: two names equal here would likely meet as Rust names.
+fn normalized(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// A readable name for the schema at `at`: its meaningful tokens (structural keywords and
+/// media types dropped), `#/components/schemas/Pet/properties/owner` -> `Pet owner`.
+fn synthetic_name(at: &Pointer) -> String {
+    const STRUCTURAL: &[&str] = &[
+        "components",
+        "schemas",
+        "properties",
+        "items",
+        "schema",
+        "content",
+        "paths",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "additionalProperties",
+        "parameters",
+        "responses",
+        "requestBodies",
+        "requestBody",
+        "headers",
+        "pathItems",
+        "$defs",
+        "definitions",
+    ];
+    let words: Vec<String> = at
+        .tokens()
+        .filter(|t| !STRUCTURAL.contains(&t.as_str()))
+        // A media type (`application/json`) says nothing about the value; a path does.
+        .filter(|t| t.starts_with('/') || !t.contains('/'))
+        .map(|t| {
+            t.chars()
+                .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+                .collect::<String>()
+        })
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    let name = words.join(" ");
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        "Schema".to_owned()
+    } else {
+        name
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -156,9 +278,7 @@ impl<'a> Reader<'a> {
             return Ok(components);
         };
         let obj = expect_object(value, ptr)?;
-        components.schemas = read_map(obj, ptr, "schemas", |item, at| {
-            read_schema(item, at, &mut self.warnings.borrow_mut())
-        })?;
+        components.schemas = read_map(obj, ptr, "schemas", |item, at| self.read_schema(item, at))?;
         components.parameters = read_map(obj, ptr, "parameters", |item, at| {
             self.read_parameter(item, at)
         })?;
@@ -181,13 +301,14 @@ impl<'a> Reader<'a> {
         match json::follow_refs(self.root, value) {
             Ok((target, at)) => Ok((target, at.unwrap_or_else(|| ptr.clone()))),
             Err(RefError::NotAString) => Err(Error::new(&ref_ptr, "expected a string")),
-            Err(RefError::NotLocal(reference) | RefError::Malformed { reference, .. }) => {
-                Err(Error::new(
-                    &ref_ptr,
-                    format!(
-                        "unsupported reference {reference:?}; only local references (`#/components/{kind}/...`) are supported"
-                    ),
-                ))
+            Err(RefError::NotLocal(reference)) => Err(Error::new(
+                &ref_ptr,
+                format!(
+                    "remote or file reference {reference:?} is not supported: only references into this document (`#/components/{kind}/...`, any `#/...` pointer) are; bundle the document first"
+                ),
+            )),
+            Err(e @ RefError::Malformed { .. }) => {
+                Err(Error::new(&ref_ptr, format!("malformed reference: {e}")))
             }
             Err(RefError::Unresolved(reference)) => Err(Error::new(
                 &ref_ptr,
@@ -403,11 +524,7 @@ impl<'a> Reader<'a> {
             ));
         }
         let schema = match (obj.get("schema"), obj.get("content")) {
-            (Some(schema), _) => Some(read_schema(
-                schema,
-                &at.push("schema"),
-                &mut self.warnings.borrow_mut(),
-            )?),
+            (Some(schema), _) => Some(self.read_schema(schema, &at.push("schema"))?),
             (None, Some(content)) => {
                 let content = self.read_content(content, &at.push("content"))?;
                 content.into_values().next().and_then(|m| m.schema)
@@ -470,11 +587,7 @@ impl<'a> Reader<'a> {
         let (value, at) = self.deref(value, ptr, "headers")?;
         let obj = expect_object(value, &at)?;
         let schema = match (obj.get("schema"), obj.get("content")) {
-            (Some(schema), _) => Some(read_schema(
-                schema,
-                &at.push("schema"),
-                &mut self.warnings.borrow_mut(),
-            )?),
+            (Some(schema), _) => Some(self.read_schema(schema, &at.push("schema"))?),
             (None, Some(content)) => self
                 .read_content(content, &at.push("content"))?
                 .into_values()
@@ -497,11 +610,7 @@ impl<'a> Reader<'a> {
             // An empty media type object (`"application/json": {}`) is valid: no schema.
             let media_obj = expect_object(media, &media_ptr)?;
             let schema = match media_obj.get("schema") {
-                Some(s) => Some(read_schema(
-                    s,
-                    &media_ptr.push("schema"),
-                    &mut self.warnings.borrow_mut(),
-                )?),
+                Some(s) => Some(self.read_schema(s, &media_ptr.push("schema"))?),
                 None => None,
             };
             content.insert(
@@ -516,172 +625,206 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Reads one schema object (3.0 or 3.1 dialect). `true`/`false` schemas (3.1) are read as
-/// "anything" and rejected respectively.
-pub(super) fn read_schema(
-    value: &Value,
-    ptr: &Pointer,
-    warnings: &mut Vec<Error>,
-) -> Result<Schema> {
-    let obj = match value {
-        Value::Object(obj) => obj,
-        Value::Bool(true) => {
-            return Ok(Schema {
-                pointer: ptr.clone(),
-                ..Schema::default()
-            });
+impl Reader<'_> {
+    fn warn(&self, at: &Pointer, message: impl Into<String>) {
+        self.warnings.borrow_mut().push(Error::new(at, message));
+    }
+
+    /// The component name a schema `$ref` stands for: the name itself for
+    /// `#/components/schemas/<name>`, else (any other JSON pointer into the document, after
+    /// following `$ref` chains) the name given to its target by [`SchemaRefs`].
+    fn schema_ref(&self, reference: &str, ref_ptr: &Pointer) -> Result<String> {
+        let pointer = match json::Pointer::parse(reference) {
+            Ok(pointer) => pointer,
+            Err(RefError::NotLocal(_)) => {
+                return Err(Error::new(
+                    ref_ptr,
+                    format!(
+                        "remote or file reference {reference:?} is not supported: only references into this document (`#/...`) are; bundle the document first"
+                    ),
+                ));
+            }
+            Err(e) => return Err(Error::new(ref_ptr, format!("malformed reference: {e}"))),
+        };
+        if let Some(name) = json::component_ref(reference, "schemas") {
+            // Checked against the components by `check_schema_refs`.
+            return Ok(name);
         }
-        Value::Bool(false) => {
-            return Err(Error::new(
-                ptr,
-                "the `false` schema matches nothing; no type can be generated for it",
-            ));
-        }
-        other => {
-            return Err(Error::new(
-                ptr,
-                format!("expected a schema object, found {}", kind_of(other)),
-            ));
-        }
-    };
-    for keyword in UNSUPPORTED_SCHEMA_KEYWORDS {
-        if obj.contains_key(*keyword) {
-            return Err(Error::new(
-                &ptr.push(keyword),
-                format!(
-                    "the `{keyword}` keyword is not supported; no Rust type can express it faithfully"
-                ),
-            ));
+        let (_, at) =
+            json::resolve_ref_at(self.root, &pointer.to_fragment()).map_err(|e| match e {
+                RefError::Unresolved(_) => {
+                    Error::new(ref_ptr, format!("reference {reference:?} does not resolve"))
+                }
+                other => Error::new(ref_ptr, other.to_string()),
+            })?;
+        match json::component_ref(&at.to_fragment(), "schemas") {
+            Some(name) => Ok(name),
+            None => Ok(self.schema_refs.borrow_mut().name_of(&at)),
         }
     }
-    let mut schema = Schema {
-        pointer: ptr.clone(),
-        ..Schema::default()
-    };
 
-    if let Some(reference) = obj.get("$ref") {
-        let ref_ptr = ptr.push("$ref");
-        let reference = expect_str(reference, &ref_ptr)?;
-        match json::component_ref(reference, "schemas") {
-            Some(name) => schema.reference = Some(name),
-            None => {
+    /// Reads one schema object (3.0 or 3.1 dialect). The `true` schema is "anything"; the
+    /// `false` one (nothing is valid) is read as "anything" too, with a warning: no value
+    /// of it is ever sent or received, so no type is wrong for it.
+    fn read_schema(&self, value: &Value, ptr: &Pointer) -> Result<Schema> {
+        let obj = match value {
+            Value::Object(obj) => obj,
+            Value::Bool(allowed) => {
+                if !allowed {
+                    self.warn(
+                        ptr,
+                        "the `false` schema matches nothing; read as any JSON value",
+                    );
+                }
+                return Ok(Schema {
+                    pointer: ptr.clone(),
+                    ..Schema::default()
+                });
+            }
+            other => {
                 return Err(Error::new(
-                    &ref_ptr,
+                    ptr,
+                    format!("expected a schema object, found {}", kind_of(other)),
+                ));
+            }
+        };
+        for keyword in IGNORED_SCHEMA_KEYWORDS {
+            if obj.contains_key(*keyword) {
+                self.warn(
+                    &ptr.push(keyword),
                     format!(
-                        "unsupported schema reference {reference:?}; expected `#/components/schemas/<name>`"
+                        "the `{keyword}` keyword is ignored: no Rust type expresses it, so the value is not checked against it"
+                    ),
+                );
+            }
+        }
+        let mut schema = Schema {
+            pointer: ptr.clone(),
+            ..Schema::default()
+        };
+
+        if let Some(reference) = obj.get("$ref") {
+            let ref_ptr = ptr.push("$ref");
+            let reference = expect_str(reference, &ref_ptr)?;
+            schema.reference = Some(self.schema_ref(reference, &ref_ptr)?);
+        }
+        match obj.get("type") {
+            None => {}
+            Some(Value::String(t)) => push_type(
+                &mut schema,
+                t,
+                &ptr.push("type"),
+                &mut self.warnings.borrow_mut(),
+            )?,
+            Some(Value::Array(list)) => {
+                let type_ptr = ptr.push("type");
+                for (i, t) in list.iter().enumerate() {
+                    let item_ptr = type_ptr.push(i);
+                    push_type(
+                        &mut schema,
+                        expect_str(t, &item_ptr)?,
+                        &item_ptr,
+                        &mut self.warnings.borrow_mut(),
+                    )?;
+                }
+            }
+            Some(other) => {
+                return Err(Error::new(
+                    &ptr.push("type"),
+                    format!(
+                        "expected a type name or an array of them, found {}",
+                        kind_of(other)
                     ),
                 ));
             }
         }
-    }
+        if optional_bool(obj, ptr, "nullable")?.unwrap_or(false) {
+            schema.nullable = true;
+        }
+        schema.format = optional_string(obj, ptr, "format")?;
+        schema.title = optional_string(obj, ptr, "title")?;
+        schema.description = optional_string(obj, ptr, "description")?;
+        schema.deprecated = optional_bool(obj, ptr, "deprecated")?.unwrap_or(false);
+        schema.read_only = optional_bool(obj, ptr, "readOnly")?.unwrap_or(false);
+        schema.write_only = optional_bool(obj, ptr, "writeOnly")?.unwrap_or(false);
+        schema.sensitive = matches!(obj.get("x-sensitive"), Some(Value::Bool(true)));
+        schema.default = obj.get("default").cloned();
+        schema.const_value = obj.get("const").cloned();
 
-    match obj.get("type") {
-        None => {}
-        Some(Value::String(t)) => push_type(&mut schema, t, &ptr.push("type"), warnings)?,
-        Some(Value::Array(list)) => {
-            let type_ptr = ptr.push("type");
-            for (i, t) in list.iter().enumerate() {
-                let item_ptr = type_ptr.push(i);
-                push_type(&mut schema, expect_str(t, &item_ptr)?, &item_ptr, warnings)?;
+        if let Some(values) = obj.get("enum") {
+            let values = expect_array(values, &ptr.push("enum"))?;
+            let mut kept = Vec::with_capacity(values.len());
+            for v in values {
+                if v.is_null() {
+                    schema.nullable = true;
+                } else {
+                    kept.push(v.clone());
+                }
             }
+            schema.enum_values = Some(kept);
         }
-        Some(other) => {
-            return Err(Error::new(
-                &ptr.push("type"),
-                format!(
-                    "expected a type name or an array of them, found {}",
-                    kind_of(other)
-                ),
-            ));
-        }
-    }
-    if optional_bool(obj, ptr, "nullable")?.unwrap_or(false) {
-        schema.nullable = true;
-    }
-    schema.format = optional_string(obj, ptr, "format")?;
-    schema.title = optional_string(obj, ptr, "title")?;
-    schema.description = optional_string(obj, ptr, "description")?;
-    schema.deprecated = optional_bool(obj, ptr, "deprecated")?.unwrap_or(false);
-    schema.read_only = optional_bool(obj, ptr, "readOnly")?.unwrap_or(false);
-    schema.write_only = optional_bool(obj, ptr, "writeOnly")?.unwrap_or(false);
-    schema.sensitive = matches!(obj.get("x-sensitive"), Some(Value::Bool(true)));
-    schema.default = obj.get("default").cloned();
-    schema.const_value = obj.get("const").cloned();
 
-    if let Some(values) = obj.get("enum") {
-        let values = expect_array(values, &ptr.push("enum"))?;
-        let mut kept = Vec::with_capacity(values.len());
-        for v in values {
-            if v.is_null() {
-                schema.nullable = true;
-            } else {
-                kept.push(v.clone());
-            }
-        }
-        schema.enum_values = Some(kept);
-    }
-
-    if let Some(props) = obj.get("properties") {
-        let props_ptr = ptr.push("properties");
-        for (name, prop) in expect_object(props, &props_ptr)? {
-            schema.properties.insert(
-                name.clone(),
-                read_schema(prop, &props_ptr.push(name), warnings)?,
-            );
-        }
-    }
-    if let Some(required) = obj.get("required") {
-        let req_ptr = ptr.push("required");
-        // In 3.0 documents `required: true` on a property schema is a common mistake; it is
-        // meaningless there, and rejecting it would fail otherwise fine real-world specs.
-        if !required.is_boolean() {
-            for (i, name) in expect_array(required, &req_ptr)?.iter().enumerate() {
+        if let Some(props) = obj.get("properties") {
+            let props_ptr = ptr.push("properties");
+            for (name, prop) in expect_object(props, &props_ptr)? {
                 schema
-                    .required
-                    .push(expect_str(name, &req_ptr.push(i))?.to_owned());
+                    .properties
+                    .insert(name.clone(), self.read_schema(prop, &props_ptr.push(name))?);
             }
         }
-    }
-    match obj.get("additionalProperties") {
-        None => {}
-        Some(Value::Bool(b)) => {
-            schema.additional_properties = Some(AdditionalProperties::Allowed(*b))
+        if let Some(required) = obj.get("required") {
+            let req_ptr = ptr.push("required");
+            // In 3.0 documents `required: true` on a property schema is a common mistake; it is
+            // meaningless there, and rejecting it would fail otherwise fine real-world specs.
+            if !required.is_boolean() {
+                for (i, name) in expect_array(required, &req_ptr)?.iter().enumerate() {
+                    schema
+                        .required
+                        .push(expect_str(name, &req_ptr.push(i))?.to_owned());
+                }
+            }
         }
-        Some(v) => {
-            let inner = read_schema(v, &ptr.push("additionalProperties"), warnings)?;
-            schema.additional_properties = Some(AdditionalProperties::Schema(Box::new(inner)));
+        match obj.get("additionalProperties") {
+            None => {}
+            Some(Value::Bool(b)) => {
+                schema.additional_properties = Some(AdditionalProperties::Allowed(*b))
+            }
+            Some(v) => {
+                let inner = self.read_schema(v, &ptr.push("additionalProperties"))?;
+                schema.additional_properties = Some(AdditionalProperties::Schema(Box::new(inner)));
+            }
         }
-    }
-    if let Some(items) = obj.get("items") {
-        let items_ptr = ptr.push("items");
-        if items.is_array() {
-            return Err(Error::new(
-                &items_ptr,
-                "tuple-style `items` arrays are not supported; expected one schema",
-            ));
-        }
-        schema.items = Some(Box::new(read_schema(items, &items_ptr, warnings)?));
-    }
-    for (keyword, target) in [
-        ("allOf", &mut schema.all_of),
-        ("anyOf", &mut schema.any_of),
-        ("oneOf", &mut schema.one_of),
-    ] {
-        if let Some(list) = obj.get(keyword) {
-            let list_ptr = ptr.push(keyword);
-            let list = expect_array(list, &list_ptr)?;
-            if list.is_empty() {
+        if let Some(items) = obj.get("items") {
+            let items_ptr = ptr.push("items");
+            if items.is_array() {
                 return Err(Error::new(
-                    &list_ptr,
-                    format!("`{keyword}` must list at least one schema"),
+                    &items_ptr,
+                    "tuple-style `items` arrays are not supported; expected one schema",
                 ));
             }
-            for (i, item) in list.iter().enumerate() {
-                target.push(read_schema(item, &list_ptr.push(i), warnings)?);
+            schema.items = Some(Box::new(self.read_schema(items, &items_ptr)?));
+        }
+        for (keyword, target) in [
+            ("allOf", &mut schema.all_of),
+            ("anyOf", &mut schema.any_of),
+            ("oneOf", &mut schema.one_of),
+        ] {
+            if let Some(list) = obj.get(keyword) {
+                let list_ptr = ptr.push(keyword);
+                let list = expect_array(list, &list_ptr)?;
+                if list.is_empty() {
+                    return Err(Error::new(
+                        &list_ptr,
+                        format!("`{keyword}` must list at least one schema"),
+                    ));
+                }
+                for (i, item) in list.iter().enumerate() {
+                    target.push(self.read_schema(item, &list_ptr.push(i))?);
+                }
             }
         }
+        Ok(schema)
     }
-    Ok(schema)
 }
 
 fn push_type(

@@ -4,6 +4,7 @@
 pub mod ir;
 pub mod naming;
 mod operations;
+pub mod placement;
 mod recursion;
 mod types;
 
@@ -84,7 +85,9 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
         .map(|t| (naming::snake(&t.name), t.description.clone()))
         .collect();
 
-    let mut type_names = Namespace::default();
+    // Resource handles and builders live in `operations`, whose code writes `Option`,
+    // `String`, `Vec`, `Box`, `Result`...: none of them may take such a name.
+    let mut type_names = Namespace::with_reserved(naming::RESERVED_TYPE_NAMES.iter().copied());
     let mut module_names = Namespace::default();
     let mut resources: BTreeMap<String, Resource> = BTreeMap::new();
     for key in &keys {
@@ -167,7 +170,31 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
     }
 
     let mut types = types.types;
+    recursion::nominal_alias_cycles(&mut types);
     recursion::box_cycles(&mut types);
+    // Body fields were copied from their struct before boxing: a setter fills the field
+    // as it now is (`Box<Tree>`).
+    for operation in &mut operations {
+        if let Some(ir::Body::Json {
+            ty: ir::Ty::Named(name),
+            fields,
+            ..
+        }) = &mut operation.body
+            && let Some(ir::TypeDef {
+                kind:
+                    ir::TypeKind::Struct {
+                        fields: defined, ..
+                    },
+                ..
+            }) = types.get(name.as_str())
+        {
+            for f in fields.iter_mut() {
+                if let Some(d) = defined.iter().find(|d| d.rust == f.field.rust) {
+                    f.field.ty = d.ty.clone();
+                }
+            }
+        }
+    }
     if let Some(field) = &settings.config.client.envelope_field {
         share_envelopes(&mut types, field);
     }

@@ -58,8 +58,58 @@ pub(crate) fn box_cycles(types: &mut BTreeMap<String, TypeDef>) {
     }
 }
 
+/// A type alias that names itself, through other aliases and any `Vec`, map or box
+/// (`type Tree = Vec<Tree>;`), is an infinite type: rustc rejects it. Each alias on such a
+/// cycle becomes a nominal type, a one-variant untagged union, whose serde form is the
+/// aliased type's exactly.
+pub(crate) fn nominal_alias_cycles(types: &mut BTreeMap<String, TypeDef>) {
+    fn all_named<'a>(ty: &'a Ty, out: &mut Vec<&'a str>) {
+        match ty {
+            Ty::Named(name) => out.push(name),
+            Ty::Vec(inner) | Ty::Map(inner) | Ty::Boxed(inner) | Ty::Envelope(inner) => {
+                all_named(inner, out)
+            }
+            _ => {}
+        }
+    }
+    // Only aliases, and only edges between aliases: a struct or enum ends an expansion.
+    let aliases: BTreeMap<String, TypeDef> = types
+        .iter()
+        .filter(|(_, def)| matches!(def.kind, TypeKind::Alias(_)))
+        .map(|(name, def)| (name.clone(), def.clone()))
+        .collect();
+    let component = strongly_connected_by(&aliases, |def| {
+        let mut out = Vec::new();
+        if let TypeKind::Alias(ty) = &def.kind {
+            all_named(ty, &mut out);
+        }
+        out
+    });
+    for (name, _) in component {
+        if let Some(def) = types.get_mut(&name)
+            && let TypeKind::Alias(ty) = &def.kind
+        {
+            let ty = ty.clone();
+            def.kind = TypeKind::Union {
+                variants: vec![super::ir::UnionVariant {
+                    rust: "Value".to_owned(),
+                    ty,
+                }],
+            };
+        }
+    }
+}
+
 /// Maps each type on a cycle to its component id; types on no cycle are left out.
 fn strongly_connected(types: &BTreeMap<String, TypeDef>) -> HashMap<String, usize> {
+    strongly_connected_by(types, edges)
+}
+
+/// [`strongly_connected`] over the edges `edges` gives.
+fn strongly_connected_by<'t>(
+    types: &'t BTreeMap<String, TypeDef>,
+    edges: impl Fn(&'t TypeDef) -> Vec<&'t str>,
+) -> HashMap<String, usize> {
     let names: Vec<&str> = types.keys().map(String::as_str).collect();
     let index_of: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
     let adjacency: Vec<Vec<usize>> = types

@@ -18,6 +18,12 @@ pub(crate) struct TypeBuilder<'d> {
     doc: &'d Document,
     /// Component schema name -> Rust type name.
     component_names: HashMap<&'d str, String>,
+    /// Components the loader made of `$ref` targets outside `#/components/schemas` (their
+    /// pointer is elsewhere): pointer (escaped) -> component name. The schema at that
+    /// pointer, met inline, is that component, not a second type of the same shape.
+    referenced_inline: HashMap<&'d str, &'d str>,
+    /// The pointer of the component being defined: its own schema is not a use of it.
+    defining: Option<&'d str>,
     /// The one namespace of `models`.
     names: Namespace,
     pub(crate) types: BTreeMap<String, TypeDef>,
@@ -33,13 +39,23 @@ impl<'d> TypeBuilder<'d> {
     pub(crate) fn new(doc: &'d Document) -> Self {
         let mut names = Namespace::with_reserved(naming::RESERVED_TYPE_NAMES.iter().copied());
         let mut component_names = HashMap::new();
-        for name in doc.components.schemas.keys() {
+        let mut referenced_inline = HashMap::new();
+        for (name, schema) in &doc.components.schemas {
             let rust = names.claim(&naming::camel_ident(name), "Model");
             component_names.insert(name.as_str(), rust);
+            let at = schema.pointer.as_str();
+            let own = at
+                .strip_prefix("/components/schemas/")
+                .is_some_and(|rest| !rest.contains('/'));
+            if !own {
+                referenced_inline.insert(at, name.as_str());
+            }
         }
         TypeBuilder {
             doc,
             component_names,
+            referenced_inline,
+            defining: None,
             names,
             types: BTreeMap::new(),
             shapes: HashMap::new(),
@@ -54,8 +70,11 @@ impl<'d> TypeBuilder<'d> {
         }
         for (name, schema) in &self.doc.components.schemas {
             let rust = self.component_names[name.as_str()].clone();
-            let origin = format!("#/components/schemas/{name}");
+            // The pointer: components made of `$ref` targets elsewhere say where they are.
+            let origin = schema.pointer.to_string();
+            self.defining = Some(schema.pointer.as_str());
             self.define(&rust, origin, schema)?;
+            self.defining = None;
         }
         Ok(())
     }
@@ -94,6 +113,14 @@ impl<'d> TypeBuilder<'d> {
         schema: &Schema,
         hint: &str,
     ) -> Result<(Ty, bool)> {
+        let at = schema.pointer.as_str();
+        if schema.reference.is_none()
+            && self.defining != Some(at)
+            && let Some(name) = self.referenced_inline.get(at)
+            && let Some(rust) = self.component_names.get(name)
+        {
+            return Ok((Ty::Named(rust.clone()), schema.nullable));
+        }
         if let Some(name) = &schema.reference {
             let nullable = schema.nullable || self.component(name).is_some_and(|s| s.nullable);
             let rust = self
