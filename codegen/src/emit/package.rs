@@ -67,8 +67,6 @@ fn manifest(api: &Api, package: &ResolvedPackage, runtime: &RuntimeDependency) -
          client-runtime = {runtime}\n\
          serde = {{ version = \"{SERDE}\", features = [\"derive\"] }}\n\
          serde_json = \"{SERDE_JSON}\"\n\
-         # Raw bodies (`bytes::Bytes`); already in the tree through the runtime's reqwest.\n\
-         bytes = \"1\"\n\
          \n[features]\n\
          # HTTP/2 besides HTTP/1.1 (off by default: it adds a tenth to a clean build).\n\
          http2 = [\"client-runtime/http2\"]\n"
