@@ -7,8 +7,10 @@
 //!
 //! - configuration: [`ClientBuilder`] (credentials for the spec's security schemes,
 //!   environment variables, base URL, timeouts, retries, the HTTP client);
-//! - sending: path, query and header encoding, per-scheme authentication, retries with
-//!   backoff and `Retry-After`, per-attempt timeouts, `tracing` spans;
+//! - sending: path, query and header encoding, per-scheme authentication, retries by a
+//!   table of failure classes ([`RETRY_RULES`]) with backoff, `Retry-After`,
+//!   `retry-after-ms` and `x-should-retry`, per-attempt timeouts and a whole-call
+//!   deadline, `tracing` spans; [`Client::request`] for paths the spec lacks;
 //! - results: [`ApiResponse`] (status, headers, body), the [`Error`] type, the
 //!   [`Envelope`] of APIs that wrap payloads in `{success, errors, messages, result}`,
 //!   [`Nullable`] for fields that may be absent or `null`, [`FilePart`] for uploads.
@@ -18,6 +20,7 @@
 //! crate's documented API and may change in any release.
 
 mod client;
+mod custom;
 mod envelope;
 mod error;
 mod multipart;
@@ -29,6 +32,7 @@ mod retry;
 mod secret;
 
 pub use client::{Client, ClientBuilder, Credentials, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use custom::CustomRequest;
 pub use envelope::Envelope;
 pub use error::{ApiError, ApiMessage, DecodeError, Error};
 /// The `http` crate's types that appear in this crate's signatures (`StatusCode`,
@@ -38,7 +42,9 @@ pub use multipart::FilePart;
 pub use nullable::Nullable;
 pub use request::RequestOptions;
 pub use response::ApiResponse;
-pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
+pub use retry::{
+    MAX_RETRY_AFTER, RETRY_RULES, RetryCalls, RetryFailure, RetryPolicy, RetryRule, rules_markdown,
+};
 pub use secret::Secret;
 
 /// What generated code calls; not part of the documented API, may change in any release.
@@ -47,7 +53,7 @@ pub mod __private {
     pub use crate::client::{ApiConfig, SchemeKind, SecurityScheme};
     pub use crate::multipart::Multipart;
     pub use crate::param::ParamValue;
-    pub use crate::request::{Request, decode_json};
+    pub use crate::request::{Request, decode_json, decode_json_with};
 
     /// The `Deserialize` visitor of every generated string enum: it borrows the input
     /// string, so decoding a known value allocates nothing.
