@@ -285,6 +285,26 @@ impl<'a> VideosList<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -435,6 +455,34 @@ impl<'a> VideosInitiateTusUpload<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
+        self
+    }
+
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -550,6 +598,26 @@ impl<'a> VideosGet<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
         self
     }
 
@@ -728,6 +796,45 @@ impl<'a> VideosEdit<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
+        self
+    }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -809,6 +916,26 @@ impl<'a> VideosDelete<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -887,6 +1014,26 @@ impl<'a> VideosStorageUsage<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
         self
     }
 
@@ -1081,6 +1228,45 @@ impl<'a> VideosClip<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
+        self
+    }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -1262,6 +1448,45 @@ impl<'a> VideosCopy<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
+        self
+    }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -1436,6 +1661,45 @@ impl<'a> VideosDirectUpload<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
+        self
+    }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -1526,6 +1790,26 @@ impl<'a> VideosEmbed<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
         self
     }
 
@@ -1664,6 +1948,45 @@ impl<'a> VideosCreateToken<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
         self
     }
 
