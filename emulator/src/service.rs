@@ -143,6 +143,7 @@ pub(crate) fn view(shared: &Shared, record: &VideoRecord, now_ms: u64, step: u64
     let base = &shared.base_url;
     let ready = state == VideoState::Ready;
     video.status = Some(VideoStatus {
+        extra: Default::default(),
         state: Some(state.clone()),
         pct_complete: pct.map(|p| p.to_string()),
         error_reason_code: (state == VideoState::Error).then(|| "ERR_NON_VIDEO".to_owned()),
@@ -153,6 +154,7 @@ pub(crate) fn view(shared: &Shared, record: &VideoRecord, now_ms: u64, step: u64
     video.ready_to_stream_at = ready_ms.map(ms_to_rfc3339);
     video.uploaded = record.uploaded_ms.map(ms_to_rfc3339);
     video.playback = Some(VideoPlayback {
+        extra: Default::default(),
         hls: Some(format!("{base}/playback/{uid}/manifest/video.m3u8")),
         dash: Some(format!("{base}/playback/{uid}/manifest/video.mpd")),
     });
@@ -162,12 +164,14 @@ pub(crate) fn view(shared: &Shared, record: &VideoRecord, now_ms: u64, step: u64
         // The emulator does not decode media: every video is 10 s of 1920x1080.
         video.duration = Some(10.0);
         video.input = Some(VideoInput {
+            extra: Default::default(),
             width: Some(1920),
             height: Some(1080),
         });
     } else {
         video.duration = Some(-1.0);
         video.input = Some(VideoInput {
+            extra: Default::default(),
             width: Some(-1),
             height: Some(-1),
         });
@@ -425,11 +429,13 @@ impl Api for Service {
         body.errors = problems
             .iter()
             .map(|p| ResponseMessage {
+                extra: Default::default(),
                 code: codes::BAD_REQUEST,
                 message: p.to_string(),
                 documentation_url: None,
                 source: (p.location == api::ProblemLocation::Body && p.name.starts_with('/')).then(
                     || ResponseMessageSource {
+                        extra: Default::default(),
                         pointer: Some(p.name.clone()),
                     },
                 ),
@@ -506,6 +512,7 @@ impl Api for Service {
         let remaining = total - page.len();
         let counts = r.include_counts == Some(true);
         VideoListEnvelope {
+            extra: Default::default(),
             errors: no_messages(),
             messages: no_messages(),
             success: true,
@@ -567,6 +574,7 @@ impl Api for Service {
             }
             if let Some(details) = body.public_details {
                 v.public_details = Some(VideoPublicDetails {
+                    extra: Default::default(),
                     channel_link: details.channel_link,
                     logo: details.logo,
                     share_link: details.share_link,
@@ -626,7 +634,10 @@ impl Api for Service {
         match self.video(&r.identifier, |rec| rec.audio.values().cloned().collect()) {
             Ok(audio) => envelope!(
                 AudioTrackGetEnvelope,
-                AudioTrackGetResponse { audio: Some(audio) }
+                AudioTrackGetResponse {
+                    extra: Default::default(),
+                    audio: Some(audio)
+                }
             )
             .into(),
             Err(f) => f.into(),
@@ -689,6 +700,7 @@ impl Api for Service {
         r: api::AudioTracksCopyRequest,
     ) -> api::AudioTracksCopyResponse {
         let track = Audio {
+            extra: Default::default(),
             uid: Some(util::new_id()),
             label: Some(r.body.label),
             default: Some(false),
@@ -724,6 +736,7 @@ impl Api for Service {
         envelope!(
             VideoStorageUsageEnvelope,
             models::VideoStorageUsageResponse {
+                extra: Default::default(),
                 creator: r.creator,
                 total_storage_minutes: Some(seconds / 60.0),
                 total_storage_minutes_limit: Some(1000),
@@ -837,6 +850,7 @@ impl Api for Service {
             s.keys
                 .values()
                 .map(|k| KeyGetResponse {
+                    extra: Default::default(),
                     id: Some(k.id.clone()),
                     created: Some(k.created.clone()),
                     key_id: None,
@@ -869,6 +883,7 @@ impl Api for Service {
             }
         };
         let answer = Keys {
+            extra: Default::default(),
             id: Some(key.id.clone()),
             created: Some(key.created.clone()),
             pem: Some(crate::playback::encoded(&key.pem)),
@@ -898,6 +913,7 @@ impl Api for Service {
             s.live_inputs
                 .values()
                 .map(|l| LiveInputSummary {
+                    extra: Default::default(),
                     created: l.input.created.clone(),
                     delete_recording_after_days: l.input.delete_recording_after_days.clone(),
                     enabled: l.input.enabled,
@@ -912,6 +928,7 @@ impl Api for Service {
         envelope!(
             LiveInputListEnvelope,
             LiveInputListResponse {
+                extra: Default::default(),
                 live_inputs: Some(inputs),
                 range: counts.then_some(0),
                 total: counts.then_some(total),
@@ -930,6 +947,7 @@ impl Api for Service {
         let now = self.now();
         let key = util::hex(&util::random_bytes::<16>());
         let input = LiveInput {
+            extra: Default::default(),
             uid: Some(uid.clone()),
             created: Some(now.clone()),
             modified: Some(now),
@@ -937,6 +955,7 @@ impl Api for Service {
             meta: b.meta,
             delete_recording_after_days: b.delete_recording_after_days,
             recording: Some(b.recording.unwrap_or(LiveInputRecordingSettings {
+                extra: Default::default(),
                 mode: Some(LiveInputRecordingMode::Off),
                 require_signed_urls: Some(false),
                 allowed_origins: None,
@@ -944,27 +963,33 @@ impl Api for Service {
                 timeout_seconds: Some(0),
             })),
             rtmps: Some(LiveInputRtmps {
+                extra: Default::default(),
                 url: Some("rtmps://live.cloudflare.com:443/live/".to_owned()),
                 stream_key: Some(format!("{key}k{uid}")),
             }),
             rtmps_playback: Some(LiveInputRtmpsPlayback {
+                extra: Default::default(),
                 url: Some("rtmps://live.cloudflare.com:443/live/".to_owned()),
                 stream_key: Some(format!("{key}p{uid}")),
             }),
             srt: Some(LiveInputSrt {
+                extra: Default::default(),
                 url: Some("srt://live.cloudflare.com:778".to_owned()),
                 stream_id: Some(uid.clone()),
                 passphrase: Some(key.clone()),
             }),
             srt_playback: Some(LiveInputSrtPlayback {
+                extra: Default::default(),
                 url: Some("srt://live.cloudflare.com:778".to_owned()),
                 stream_id: Some(format!("play{uid}")),
                 passphrase: Some(key),
             }),
             web_rtc: Some(LiveInputWebRtc {
+                extra: Default::default(),
                 url: Some(format!("{}/webrtc/{uid}/publish", self.shared.base_url)),
             }),
             web_rtc_playback: Some(LiveInputWebRtcPlayback {
+                extra: Default::default(),
                 url: Some(format!("{}/webrtc/{uid}/play", self.shared.base_url)),
             }),
             status: None,
@@ -1061,6 +1086,7 @@ impl Api for Service {
         r: api::LiveInputsOutputsCreateRequest,
     ) -> api::LiveInputsOutputsCreateResponse {
         let output = Output {
+            extra: Default::default(),
             uid: Some(util::new_id()),
             url: Some(r.body.url),
             stream_key: Some(r.body.stream_key),
@@ -1146,6 +1172,7 @@ impl Api for Service {
             (None, None) => return bad_request("either `file` or `url` is required").into(),
         };
         let mark = Watermark {
+            extra: Default::default(),
             uid: Some(util::new_id()),
             created: Some(self.now()),
             name: form.name,
@@ -1459,7 +1486,10 @@ impl Api for Service {
         match token {
             Ok(token) => envelope!(
                 TokenCreateEnvelope,
-                TokenCreateResponse { token: Some(token) }
+                TokenCreateResponse {
+                    extra: Default::default(),
+                    token: Some(token)
+                }
             )
             .into(),
             Err(e) => bad_request(e).into(),
@@ -1486,6 +1516,7 @@ impl Service {
                 (elapsed as f64 / step.max(1) as f64 * 100.0).floor()
             };
             Download {
+                extra: Default::default(),
                 percent_complete: pct,
                 status: if ready {
                     DownloadStatus::Ready
@@ -1499,6 +1530,7 @@ impl Service {
             }
         };
         DownloadGetResponse {
+            extra: Default::default(),
             default: rec.downloads.get("default").map(|&c| make("default", c)),
             audio: rec.downloads.get("audio").map(|&c| make("audio", c)),
         }
@@ -1528,6 +1560,7 @@ impl Service {
 
 fn webhook_view(h: &WebhookRecord) -> WebhookGetResponse {
     WebhookGetResponse {
+        extra: Default::default(),
         notification_url: Some(h.url.clone()),
         notification_url_: Some(h.url.clone()),
         secret: Some(h.secret.clone()),
@@ -1538,6 +1571,7 @@ fn webhook_view(h: &WebhookRecord) -> WebhookGetResponse {
 fn caption_view(language: &str, c: &CaptionRecord, now: u64, step: u64) -> Caption {
     let ready = !c.generated || now.saturating_sub(c.created_ms) >= step;
     Caption {
+        extra: Default::default(),
         language: Some(language.to_owned()),
         label: Some(c.label.clone()),
         generated: Some(c.generated),

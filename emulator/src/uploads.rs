@@ -229,6 +229,7 @@ pub fn create_direct(
     }
     let uid = v.uid.clone().unwrap_or_default();
     let answer = DirectUploadCreateResponse {
+        extra: Default::default(),
         uid: Some(uid.clone()),
         upload_url: Some(format!("{origin}/upload/{uid}")),
         scheduled_deletion: b.scheduled_deletion,

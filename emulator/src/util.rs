@@ -147,7 +147,9 @@ pub fn failure(status: StatusCode, code: i64, message: impl Into<String>) -> Fai
 /// The failure body with one error.
 pub fn envelope(code: i64, message: impl Into<String>) -> ApiResponseFailure {
     ApiResponseFailure {
+        extra: Default::default(),
         errors: vec![ResponseMessage {
+            extra: Default::default(),
             code,
             message: message.into(),
             documentation_url: None,

@@ -55,6 +55,64 @@ pub mod __private {
     pub use crate::param::ParamValue;
     pub use crate::request::{Request, decode_json, decode_json_with};
 
+    /// An object key as generated `Deserialize` impls read it: borrowed from the input
+    /// when it can be (no allocation for known keys), owned otherwise.
+    pub enum Key<'de> {
+        /// Borrowed from the input.
+        Borrowed(&'de str),
+        /// Copied (the key had escapes, or the input is not borrowable).
+        Owned(String),
+    }
+
+    impl<'de> Key<'de> {
+        /// The key.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Key::Borrowed(key) => key,
+                Key::Owned(key) => key,
+            }
+        }
+
+        /// The key as an owned string.
+        pub fn into_string(self) -> String {
+            match self {
+                Key::Borrowed(key) => key.to_owned(),
+                Key::Owned(key) => key,
+            }
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for Key<'de> {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct KeyVisitor;
+
+            impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+                type Value = Key<'de>;
+
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an object key")
+                }
+
+                fn visit_borrowed_str<E: serde::de::Error>(
+                    self,
+                    key: &'de str,
+                ) -> Result<Key<'de>, E> {
+                    Ok(Key::Borrowed(key))
+                }
+
+                fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+                    Ok(Key::Owned(key.to_owned()))
+                }
+
+                fn visit_string<E: serde::de::Error>(self, key: String) -> Result<Key<'de>, E> {
+                    Ok(Key::Owned(key))
+                }
+            }
+
+            deserializer.deserialize_str(KeyVisitor)
+        }
+    }
+
     /// The `Deserialize` visitor of every generated string enum: it borrows the input
     /// string, so decoding a known value allocates nothing.
     pub struct EnumVisitor<T>(std::marker::PhantomData<T>);

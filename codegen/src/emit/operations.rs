@@ -478,8 +478,11 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             let field = ident(&f.field.rust);
             body_field_inits.push(quote!(#field: Default::default(),));
         }
-        let extra =
-            has_additional(api, ty).then(|| quote!(additional_properties: Default::default(),));
+        let extra = if has_additional(api, ty) {
+            quote!(additional_properties: Default::default(),)
+        } else {
+            quote!(extra: Default::default(),)
+        };
         ctor_inits.push(quote!(body: #body_ty { #(#body_field_inits)* #extra },));
     }
 
@@ -533,7 +536,11 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
 /// of non-idempotent methods. A name an operation's own setter already uses gets an
 /// `extra_` prefix.
 fn option_setters(op: &Operation) -> TokenStream {
-    let mut taken: Vec<String> = op.params.iter().map(|p| unraw(&p.rust).to_owned()).collect();
+    let mut taken: Vec<String> = op
+        .params
+        .iter()
+        .map(|p| unraw(&p.rust).to_owned())
+        .collect();
     taken.push("body".to_owned());
     match &op.body {
         Some(Body::Json { fields, .. }) => {

@@ -354,12 +354,13 @@ impl<'d> TypeBuilder<'d> {
     }
 
     fn struct_kind(&mut self, schema: &Schema, name: &str) -> Result<TypeKind> {
-        // The flattened `additionalProperties` map takes this field name in emit.
+        // The flattened `additionalProperties` map takes this field name in emit; structs
+        // without one keep the properties they do not know in a field named `extra`.
         let mut fields_ns = match &schema.additional_properties {
             Some(AdditionalProperties::Schema(_)) => {
                 Namespace::with_reserved(["additional_properties"])
             }
-            _ => Namespace::default(),
+            _ => Namespace::with_reserved(["extra"]),
         };
         let mut fields = Vec::with_capacity(schema.properties.len());
         for (wire, prop) in &schema.properties {

@@ -306,6 +306,7 @@ impl<'a> AudioTracksEdit<'a> {
             body: crate::generated::models::AudioTrackEditRequest {
                 default: Default::default(),
                 label: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),
@@ -461,6 +462,7 @@ impl<'a> AudioTracksCopy<'a> {
             body: crate::generated::models::AudioTrackCopyRequest {
                 label,
                 url: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),

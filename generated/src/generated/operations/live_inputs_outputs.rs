@@ -216,6 +216,7 @@ impl<'a> LiveInputsOutputsCreate<'a> {
                 stream_key,
                 url,
                 enabled: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),
@@ -365,6 +366,7 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
             output_identifier,
             body: crate::generated::models::OutputUpdateRequest {
                 enabled,
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),

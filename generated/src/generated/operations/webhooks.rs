@@ -158,6 +158,7 @@ impl<'a> WebhooksUpdate<'a> {
             body: crate::generated::models::WebhookUpdateRequest {
                 notification_url: Default::default(),
                 notification_url_: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),
