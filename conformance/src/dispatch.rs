@@ -985,19 +985,19 @@ pub mod build {
         if let Some(value) = args.optional::<String>("id")? {
             builder = builder.id(value);
         }
-        if let Some(value) = args.optional::<String>("after")? {
+        if let Some(value) = args.optional::<client_runtime::Timestamp>("after")? {
             builder = builder.after(value);
         }
         if let Some(value) = args.optional::<bool>("asc")? {
             builder = builder.asc(value);
         }
-        if let Some(value) = args.optional::<String>("before")? {
+        if let Some(value) = args.optional::<client_runtime::Timestamp>("before")? {
             builder = builder.before(value);
         }
         if let Some(value) = args.optional::<String>("creator")? {
             builder = builder.creator(value);
         }
-        if let Some(value) = args.optional::<String>("end")? {
+        if let Some(value) = args.optional::<client_runtime::Timestamp>("end")? {
             builder = builder.end(value);
         }
         if let Some(value) = args.optional::<bool>("include_counts")? {
@@ -1015,7 +1015,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("search")? {
             builder = builder.search(value);
         }
-        if let Some(value) = args.optional::<String>("start")? {
+        if let Some(value) = args.optional::<client_runtime::Timestamp>("start")? {
             builder = builder.start(value);
         }
         if let Some(value) = args
@@ -1127,7 +1127,7 @@ pub mod build {
         if let Some(value) = body.optional::<bool>("requireSignedURLs")? {
             builder = builder.require_signed_urls(value);
         }
-        match body.nullable::<String>("scheduledDeletion")? {
+        match body.nullable::<client_runtime::Timestamp>("scheduledDeletion")? {
             Slot::Absent => {}
             Slot::Null => {
                 builder = builder.clear_scheduled_deletion();
@@ -1140,7 +1140,8 @@ pub mod build {
         if let Some(value) = body.optional::<String>("uid")? {
             builder = builder.uid(value);
         }
-        if let Some(value) = body.optional::<String>("uploadExpiry")? {
+        if let Some(value) = body.optional::<client_runtime::Timestamp>("uploadExpiry")?
+        {
             builder = builder.upload_expiry(value);
         }
         if body
@@ -1346,7 +1347,7 @@ pub mod build {
         if let Some(value) = body.optional::<bool>("requireSignedURLs")? {
             builder = builder.require_signed_urls(value);
         }
-        match body.nullable::<String>("scheduledDeletion")? {
+        match body.nullable::<client_runtime::Timestamp>("scheduledDeletion")? {
             Slot::Absent => {}
             Slot::Null => {
                 builder = builder.clear_scheduled_deletion();
@@ -1430,7 +1431,7 @@ pub mod build {
         if let Some(value) = body.optional::<bool>("requireSignedURLs")? {
             builder = builder.require_signed_urls(value);
         }
-        match body.nullable::<String>("scheduledDeletion")? {
+        match body.nullable::<client_runtime::Timestamp>("scheduledDeletion")? {
             Slot::Absent => {}
             Slot::Null => {
                 builder = builder.clear_scheduled_deletion();
@@ -1500,7 +1501,7 @@ pub mod build {
         if let Some(value) = body.optional::<String>("creator")? {
             builder = builder.creator(value);
         }
-        if let Some(value) = body.optional::<String>("expiry")? {
+        if let Some(value) = body.optional::<client_runtime::Timestamp>("expiry")? {
             builder = builder.expiry(value);
         }
         if let Some(value) = body.optional::<serde_json::Value>("meta")? {
@@ -1509,7 +1510,7 @@ pub mod build {
         if let Some(value) = body.optional::<bool>("requireSignedURLs")? {
             builder = builder.require_signed_urls(value);
         }
-        match body.nullable::<String>("scheduledDeletion")? {
+        match body.nullable::<client_runtime::Timestamp>("scheduledDeletion")? {
             Slot::Absent => {}
             Slot::Null => {
                 builder = builder.clear_scheduled_deletion();

@@ -99,8 +99,8 @@ impl Service {
         VideoRecord {
             video: Video {
                 uid: Some(util::new_id()),
-                created: Some(now.clone()),
-                modified: Some(now),
+                created: Some(util::ts(now.clone())),
+                modified: Some(util::ts(now)),
                 creator,
                 meta: Some(serde_json::json!({})),
                 require_signed_urls: Some(false),
@@ -151,8 +151,8 @@ pub(crate) fn view(shared: &Shared, record: &VideoRecord, now_ms: u64, step: u64
             .then(|| "The file was not recognized as a valid video file.".to_owned()),
     });
     video.ready_to_stream = Some(ready);
-    video.ready_to_stream_at = ready_ms.map(ms_to_rfc3339);
-    video.uploaded = record.uploaded_ms.map(ms_to_rfc3339);
+    video.ready_to_stream_at = ready_ms.map(|ms| util::ts(ms_to_rfc3339(ms)));
+    video.uploaded = record.uploaded_ms.map(|ms| util::ts(ms_to_rfc3339(ms)));
     video.playback = Some(VideoPlayback {
         extra: Default::default(),
         hls: Some(format!("{base}/playback/{uid}/manifest/video.m3u8")),
@@ -323,10 +323,13 @@ fn list(text: &str) -> Vec<&str> {
         .collect()
 }
 
-fn time_filter(text: &Option<String>, name: &str) -> Result<Option<u64>, Failure> {
+fn time_filter(
+    text: &Option<cloudflare_stream::Timestamp>,
+    name: &str,
+) -> Result<Option<u64>, Failure> {
     match text {
         None => Ok(None),
-        Some(t) => util::parse_rfc3339(t)
+        Some(t) => util::parse_rfc3339(t.as_str())
             .map(|t| {
                 Some(
                     u64::try_from(
@@ -351,7 +354,7 @@ fn apply_upload_options(
     allowed_origins: Option<Vec<String>>,
     require_signed_urls: Option<bool>,
     thumbnail_timestamp_pct: Option<f64>,
-    scheduled_deletion: cloudflare_stream::Nullable<String>,
+    scheduled_deletion: cloudflare_stream::Nullable<cloudflare_stream::Timestamp>,
     creator: Option<String>,
 ) {
     if let Some(meta) = meta {
@@ -588,7 +591,7 @@ impl Api for Service {
                     v.scheduled_deletion = cloudflare_stream::Nullable::Null;
                 }
                 cloudflare_stream::Nullable::Value(at) => {
-                    let Some(t) = util::parse_rfc3339(&at) else {
+                    let Some(t) = util::parse_rfc3339(at.as_str()) else {
                         return Err(bad_request(
                             "Invalid scheduledDeletion: not an RFC 3339 date-time",
                         ));
@@ -602,7 +605,7 @@ impl Api for Service {
                     rec.video.scheduled_deletion = cloudflare_stream::Nullable::Value(at);
                 }
             }
-            rec.video.modified = Some(now);
+            rec.video.modified = Some(util::ts(now));
             Ok(())
         });
         match result.and_then(|()| self.video(&r.identifier, |rec| self.view(rec))) {
@@ -852,7 +855,7 @@ impl Api for Service {
                 .map(|k| KeyGetResponse {
                     extra: Default::default(),
                     id: Some(k.id.clone()),
-                    created: Some(k.created.clone()),
+                    created: Some(util::ts(k.created.clone())),
                     key_id: None,
                 })
                 .collect()
@@ -885,7 +888,7 @@ impl Api for Service {
         let answer = Keys {
             extra: Default::default(),
             id: Some(key.id.clone()),
-            created: Some(key.created.clone()),
+            created: Some(util::ts(key.created.clone())),
             pem: Some(crate::playback::encoded(&key.pem)),
             jwk: Some(crate::playback::encoded(&key.jwk)),
         };
@@ -949,8 +952,8 @@ impl Api for Service {
         let input = LiveInput {
             extra: Default::default(),
             uid: Some(uid.clone()),
-            created: Some(now.clone()),
-            modified: Some(now),
+            created: Some(util::ts(now.clone())),
+            modified: Some(util::ts(now)),
             enabled: Some(b.enabled.unwrap_or(true)),
             meta: b.meta,
             delete_recording_after_days: b.delete_recording_after_days,
@@ -1042,7 +1045,7 @@ impl Api for Service {
             if b.default_creator.is_some() {
                 l.default_creator = b.default_creator;
             }
-            l.input.modified = Some(now);
+            l.input.modified = Some(util::ts(now));
             Some(l.input.clone())
         });
         match updated {
@@ -1174,7 +1177,7 @@ impl Api for Service {
         let mark = Watermark {
             extra: Default::default(),
             uid: Some(util::new_id()),
-            created: Some(self.now()),
+            created: Some(util::ts(self.now())),
             name: form.name,
             opacity: Some(form.opacity.unwrap_or(1.0)),
             padding: Some(form.padding.unwrap_or(0.05)),
@@ -1564,7 +1567,7 @@ fn webhook_view(h: &WebhookRecord) -> WebhookGetResponse {
         notification_url: Some(h.url.clone()),
         notification_url_: Some(h.url.clone()),
         secret: Some(h.secret.clone()),
-        modified: Some(h.modified.clone()),
+        modified: Some(util::ts(h.modified.clone())),
     }
 }
 

@@ -14,7 +14,8 @@ pub mod upload;
 pub mod webhook;
 
 pub use client_runtime::{
-    ApiError, ApiMessage, ApiResponse, Credentials, DecodeError, Envelope, Error, FilePart,
-    Nullable, RequestOptions, RetryPolicy, Secret, http,
+    ApiError, ApiMessage, ApiResponse, Credentials, CustomRequest, Date, DecodeError, Envelope,
+    Error, FilePart, Nullable, ParseTimeError, RETRY_RULES, RequestOptions, RetryCalls,
+    RetryFailure, RetryPolicy, RetryRule, Secret, Timestamp, http, time,
 };
 pub use generated::{Client, ClientBuilder, models, operations};

@@ -13,7 +13,8 @@
 //!   deadline, `tracing` spans; [`Client::request`] for paths the spec lacks;
 //! - results: [`ApiResponse`] (status, headers, body), the [`Error`] type, the
 //!   [`Envelope`] of APIs that wrap payloads in `{success, errors, messages, result}`,
-//!   [`Nullable`] for fields that may be absent or `null`, [`FilePart`] for uploads.
+//!   [`Nullable`] for fields that may be absent or `null`, [`FilePart`] for uploads,
+//!   [`Timestamp`] and [`Date`] for `format: date-time` and `format: date`.
 //!
 //! Items generated code calls and users never need (the request builder, parameter
 //! encoding, the decoder) sit in the hidden [`__private`] module: they are not part of this
@@ -30,6 +31,7 @@ mod request;
 mod response;
 mod retry;
 mod secret;
+mod timestamp;
 
 pub use client::{Client, ClientBuilder, Credentials, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use custom::CustomRequest;
@@ -46,6 +48,10 @@ pub use retry::{
     MAX_RETRY_AFTER, RETRY_RULES, RetryCalls, RetryFailure, RetryPolicy, RetryRule, rules_markdown,
 };
 pub use secret::Secret;
+/// The date and time crate of [`Timestamp`] and [`Date`] (`OffsetDateTime`, `Date`, ...),
+/// so callers use it without a dependency of their own.
+pub use time;
+pub use timestamp::{Date, ParseTimeError, Timestamp};
 
 /// What generated code calls; not part of the documented API, may change in any release.
 #[doc(hidden)]

@@ -123,6 +123,15 @@ fn into_arg(rust: &str, ty: TokenStream) -> Arg {
 fn setter_types(ident: &syn::Ident, ty: &Ty) -> (TokenStream, TokenStream) {
     match ty {
         Ty::String => (quote!(impl Into<String>), quote!(#ident.into())),
+        // `OffsetDateTime` and `time::Date` convert.
+        Ty::Timestamp => (
+            quote!(impl Into<client_runtime::Timestamp>),
+            quote!(#ident.into()),
+        ),
+        Ty::Date => (
+            quote!(impl Into<client_runtime::Date>),
+            quote!(#ident.into()),
+        ),
         other => (ty_tokens(other, true), quote!(#ident)),
     }
 }

@@ -136,7 +136,11 @@ impl<'d> TypeBuilder<'d> {
                 _ => Ty::Json,
             },
             [t] => match t {
-                SchemaType::String => Ty::String,
+                SchemaType::String => match schema.format.as_deref() {
+                    Some("date-time") => Ty::Timestamp,
+                    Some("date") => Ty::Date,
+                    _ => Ty::String,
+                },
                 SchemaType::Boolean => Ty::Bool,
                 SchemaType::Integer => match schema.format.as_deref() {
                     Some("int32") => Ty::I32,

@@ -857,7 +857,7 @@ pub struct Clip {
     pub clipped_from_video_uid: Option<String>,
     /// The date and time the clip was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// A user-defined identifier for the media creator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
@@ -876,7 +876,7 @@ pub struct Clip {
     pub meta: Option<serde_json::Value>,
     /// The date and time the live input was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The `playback` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub playback: Option<VideoPlayback>,
@@ -944,12 +944,12 @@ impl<'de> serde::Deserialize<'de> for Clip {
             ) -> Result<Clip, A::Error> {
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
+                let mut field2: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<serde_json::Value>> = None;
-                let mut field7: Option<Option<String>> = None;
+                let mut field7: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field8: Option<Option<VideoPlayback>> = None;
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<bool>> = None;
@@ -1109,7 +1109,7 @@ pub struct DirectUploadCreateResponse {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// A Cloudflare-generated unique identifier for a media item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
@@ -1151,7 +1151,9 @@ impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
                 self,
                 mut map: A,
             ) -> Result<DirectUploadCreateResponse, A::Error> {
-                let mut field0: Option<client_runtime::Nullable<String>> = None;
+                let mut field0: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<Watermark>> = None;
@@ -1218,7 +1220,7 @@ pub struct DirectUploadRequest {
     pub creator: Option<String>,
     /// The date and time after upload when videos will not be accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expiry: Option<String>,
+    pub expiry: Option<client_runtime::Timestamp>,
     /// A user modifiable key-value store used to reference other systems of record for managing videos.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
@@ -1235,7 +1237,7 @@ pub struct DirectUploadRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -1281,10 +1283,12 @@ impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
                 let mut field0: Option<i64> = None;
                 let mut field1: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<String>> = None;
+                let mut field3: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field4: Option<Option<serde_json::Value>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                let mut field6: Option<client_runtime::Nullable<String>> = None;
+                let mut field6: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field7: Option<Option<f64>> = None;
                 let mut field8: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
@@ -1668,7 +1672,7 @@ pub struct KeyGetResponse {
     pub id: Option<String>,
     /// The date and time a signing key was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// The unique identifier for the signing key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
@@ -1705,7 +1709,7 @@ impl<'de> serde::Deserialize<'de> for KeyGetResponse {
                 mut map: A,
             ) -> Result<KeyGetResponse, A::Error> {
                 let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
+                let mut field1: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map
@@ -1755,7 +1759,7 @@ pub struct Keys {
     pub id: Option<String>,
     /// The date and time a signing key was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// The signing key in JWK format.
     ///
     /// A secret: `Debug` output shows it as `[redacted]`.
@@ -1811,7 +1815,7 @@ impl<'de> serde::Deserialize<'de> for Keys {
                 mut map: A,
             ) -> Result<Keys, A::Error> {
                 let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
+                let mut field1: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
@@ -1875,7 +1879,7 @@ pub type LanguageDeleteResponse = String;
 pub struct LiveInput {
     /// The date and time the live input was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// Indicates the number of days after which the live inputs recordings will be deleted. When a stream completes and the recording is ready, the value is used to calculate a scheduled deletion date for that recording. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion.
     #[serde(
         rename = "deleteRecordingAfterDays",
@@ -1891,7 +1895,7 @@ pub struct LiveInput {
     pub meta: Option<serde_json::Value>,
     /// The date and time the live input was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The `recording` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<LiveInputRecordingSettings>,
@@ -1951,11 +1955,11 @@ impl<'de> serde::Deserialize<'de> for LiveInput {
                 self,
                 mut map: A,
             ) -> Result<LiveInput, A::Error> {
-                let mut field0: Option<Option<String>> = None;
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
                 let mut field3: Option<Option<serde_json::Value>> = None;
-                let mut field4: Option<Option<String>> = None;
+                let mut field4: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field5: Option<Option<LiveInputRecordingSettings>> = None;
                 let mut field6: Option<Option<LiveInputRtmps>> = None;
                 let mut field7: Option<Option<LiveInputRtmpsPlayback>> = None;
@@ -2960,7 +2964,7 @@ impl client_runtime::__private::ParamValue for LiveInputStatus {
 pub struct LiveInputSummary {
     /// The date and time the live input was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// Indicates the number of days after which the live inputs recordings will be deleted. When a stream completes and the recording is ready, the value is used to calculate a scheduled deletion date for that recording. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion.
     #[serde(
         rename = "deleteRecordingAfterDays",
@@ -2976,7 +2980,7 @@ pub struct LiveInputSummary {
     pub meta: Option<serde_json::Value>,
     /// The date and time the live input was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// A unique identifier for a live input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
@@ -3012,11 +3016,11 @@ impl<'de> serde::Deserialize<'de> for LiveInputSummary {
                 self,
                 mut map: A,
             ) -> Result<LiveInputSummary, A::Error> {
-                let mut field0: Option<Option<String>> = None;
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
                 let mut field3: Option<Option<serde_json::Value>> = None;
-                let mut field4: Option<Option<String>> = None;
+                let mut field4: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map
@@ -4207,7 +4211,7 @@ pub struct Video {
     pub clipped_from: Option<String>,
     /// The date and time the media item was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// A user-defined identifier for the media creator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
@@ -4235,7 +4239,7 @@ pub struct Video {
     pub meta: Option<serde_json::Value>,
     /// The date and time the media item was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The `playback` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub playback: Option<VideoPlayback>,
@@ -4254,7 +4258,7 @@ pub struct Video {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub ready_to_stream_at: Option<String>,
+    pub ready_to_stream_at: Option<client_runtime::Timestamp>,
     /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
     #[serde(
         rename = "requireSignedURLs",
@@ -4268,7 +4272,7 @@ pub struct Video {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The size of the media item in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
@@ -4290,10 +4294,10 @@ pub struct Video {
     pub uid: Option<String>,
     /// The date and time the media item was uploaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uploaded: Option<String>,
+    pub uploaded: Option<client_runtime::Timestamp>,
     /// The date and time when the video upload URL is no longer valid for direct user uploads.
     #[serde(rename = "uploadExpiry", default, skip_serializing_if = "Option::is_none")]
-    pub upload_expiry: Option<String>,
+    pub upload_expiry: Option<client_runtime::Timestamp>,
     /// The `watermark` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<Watermark>,
@@ -4331,7 +4335,7 @@ impl<'de> serde::Deserialize<'de> for Video {
             ) -> Result<Video, A::Error> {
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
+                let mut field2: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<f64>> = None;
                 let mut field5: Option<Option<VideoInput>> = None;
@@ -4339,21 +4343,23 @@ impl<'de> serde::Deserialize<'de> for Video {
                 let mut field7: Option<Option<i64>> = None;
                 let mut field8: Option<Option<i64>> = None;
                 let mut field9: Option<Option<serde_json::Value>> = None;
-                let mut field10: Option<Option<String>> = None;
+                let mut field10: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field11: Option<Option<VideoPlayback>> = None;
                 let mut field12: Option<Option<String>> = None;
                 let mut field13: Option<Option<VideoPublicDetails>> = None;
                 let mut field14: Option<Option<bool>> = None;
-                let mut field15: Option<Option<String>> = None;
+                let mut field15: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field16: Option<Option<bool>> = None;
-                let mut field17: Option<client_runtime::Nullable<String>> = None;
+                let mut field17: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field18: Option<Option<i64>> = None;
                 let mut field19: Option<Option<VideoStatus>> = None;
                 let mut field20: Option<Option<String>> = None;
                 let mut field21: Option<Option<f64>> = None;
                 let mut field22: Option<Option<String>> = None;
-                let mut field23: Option<Option<String>> = None;
-                let mut field24: Option<Option<String>> = None;
+                let mut field23: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field24: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field25: Option<Option<Watermark>> = None;
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map
@@ -4618,7 +4624,7 @@ pub struct VideoClipRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -4673,7 +4679,9 @@ impl<'de> serde::Deserialize<'de> for VideoClipRequest {
                 let mut field6: Option<Option<serde_json::Value>> = None;
                 let mut field7: Option<Option<String>> = None;
                 let mut field8: Option<Option<bool>> = None;
-                let mut field9: Option<client_runtime::Nullable<String>> = None;
+                let mut field9: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field10: Option<Option<f64>> = None;
                 let mut field11: Option<Option<String>> = None;
                 let mut field12: Option<Option<WatermarkAtUpload>> = None;
@@ -4851,7 +4859,7 @@ pub struct VideoCopyRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -4903,7 +4911,9 @@ impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
                 let mut field3: Option<Option<serde_json::Value>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                let mut field6: Option<client_runtime::Nullable<String>> = None;
+                let mut field6: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field7: Option<Option<f64>> = None;
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<WatermarkAtUpload>> = None;
@@ -5139,7 +5149,7 @@ pub struct VideoEditRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -5152,7 +5162,7 @@ pub struct VideoEditRequest {
     pub uid: Option<String>,
     /// The date and time when the video upload URL is no longer valid for direct user uploads.
     #[serde(rename = "uploadExpiry", default, skip_serializing_if = "Option::is_none")]
-    pub upload_expiry: Option<String>,
+    pub upload_expiry: Option<client_runtime::Timestamp>,
     /// Properties the API sent that this version of the crate does not know, kept
     /// as sent and written back when the value is serialized (read one with
     /// [`extra`](Self::extra)).
@@ -5191,10 +5201,12 @@ impl<'de> serde::Deserialize<'de> for VideoEditRequest {
                 let mut field3: Option<Option<serde_json::Value>> = None;
                 let mut field4: Option<Option<VideoEditPublicDetails>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                let mut field6: Option<client_runtime::Nullable<String>> = None;
+                let mut field6: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field7: Option<Option<f64>> = None;
                 let mut field8: Option<Option<String>> = None;
-                let mut field9: Option<Option<String>> = None;
+                let mut field9: Option<Option<client_runtime::Timestamp>> = None;
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map
                     .next_key::<client_runtime::__private::Key<'de>>()?
@@ -6073,7 +6085,7 @@ pub type VttGetResponse = String;
 pub struct Watermark {
     /// The date and a time a watermark profile was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// The source URL for a downloaded image. If the watermark profile was created via direct upload, this field is null.
     #[serde(
         rename = "downloadedFrom",
@@ -6140,7 +6152,7 @@ impl<'de> serde::Deserialize<'de> for Watermark {
                 self,
                 mut map: A,
             ) -> Result<Watermark, A::Error> {
-                let mut field0: Option<Option<String>> = None;
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<String>> = None;
@@ -6546,7 +6558,7 @@ pub type WebhookGetEnvelope = client_runtime::Envelope<WebhookGetResponse>;
 pub struct WebhookGetResponse {
     /// The date and time the webhook was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The URL where webhooks will be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_url: Option<String>,
@@ -6606,7 +6618,7 @@ impl<'de> serde::Deserialize<'de> for WebhookGetResponse {
                 self,
                 mut map: A,
             ) -> Result<WebhookGetResponse, A::Error> {
-                let mut field0: Option<Option<String>> = None;
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;

@@ -878,7 +878,7 @@ pub struct Clip {
     pub clipped_from_video_uid: Option<String>,
     /// The date and time the clip was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// A user-defined identifier for the media creator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
@@ -897,7 +897,7 @@ pub struct Clip {
     pub meta: Option<serde_json::Value>,
     /// The date and time the live input was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The `playback` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub playback: Option<VideoPlayback>,
@@ -965,12 +965,12 @@ impl<'de> serde::Deserialize<'de> for Clip {
             ) -> Result<Clip, A::Error> {
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
+                let mut field2: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<serde_json::Value>> = None;
-                let mut field7: Option<Option<String>> = None;
+                let mut field7: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field8: Option<Option<VideoPlayback>> = None;
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<bool>> = None;
@@ -1133,7 +1133,7 @@ pub struct DirectUploadCreateResponse {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// A Cloudflare-generated unique identifier for a media item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
@@ -1175,7 +1175,9 @@ impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
                 self,
                 mut map: A,
             ) -> Result<DirectUploadCreateResponse, A::Error> {
-                let mut field0: Option<client_runtime::Nullable<String>> = None;
+                let mut field0: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<Watermark>> = None;
@@ -1242,7 +1244,7 @@ pub struct DirectUploadRequest {
     pub creator: Option<String>,
     /// The date and time after upload when videos will not be accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expiry: Option<String>,
+    pub expiry: Option<client_runtime::Timestamp>,
     /// A user modifiable key-value store used to reference other systems of record for managing videos.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
@@ -1259,7 +1261,7 @@ pub struct DirectUploadRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -1305,10 +1307,12 @@ impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
                 let mut field0: Option<i64> = None;
                 let mut field1: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<String>> = None;
+                let mut field3: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field4: Option<Option<serde_json::Value>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                let mut field6: Option<client_runtime::Nullable<String>> = None;
+                let mut field6: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field7: Option<Option<f64>> = None;
                 let mut field8: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
@@ -1701,7 +1705,7 @@ pub struct KeyGetResponse {
     pub id: Option<String>,
     /// The date and time a signing key was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// The unique identifier for the signing key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
@@ -1738,7 +1742,7 @@ impl<'de> serde::Deserialize<'de> for KeyGetResponse {
                 mut map: A,
             ) -> Result<KeyGetResponse, A::Error> {
                 let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
+                let mut field1: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map
@@ -1791,7 +1795,7 @@ pub struct Keys {
     pub id: Option<String>,
     /// The date and time a signing key was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// The signing key in JWK format.
     ///
     /// A secret: `Debug` output shows it as `[redacted]`.
@@ -1847,7 +1851,7 @@ impl<'de> serde::Deserialize<'de> for Keys {
                 mut map: A,
             ) -> Result<Keys, A::Error> {
                 let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
+                let mut field1: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
@@ -1914,7 +1918,7 @@ pub type LanguageDeleteResponse = String;
 pub struct LiveInput {
     /// The date and time the live input was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// Indicates the number of days after which the live inputs recordings will be deleted. When a stream completes and the recording is ready, the value is used to calculate a scheduled deletion date for that recording. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion.
     #[serde(
         rename = "deleteRecordingAfterDays",
@@ -1930,7 +1934,7 @@ pub struct LiveInput {
     pub meta: Option<serde_json::Value>,
     /// The date and time the live input was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The `recording` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<LiveInputRecordingSettings>,
@@ -1990,11 +1994,11 @@ impl<'de> serde::Deserialize<'de> for LiveInput {
                 self,
                 mut map: A,
             ) -> Result<LiveInput, A::Error> {
-                let mut field0: Option<Option<String>> = None;
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
                 let mut field3: Option<Option<serde_json::Value>> = None;
-                let mut field4: Option<Option<String>> = None;
+                let mut field4: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field5: Option<Option<LiveInputRecordingSettings>> = None;
                 let mut field6: Option<Option<LiveInputRtmps>> = None;
                 let mut field7: Option<Option<LiveInputRtmpsPlayback>> = None;
@@ -3017,7 +3021,7 @@ impl client_runtime::__private::ParamValue for LiveInputStatus {
 pub struct LiveInputSummary {
     /// The date and time the live input was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// Indicates the number of days after which the live inputs recordings will be deleted. When a stream completes and the recording is ready, the value is used to calculate a scheduled deletion date for that recording. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion.
     #[serde(
         rename = "deleteRecordingAfterDays",
@@ -3033,7 +3037,7 @@ pub struct LiveInputSummary {
     pub meta: Option<serde_json::Value>,
     /// The date and time the live input was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// A unique identifier for a live input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
@@ -3069,11 +3073,11 @@ impl<'de> serde::Deserialize<'de> for LiveInputSummary {
                 self,
                 mut map: A,
             ) -> Result<LiveInputSummary, A::Error> {
-                let mut field0: Option<Option<String>> = None;
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
                 let mut field3: Option<Option<serde_json::Value>> = None;
-                let mut field4: Option<Option<String>> = None;
+                let mut field4: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map
@@ -4285,7 +4289,7 @@ pub struct Video {
     pub clipped_from: Option<String>,
     /// The date and time the media item was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// A user-defined identifier for the media creator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
@@ -4313,7 +4317,7 @@ pub struct Video {
     pub meta: Option<serde_json::Value>,
     /// The date and time the media item was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The `playback` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub playback: Option<VideoPlayback>,
@@ -4332,7 +4336,7 @@ pub struct Video {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub ready_to_stream_at: Option<String>,
+    pub ready_to_stream_at: Option<client_runtime::Timestamp>,
     /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
     #[serde(
         rename = "requireSignedURLs",
@@ -4346,7 +4350,7 @@ pub struct Video {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The size of the media item in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
@@ -4368,10 +4372,10 @@ pub struct Video {
     pub uid: Option<String>,
     /// The date and time the media item was uploaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uploaded: Option<String>,
+    pub uploaded: Option<client_runtime::Timestamp>,
     /// The date and time when the video upload URL is no longer valid for direct user uploads.
     #[serde(rename = "uploadExpiry", default, skip_serializing_if = "Option::is_none")]
-    pub upload_expiry: Option<String>,
+    pub upload_expiry: Option<client_runtime::Timestamp>,
     /// The `watermark` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<Watermark>,
@@ -4409,7 +4413,7 @@ impl<'de> serde::Deserialize<'de> for Video {
             ) -> Result<Video, A::Error> {
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
+                let mut field2: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<f64>> = None;
                 let mut field5: Option<Option<VideoInput>> = None;
@@ -4417,21 +4421,23 @@ impl<'de> serde::Deserialize<'de> for Video {
                 let mut field7: Option<Option<i64>> = None;
                 let mut field8: Option<Option<i64>> = None;
                 let mut field9: Option<Option<serde_json::Value>> = None;
-                let mut field10: Option<Option<String>> = None;
+                let mut field10: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field11: Option<Option<VideoPlayback>> = None;
                 let mut field12: Option<Option<String>> = None;
                 let mut field13: Option<Option<VideoPublicDetails>> = None;
                 let mut field14: Option<Option<bool>> = None;
-                let mut field15: Option<Option<String>> = None;
+                let mut field15: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field16: Option<Option<bool>> = None;
-                let mut field17: Option<client_runtime::Nullable<String>> = None;
+                let mut field17: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field18: Option<Option<i64>> = None;
                 let mut field19: Option<Option<VideoStatus>> = None;
                 let mut field20: Option<Option<String>> = None;
                 let mut field21: Option<Option<f64>> = None;
                 let mut field22: Option<Option<String>> = None;
-                let mut field23: Option<Option<String>> = None;
-                let mut field24: Option<Option<String>> = None;
+                let mut field23: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field24: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field25: Option<Option<Watermark>> = None;
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map
@@ -4696,7 +4702,7 @@ pub struct VideoClipRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -4751,7 +4757,9 @@ impl<'de> serde::Deserialize<'de> for VideoClipRequest {
                 let mut field6: Option<Option<serde_json::Value>> = None;
                 let mut field7: Option<Option<String>> = None;
                 let mut field8: Option<Option<bool>> = None;
-                let mut field9: Option<client_runtime::Nullable<String>> = None;
+                let mut field9: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field10: Option<Option<f64>> = None;
                 let mut field11: Option<Option<String>> = None;
                 let mut field12: Option<Option<WatermarkAtUpload>> = None;
@@ -4929,7 +4937,7 @@ pub struct VideoCopyRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -4981,7 +4989,9 @@ impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
                 let mut field3: Option<Option<serde_json::Value>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                let mut field6: Option<client_runtime::Nullable<String>> = None;
+                let mut field6: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field7: Option<Option<f64>> = None;
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<WatermarkAtUpload>> = None;
@@ -5217,7 +5227,7 @@ pub struct VideoEditRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -5230,7 +5240,7 @@ pub struct VideoEditRequest {
     pub uid: Option<String>,
     /// The date and time when the video upload URL is no longer valid for direct user uploads.
     #[serde(rename = "uploadExpiry", default, skip_serializing_if = "Option::is_none")]
-    pub upload_expiry: Option<String>,
+    pub upload_expiry: Option<client_runtime::Timestamp>,
     /// Properties the API sent that this version of the crate does not know, kept
     /// as sent and written back when the value is serialized (read one with
     /// [`extra`](Self::extra)).
@@ -5269,10 +5279,12 @@ impl<'de> serde::Deserialize<'de> for VideoEditRequest {
                 let mut field3: Option<Option<serde_json::Value>> = None;
                 let mut field4: Option<Option<VideoEditPublicDetails>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                let mut field6: Option<client_runtime::Nullable<String>> = None;
+                let mut field6: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
                 let mut field7: Option<Option<f64>> = None;
                 let mut field8: Option<Option<String>> = None;
-                let mut field9: Option<Option<String>> = None;
+                let mut field9: Option<Option<client_runtime::Timestamp>> = None;
                 let mut extra = serde_json::Map::new();
                 while let Some(key) = map
                     .next_key::<client_runtime::__private::Key<'de>>()?
@@ -6172,7 +6184,7 @@ pub type VttGetResponse = String;
 pub struct Watermark {
     /// The date and a time a watermark profile was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// The source URL for a downloaded image. If the watermark profile was created via direct upload, this field is null.
     #[serde(
         rename = "downloadedFrom",
@@ -6239,7 +6251,7 @@ impl<'de> serde::Deserialize<'de> for Watermark {
                 self,
                 mut map: A,
             ) -> Result<Watermark, A::Error> {
-                let mut field0: Option<Option<String>> = None;
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<String>> = None;
@@ -6651,7 +6663,7 @@ pub type WebhookGetEnvelope = client_runtime::Envelope<WebhookGetResponse>;
 pub struct WebhookGetResponse {
     /// The date and time the webhook was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The URL where webhooks will be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_url: Option<String>,
@@ -6711,7 +6723,7 @@ impl<'de> serde::Deserialize<'de> for WebhookGetResponse {
                 self,
                 mut map: A,
             ) -> Result<WebhookGetResponse, A::Error> {
-                let mut field0: Option<Option<String>> = None;
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;

@@ -134,17 +134,17 @@ pub struct VideosList<'a> {
     client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) id: Option<String>,
-    pub(crate) after: Option<String>,
+    pub(crate) after: Option<client_runtime::Timestamp>,
     pub(crate) asc: Option<bool>,
-    pub(crate) before: Option<String>,
+    pub(crate) before: Option<client_runtime::Timestamp>,
     pub(crate) creator: Option<String>,
-    pub(crate) end: Option<String>,
+    pub(crate) end: Option<client_runtime::Timestamp>,
     pub(crate) include_counts: Option<bool>,
     pub(crate) limit: Option<i64>,
     pub(crate) live_input_id: Option<String>,
     pub(crate) name: Option<String>,
     pub(crate) search: Option<String>,
-    pub(crate) start: Option<String>,
+    pub(crate) start: Option<client_runtime::Timestamp>,
     pub(crate) status: Option<crate::generated::models::VideoState>,
     pub(crate) r#type: Option<crate::generated::models::VideosListType>,
     pub(crate) video_name: Option<String>,
@@ -190,7 +190,7 @@ impl<'a> VideosList<'a> {
     }
 
     /// Alias for 'start'. Returns videos created after this date/time (RFC 3339 format).
-    pub fn after(mut self, after: impl Into<String>) -> Self {
+    pub fn after(mut self, after: impl Into<client_runtime::Timestamp>) -> Self {
         self.after = Some(after.into());
         self
     }
@@ -202,7 +202,7 @@ impl<'a> VideosList<'a> {
     }
 
     /// Alias for 'end'. Returns videos created before this date/time (RFC 3339 format).
-    pub fn before(mut self, before: impl Into<String>) -> Self {
+    pub fn before(mut self, before: impl Into<client_runtime::Timestamp>) -> Self {
         self.before = Some(before.into());
         self
     }
@@ -214,7 +214,7 @@ impl<'a> VideosList<'a> {
     }
 
     /// Lists videos created before the specified date.
-    pub fn end(mut self, end: impl Into<String>) -> Self {
+    pub fn end(mut self, end: impl Into<client_runtime::Timestamp>) -> Self {
         self.end = Some(end.into());
         self
     }
@@ -250,7 +250,7 @@ impl<'a> VideosList<'a> {
     }
 
     /// Lists videos created after the specified date.
-    pub fn start(mut self, start: impl Into<String>) -> Self {
+    pub fn start(mut self, start: impl Into<client_runtime::Timestamp>) -> Self {
         self.start = Some(start.into());
         self
     }
@@ -746,7 +746,10 @@ impl<'a> VideosEdit<'a> {
     }
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
-    pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
+    pub fn scheduled_deletion(
+        mut self,
+        scheduled_deletion: impl Into<client_runtime::Timestamp>,
+    ) -> Self {
         self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
@@ -772,7 +775,10 @@ impl<'a> VideosEdit<'a> {
     }
 
     /// The date and time when the video upload URL is no longer valid for direct user uploads.
-    pub fn upload_expiry(mut self, upload_expiry: impl Into<String>) -> Self {
+    pub fn upload_expiry(
+        mut self,
+        upload_expiry: impl Into<client_runtime::Timestamp>,
+    ) -> Self {
         self.body.upload_expiry = Some(upload_expiry.into());
         self
     }
@@ -1176,7 +1182,10 @@ impl<'a> VideosClip<'a> {
     }
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
-    pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
+    pub fn scheduled_deletion(
+        mut self,
+        scheduled_deletion: impl Into<client_runtime::Timestamp>,
+    ) -> Self {
         self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
@@ -1397,7 +1406,10 @@ impl<'a> VideosCopy<'a> {
     }
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
-    pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
+    pub fn scheduled_deletion(
+        mut self,
+        scheduled_deletion: impl Into<client_runtime::Timestamp>,
+    ) -> Self {
         self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
@@ -1599,7 +1611,7 @@ impl<'a> VideosDirectUpload<'a> {
     }
 
     /// The date and time after upload when videos will not be accepted.
-    pub fn expiry(mut self, expiry: impl Into<String>) -> Self {
+    pub fn expiry(mut self, expiry: impl Into<client_runtime::Timestamp>) -> Self {
         self.body.expiry = Some(expiry.into());
         self
     }
@@ -1617,7 +1629,10 @@ impl<'a> VideosDirectUpload<'a> {
     }
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
-    pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
+    pub fn scheduled_deletion(
+        mut self,
+        scheduled_deletion: impl Into<client_runtime::Timestamp>,
+    ) -> Self {
         self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
