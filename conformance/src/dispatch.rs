@@ -1031,6 +1031,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("video_name")? {
             builder = builder.video_name(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1062,6 +1074,21 @@ pub mod build {
         if let Some(value) = args.optional::<String>("Upload-Metadata")? {
             builder = builder.upload_metadata(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1080,6 +1107,18 @@ pub mod build {
         let mut builder = client.videos().get(p_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1163,6 +1202,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::VideoEditRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1181,6 +1241,18 @@ pub mod build {
         let mut builder = client.videos().delete(p_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1201,6 +1273,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1220,6 +1304,18 @@ pub mod build {
         let mut builder = client.audio_tracks().delete(p_identifier, p_audio_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1252,6 +1348,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::AudioTrackEditRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1280,6 +1397,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::AudioTrackCopyRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1300,6 +1438,18 @@ pub mod build {
         }
         if let Some(value) = args.optional::<String>("creator")? {
             builder = builder.creator(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1387,6 +1537,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::VideoClipRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1468,6 +1639,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::VideoCopyRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1543,6 +1735,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::DirectUploadRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1560,6 +1773,18 @@ pub mod build {
         let mut builder = client.keys().list();
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1584,6 +1809,27 @@ pub mod build {
         {
             builder = builder.body(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1602,6 +1848,18 @@ pub mod build {
         let mut builder = client.keys().delete(p_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1623,6 +1881,18 @@ pub mod build {
         }
         if let Some(value) = args.optional::<bool>("include_counts")? {
             builder = builder.include_counts(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1680,6 +1950,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::LiveInputRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1698,6 +1989,18 @@ pub mod build {
         let mut builder = client.live_inputs().get(p_live_input_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1756,6 +2059,24 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::LiveInputRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1774,6 +2095,18 @@ pub mod build {
         let mut builder = client.live_inputs().delete(p_live_input_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1796,6 +2129,18 @@ pub mod build {
         let mut builder = client.live_inputs().outputs().list(p_live_input_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1832,6 +2177,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::OutputCreateRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1864,6 +2230,24 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::OutputUpdateRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1890,6 +2274,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1907,6 +2303,18 @@ pub mod build {
         let mut builder = client.watermarks().list();
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1950,6 +2358,21 @@ pub mod build {
         if let Some(value) = body.optional::<String>("url")? {
             builder = builder.url(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         body.finish()?;
         args.finish()?;
         Ok(builder)
@@ -1970,6 +2393,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1989,6 +2424,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2006,6 +2453,18 @@ pub mod build {
         let mut builder = client.webhooks().get();
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -2036,6 +2495,24 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::WebhookUpdateRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2053,6 +2530,18 @@ pub mod build {
         let mut builder = client.webhooks().delete();
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -2073,6 +2562,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2092,6 +2593,18 @@ pub mod build {
         let mut builder = client.captions().get(p_identifier, p_language);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -2118,6 +2631,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         body.finish()?;
         args.finish()?;
         Ok(builder)
@@ -2139,6 +2664,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2158,6 +2695,21 @@ pub mod build {
         let mut builder = client.captions().generate(p_identifier, p_language);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
         }
         args.finish()?;
         Ok(builder)
@@ -2179,6 +2731,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2197,6 +2761,18 @@ pub mod build {
         let mut builder = client.downloads().list(p_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -2217,6 +2793,21 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2236,6 +2827,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2254,6 +2857,18 @@ pub mod build {
         let mut builder = client.videos().embed(p_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -2307,6 +2922,27 @@ pub mod build {
         {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::TokenCreateRequest>()?);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
         }
         args.finish()?;
         Ok(builder)

@@ -545,31 +545,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
 /// of non-idempotent methods. A name an operation's own setter already uses gets an
 /// `extra_` prefix.
 fn option_setters(op: &Operation) -> TokenStream {
-    let mut taken: Vec<String> = op
-        .params
-        .iter()
-        .map(|p| unraw(&p.rust).to_owned())
-        .collect();
-    taken.push("body".to_owned());
-    match &op.body {
-        Some(Body::Json { fields, .. }) => {
-            for f in fields {
-                taken.push(unraw(&f.setter).to_owned());
-                taken.extend(f.clear.iter().cloned());
-            }
-        }
-        Some(Body::Multipart { parts }) => {
-            taken.extend(parts.iter().map(|p| unraw(&p.rust).to_owned()));
-        }
-        _ => {}
-    }
-    let name = |base: &str| {
-        if taken.iter().any(|t| t == base) {
-            format_ident!("extra_{}", base)
-        } else {
-            format_ident!("{}", base)
-        }
-    };
+    let name = |base: &str| option_method(op, base);
     let header = name("header");
     let query = name("query");
     let deadline = name("deadline");
@@ -584,11 +560,7 @@ fn option_setters(op: &Operation) -> TokenStream {
             }
         }
     });
-    let idempotent = matches!(
-        op.method,
-        Method::Get | Method::Head | Method::Put | Method::Delete | Method::Options | Method::Trace
-    );
-    let retry = (!idempotent).then(|| {
+    let retry = (!is_idempotent(op)).then(|| {
         let retry = name("retry_non_idempotent");
         quote! {
             /// Retries this call after 408, 409, 5xx and timeouts too, which are only
@@ -625,6 +597,44 @@ fn option_setters(op: &Operation) -> TokenStream {
 
         #retry
     }
+}
+
+/// The name of the per-call option method `base` (`header`, `query`, `body_field`,
+/// `deadline`, `retry_non_idempotent`) on the operation's builder: `extra_<base>` when one
+/// of the operation's own setters already has the name.
+pub(super) fn option_method(op: &Operation, base: &str) -> syn::Ident {
+    let mut taken: Vec<String> = op
+        .params
+        .iter()
+        .map(|p| unraw(&p.rust).to_owned())
+        .collect();
+    taken.push("body".to_owned());
+    match &op.body {
+        Some(Body::Json { fields, .. }) => {
+            for f in fields {
+                taken.push(unraw(&f.setter).to_owned());
+                taken.extend(f.clear.iter().cloned());
+            }
+        }
+        Some(Body::Multipart { parts }) => {
+            taken.extend(parts.iter().map(|p| unraw(&p.rust).to_owned()));
+        }
+        _ => {}
+    }
+    if taken.iter().any(|t| t == base) {
+        format_ident!("extra_{}", base)
+    } else {
+        format_ident!("{}", base)
+    }
+}
+
+/// Whether the operation's method is idempotent (RFC 9110): its builder has no
+/// `retry_non_idempotent`.
+pub(super) fn is_idempotent(op: &Operation) -> bool {
+    matches!(
+        op.method,
+        Method::Get | Method::Head | Method::Put | Method::Delete | Method::Options | Method::Trace
+    )
 }
 
 fn has_additional(api: &Api, ty: &Ty) -> bool {
