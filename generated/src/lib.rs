@@ -19,3 +19,9 @@ pub use client_runtime::{
     RetryFailure, RetryPolicy, RetryRule, Secret, Timestamp, http, time,
 };
 pub use generated::{Client, ClientBuilder, models, operations};
+
+/// The repository README's examples, compiled as doctests (the crate's own README is the
+/// crate documentation above).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct RepositoryReadme;
