@@ -196,6 +196,16 @@ pub fn no_messages() -> Vec<ResponseMessage> {
     Vec::new()
 }
 
+/// A text this emulator wrote in RFC 3339 (`rfc3339`, `ms_to_rfc3339`) as the models'
+/// typed timestamp; a text that does not parse (never the emulator's own) becomes the
+/// Unix epoch rather than a panic.
+pub fn ts(text: impl Into<String>) -> cloudflare_stream::Timestamp {
+    let text = text.into();
+    cloudflare_stream::Timestamp::parse(&text).unwrap_or_else(|_| {
+        cloudflare_stream::Timestamp::from(cloudflare_stream::time::OffsetDateTime::UNIX_EPOCH)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,14 +227,4 @@ mod tests {
         assert_eq!(parse_rfc3339("yesterday"), None);
         assert_eq!(parse_rfc3339("2014-13-02T02:20:00Z"), None);
     }
-}
-
-/// A text this emulator wrote in RFC 3339 (`rfc3339`, `ms_to_rfc3339`) as the models'
-/// typed timestamp; a text that does not parse (never the emulator's own) becomes the
-/// Unix epoch rather than a panic.
-pub fn ts(text: impl Into<String>) -> cloudflare_stream::Timestamp {
-    let text = text.into();
-    cloudflare_stream::Timestamp::parse(&text).unwrap_or_else(|_| {
-        cloudflare_stream::Timestamp::from(cloudflare_stream::time::OffsetDateTime::UNIX_EPOCH)
-    })
 }
