@@ -985,19 +985,19 @@ pub mod build {
         if let Some(value) = args.optional::<String>("id")? {
             builder = builder.id(value);
         }
-        if let Some(value) = args.optional::<String>("after")? {
+        if let Some(value) = args.optional::<client_runtime::Timestamp>("after")? {
             builder = builder.after(value);
         }
         if let Some(value) = args.optional::<bool>("asc")? {
             builder = builder.asc(value);
         }
-        if let Some(value) = args.optional::<String>("before")? {
+        if let Some(value) = args.optional::<client_runtime::Timestamp>("before")? {
             builder = builder.before(value);
         }
         if let Some(value) = args.optional::<String>("creator")? {
             builder = builder.creator(value);
         }
-        if let Some(value) = args.optional::<String>("end")? {
+        if let Some(value) = args.optional::<client_runtime::Timestamp>("end")? {
             builder = builder.end(value);
         }
         if let Some(value) = args.optional::<bool>("include_counts")? {
@@ -1015,7 +1015,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("search")? {
             builder = builder.search(value);
         }
-        if let Some(value) = args.optional::<String>("start")? {
+        if let Some(value) = args.optional::<client_runtime::Timestamp>("start")? {
             builder = builder.start(value);
         }
         if let Some(value) = args
@@ -1030,6 +1030,18 @@ pub mod build {
         }
         if let Some(value) = args.optional::<String>("video_name")? {
             builder = builder.video_name(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1062,6 +1074,21 @@ pub mod build {
         if let Some(value) = args.optional::<String>("Upload-Metadata")? {
             builder = builder.upload_metadata(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1080,6 +1107,18 @@ pub mod build {
         let mut builder = client.videos().get(p_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1127,7 +1166,7 @@ pub mod build {
         if let Some(value) = body.optional::<bool>("requireSignedURLs")? {
             builder = builder.require_signed_urls(value);
         }
-        match body.nullable::<String>("scheduledDeletion")? {
+        match body.nullable::<client_runtime::Timestamp>("scheduledDeletion")? {
             Slot::Absent => {}
             Slot::Null => {
                 builder = builder.clear_scheduled_deletion();
@@ -1140,7 +1179,8 @@ pub mod build {
         if let Some(value) = body.optional::<String>("uid")? {
             builder = builder.uid(value);
         }
-        if let Some(value) = body.optional::<String>("uploadExpiry")? {
+        if let Some(value) = body.optional::<client_runtime::Timestamp>("uploadExpiry")?
+        {
             builder = builder.upload_expiry(value);
         }
         if body
@@ -1162,6 +1202,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::VideoEditRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1180,6 +1241,18 @@ pub mod build {
         let mut builder = client.videos().delete(p_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1200,6 +1273,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1219,6 +1304,18 @@ pub mod build {
         let mut builder = client.audio_tracks().delete(p_identifier, p_audio_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1251,6 +1348,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::AudioTrackEditRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1279,6 +1397,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::AudioTrackCopyRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1299,6 +1438,18 @@ pub mod build {
         }
         if let Some(value) = args.optional::<String>("creator")? {
             builder = builder.creator(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1346,7 +1497,7 @@ pub mod build {
         if let Some(value) = body.optional::<bool>("requireSignedURLs")? {
             builder = builder.require_signed_urls(value);
         }
-        match body.nullable::<String>("scheduledDeletion")? {
+        match body.nullable::<client_runtime::Timestamp>("scheduledDeletion")? {
             Slot::Absent => {}
             Slot::Null => {
                 builder = builder.clear_scheduled_deletion();
@@ -1385,6 +1536,27 @@ pub mod build {
         {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::VideoClipRequest>()?);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
         }
         args.finish()?;
         Ok(builder)
@@ -1430,7 +1602,7 @@ pub mod build {
         if let Some(value) = body.optional::<bool>("requireSignedURLs")? {
             builder = builder.require_signed_urls(value);
         }
-        match body.nullable::<String>("scheduledDeletion")? {
+        match body.nullable::<client_runtime::Timestamp>("scheduledDeletion")? {
             Slot::Absent => {}
             Slot::Null => {
                 builder = builder.clear_scheduled_deletion();
@@ -1467,6 +1639,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::VideoCopyRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1500,7 +1693,7 @@ pub mod build {
         if let Some(value) = body.optional::<String>("creator")? {
             builder = builder.creator(value);
         }
-        if let Some(value) = body.optional::<String>("expiry")? {
+        if let Some(value) = body.optional::<client_runtime::Timestamp>("expiry")? {
             builder = builder.expiry(value);
         }
         if let Some(value) = body.optional::<serde_json::Value>("meta")? {
@@ -1509,7 +1702,7 @@ pub mod build {
         if let Some(value) = body.optional::<bool>("requireSignedURLs")? {
             builder = builder.require_signed_urls(value);
         }
-        match body.nullable::<String>("scheduledDeletion")? {
+        match body.nullable::<client_runtime::Timestamp>("scheduledDeletion")? {
             Slot::Absent => {}
             Slot::Null => {
                 builder = builder.clear_scheduled_deletion();
@@ -1542,6 +1735,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::DirectUploadRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1559,6 +1773,18 @@ pub mod build {
         let mut builder = client.keys().list();
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1583,6 +1809,27 @@ pub mod build {
         {
             builder = builder.body(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1601,6 +1848,18 @@ pub mod build {
         let mut builder = client.keys().delete(p_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1622,6 +1881,18 @@ pub mod build {
         }
         if let Some(value) = args.optional::<bool>("include_counts")? {
             builder = builder.include_counts(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1679,6 +1950,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::LiveInputRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1697,6 +1989,18 @@ pub mod build {
         let mut builder = client.live_inputs().get(p_live_input_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1755,6 +2059,24 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::LiveInputRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1773,6 +2095,18 @@ pub mod build {
         let mut builder = client.live_inputs().delete(p_live_input_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1795,6 +2129,18 @@ pub mod build {
         let mut builder = client.live_inputs().outputs().list(p_live_input_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1831,6 +2177,27 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::OutputCreateRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1863,6 +2230,24 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::OutputUpdateRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1889,6 +2274,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1906,6 +2303,18 @@ pub mod build {
         let mut builder = client.watermarks().list();
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -1949,6 +2358,21 @@ pub mod build {
         if let Some(value) = body.optional::<String>("url")? {
             builder = builder.url(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         body.finish()?;
         args.finish()?;
         Ok(builder)
@@ -1969,6 +2393,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -1988,6 +2424,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2005,6 +2453,18 @@ pub mod build {
         let mut builder = client.webhooks().get();
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -2035,6 +2495,24 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::WebhookUpdateRequest>()?);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2052,6 +2530,18 @@ pub mod build {
         let mut builder = client.webhooks().delete();
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -2072,6 +2562,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2091,6 +2593,18 @@ pub mod build {
         let mut builder = client.captions().get(p_identifier, p_language);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -2117,6 +2631,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         body.finish()?;
         args.finish()?;
         Ok(builder)
@@ -2138,6 +2664,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2157,6 +2695,21 @@ pub mod build {
         let mut builder = client.captions().generate(p_identifier, p_language);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
         }
         args.finish()?;
         Ok(builder)
@@ -2178,6 +2731,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2196,6 +2761,18 @@ pub mod build {
         let mut builder = client.downloads().list(p_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -2216,6 +2793,21 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2235,6 +2827,18 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
         args.finish()?;
         Ok(builder)
     }
@@ -2253,6 +2857,18 @@ pub mod build {
         let mut builder = client.videos().embed(p_identifier);
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
         }
         args.finish()?;
         Ok(builder)
@@ -2306,6 +2922,27 @@ pub mod build {
         {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::TokenCreateRequest>()?);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$headers")?
+            .unwrap_or_default()
+        {
+            builder = builder.header(name, value);
+        }
+        for (name, value) in args
+            .optional::<Vec<(String, String)>>("$query")?
+            .unwrap_or_default()
+        {
+            builder = builder.query(name, value);
+        }
+        for (name, value) in args
+            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
+            .unwrap_or_default()
+        {
+            builder = builder.body_field(name, value);
+        }
+        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+            builder = builder.retry_non_idempotent();
         }
         args.finish()?;
         Ok(builder)

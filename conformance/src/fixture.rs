@@ -129,6 +129,9 @@ pub struct ExpectedError {
     /// The envelope's error codes, in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codes: Option<Vec<i64>>,
+    /// For `Decode` errors: the JSON path where decoding failed (`result.created`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 impl Fixture {

@@ -313,6 +313,7 @@ pub async fn record(
                     variant: "Api".to_owned(),
                     status: Some(api.status().as_u16()),
                     codes: Some(api.errors().iter().map(|e| e.code).collect()),
+                    path: None,
                 },
             }),
             _ => None,

@@ -419,6 +419,18 @@ fn round_trip(fixture: &Fixture, result: &Result<Outcome, DispatchError>) -> Ver
                 _ => {}
             }
         }
+        // An expected decode error has nothing to re-encode; the body it kept is checked.
+        Err(DispatchError::Client(Error::Decode(decode)))
+            if fixture
+                .expect
+                .as_ref()
+                .is_some_and(|expect| expect.error.variant == "Decode") =>
+        {
+            let kept: Value = serde_json::from_str(decode.body()).unwrap_or(Value::Null);
+            if kept != response.body {
+                lines.push("decode error: the body it keeps differs from the response".to_owned());
+            }
+        }
         Err(_) => return Verdict::Fail("nothing decoded".to_owned()),
     }
     Verdict::from_lines(lines)
@@ -468,6 +480,16 @@ fn error_typed(fixture: &Fixture, result: &Result<Outcome, DispatchError>) -> Ve
             "status: expected {status}, got {:?}",
             error.status().map(|s| s.as_u16())
         ));
+    }
+    if let Some(want_path) = &want.path {
+        match error {
+            cloudflare_stream::Error::Decode(decode) if decode.path() == want_path => {}
+            cloudflare_stream::Error::Decode(decode) => lines.push(format!(
+                "path: expected `{want_path}`, got `{}`",
+                decode.path()
+            )),
+            _ => lines.push(format!("path: expected `{want_path}`, not a decode error")),
+        }
     }
     if let Some(api) = error.api_error() {
         let codes: Vec<i64> = api.errors().iter().map(|e| e.code).collect();

@@ -99,8 +99,8 @@ impl Service {
         VideoRecord {
             video: Video {
                 uid: Some(util::new_id()),
-                created: Some(now.clone()),
-                modified: Some(now),
+                created: Some(util::ts(now.clone())),
+                modified: Some(util::ts(now)),
                 creator,
                 meta: Some(serde_json::json!({})),
                 require_signed_urls: Some(false),
@@ -143,6 +143,7 @@ pub(crate) fn view(shared: &Shared, record: &VideoRecord, now_ms: u64, step: u64
     let base = &shared.base_url;
     let ready = state == VideoState::Ready;
     video.status = Some(VideoStatus {
+        extra: Default::default(),
         state: Some(state.clone()),
         pct_complete: pct.map(|p| p.to_string()),
         error_reason_code: (state == VideoState::Error).then(|| "ERR_NON_VIDEO".to_owned()),
@@ -150,9 +151,10 @@ pub(crate) fn view(shared: &Shared, record: &VideoRecord, now_ms: u64, step: u64
             .then(|| "The file was not recognized as a valid video file.".to_owned()),
     });
     video.ready_to_stream = Some(ready);
-    video.ready_to_stream_at = ready_ms.map(ms_to_rfc3339);
-    video.uploaded = record.uploaded_ms.map(ms_to_rfc3339);
+    video.ready_to_stream_at = ready_ms.map(|ms| util::ts(ms_to_rfc3339(ms)));
+    video.uploaded = record.uploaded_ms.map(|ms| util::ts(ms_to_rfc3339(ms)));
     video.playback = Some(VideoPlayback {
+        extra: Default::default(),
         hls: Some(format!("{base}/playback/{uid}/manifest/video.m3u8")),
         dash: Some(format!("{base}/playback/{uid}/manifest/video.mpd")),
     });
@@ -162,12 +164,14 @@ pub(crate) fn view(shared: &Shared, record: &VideoRecord, now_ms: u64, step: u64
         // The emulator does not decode media: every video is 10 s of 1920x1080.
         video.duration = Some(10.0);
         video.input = Some(VideoInput {
+            extra: Default::default(),
             width: Some(1920),
             height: Some(1080),
         });
     } else {
         video.duration = Some(-1.0);
         video.input = Some(VideoInput {
+            extra: Default::default(),
             width: Some(-1),
             height: Some(-1),
         });
@@ -319,10 +323,13 @@ fn list(text: &str) -> Vec<&str> {
         .collect()
 }
 
-fn time_filter(text: &Option<String>, name: &str) -> Result<Option<u64>, Failure> {
+fn time_filter(
+    text: &Option<cloudflare_stream::Timestamp>,
+    name: &str,
+) -> Result<Option<u64>, Failure> {
     match text {
         None => Ok(None),
-        Some(t) => util::parse_rfc3339(t)
+        Some(t) => util::parse_rfc3339(t.as_str())
             .map(|t| {
                 Some(
                     u64::try_from(
@@ -347,7 +354,7 @@ fn apply_upload_options(
     allowed_origins: Option<Vec<String>>,
     require_signed_urls: Option<bool>,
     thumbnail_timestamp_pct: Option<f64>,
-    scheduled_deletion: cloudflare_stream::Nullable<String>,
+    scheduled_deletion: cloudflare_stream::Nullable<cloudflare_stream::Timestamp>,
     creator: Option<String>,
 ) {
     if let Some(meta) = meta {
@@ -425,11 +432,13 @@ impl Api for Service {
         body.errors = problems
             .iter()
             .map(|p| ResponseMessage {
+                extra: Default::default(),
                 code: codes::BAD_REQUEST,
                 message: p.to_string(),
                 documentation_url: None,
                 source: (p.location == api::ProblemLocation::Body && p.name.starts_with('/')).then(
                     || ResponseMessageSource {
+                        extra: Default::default(),
                         pointer: Some(p.name.clone()),
                     },
                 ),
@@ -506,6 +515,7 @@ impl Api for Service {
         let remaining = total - page.len();
         let counts = r.include_counts == Some(true);
         VideoListEnvelope {
+            extra: Default::default(),
             errors: no_messages(),
             messages: no_messages(),
             success: true,
@@ -567,6 +577,7 @@ impl Api for Service {
             }
             if let Some(details) = body.public_details {
                 v.public_details = Some(VideoPublicDetails {
+                    extra: Default::default(),
                     channel_link: details.channel_link,
                     logo: details.logo,
                     share_link: details.share_link,
@@ -580,7 +591,7 @@ impl Api for Service {
                     v.scheduled_deletion = cloudflare_stream::Nullable::Null;
                 }
                 cloudflare_stream::Nullable::Value(at) => {
-                    let Some(t) = util::parse_rfc3339(&at) else {
+                    let Some(t) = util::parse_rfc3339(at.as_str()) else {
                         return Err(bad_request(
                             "Invalid scheduledDeletion: not an RFC 3339 date-time",
                         ));
@@ -594,7 +605,7 @@ impl Api for Service {
                     rec.video.scheduled_deletion = cloudflare_stream::Nullable::Value(at);
                 }
             }
-            rec.video.modified = Some(now);
+            rec.video.modified = Some(util::ts(now));
             Ok(())
         });
         match result.and_then(|()| self.video(&r.identifier, |rec| self.view(rec))) {
@@ -626,7 +637,10 @@ impl Api for Service {
         match self.video(&r.identifier, |rec| rec.audio.values().cloned().collect()) {
             Ok(audio) => envelope!(
                 AudioTrackGetEnvelope,
-                AudioTrackGetResponse { audio: Some(audio) }
+                AudioTrackGetResponse {
+                    extra: Default::default(),
+                    audio: Some(audio)
+                }
             )
             .into(),
             Err(f) => f.into(),
@@ -689,6 +703,7 @@ impl Api for Service {
         r: api::AudioTracksCopyRequest,
     ) -> api::AudioTracksCopyResponse {
         let track = Audio {
+            extra: Default::default(),
             uid: Some(util::new_id()),
             label: Some(r.body.label),
             default: Some(false),
@@ -724,6 +739,7 @@ impl Api for Service {
         envelope!(
             VideoStorageUsageEnvelope,
             models::VideoStorageUsageResponse {
+                extra: Default::default(),
                 creator: r.creator,
                 total_storage_minutes: Some(seconds / 60.0),
                 total_storage_minutes_limit: Some(1000),
@@ -837,8 +853,9 @@ impl Api for Service {
             s.keys
                 .values()
                 .map(|k| KeyGetResponse {
+                    extra: Default::default(),
                     id: Some(k.id.clone()),
-                    created: Some(k.created.clone()),
+                    created: Some(util::ts(k.created.clone())),
                     key_id: None,
                 })
                 .collect()
@@ -869,8 +886,9 @@ impl Api for Service {
             }
         };
         let answer = Keys {
+            extra: Default::default(),
             id: Some(key.id.clone()),
-            created: Some(key.created.clone()),
+            created: Some(util::ts(key.created.clone())),
             pem: Some(crate::playback::encoded(&key.pem)),
             jwk: Some(crate::playback::encoded(&key.jwk)),
         };
@@ -898,6 +916,7 @@ impl Api for Service {
             s.live_inputs
                 .values()
                 .map(|l| LiveInputSummary {
+                    extra: Default::default(),
                     created: l.input.created.clone(),
                     delete_recording_after_days: l.input.delete_recording_after_days.clone(),
                     enabled: l.input.enabled,
@@ -912,6 +931,7 @@ impl Api for Service {
         envelope!(
             LiveInputListEnvelope,
             LiveInputListResponse {
+                extra: Default::default(),
                 live_inputs: Some(inputs),
                 range: counts.then_some(0),
                 total: counts.then_some(total),
@@ -930,13 +950,15 @@ impl Api for Service {
         let now = self.now();
         let key = util::hex(&util::random_bytes::<16>());
         let input = LiveInput {
+            extra: Default::default(),
             uid: Some(uid.clone()),
-            created: Some(now.clone()),
-            modified: Some(now),
+            created: Some(util::ts(now.clone())),
+            modified: Some(util::ts(now)),
             enabled: Some(b.enabled.unwrap_or(true)),
             meta: b.meta,
             delete_recording_after_days: b.delete_recording_after_days,
             recording: Some(b.recording.unwrap_or(LiveInputRecordingSettings {
+                extra: Default::default(),
                 mode: Some(LiveInputRecordingMode::Off),
                 require_signed_urls: Some(false),
                 allowed_origins: None,
@@ -944,27 +966,33 @@ impl Api for Service {
                 timeout_seconds: Some(0),
             })),
             rtmps: Some(LiveInputRtmps {
+                extra: Default::default(),
                 url: Some("rtmps://live.cloudflare.com:443/live/".to_owned()),
                 stream_key: Some(format!("{key}k{uid}")),
             }),
             rtmps_playback: Some(LiveInputRtmpsPlayback {
+                extra: Default::default(),
                 url: Some("rtmps://live.cloudflare.com:443/live/".to_owned()),
                 stream_key: Some(format!("{key}p{uid}")),
             }),
             srt: Some(LiveInputSrt {
+                extra: Default::default(),
                 url: Some("srt://live.cloudflare.com:778".to_owned()),
                 stream_id: Some(uid.clone()),
                 passphrase: Some(key.clone()),
             }),
             srt_playback: Some(LiveInputSrtPlayback {
+                extra: Default::default(),
                 url: Some("srt://live.cloudflare.com:778".to_owned()),
                 stream_id: Some(format!("play{uid}")),
                 passphrase: Some(key),
             }),
             web_rtc: Some(LiveInputWebRtc {
+                extra: Default::default(),
                 url: Some(format!("{}/webrtc/{uid}/publish", self.shared.base_url)),
             }),
             web_rtc_playback: Some(LiveInputWebRtcPlayback {
+                extra: Default::default(),
                 url: Some(format!("{}/webrtc/{uid}/play", self.shared.base_url)),
             }),
             status: None,
@@ -1017,7 +1045,7 @@ impl Api for Service {
             if b.default_creator.is_some() {
                 l.default_creator = b.default_creator;
             }
-            l.input.modified = Some(now);
+            l.input.modified = Some(util::ts(now));
             Some(l.input.clone())
         });
         match updated {
@@ -1061,6 +1089,7 @@ impl Api for Service {
         r: api::LiveInputsOutputsCreateRequest,
     ) -> api::LiveInputsOutputsCreateResponse {
         let output = Output {
+            extra: Default::default(),
             uid: Some(util::new_id()),
             url: Some(r.body.url),
             stream_key: Some(r.body.stream_key),
@@ -1146,8 +1175,9 @@ impl Api for Service {
             (None, None) => return bad_request("either `file` or `url` is required").into(),
         };
         let mark = Watermark {
+            extra: Default::default(),
             uid: Some(util::new_id()),
-            created: Some(self.now()),
+            created: Some(util::ts(self.now())),
             name: form.name,
             opacity: Some(form.opacity.unwrap_or(1.0)),
             padding: Some(form.padding.unwrap_or(0.05)),
@@ -1459,7 +1489,10 @@ impl Api for Service {
         match token {
             Ok(token) => envelope!(
                 TokenCreateEnvelope,
-                TokenCreateResponse { token: Some(token) }
+                TokenCreateResponse {
+                    extra: Default::default(),
+                    token: Some(token)
+                }
             )
             .into(),
             Err(e) => bad_request(e).into(),
@@ -1486,6 +1519,7 @@ impl Service {
                 (elapsed as f64 / step.max(1) as f64 * 100.0).floor()
             };
             Download {
+                extra: Default::default(),
                 percent_complete: pct,
                 status: if ready {
                     DownloadStatus::Ready
@@ -1499,6 +1533,7 @@ impl Service {
             }
         };
         DownloadGetResponse {
+            extra: Default::default(),
             default: rec.downloads.get("default").map(|&c| make("default", c)),
             audio: rec.downloads.get("audio").map(|&c| make("audio", c)),
         }
@@ -1528,16 +1563,18 @@ impl Service {
 
 fn webhook_view(h: &WebhookRecord) -> WebhookGetResponse {
     WebhookGetResponse {
+        extra: Default::default(),
         notification_url: Some(h.url.clone()),
         notification_url_: Some(h.url.clone()),
         secret: Some(h.secret.clone()),
-        modified: Some(h.modified.clone()),
+        modified: Some(util::ts(h.modified.clone())),
     }
 }
 
 fn caption_view(language: &str, c: &CaptionRecord, now: u64, step: u64) -> Caption {
     let ready = !c.generated || now.saturating_sub(c.created_ms) >= step;
     Caption {
+        extra: Default::default(),
         language: Some(language.to_owned()),
         label: Some(c.label.clone()),
         generated: Some(c.generated),

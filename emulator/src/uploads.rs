@@ -141,7 +141,8 @@ pub fn create_tus(
                 }
             }
             "scheduleddeletion" => {
-                record.video.scheduled_deletion = cloudflare_stream::Nullable::Value(value)
+                record.video.scheduled_deletion =
+                    cloudflare_stream::Nullable::Value(util::ts(value))
             }
             "maxdurationseconds" => match value.parse::<i64>() {
                 Ok(s) if s > 0 => record.video.max_duration_seconds = Some(s),
@@ -177,7 +178,7 @@ pub fn create_direct(
     }
     let now = shared.clock.now();
     let expiry = match &b.expiry {
-        Some(text) => match util::parse_rfc3339(text) {
+        Some(text) => match util::parse_rfc3339(text.as_str()) {
             Some(t)
                 if t > now + Duration::from_secs(2 * 60)
                     && t < now + Duration::from_secs(6 * 3600) =>
@@ -207,7 +208,7 @@ pub fn create_direct(
     );
     let v = &mut record.video;
     v.max_duration_seconds = Some(b.max_duration_seconds);
-    v.upload_expiry = Some(util::rfc3339(expiry));
+    v.upload_expiry = Some(util::ts(util::rfc3339(expiry)));
     if let Some(meta) = b.meta {
         v.meta = Some(meta);
     }
@@ -229,6 +230,7 @@ pub fn create_direct(
     }
     let uid = v.uid.clone().unwrap_or_default();
     let answer = DirectUploadCreateResponse {
+        extra: Default::default(),
         uid: Some(uid.clone()),
         upload_url: Some(format!("{origin}/upload/{uid}")),
         scheduled_deletion: b.scheduled_deletion,

@@ -147,7 +147,9 @@ pub fn failure(status: StatusCode, code: i64, message: impl Into<String>) -> Fai
 /// The failure body with one error.
 pub fn envelope(code: i64, message: impl Into<String>) -> ApiResponseFailure {
     ApiResponseFailure {
+        extra: Default::default(),
         errors: vec![ResponseMessage {
+            extra: Default::default(),
             code,
             message: message.into(),
             documentation_url: None,
@@ -192,6 +194,16 @@ pub fn bad_request(message: impl Into<String>) -> Failure {
 /// The success envelope's empty `errors` and `messages`.
 pub fn no_messages() -> Vec<ResponseMessage> {
     Vec::new()
+}
+
+/// A text this emulator wrote in RFC 3339 (`rfc3339`, `ms_to_rfc3339`) as the models'
+/// typed timestamp; a text that does not parse (never the emulator's own) becomes the
+/// Unix epoch rather than a panic.
+pub fn ts(text: impl Into<String>) -> cloudflare_stream::Timestamp {
+    let text = text.into();
+    cloudflare_stream::Timestamp::parse(&text).unwrap_or_else(|_| {
+        cloudflare_stream::Timestamp::from(cloudflare_stream::time::OffsetDateTime::UNIX_EPOCH)
+    })
 }
 
 #[cfg(test)]

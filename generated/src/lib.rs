@@ -14,7 +14,14 @@ pub mod upload;
 pub mod webhook;
 
 pub use client_runtime::{
-    ApiError, ApiMessage, ApiResponse, Bytes, Credentials, DecodeError, Envelope, Error, FilePart,
-    Nullable, RequestOptions, RetryPolicy, Secret, http,
+    ApiError, ApiMessage, ApiResponse, Bytes, Credentials, CustomRequest, Date, DecodeError,
+    Envelope, Error, FilePart, Nullable, ParseTimeError, RETRY_RULES, RequestOptions, RetryCalls,
+    RetryFailure, RetryPolicy, RetryRule, Secret, Timestamp, http, time,
 };
 pub use generated::{Client, ClientBuilder, models, operations};
+
+/// The repository README's examples, compiled as doctests (the crate's own README is the
+/// crate documentation above).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct RepositoryReadme;

@@ -74,7 +74,7 @@ struct Pager<'a> {
     /// Videos fetched but not yet yielded.
     buffer: VecDeque<Video>,
     /// Creation time of the last video yielded so far (the cursor).
-    boundary: Option<String>,
+    boundary: Option<client_runtime::Timestamp>,
     /// Uids of the videos created exactly at `boundary`, to drop repeats.
     boundary_uids: HashSet<String>,
 }

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use cloudflare_stream::upload::{MIN_CHUNK_SIZE, Progress, UploadSource};
-use cloudflare_stream::{Client, ClientBuilder, Error};
+use cloudflare_stream::{Client, ClientBuilder, Error, Timestamp};
 use futures::StreamExt;
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -457,8 +457,11 @@ async fn uploads_a_file_in_cloudflare_sized_chunks_with_metadata() {
         .allowed_origins(["example.com", "*.example.org"])
         .thumbnail_timestamp_pct(0.25)
         .watermark("wm-uid")
-        .scheduled_deletion("2030-01-01T00:00:00Z")
+        .scheduled_deletion(Timestamp::parse("2030-01-01T00:00:00Z").unwrap())
+        .expiry(Timestamp::parse("2030-01-01T00:30:00Z").unwrap())
         .max_duration_seconds(600)
+        .metadata("customkey", "custom value")
+        .metadata_flag("customflag")
         .creator("creator-7")
         .chunk_size(MIN_CHUNK_SIZE)
         .send()
@@ -483,7 +486,10 @@ async fn uploads_a_file_in_cloudflare_sized_chunks_with_metadata() {
         ("thumbnailtimestamppct", Some("0.25")),
         ("watermark", Some("wm-uid")),
         ("scheduleddeletion", Some("2030-01-01T00:00:00Z")),
+        ("expiry", Some("2030-01-01T00:30:00Z")),
         ("maxdurationseconds", Some("600")),
+        ("customkey", Some("custom value")),
+        ("customflag", None),
     ]
     .into_iter()
     .map(|(key, value)| (key.to_owned(), value.map(str::to_owned)))

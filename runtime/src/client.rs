@@ -125,11 +125,22 @@ struct Inner {
     path_defaults: BTreeMap<String, String>,
     http: reqwest::Client,
     user_agent: HeaderValue,
+    default_headers: Vec<(HeaderName, HeaderValue)>,
+    default_query: Vec<(String, String)>,
     timeout: Duration,
+    deadline: Option<Duration>,
     retry: RetryPolicy,
 }
 
 impl Client {
+    /// A request to any path of the API, for endpoints the specification lacks: the same
+    /// base URL, credentials, default headers and query, retries, timeouts, errors and
+    /// tracing as generated calls. `path` is appended to the base URL as given (already
+    /// percent-encoded, starting with `/`); see [`CustomRequest`](crate::CustomRequest).
+    pub fn request(&self, method: http::Method, path: impl AsRef<str>) -> crate::CustomRequest<'_> {
+        crate::CustomRequest::new(self, method, path.as_ref())
+    }
+
     /// The default of a path parameter (such as `account_id`), or
     /// [`Error::MissingParameter`] if none was configured.
     pub fn default_path_param(&self, name: &'static str) -> Result<&str, Error> {
@@ -165,6 +176,20 @@ impl Client {
         &self.inner.retry
     }
 
+    /// The default deadline of a whole call, retries included (none unless set).
+    pub fn deadline(&self) -> Option<Duration> {
+        self.inner.deadline
+    }
+
+    /// The query parameters every request carries, before its own.
+    pub fn default_query(&self) -> &[(String, String)] {
+        &self.inner.default_query
+    }
+
+    pub(crate) fn extra_headers(&self) -> &[(HeaderName, HeaderValue)] {
+        &self.inner.default_headers
+    }
+
     /// The `User-Agent` sent with every request.
     pub fn user_agent(&self) -> &str {
         self.inner.user_agent.to_str().unwrap_or_default()
@@ -175,13 +200,17 @@ impl Client {
         &self.inner.http
     }
 
-    /// The headers a request to this API carries by default: the user agent and the
-    /// header credentials of the API's default security (for requests hand-written
-    /// code sends to URLs the API handed out, such as upload URLs).
+    /// The headers a request to this API carries by default: the user agent, the
+    /// configured default headers and the header credentials of the API's default
+    /// security (for requests hand-written code sends to URLs the API handed out, such as
+    /// upload URLs).
     #[doc(hidden)]
     pub fn default_headers(&self) -> reqwest::header::HeaderMap {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(reqwest::header::USER_AGENT, self.inner.user_agent.clone());
+        for (name, value) in &self.inner.default_headers {
+            headers.insert(name.clone(), value.clone());
+        }
         for credential in self.credentials_for(None) {
             if let Applied::Header(name, value) = credential {
                 headers.insert(name.clone(), value.clone());
@@ -226,7 +255,16 @@ impl fmt::Debug for Client {
             .field("path_defaults", &inner.path_defaults)
             .field("user_agent", &inner.user_agent)
             .field("timeout", &inner.timeout)
+            .field("deadline", &inner.deadline)
             .field("retry", &inner.retry)
+            .field(
+                "default_headers",
+                &inner
+                    .default_headers
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -245,9 +283,12 @@ pub struct ClientBuilder<C = Client> {
     base_url: String,
     path_defaults: BTreeMap<String, String>,
     timeout: Duration,
+    deadline: Option<Duration>,
     connect_timeout: Duration,
     retry: RetryPolicy,
     user_agent: String,
+    default_headers: Vec<(String, String)>,
+    default_query: Vec<(String, String)>,
     http_client: Option<reqwest::Client>,
     client: PhantomData<fn() -> C>,
 }
@@ -264,9 +305,12 @@ impl<C> Clone for ClientBuilder<C> {
             base_url: self.base_url.clone(),
             path_defaults: self.path_defaults.clone(),
             timeout: self.timeout,
+            deadline: self.deadline,
             connect_timeout: self.connect_timeout,
             retry: self.retry.clone(),
             user_agent: self.user_agent.clone(),
+            default_headers: self.default_headers.clone(),
+            default_query: self.default_query.clone(),
             http_client: self.http_client.clone(),
             client: PhantomData,
         }
@@ -281,9 +325,18 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("base_url", &self.base_url)
             .field("path_defaults", &self.path_defaults)
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
+            .field(
+                "default_headers",
+                &self
+                    .default_headers
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -300,9 +353,12 @@ impl<C: From<Client>> ClientBuilder<C> {
             base_url: config.base_url.to_owned(),
             path_defaults: BTreeMap::new(),
             timeout: DEFAULT_TIMEOUT,
+            deadline: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry: RetryPolicy::default(),
             user_agent: config.user_agent.to_owned(),
+            default_headers: Vec::new(),
+            default_query: Vec::new(),
             http_client: None,
             client: PhantomData,
         }
@@ -457,6 +513,27 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// The default deadline of a whole call: every attempt, and the waits between them,
+    /// end within it ([`Error::DeadlineExceeded`] otherwise). None unless set; a call's
+    /// own `deadline` replaces it.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// A header every request carries (a call's own headers and credentials replace it).
+    /// Checked by [`build`](Self::build).
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// A query parameter every request carries, before the call's own.
+    pub fn default_query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.default_query.push((name.into(), value.into()));
+        self
+    }
+
     /// The connect timeout (10 s unless set). Ignored with [`Self::http_client`], whose
     /// own setting applies.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
@@ -521,6 +598,17 @@ impl<C: From<Client>> ClientBuilder<C> {
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|_| {
             Error::invalid_request("the user agent contains characters not allowed in a header")
         })?;
+        let mut default_headers = Vec::with_capacity(self.default_headers.len());
+        for (name, value) in &self.default_headers {
+            let header = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| Error::invalid_request(format!("invalid header name `{name}`")))?;
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                Error::invalid_request(format!(
+                    "the value of default header `{name}` contains characters not allowed in a header"
+                ))
+            })?;
+            default_headers.push((header, value));
+        }
         let http = match self.http_client {
             Some(http) => http,
             None => reqwest::Client::builder()
@@ -540,7 +628,10 @@ impl<C: From<Client>> ClientBuilder<C> {
                 path_defaults: self.path_defaults,
                 http,
                 user_agent,
+                default_headers,
+                default_query: self.default_query,
                 timeout: self.timeout,
+                deadline: self.deadline,
                 retry: self.retry,
             }),
         }))

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use http::StatusCode;
+use http::header::HeaderMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::retry;
@@ -15,8 +15,11 @@ const BODY_PREVIEW: usize = 512;
 /// Everything that can go wrong while calling the API.
 ///
 /// API errors (non-2xx), decode errors, transport failures and timeouts are distinct
-/// variants, so callers can match on what they care about; [`Error::status`] and
-/// [`Error::is_retryable`] answer the common questions without matching.
+/// variants, so callers can match on what they care about; the predicates
+/// ([`is_not_found`](Self::is_not_found), [`is_rate_limited`](Self::is_rate_limited),
+/// [`is_timeout`](Self::is_timeout), ...), [`status`](Self::status),
+/// [`request_id`](Self::request_id) and [`is_retryable`](Self::is_retryable) answer the
+/// common questions without matching.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -43,6 +46,16 @@ pub enum Error {
         operation: &'static str,
         /// The timeout that was exceeded (per attempt).
         after: Duration,
+    },
+    /// The whole call, retries and waits included, ran past its deadline.
+    #[error("`{operation}` ran past its deadline of {after:?} (attempt {attempts})")]
+    DeadlineExceeded {
+        /// The operation id of the call.
+        operation: &'static str,
+        /// The deadline, counted from the start of the call.
+        after: Duration,
+        /// The attempt that was running or about to start.
+        attempts: u32,
     },
     /// A required parameter has no value (for example `account_id` with no client default).
     #[error("missing required parameter `{name}`")]
@@ -102,6 +115,21 @@ impl Error {
         }
     }
 
+    /// The response headers, for API errors.
+    pub fn headers(&self) -> Option<&HeaderMap> {
+        self.api_error().map(ApiError::headers)
+    }
+
+    /// The server's id of the request (for Cloudflare the `cf-ray` header: what support
+    /// asks for), for API and decode errors of an API that names such a header.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Api(error) => error.request_id(),
+            Self::Decode(error) => error.request_id(),
+            _ => None,
+        }
+    }
+
     /// The API error details, if this is an [`Error::Api`].
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
@@ -110,17 +138,76 @@ impl Error {
         }
     }
 
-    /// Whether trying the same request again may succeed: 408, 409, 429 and 5xx
-    /// responses, timeouts, and connection failures.
-    pub fn is_retryable(&self) -> bool {
+    fn has_status(&self, code: u16) -> bool {
+        self.api_error()
+            .is_some_and(|error| error.status.as_u16() == code)
+    }
+
+    /// An API error with status 400 Bad Request.
+    pub fn is_bad_request(&self) -> bool {
+        self.has_status(400)
+    }
+
+    /// An API error with status 401 Unauthorized: missing or invalid credentials.
+    pub fn is_unauthorized(&self) -> bool {
+        self.has_status(401)
+    }
+
+    /// An API error with status 403 Forbidden: the credentials lack a permission.
+    pub fn is_forbidden(&self) -> bool {
+        self.has_status(403)
+    }
+
+    /// An API error with status 404 Not Found.
+    pub fn is_not_found(&self) -> bool {
+        self.has_status(404)
+    }
+
+    /// An API error with status 409 Conflict.
+    pub fn is_conflict(&self) -> bool {
+        self.has_status(409)
+    }
+
+    /// An API error with status 422 Unprocessable Content.
+    pub fn is_unprocessable(&self) -> bool {
+        self.has_status(422)
+    }
+
+    /// An API error with status 429 Too Many Requests.
+    pub fn is_rate_limited(&self) -> bool {
+        self.has_status(429)
+    }
+
+    /// An API error with a 5xx status.
+    pub fn is_server_error(&self) -> bool {
+        self.api_error()
+            .is_some_and(|error| error.status.is_server_error())
+    }
+
+    /// A per-attempt timeout, a connect timeout, or the call's deadline.
+    pub fn is_timeout(&self) -> bool {
         match self {
-            Self::Api(error) => retry::is_retryable_status(error.status),
-            // Builder and redirect errors repeat identically; everything else a transport
-            // reports (connect, broken connection, body read) is transient.
-            Self::Transport { source, .. } => !(source.is_builder() || source.is_redirect()),
-            Self::Timeout { .. } => true,
+            Self::Timeout { .. } | Self::DeadlineExceeded { .. } => true,
+            Self::Transport { source, .. } => source.is_timeout(),
             _ => false,
         }
+    }
+
+    /// The connection could not be made (DNS, connect, TLS): the request was not sent.
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Self::Transport { source, .. } if source.is_connect())
+    }
+
+    /// A 2xx response whose body did not fit the expected type.
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Self::Decode(_))
+    }
+
+    /// Whether trying the same request again may succeed, for some call: what the retry
+    /// table ([`RETRY_RULES`](crate::RETRY_RULES)) covers, unless the server said
+    /// `x-should-retry: false` (or `true`).
+    pub fn is_retryable(&self) -> bool {
+        retry::is_retryable(self)
     }
 
     /// Wraps a transport error, dropping the URL's query from it: query values are
@@ -218,6 +305,7 @@ pub struct ApiError {
     errors: Vec<ApiMessage>,
     messages: Vec<ApiMessage>,
     body: String,
+    request_id: Option<String>,
 }
 
 impl ApiError {
@@ -243,7 +331,22 @@ impl ApiError {
             errors,
             messages,
             body: String::from_utf8_lossy(body).into_owned(),
+            request_id: None,
         }
+    }
+
+    /// Reads the request id from the response header `name` (the API's
+    /// `request_id_header`).
+    #[doc(hidden)]
+    pub fn with_request_id_header(mut self, name: Option<&str>) -> Self {
+        self.request_id = request_id(&self.headers, name);
+        self
+    }
+
+    /// The server's id of the request, from the header the API names for it (`cf-ray`
+    /// for Cloudflare).
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// The operation id of the call.
@@ -281,10 +384,17 @@ impl ApiError {
         self.errors.iter().any(|error| error.code == code)
     }
 
-    /// The delay the server asked for with `Retry-After` (seconds or HTTP date), uncapped.
+    /// The delay the server asked for with `retry-after-ms` or `Retry-After` (seconds or
+    /// HTTP date), uncapped.
     pub fn retry_after(&self) -> Option<Duration> {
-        retry::retry_after(&self.headers)
+        retry::server_delay(&self.headers)
     }
+}
+
+/// The value of the request-id header `name`, if the response has a readable one.
+pub(crate) fn request_id(headers: &HeaderMap, name: Option<&str>) -> Option<String> {
+    let value = headers.get(name?)?.to_str().ok()?.trim();
+    (!value.is_empty()).then(|| value.to_owned())
 }
 
 fn take_messages(
@@ -300,9 +410,13 @@ fn take_messages(
 }
 
 impl fmt::Display for ApiError {
-    /// `API error (HTTP 404): 10003 Not found; 1000 Other`
+    /// `API error (HTTP 404, request id 8f1b2c3d4e5f6a7b-SJC): 10003 Not found`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "API error (HTTP {}): ", self.status.as_u16())?;
+        write!(f, "API error (HTTP {}", self.status.as_u16())?;
+        if let Some(id) = &self.request_id {
+            write!(f, ", request id {id}")?;
+        }
+        f.write_str("): ")?;
         if !self.errors.is_empty() {
             for (index, error) in self.errors.iter().enumerate() {
                 if index > 0 {
@@ -329,6 +443,7 @@ pub struct DecodeError {
     path: String,
     message: String,
     body: String,
+    request_id: Option<String>,
 }
 
 impl DecodeError {
@@ -347,7 +462,20 @@ impl DecodeError {
             path: path.into(),
             message: message.into(),
             body: body.into(),
+            request_id: None,
         }
+    }
+
+    /// Reads the request id from the response header `name`.
+    #[doc(hidden)]
+    pub fn with_request_id(mut self, headers: &HeaderMap, name: Option<&str>) -> Self {
+        self.request_id = request_id(headers, name);
+        self
+    }
+
+    /// The server's id of the request, from the header the API names for it.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
     }
 
     /// The operation id of the call.
@@ -380,9 +508,16 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "cannot decode the response of `{}` (HTTP {}) at `{}`: {}; body: {}",
+            "cannot decode the response of `{}` (HTTP {}",
             self.operation,
-            self.status.as_u16(),
+            self.status.as_u16()
+        )?;
+        if let Some(id) = &self.request_id {
+            write!(f, ", request id {id}")?;
+        }
+        write!(
+            f,
+            ") at `{}`: {}; body: {}",
             self.path,
             self.message,
             preview(&self.body)
@@ -426,6 +561,42 @@ mod tests {
             error.to_string(),
             "API error (HTTP 404): 10003 Not found; 7 x; plain"
         );
+    }
+
+    #[test]
+    fn predicates_and_request_id() {
+        let mut headers = HeaderMap::new();
+        headers.insert("cf-ray", "8f1b2c3d4e5f6a7b-SJC".parse().unwrap());
+        let error = |code: u16| {
+            let status = StatusCode::from_u16(code).unwrap();
+            Error::Api(Box::new(
+                ApiError::from_response("op", status, headers.clone(), b"{}")
+                    .with_request_id_header(Some("cf-ray")),
+            ))
+        };
+        assert!(error(404).is_not_found() && !error(404).is_server_error());
+        assert!(error(401).is_unauthorized());
+        assert!(error(403).is_forbidden());
+        assert!(error(409).is_conflict());
+        assert!(error(429).is_rate_limited());
+        assert!(error(400).is_bad_request());
+        assert!(error(422).is_unprocessable());
+        assert!(error(503).is_server_error() && !error(503).is_not_found());
+        assert!(!error(404).is_timeout() && !error(404).is_connect());
+        assert_eq!(error(404).request_id(), Some("8f1b2c3d4e5f6a7b-SJC"));
+        assert_eq!(
+            error(404).to_string(),
+            "API error (HTTP 404, request id 8f1b2c3d4e5f6a7b-SJC): {}"
+        );
+        let deadline = Error::DeadlineExceeded {
+            operation: "op",
+            after: Duration::from_secs(1),
+            attempts: 2,
+        };
+        assert!(deadline.is_timeout() && deadline.request_id().is_none());
+        let without = ApiError::from_response("op", StatusCode::OK, headers.clone(), b"")
+            .with_request_id_header(Some("x-request-id"));
+        assert_eq!(without.request_id(), None);
     }
 
     #[test]

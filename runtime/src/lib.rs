@@ -7,17 +7,21 @@
 //!
 //! - configuration: [`ClientBuilder`] (credentials for the spec's security schemes,
 //!   environment variables, base URL, timeouts, retries, the HTTP client);
-//! - sending: path, query and header encoding, per-scheme authentication, retries with
-//!   backoff and `Retry-After`, per-attempt timeouts, `tracing` spans;
+//! - sending: path, query and header encoding, per-scheme authentication, retries by a
+//!   table of failure classes ([`RETRY_RULES`]) with backoff, `Retry-After`,
+//!   `retry-after-ms` and `x-should-retry`, per-attempt timeouts and a whole-call
+//!   deadline, `tracing` spans; [`Client::request`] for paths the spec lacks;
 //! - results: [`ApiResponse`] (status, headers, body), the [`Error`] type, the
 //!   [`Envelope`] of APIs that wrap payloads in `{success, errors, messages, result}`,
-//!   [`Nullable`] for fields that may be absent or `null`, [`FilePart`] for uploads.
+//!   [`Nullable`] for fields that may be absent or `null`, [`FilePart`] for uploads,
+//!   [`Timestamp`] and [`Date`] for `format: date-time` and `format: date`.
 //!
 //! Items generated code calls and users never need (the request builder, parameter
 //! encoding, the decoder) sit in the hidden [`__private`] module: they are not part of this
 //! crate's documented API and may change in any release.
 
 mod client;
+mod custom;
 mod envelope;
 mod error;
 mod multipart;
@@ -27,10 +31,12 @@ mod request;
 mod response;
 mod retry;
 mod secret;
+mod timestamp;
 
 /// Binary request and response bodies.
 pub use bytes::Bytes;
 pub use client::{Client, ClientBuilder, Credentials, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use custom::CustomRequest;
 pub use envelope::Envelope;
 pub use error::{ApiError, ApiMessage, DecodeError, Error};
 /// The `http` crate's types that appear in this crate's signatures (`StatusCode`,
@@ -40,8 +46,14 @@ pub use multipart::FilePart;
 pub use nullable::Nullable;
 pub use request::RequestOptions;
 pub use response::ApiResponse;
-pub use retry::{MAX_RETRY_AFTER, RetryPolicy};
+pub use retry::{
+    MAX_RETRY_AFTER, RETRY_RULES, RetryCalls, RetryFailure, RetryPolicy, RetryRule, rules_markdown,
+};
 pub use secret::Secret;
+/// The date and time crate of [`Timestamp`] and [`Date`] (`OffsetDateTime`, `Date`, ...),
+/// so callers use it without a dependency of their own.
+pub use time;
+pub use timestamp::{Date, ParseTimeError, Timestamp};
 
 /// What generated code calls; not part of the documented API, may change in any release.
 #[doc(hidden)]
@@ -49,7 +61,65 @@ pub mod __private {
     pub use crate::client::{ApiConfig, SchemeKind, SecurityScheme};
     pub use crate::multipart::Multipart;
     pub use crate::param::ParamValue;
-    pub use crate::request::{Request, decode_json};
+    pub use crate::request::{Request, decode_json, decode_json_with};
+
+    /// An object key as generated `Deserialize` impls read it: borrowed from the input
+    /// when it can be (no allocation for known keys), owned otherwise.
+    pub enum Key<'de> {
+        /// Borrowed from the input.
+        Borrowed(&'de str),
+        /// Copied (the key had escapes, or the input is not borrowable).
+        Owned(String),
+    }
+
+    impl<'de> Key<'de> {
+        /// The key.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Key::Borrowed(key) => key,
+                Key::Owned(key) => key,
+            }
+        }
+
+        /// The key as an owned string.
+        pub fn into_string(self) -> String {
+            match self {
+                Key::Borrowed(key) => key.to_owned(),
+                Key::Owned(key) => key,
+            }
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for Key<'de> {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct KeyVisitor;
+
+            impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+                type Value = Key<'de>;
+
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("an object key")
+                }
+
+                fn visit_borrowed_str<E: serde::de::Error>(
+                    self,
+                    key: &'de str,
+                ) -> Result<Key<'de>, E> {
+                    Ok(Key::Borrowed(key))
+                }
+
+                fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+                    Ok(Key::Owned(key.to_owned()))
+                }
+
+                fn visit_string<E: serde::de::Error>(self, key: String) -> Result<Key<'de>, E> {
+                    Ok(Key::Owned(key))
+                }
+            }
+
+            deserializer.deserialize_str(KeyVisitor)
+        }
+    }
 
     /// The `Deserialize` visitor of every generated string enum: it borrows the input
     /// string, so decoding a known value allocates nothing.

@@ -1,5 +1,6 @@
 //! One API call: built by generated code, then sent with retries, timeouts and tracing.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -14,7 +15,7 @@ use url::Url;
 use super::error::{ApiError, DecodeError};
 use super::multipart::Multipart;
 use super::param::ParamValue;
-use super::retry::{MAX_RETRY_AFTER, is_idempotent};
+use super::retry::{self, MAX_RETRY_AFTER, is_idempotent};
 use super::{ApiResponse, Client, Error};
 
 /// Everything but RFC 3986 "unreserved" characters is encoded in a path segment, so a
@@ -25,13 +26,16 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// Per-call settings that override the client's.
+/// Per-call settings that override or add to the client's.
 #[derive(Clone, Default)]
 pub struct RequestOptions {
     timeout: Option<Duration>,
+    deadline: Option<Duration>,
     max_retries: Option<u32>,
     retry_non_idempotent: bool,
     headers: Vec<(String, String)>,
+    query: Vec<(String, String)>,
+    body_fields: Vec<(String, serde_json::Value)>,
 }
 
 impl RequestOptions {
@@ -46,14 +50,21 @@ impl RequestOptions {
         self
     }
 
+    /// The deadline of the whole call, retries and waits included, counted from its start.
+    pub fn deadline(&mut self, deadline: Duration) -> &mut Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
     /// Retries after a failed first attempt of this call (0 disables retries).
     pub fn max_retries(&mut self, max_retries: u32) -> &mut Self {
         self.max_retries = Some(max_retries);
         self
     }
 
-    /// Allows retrying a non-idempotent call (POST, PATCH). Only safe when repeating the
-    /// call cannot do harm, for example when the server deduplicates it.
+    /// Allows retrying a non-idempotent call (POST, PATCH) after the failures the retry
+    /// table reserves to idempotent ones (408, 409, 5xx, timeouts). Only safe when
+    /// repeating the call cannot do harm, for example when the server deduplicates it.
     pub fn retry_non_idempotent(&mut self, allow: bool) -> &mut Self {
         self.retry_non_idempotent = allow;
         self
@@ -65,17 +76,41 @@ impl RequestOptions {
         self.headers.push((name.into(), value.into()));
         self
     }
+
+    /// An extra query parameter for this call, added after the operation's own.
+    pub fn query(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// An extra top-level field of this call's JSON body; it replaces a field of the same
+    /// name. The call fails with [`Error::InvalidRequest`] if its body is not a JSON
+    /// object (a call without a body gets one).
+    pub fn body_field(&mut self, name: impl Into<String>, value: serde_json::Value) -> &mut Self {
+        self.body_fields.push((name.into(), value));
+        self
+    }
 }
 
 impl fmt::Debug for RequestOptions {
-    /// Header values are left out: they may be credentials.
+    /// Header, query and body values are left out: they may be credentials.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        let names = |pairs: &[(String, String)]| -> Vec<String> {
+            pairs.iter().map(|(name, _)| name.clone()).collect()
+        };
+        let body_fields: Vec<&str> = self
+            .body_fields
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
         f.debug_struct("RequestOptions")
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
             .field("max_retries", &self.max_retries)
             .field("retry_non_idempotent", &self.retry_non_idempotent)
-            .field("headers", &header_names)
+            .field("headers", &names(&self.headers))
+            .field("query", &names(&self.query))
+            .field("body_fields", &body_fields)
             .finish()
     }
 }
@@ -101,7 +136,7 @@ pub struct Request {
     method: Method,
     operation: &'static str,
     path: String,
-    query: Vec<(&'static str, String)>,
+    query: Vec<(Cow<'static, str>, String)>,
     headers: Vec<(HeaderName, HeaderValue)>,
     accept: Option<HeaderValue>,
     body: Body,
@@ -143,6 +178,26 @@ impl Request {
         self.error.get_or_insert(error);
     }
 
+    /// Keeps a mistake for `send_*` to return.
+    pub(crate) fn fail_with(&mut self, error: Error) {
+        self.fail(error);
+    }
+
+    /// Renames the call (errors and traces show the name).
+    pub(crate) fn set_operation(&mut self, name: &'static str) {
+        self.operation = name;
+    }
+
+    /// Sets a body with a caller-given content type.
+    pub(crate) fn raw_body(&mut self, content_type: &str, data: Bytes) {
+        match HeaderValue::from_str(content_type) {
+            Ok(content_type) => self.body = Body::Raw { content_type, data },
+            Err(_) => self.fail(Error::invalid_request(format!(
+                "invalid content type `{content_type}`"
+            ))),
+        }
+    }
+
     /// Appends template text as it is (for example `/accounts/`).
     pub fn path_literal(&mut self, text: &str) {
         self.path.push_str(text);
@@ -172,7 +227,8 @@ impl Request {
 
     /// Adds a query parameter; repeat the name for arrays (`?a=1&a=2`).
     pub fn query(&mut self, name: &'static str, value: impl ParamValue) {
-        self.query.push((name, value.to_param().into_owned()));
+        self.query
+            .push((Cow::Borrowed(name), value.to_param().into_owned()));
     }
 
     /// Adds a header parameter.
@@ -252,6 +308,11 @@ impl Request {
         self.options = options;
     }
 
+    /// The per-call options, to change them in place.
+    pub fn options_mut(&mut self) -> &mut RequestOptions {
+        &mut self.options
+    }
+
     /// Sends the call and decodes a 2xx body as JSON into `T` (an empty body decodes as
     /// `null`). For APIs with a result envelope, a 2xx envelope with `"success": false` is
     /// an [`Error::Api`].
@@ -264,8 +325,15 @@ impl Request {
         }
         let operation = self.operation;
         let raw = self.execute(client).await?;
-        let envelope = client.config().envelope;
-        decode_json(operation, envelope, raw.status, raw.headers, &raw.body)
+        let config = client.config();
+        decode_json_with(
+            operation,
+            config.envelope,
+            config.request_id_header,
+            raw.status,
+            raw.headers,
+            &raw.body,
+        )
     }
 
     /// Sends the call and returns a 2xx body as text (invalid UTF-8 is replaced).
@@ -287,17 +355,22 @@ impl Request {
         Ok(ApiResponse::new(raw.status, raw.headers, raw.body))
     }
 
-    /// Sends the call, retrying as the policy allows, until a 2xx response (returned) or
-    /// a final failure (non-2xx responses become [`Error::Api`]).
+    /// Sends the call, retrying as the table ([`RETRY_RULES`](crate::RETRY_RULES)) and
+    /// the policy allow, until a 2xx response (returned) or a final failure (non-2xx
+    /// responses become [`Error::Api`]), within the call's deadline if it has one.
     async fn execute(mut self, client: &Client) -> Result<RawResponse, Error> {
         if let Some(error) = self.error.take() {
             return Err(error);
         }
+        self.merge_body_fields()?;
         let (url, headers) = self.prepare(client)?;
         let timeout = self.options.timeout.unwrap_or_else(|| client.timeout());
+        let deadline = self.options.deadline.or_else(|| client.deadline());
+        let started = tokio::time::Instant::now();
         let policy = client.retry_policy();
         let max_retries = self.options.max_retries.unwrap_or(policy.max_retries());
-        let may_retry = self.options.retry_non_idempotent || is_idempotent(&self.method);
+        let opted_in = self.options.retry_non_idempotent || is_idempotent(&self.method);
+        let request_id_header = client.config().request_id_header;
         let span = tracing::info_span!(
             "api.request",
             operation = self.operation,
@@ -309,12 +382,26 @@ impl Request {
         // Recorded through a handle rather than `Span::current()`, which only works with
         // subscribers that track the current span.
         let recorder = span.clone();
+        let past_deadline = |attempts: u32| Error::DeadlineExceeded {
+            operation: self.operation,
+            after: deadline.unwrap_or_default(),
+            attempts,
+        };
         let attempts = async {
             let mut attempt: u32 = 0;
             loop {
                 attempt += 1;
                 recorder.record("attempt", attempt);
-                let error = match self.attempt(client, &url, &headers, timeout).await {
+                // The attempt's own timeout, cut short by what is left of the deadline.
+                let left = deadline.map(|deadline| deadline.saturating_sub(started.elapsed()));
+                let cut = left.filter(|left| *left < timeout);
+                if left == Some(Duration::ZERO) {
+                    return Err(past_deadline(attempt));
+                }
+                let outcome = self
+                    .attempt(client, &url, &headers, cut.unwrap_or(timeout))
+                    .await;
+                let error = match outcome {
                     Ok(raw) => {
                         recorder.record("status", raw.status.as_u16());
                         if raw.status.is_success() {
@@ -325,12 +412,16 @@ impl Request {
                             raw.status,
                             raw.headers,
                             &raw.body,
-                        );
+                        )
+                        .with_request_id_header(request_id_header);
                         Error::Api(Box::new(error))
+                    }
+                    Err(Error::Timeout { .. }) if cut.is_some() => {
+                        return Err(past_deadline(attempt));
                     }
                     Err(error) => error,
                 };
-                if !(may_retry && attempt <= max_retries && error.is_retryable()) {
+                if attempt > max_retries || !retry::decide(&error, opted_in) {
                     return Err(error);
                 }
                 let delay = error
@@ -338,6 +429,13 @@ impl Request {
                     .and_then(ApiError::retry_after)
                     .map(|delay| delay.min(MAX_RETRY_AFTER))
                     .unwrap_or_else(|| policy.backoff(attempt));
+                if let Some(deadline) = deadline
+                    && started.elapsed() + delay >= deadline
+                {
+                    // Waiting would end past the deadline: the last failure says more
+                    // than "deadline exceeded" would.
+                    return Err(error);
+                }
                 tracing::debug!(
                     status = error.status().map(|status| status.as_u16()),
                     delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
@@ -348,6 +446,37 @@ impl Request {
             }
         };
         attempts.instrument(span).await
+    }
+
+    /// Adds the options' body fields to a JSON object body (or makes one).
+    fn merge_body_fields(&mut self) -> Result<(), Error> {
+        if self.options.body_fields.is_empty() {
+            return Ok(());
+        }
+        let mut object = match &self.body {
+            Body::None => serde_json::Map::new(),
+            Body::Raw { content_type, data }
+                if content_type.as_bytes().starts_with(b"application/json") =>
+            {
+                match serde_json::from_slice(data) {
+                    Ok(serde_json::Value::Object(object)) => object,
+                    Ok(serde_json::Value::Null) => serde_json::Map::new(),
+                    _ => return Err(self.not_an_object()),
+                }
+            }
+            _ => return Err(self.not_an_object()),
+        };
+        for (name, value) in std::mem::take(&mut self.options.body_fields) {
+            object.insert(name, value);
+        }
+        self.json(&object)
+    }
+
+    fn not_an_object(&self) -> Error {
+        Error::invalid_request(format!(
+            "`{}`: extra body fields need a JSON object body",
+            self.operation
+        ))
     }
 
     /// One attempt: send, then read the whole body, within `timeout`.
@@ -386,6 +515,8 @@ impl Request {
         };
         match tokio::time::timeout(timeout, exchange).await {
             Ok(Ok(raw)) => Ok(raw),
+            // A connect timeout is a connect failure: the request was not sent.
+            Ok(Err(error)) if error.is_connect() => Err(Error::transport(self.operation, error)),
             // A caller-supplied HTTP client may have a shorter timeout of its own.
             Ok(Err(error)) if error.is_timeout() => Err(timed_out),
             Ok(Err(error)) => Err(Error::transport(self.operation, error)),
@@ -403,27 +534,43 @@ impl Request {
         Ok((url, headers))
     }
 
-    /// Base URL, then the path, then the query, form-encoded.
+    /// Base URL, then the path, then the query, form-encoded: the client's default
+    /// parameters, the operation's, then the call's extra ones.
     fn url(&self, client: &Client) -> Url {
         let mut url = client.base_url().clone();
         // Keep the base's own path (`/client/v4`): `Url::join` would replace it.
         let path = format!("{}{}", url.path().trim_end_matches('/'), self.path);
         url.set_path(&path);
-        if !self.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(
-                self.query
-                    .iter()
-                    .map(|(name, value)| (*name, value.as_str())),
-            );
+        let defaults = client.default_query();
+        if !(self.query.is_empty() && self.options.query.is_empty() && defaults.is_empty()) {
+            let pairs = defaults
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.as_str()))
+                .chain(
+                    self.query
+                        .iter()
+                        .map(|(name, value)| (name.as_ref(), value.as_str())),
+                )
+                .chain(
+                    self.options
+                        .query
+                        .iter()
+                        .map(|(name, value)| (name.as_str(), value.as_str())),
+                );
+            url.query_pairs_mut().extend_pairs(pairs);
         }
         url
     }
 
-    /// The user agent, then `Accept`, then header parameters, then the options' headers
-    /// (which replace any of the same name). Credentials are added last, by `prepare`.
+    /// The user agent, the client's default headers, `Accept`, header parameters, then
+    /// the options' headers (which replace any of the same name). Credentials are added
+    /// last, by `prepare`.
     fn headers(&self, client: &Client) -> Result<HeaderMap, Error> {
         let mut headers = HeaderMap::new();
         headers.insert(USER_AGENT, client.user_agent_header().clone());
+        for (name, value) in client.extra_headers() {
+            headers.insert(name.clone(), value.clone());
+        }
         if let Some(accept) = &self.accept {
             headers.insert(ACCEPT, accept.clone());
         }
@@ -447,7 +594,7 @@ impl Request {
 impl fmt::Debug for Request {
     /// Query values, header values and the body are left out: they may be secrets or large.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let query: Vec<&str> = self.query.iter().map(|(name, _)| *name).collect();
+        let query: Vec<&str> = self.query.iter().map(|(name, _)| name.as_ref()).collect();
         let headers: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
         let body = match &self.body {
             Body::None => "none".to_owned(),
@@ -498,13 +645,31 @@ pub fn decode_json<T: DeserializeOwned>(
     headers: HeaderMap,
     body: &[u8],
 ) -> Result<ApiResponse<T>, Error> {
+    decode_json_with(operation, envelope, None, status, headers, body)
+}
+
+/// [`decode_json`], with errors carrying the request id read from the header
+/// `request_id_header`.
+///
+/// # Errors
+///
+/// As [`decode_json`].
+pub fn decode_json_with<T: DeserializeOwned>(
+    operation: &'static str,
+    envelope: bool,
+    request_id_header: Option<&str>,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: &[u8],
+) -> Result<ApiResponse<T>, Error> {
     let data: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
         b"null"
     } else {
         body
     };
     if envelope && reports_failure(data) {
-        let error = ApiError::from_response(operation, status, headers, body);
+        let error = ApiError::from_response(operation, status, headers, body)
+            .with_request_id_header(request_id_header);
         return Err(Error::Api(Box::new(error)));
     }
     // The fast path decodes once; only a body that fails to decode is read a second time,
@@ -528,9 +693,9 @@ pub fn decode_json<T: DeserializeOwned>(
                 Ok(_) => (".".to_owned(), error.to_string()),
             };
             let text = String::from_utf8_lossy(body).into_owned();
-            Err(Error::Decode(Box::new(DecodeError::new(
-                operation, status, path, message, text,
-            ))))
+            let error = DecodeError::new(operation, status, path, message, text)
+                .with_request_id(&headers, request_id_header);
+            Err(Error::Decode(Box::new(error)))
         }
     }
 }

@@ -6,6 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 
+use crate::Error;
+
 /// The longest `Retry-After` the client waits; a server asking for more gets the
 /// request back sooner (and fails it again if it still means it) rather than hanging
 /// the caller for minutes.
@@ -13,11 +15,11 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// How many times, and how patiently, a failed request is tried again.
 ///
-/// Retries happen on 408, 409, 429 and 5xx responses, timeouts and connection errors,
-/// and only for idempotent methods unless the request opts in
-/// ([`RequestOptions::retry_non_idempotent`](super::RequestOptions::retry_non_idempotent)).
-/// The delay doubles from `initial_backoff` up to `max_backoff`, with jitter, unless the
-/// response says `Retry-After`.
+/// Which failures are retried, for which calls, is the table [`RETRY_RULES`]: any call
+/// after a 429 or a failure before sending; idempotent methods, and calls that opt in
+/// ([`RequestOptions::retry_non_idempotent`](super::RequestOptions::retry_non_idempotent)),
+/// also after 408, 409, 5xx and timeouts. The delay doubles from `initial_backoff` up to
+/// `max_backoff`, with jitter, unless the response says `retry-after-ms` or `Retry-After`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_retries: u32,
@@ -91,10 +93,154 @@ impl RetryPolicy {
     }
 }
 
-/// Statuses that are worth trying again: the server timed out, hit a conflict with a
-/// concurrent change, rate limited us, or failed.
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
+/// A class of failed attempt, as the retry rules name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryFailure {
+    /// The request never left: connecting, resolving the host or the TLS handshake failed.
+    NotSent,
+    /// An HTTP status: exactly this one.
+    Status(u16),
+    /// Any 5xx status.
+    ServerError,
+    /// No complete response within the per-attempt timeout (the server may have acted).
+    Timeout,
+    /// The connection broke after the request was sent (the server may have acted).
+    Interrupted,
+}
+
+impl RetryFailure {
+    /// The class of a failed attempt, or `None` for failures no rule covers (such as a
+    /// 404, or a request that could not be built).
+    pub fn of(error: &Error) -> Option<RetryFailure> {
+        match error {
+            Error::Api(api) => Some(match api.status().as_u16() {
+                500..=599 => RetryFailure::ServerError,
+                code => RetryFailure::Status(code),
+            }),
+            Error::Transport { source, .. } if source.is_connect() => Some(RetryFailure::NotSent),
+            Error::Transport { source, .. } if source.is_timeout() => Some(RetryFailure::Timeout),
+            // Builder and redirect errors repeat identically.
+            Error::Transport { source, .. } if source.is_builder() || source.is_redirect() => None,
+            Error::Transport { .. } => Some(RetryFailure::Interrupted),
+            Error::Timeout { .. } => Some(RetryFailure::Timeout),
+            _ => None,
+        }
+    }
+
+    fn covers(self, other: RetryFailure) -> bool {
+        match (self, other) {
+            (RetryFailure::ServerError, RetryFailure::ServerError) => true,
+            (a, b) => a == b,
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            RetryFailure::NotSent => {
+                "connect, DNS or TLS failure (the request was not sent)".to_owned()
+            }
+            RetryFailure::Status(code) => {
+                let reason = StatusCode::from_u16(code)
+                    .ok()
+                    .and_then(|status| status.canonical_reason())
+                    .unwrap_or("");
+                format!("HTTP {code} {reason}").trim_end().to_owned()
+            }
+            RetryFailure::ServerError => "HTTP 5xx".to_owned(),
+            RetryFailure::Timeout => "per-attempt timeout".to_owned(),
+            RetryFailure::Interrupted => "connection broken after sending".to_owned(),
+        }
+    }
+}
+
+/// Which calls a retry rule applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryCalls {
+    /// Every call, whatever its method: the server did not act on the request.
+    Any,
+    /// RetryCalls with an idempotent method (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) and calls
+    /// that opted in with `retry_non_idempotent`: the server may have acted once already.
+    IdempotentOrOptedIn,
+}
+
+/// One row of the retry table: a failure class, the calls it retries, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryRule {
+    /// What failed.
+    pub failure: RetryFailure,
+    /// Which calls are tried again after it.
+    pub calls: RetryCalls,
+    /// Why.
+    pub reason: &'static str,
+}
+
+/// When a failed attempt is tried again: the rules as data, one row per failure class.
+/// A failure no row covers is final. The response headers `x-should-retry: true|false`
+/// override the table either way (the server knows best), the attempt budget and the
+/// deadline still apply; the wait is `retry-after-ms`, else `Retry-After` (seconds or an
+/// HTTP date), else the policy's backoff, and never more than [`MAX_RETRY_AFTER`].
+/// `runtime/README.md` shows this table, rendered by [`rules_markdown`] (a test keeps
+/// them equal).
+pub const RETRY_RULES: &[RetryRule] = &[
+    RetryRule {
+        failure: RetryFailure::NotSent,
+        calls: RetryCalls::Any,
+        reason: "nothing reached the server",
+    },
+    RetryRule {
+        failure: RetryFailure::Status(429),
+        calls: RetryCalls::Any,
+        reason: "rate limited: the server refused the request without acting on it",
+    },
+    RetryRule {
+        failure: RetryFailure::Status(408),
+        calls: RetryCalls::IdempotentOrOptedIn,
+        reason: "the server gave up waiting for the request",
+    },
+    RetryRule {
+        failure: RetryFailure::Status(409),
+        calls: RetryCalls::IdempotentOrOptedIn,
+        reason: "a concurrent change; the next attempt may not conflict",
+    },
+    RetryRule {
+        failure: RetryFailure::ServerError,
+        calls: RetryCalls::IdempotentOrOptedIn,
+        reason: "the server failed, possibly after acting",
+    },
+    RetryRule {
+        failure: RetryFailure::Timeout,
+        calls: RetryCalls::IdempotentOrOptedIn,
+        reason: "no answer in time; the server may still have acted",
+    },
+    RetryRule {
+        failure: RetryFailure::Interrupted,
+        calls: RetryCalls::IdempotentOrOptedIn,
+        reason: "the answer was lost; the server may have acted",
+    },
+];
+
+/// The rule covering a failure, if any.
+pub fn rule_for(failure: RetryFailure) -> Option<&'static RetryRule> {
+    RETRY_RULES.iter().find(|rule| rule.failure.covers(failure))
+}
+
+/// The retry table as Markdown (what `runtime/README.md` shows).
+pub fn rules_markdown() -> String {
+    let mut out = String::from("| failure | retried for | why |\n| --- | --- | --- |\n");
+    for rule in RETRY_RULES {
+        let calls = match rule.calls {
+            RetryCalls::Any => "every call",
+            RetryCalls::IdempotentOrOptedIn => "idempotent methods and opted-in calls",
+        };
+        out.push_str(&format!(
+            "| {} | {calls} | {} |\n",
+            rule.failure.describe(),
+            rule.reason
+        ));
+    }
+    out
 }
 
 /// Methods that can be repeated without changing the outcome (RFC 9110, 9.2.2).
@@ -108,6 +254,49 @@ pub(crate) fn is_idempotent(method: &Method) -> bool {
         Method::TRACE,
     ]
     .contains(method)
+}
+
+/// What the response says about retrying: `x-should-retry: true|false`.
+pub(crate) fn should_retry_header(headers: &HeaderMap) -> Option<bool> {
+    match headers.get("x-should-retry")?.to_str().ok()?.trim() {
+        value if value.eq_ignore_ascii_case("true") => Some(true),
+        value if value.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether the failed attempt `error` of a call is tried again (budget and deadline
+/// aside): the server's `x-should-retry`, else the table.
+pub(crate) fn decide(error: &Error, idempotent_or_opted_in: bool) -> bool {
+    if let Some(verdict) = error
+        .api_error()
+        .and_then(|api| should_retry_header(api.headers()))
+    {
+        return verdict;
+    }
+    match RetryFailure::of(error).and_then(rule_for) {
+        Some(rule) => rule.calls == RetryCalls::Any || idempotent_or_opted_in,
+        None => false,
+    }
+}
+
+/// Whether a failure is worth trying again for some call (see [`RETRY_RULES`]).
+pub(crate) fn is_retryable(error: &Error) -> bool {
+    decide(error, true)
+}
+
+/// The wait the server asked for: `retry-after-ms` (milliseconds, fractions allowed),
+/// else `Retry-After`; uncapped.
+pub(crate) fn server_delay(headers: &HeaderMap) -> Option<Duration> {
+    let millis = headers
+        .get("retry-after-ms")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.trim().parse::<f64>().ok())
+        .filter(|millis| millis.is_finite() && *millis >= 0.0);
+    match millis {
+        Some(millis) => Some(Duration::from_secs_f64(millis.min(1e12) / 1000.0)),
+        None => retry_after(headers),
+    }
 }
 
 /// Parses `Retry-After` as delay seconds or an HTTP date (IMF-fixdate); a date in the
@@ -215,20 +404,78 @@ mod tests {
         assert_eq!(parse_http_date("Thu, 01 Foo 1970 00:00:00 GMT"), None);
     }
 
+    fn api(status: u16, headers: &[(&'static str, &'static str)]) -> Error {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        let status = StatusCode::from_u16(status).unwrap();
+        Error::Api(Box::new(crate::ApiError::from_response(
+            "op", status, map, b"",
+        )))
+    }
+
     #[test]
-    fn classifies_statuses_and_methods() {
-        for code in [408, 409, 429, 500, 502, 503, 504] {
-            assert!(
-                is_retryable_status(StatusCode::from_u16(code).unwrap()),
-                "{code}"
-            );
+    fn the_table_decides_by_class_and_method() {
+        for code in [408, 409, 500, 502, 503, 504] {
+            assert!(decide(&api(code, &[]), true), "{code}");
+            assert!(!decide(&api(code, &[]), false), "{code} needs idempotence");
         }
+        assert!(decide(&api(429, &[]), false), "429 retries any method");
         for code in [400, 401, 403, 404, 422] {
-            assert!(
-                !is_retryable_status(StatusCode::from_u16(code).unwrap()),
-                "{code}"
-            );
+            assert!(!decide(&api(code, &[]), true), "{code}");
         }
+        let timeout = Error::Timeout {
+            operation: "op",
+            after: Duration::from_secs(1),
+        };
+        assert!(decide(&timeout, true));
+        assert!(!decide(&timeout, false));
+        assert!(!decide(&Error::invalid_request("x"), true));
+    }
+
+    #[test]
+    fn x_should_retry_overrides_the_table() {
+        assert!(!decide(&api(503, &[("x-should-retry", "false")]), true));
+        assert!(!decide(&api(429, &[("x-should-retry", "FALSE")]), false));
+        assert!(decide(&api(400, &[("x-should-retry", "true")]), false));
+        assert!(decide(&api(503, &[("x-should-retry", "maybe")]), true));
+    }
+
+    #[test]
+    fn retry_after_ms_wins_over_retry_after() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("30"));
+        assert_eq!(server_delay(&headers), Some(Duration::from_secs(30)));
+        headers.insert("retry-after-ms", HeaderValue::from_static("1.5"));
+        assert_eq!(server_delay(&headers), Some(Duration::from_micros(1500)));
+        headers.insert("retry-after-ms", HeaderValue::from_static("-3"));
+        assert_eq!(server_delay(&headers), Some(Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn every_class_has_one_rule_and_the_readme_shows_the_table() {
+        for failure in [
+            RetryFailure::NotSent,
+            RetryFailure::Status(429),
+            RetryFailure::Status(408),
+            RetryFailure::Status(409),
+            RetryFailure::ServerError,
+            RetryFailure::Timeout,
+            RetryFailure::Interrupted,
+        ] {
+            let rules = RETRY_RULES
+                .iter()
+                .filter(|rule| rule.failure.covers(failure))
+                .count();
+            assert_eq!(rules, 1, "{failure:?}");
+        }
+        let readme = include_str!("../README.md");
+        assert!(
+            readme.contains(&rules_markdown()),
+            "runtime/README.md must show the retry table; paste:\n{}",
+            rules_markdown()
+        );
         assert!(is_idempotent(&Method::GET));
         assert!(is_idempotent(&Method::DELETE));
         assert!(!is_idempotent(&Method::POST));

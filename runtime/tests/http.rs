@@ -1010,3 +1010,233 @@ fn futures_and_errors_are_send() {
     assert_send(&Request::new(Method::GET, "op").send_text(&client));
     assert_error::<Error>();
 }
+
+// ---------------------------------------------------------------- retry table, deadline
+
+#[tokio::test]
+async fn post_is_retried_after_429_but_not_after_500() {
+    let server = Server::start(vec![
+        Reply::error(429, 971, "Slow down").header("retry-after", "0"),
+        Reply::ok(json!(1)),
+    ])
+    .await;
+    let client = server.client();
+    post_thing(&client).send_empty(&client).await.unwrap();
+    assert_eq!(server.requests().len(), 2, "429 is retried for POST");
+
+    let server = Server::start(vec![Reply::error(500, 10002, "Internal error")]).await;
+    let client = server.client();
+    let error = post_thing(&client).send_empty(&client).await.unwrap_err();
+    assert!(error.is_server_error());
+    assert_eq!(server.requests().len(), 1, "500 is not retried for POST");
+}
+
+#[tokio::test]
+async fn retry_after_ms_and_x_should_retry() {
+    let server = Server::start(vec![
+        Reply::error(503, 10002, "Unavailable").header("retry-after-ms", "5"),
+        Reply::ok(json!(1)),
+    ])
+    .await;
+    let client = server
+        .builder()
+        .retry_backoff(Duration::from_secs(600), Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let call = list_things(&client).send_empty(&client);
+    tokio::time::timeout(Duration::from_secs(30), call)
+        .await
+        .expect("retry-after-ms was not honoured")
+        .unwrap();
+    assert_eq!(server.requests().len(), 2);
+
+    let server = Server::start(vec![
+        Reply::error(503, 10002, "Unavailable").header("x-should-retry", "false"),
+    ])
+    .await;
+    let client = server.client();
+    list_things(&client).send_empty(&client).await.unwrap_err();
+    assert_eq!(server.requests().len(), 1, "x-should-retry: false");
+
+    let server = Server::start(vec![
+        Reply::error(400, 1, "Try again").header("x-should-retry", "true"),
+        Reply::ok(json!(1)),
+    ])
+    .await;
+    let client = server.client();
+    post_thing(&client).send_empty(&client).await.unwrap();
+    assert_eq!(server.requests().len(), 2, "x-should-retry: true");
+}
+
+#[tokio::test]
+async fn refused_post_is_retried_before_sending() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let client = common::builder()
+        .token(TOKEN)
+        .base_url(format!("http://{address}/client/v4"))
+        .path_default("account_id", "acc123")
+        .retry_backoff(Duration::from_millis(1), Duration::from_millis(1))
+        .max_retries(3)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = post_thing(&client).send_empty(&client).await.unwrap_err();
+    assert!(error.is_connect(), "{error:?}");
+    assert!(error.is_retryable());
+    // Four attempts at a refused port take a few milliseconds; nothing else to observe.
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn deadline_bounds_the_whole_call() {
+    let slow = Reply::ok(json!(1)).delay(Duration::from_secs(5));
+    let server = Server::start(vec![slow.clone(), slow]).await;
+    let client = server
+        .builder()
+        .timeout(Duration::from_secs(30))
+        .deadline(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = list_things(&client).send_empty(&client).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::DeadlineExceeded {
+                operation: "things_list",
+                attempts: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.is_timeout());
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    // A per-call deadline replaces the client's; a wait past it is not started.
+    let server = Server::start(vec![
+        Reply::error(503, 10002, "Unavailable").header("retry-after", "30"),
+    ])
+    .await;
+    let client = server.client();
+    let mut request = list_things(&client);
+    let mut options = RequestOptions::default();
+    options.deadline(Duration::from_secs(2));
+    request.options(options);
+    let started = std::time::Instant::now();
+    let error = request.send_empty(&client).await.unwrap_err();
+    assert!(error.is_server_error(), "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn errors_carry_the_request_id_and_predicates() {
+    let server = Server::start(vec![
+        Reply::error(404, 10003, "Not found").header("x-request-id", "req-42"),
+    ])
+    .await;
+    let client = server.client();
+    let error = list_things(&client).send_empty(&client).await.unwrap_err();
+    assert!(error.is_not_found());
+    assert!(!error.is_rate_limited() && !error.is_timeout());
+    assert_eq!(
+        error.status(),
+        Some(client_runtime::http::StatusCode::NOT_FOUND)
+    );
+    assert_eq!(error.request_id(), Some("req-42"));
+    assert!(error.to_string().contains("request id req-42"), "{error}");
+}
+
+// ---------------------------------------------------------------- extras and raw requests
+
+#[tokio::test]
+async fn default_and_extra_headers_query_and_body_fields() {
+    let server = Server::start(vec![]).await;
+    let client = server
+        .builder()
+        .default_header("x-team", "video")
+        .default_query("tenant", "t1")
+        .build()
+        .unwrap();
+    let mut request = post_thing(&client);
+    request.query("limit", 5);
+    request.json(&json!({"name": "a"})).unwrap();
+    let mut options = RequestOptions::default();
+    options
+        .header("x-trace", "1")
+        .query("debug", "yes")
+        .body_field("newField", json!({"x": 1}));
+    request.options(options);
+    request.send_empty(&client).await.unwrap();
+    let seen = server.only_request();
+    assert_eq!(seen.header("x-team"), Some("video"));
+    assert_eq!(seen.header("x-trace"), Some("1"));
+    assert_eq!(seen.query.as_deref(), Some("tenant=t1&limit=5&debug=yes"));
+    let body: Value = serde_json::from_slice(&seen.body).unwrap();
+    assert_eq!(body, json!({"name": "a", "newField": {"x": 1}}));
+}
+
+#[tokio::test]
+async fn body_fields_need_an_object_body() {
+    let server = Server::start(vec![]).await;
+    let client = server.client();
+    let mut request = post_thing(&client);
+    request.json(&json!([1, 2])).unwrap();
+    let mut options = RequestOptions::default();
+    options.body_field("x", json!(1));
+    request.options(options);
+    let error = request.send_empty(&client).await.unwrap_err();
+    assert!(matches!(error, Error::InvalidRequest { .. }), "{error:?}");
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn raw_request_has_auth_retries_and_errors() {
+    let server = Server::start(vec![
+        Reply::error(429, 971, "Slow down").header("retry-after", "0"),
+        Reply::ok(json!({"id": 7})),
+        Reply::error(404, 10003, "Not found"),
+    ])
+    .await;
+    let client = server
+        .builder()
+        .default_query("tenant", "t1")
+        .build()
+        .unwrap();
+    let response = client
+        .request(Method::POST, "/accounts/acc123/new-things")
+        .query("dry_run", "true")
+        .header("x-trace", "1")
+        .json(&json!({"name": "a"}))
+        .body_field("extra", json!(true))
+        .send_json::<Envelope<Value>>()
+        .await
+        .unwrap();
+    assert_eq!(response.body().result, json!({"id": 7}));
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2, "429 retried");
+    let seen = &requests[1];
+    assert_eq!(seen.method, Method::POST);
+    assert_eq!(seen.path, "/client/v4/accounts/acc123/new-things");
+    assert_eq!(seen.query.as_deref(), Some("tenant=t1&dry_run=true"));
+    assert_eq!(
+        seen.header("authorization"),
+        Some(&*format!("Bearer {TOKEN}"))
+    );
+    assert_eq!(seen.header("x-trace"), Some("1"));
+    let body: Value = serde_json::from_slice(&seen.body).unwrap();
+    assert_eq!(body, json!({"name": "a", "extra": true}));
+
+    let error = client
+        .request(Method::GET, "missing")
+        .operation("things_missing")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found());
+    assert_eq!(error.api_error().unwrap().operation(), "things_missing");
+    assert_eq!(server.requests()[2].path, "/client/v4/missing");
+}

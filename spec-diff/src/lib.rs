@@ -492,6 +492,8 @@ pub fn ty(t: &Ty) -> String {
         Ty::F32 => "f32".into(),
         Ty::F64 => "f64".into(),
         Ty::Json => "serde_json::Value".into(),
+        Ty::Timestamp => "Timestamp".into(),
+        Ty::Date => "Date".into(),
         Ty::Named(n) => n.clone(),
         Ty::Vec(t) => format!("Vec<{}>", ty(t)),
         Ty::Map(t) => format!("BTreeMap<String, {}>", ty(t)),

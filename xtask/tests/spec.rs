@@ -4,7 +4,8 @@
 //! 2. mutation: deleting or changing any of them in a copy of the spec is reported, by name;
 //! 3. validity: the spec is OpenAPI 3.0 (`openapiv3`), every `$ref` resolves, operation ids;
 //! 4. formatting: the file is exactly `serde_json::to_string_pretty` of itself plus "\n";
-//! 5. the conventions the issue asks for (envelopes, security, TUS, multipart, secrets, ...).
+//! 5. the conventions the issue asks for (envelopes, security, TUS, multipart, secrets, ...);
+//! 6. examples: every `example` validates against its own schema, formats included.
 
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -1093,4 +1094,141 @@ fn spec_follows_cloudflare_conventions() {
         }
     }
     assert!(scheduled >= 8, "{scheduled}");
+}
+
+// ---------------------------------------------------------------- examples
+
+/// An OpenAPI 3.0 schema as JSON Schema 2020-12: `nullable` becomes a `null` alternative,
+/// component `$ref`s point into `$defs`, annotations JSON Schema does not know are dropped.
+fn json_schema(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (key, value) in map {
+                match key.as_str() {
+                    "example" | "discriminator" | "xml" | "externalDocs" | "nullable" => {}
+                    k if k.starts_with("x-") => {}
+                    "$ref" => {
+                        let target = value.as_str().unwrap_or_default();
+                        let target = target.replace("#/components/schemas/", "#/$defs/");
+                        out.insert(key.clone(), json!(target));
+                    }
+                    "properties" | "patternProperties" => {
+                        let props = value
+                            .as_object()
+                            .map(|props| {
+                                props
+                                    .iter()
+                                    .map(|(name, schema)| (name.clone(), json_schema(schema)))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        out.insert(key.clone(), Value::Object(props));
+                    }
+                    "items" | "additionalProperties" | "not" => {
+                        out.insert(key.clone(), json_schema(value));
+                    }
+                    "allOf" | "anyOf" | "oneOf" => {
+                        let all = value
+                            .as_array()
+                            .map(|a| a.iter().map(json_schema).collect());
+                        out.insert(key.clone(), Value::Array(all.unwrap_or_default()));
+                    }
+                    _ => {
+                        out.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+            if map.get("nullable") == Some(&json!(true)) {
+                return json!({"anyOf": [Value::Object(out), {"type": "null"}]});
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// Every `example` of the spec: its JSON pointer, the example, and the schema it
+/// illustrates (a schema's own; a parameter's, header's or media type's `schema`).
+fn examples(value: &Value, pointer: &str, out: &mut Vec<(String, Value, Value)>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(example) = map.get("example") {
+                let schema = map.get("schema").unwrap_or(value);
+                out.push((
+                    format!("{pointer}/example"),
+                    example.clone(),
+                    schema.clone(),
+                ));
+            }
+            for (key, child) in map {
+                if key != "example" {
+                    let key = key.replace('~', "~0").replace('/', "~1");
+                    examples(child, &format!("{pointer}/{key}"), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                examples(child, &format!("{pointer}/{index}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Validates each example against its schema with formats (`date-time`, `uri`, ...).
+fn example_violations(spec: &Value) -> Vec<String> {
+    let defs: serde_json::Map<String, Value> = spec["components"]["schemas"]
+        .as_object()
+        .expect("components/schemas")
+        .iter()
+        .map(|(name, schema)| (name.clone(), json_schema(schema)))
+        .collect();
+    let mut found = Vec::new();
+    examples(spec, "", &mut found);
+    assert!(found.len() > 10, "the spec has examples: {}", found.len());
+    let mut violations = Vec::new();
+    for (pointer, example, schema) in found {
+        let mut root = match json_schema(&schema) {
+            Value::Object(map) => map,
+            other => panic!("{pointer}: schema is not an object: {other}"),
+        };
+        root.insert(
+            "$schema".into(),
+            json!("https://json-schema.org/draft/2020-12/schema"),
+        );
+        root.insert("$defs".into(), Value::Object(defs.clone()));
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&Value::Object(root))
+            .unwrap_or_else(|e| panic!("{pointer}: the schema does not compile: {e}"));
+        for error in validator.iter_errors(&example) {
+            violations.push(format!("{pointer}{}: {error}", error.instance_path()));
+        }
+    }
+    violations
+}
+
+#[test]
+fn every_example_validates_against_its_schema_formats_included() {
+    let violations = example_violations(&spec());
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
+
+#[test]
+fn a_bad_example_is_caught() {
+    let mut spec = spec();
+    let example = spec
+        .pointer_mut("/paths/~1accounts~1{account_id}~1stream~1direct_upload/post/responses/200/content/application~1json/example/result")
+        .expect("the direct upload example");
+    example["uploadURL"] = json!("www.example.com/samplepath");
+    example["scheduledDeletion"] = json!("next tuesday");
+    let violations = example_violations(&spec).join("\n");
+    assert!(violations.contains("/result/uploadURL"), "{violations}");
+    assert!(
+        violations.contains("/result/scheduledDeletion"),
+        "{violations}"
+    );
 }

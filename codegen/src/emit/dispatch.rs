@@ -141,9 +141,8 @@ fn operation_fn(
 ) -> (TokenStream, TokenStream) {
     let f = format_ident!("op_{}", name);
     let b = format_ident!("{}", name);
-    // `args` is read from only when the operation takes parameters or a body.
-    let args_mut =
-        (op.params.iter().any(|p| p.constant.is_none()) || op.body.is_some()).then(|| quote!(mut));
+    // `args` is always read: the per-call options (`$headers`, ...) apply to every operation.
+    let args_mut = quote!(mut);
     let builder_ty = format_ident!("{}", op.builder);
     let op_id = &op.id;
     let method = ident(&op.method_name);
@@ -309,6 +308,35 @@ fn operation_fn(
         }
     }
     let whole_flag = needs_whole_flag(op).then(|| quote!(let mut whole = false;));
+    // Per-call options, under `$`-prefixed keys no parameter can have: extra headers and
+    // query parameters (`[[name, value], ...]`), extra JSON body fields (an object), the
+    // opt-in to retries of non-idempotent methods.
+    let header = super::operations::option_method(op, "header");
+    let query = super::operations::option_method(op, "query");
+    setters.push(quote! {
+        for (name, value) in args.optional::<Vec<(String, String)>>("$headers")?.unwrap_or_default() {
+            builder = builder.#header(name, value);
+        }
+        for (name, value) in args.optional::<Vec<(String, String)>>("$query")?.unwrap_or_default() {
+            builder = builder.#query(name, value);
+        }
+    });
+    if matches!(op.body, Some(Body::Json { .. })) {
+        let body_field = super::operations::option_method(op, "body_field");
+        setters.push(quote! {
+            for (name, value) in args.optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?.unwrap_or_default() {
+                builder = builder.#body_field(name, value);
+            }
+        });
+    }
+    if !super::operations::is_idempotent(op) {
+        let retry = super::operations::option_method(op, "retry_non_idempotent");
+        setters.push(quote! {
+            if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+                builder = builder.#retry();
+            }
+        });
+    }
     let builder_mut = if setters.is_empty() {
         quote!(let builder)
     } else {

@@ -595,6 +595,8 @@ pub(crate) fn ty_tokens(ty: &Ty, qualified: bool) -> TokenStream {
         Ty::F32 => quote!(f32),
         Ty::F64 => quote!(f64),
         Ty::Json => quote!(serde_json::Value),
+        Ty::Timestamp => quote!(client_runtime::Timestamp),
+        Ty::Date => quote!(client_runtime::Date),
         Ty::Named(name) => {
             let name = format_ident!("{}", name);
             if qualified {

@@ -73,11 +73,13 @@ fn struct_def(
     if all_defaultable {
         derives.push(quote!(Default));
     }
-    derives.extend([
-        quote!(PartialEq),
-        quote!(serde::Serialize),
-        quote!(serde::Deserialize),
-    ]);
+    derives.extend([quote!(PartialEq), quote!(serde::Serialize)]);
+    // Structs with `additionalProperties` keep them in their own map (derived, flattened);
+    // the others keep the properties they do not know in `extra`, through a generated
+    // visitor (a flattened field would make serde buffer every object first).
+    if additional.is_some() {
+        derives.push(quote!(serde::Deserialize));
+    }
 
     let field_defs = fields.iter().map(|f| {
         let ident = ident(&f.rust);
@@ -107,14 +109,26 @@ fn struct_def(
             pub #ident: #ty,
         }
     });
-    let additional_field = additional.map(|ty| {
-        let ty = ty_tokens(ty, false);
-        quote! {
-            /// Properties beyond the ones listed above (`additionalProperties`).
-            #[serde(flatten)]
-            pub additional_properties: std::collections::BTreeMap<String, #ty>,
+    let additional_field = match additional {
+        Some(ty) => {
+            let ty = ty_tokens(ty, false);
+            quote! {
+                /// Properties beyond the ones listed above (`additionalProperties`).
+                #[serde(flatten)]
+                pub additional_properties: std::collections::BTreeMap<String, #ty>,
+            }
         }
-    });
+        None => quote! {
+            /// Properties the API sent that this version of the crate does not know, kept
+            /// as sent and written back when the value is serialized (read one with
+            /// [`extra`](Self::extra)).
+            #[serde(flatten)]
+            pub extra: serde_json::Map<String, serde_json::Value>,
+        },
+    };
+    let unknown_impls = additional
+        .is_none()
+        .then(|| unknown_fields_impls(name, fields));
     let debug_impl = sensitive.then(|| {
         let entries = fields.iter().map(|f| {
             let ident = ident(&f.rust);
@@ -125,8 +139,10 @@ fn struct_def(
                 quote!(.field(#label, &self.#ident))
             }
         });
-        let extra = additional
-            .map(|_| quote!(.field("additional_properties", &self.additional_properties)));
+        let extra = match additional {
+            Some(_) => quote!(.field("additional_properties", &self.additional_properties)),
+            None => quote!(.field("extra", &self.extra)),
+        };
         let label = name.to_string();
         quote! {
             impl std::fmt::Debug for #name {
@@ -144,6 +160,90 @@ fn struct_def(
             #additional_field
         }
         #debug_impl
+        #unknown_impls
+    }
+}
+
+/// The `extra` accessor and the `Deserialize` impl of a struct that keeps unknown
+/// properties: a visitor that matches the known keys (borrowing them from the input, so a
+/// known key allocates nothing) and collects every other one into `extra`. It decodes as
+/// the derive would (absent optional fields default, absent required ones and duplicates
+/// are errors).
+fn unknown_fields_impls(name: &syn::Ident, fields: &[Field]) -> TokenStream {
+    let label = name.to_string();
+    let expecting = format!("an object `{label}`");
+    let slots: Vec<syn::Ident> = (0..fields.len())
+        .map(|index| format_ident!("field{}", index))
+        .collect();
+    let declares = fields.iter().zip(&slots).map(|(f, slot)| {
+        let ty = field_type(f, false);
+        quote!(let mut #slot: Option<#ty> = None;)
+    });
+    let arms = fields.iter().zip(&slots).map(|(f, slot)| {
+        let wire = &f.wire;
+        quote! {
+            #wire => {
+                if #slot.is_some() {
+                    return Err(serde::de::Error::duplicate_field(#wire));
+                }
+                #slot = Some(map.next_value()?);
+            }
+        }
+    });
+    let builds = fields.iter().zip(&slots).map(|(f, slot)| {
+        let ident = ident(&f.rust);
+        let wire = &f.wire;
+        match f.presence {
+            Presence::Required => quote! {
+                #ident: match #slot {
+                    Some(value) => value,
+                    None => return Err(serde::de::Error::missing_field(#wire)),
+                },
+            },
+            _ => quote!(#ident: #slot.unwrap_or_default(),),
+        }
+    });
+    quote! {
+        impl #name {
+            /// A property the API sent that this version of the crate does not know, by
+            /// its JSON name.
+            pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+                self.extra.get(name)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+
+                impl<'de> serde::de::Visitor<'de> for Visitor {
+                    type Value = #name;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        #(#declares)*
+                        let mut extra = serde_json::Map::new();
+                        while let Some(key) = map.next_key::<client_runtime::__private::Key<'de>>()? {
+                            match key.as_str() {
+                                #(#arms)*
+                                _ => {
+                                    extra.insert(key.into_string(), map.next_value()?);
+                                }
+                            }
+                        }
+                        Ok(#name {
+                            #(#builds)*
+                            extra,
+                        })
+                    }
+                }
+
+                deserializer.deserialize_map(Visitor)
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use quote::{format_ident, quote};
 
 use super::docs::{doc_attrs, inner_lines, lines};
 use super::{ident, ty_tokens, unraw};
+use crate::load::Method;
 use crate::model::ir::*;
 
 /// `operations/mod.rs`: declares the resource modules and re-exports their types.
@@ -124,6 +125,15 @@ fn setter_types(ident: &syn::Ident, ty: &Ty) -> (TokenStream, TokenStream) {
         Ty::String => (quote!(impl Into<String>), quote!(#ident.into())),
         // A recursive field: the caller gives the value, the builder boxes it.
         Ty::Boxed(inner) => (ty_tokens(inner, true), quote!(Box::new(#ident))),
+        // `OffsetDateTime` and `time::Date` convert.
+        Ty::Timestamp => (
+            quote!(impl Into<client_runtime::Timestamp>),
+            quote!(#ident.into()),
+        ),
+        Ty::Date => (
+            quote!(impl Into<client_runtime::Date>),
+            quote!(#ident.into()),
+        ),
         other => (ty_tokens(other, true), quote!(#ident)),
     }
 }
@@ -479,14 +489,18 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             let field = ident(&f.field.rust);
             body_field_inits.push(quote!(#field: Default::default(),));
         }
-        let extra =
-            has_additional(api, ty).then(|| quote!(additional_properties: Default::default(),));
+        let extra = if has_additional(api, ty) {
+            quote!(additional_properties: Default::default(),)
+        } else {
+            quote!(extra: Default::default(),)
+        };
         ctor_inits.push(quote!(body: #body_ty { #(#body_field_inits)* #extra },));
     }
 
     let send = send_fns(op);
     let timeout_doc = lines("Overrides the client's timeout for each attempt of this request.");
     let retries_doc = lines("Overrides the client's retry budget for this request.");
+    let options = option_setters(op);
     quote! {
         #doc
         #[derive(Clone, Debug)]
@@ -521,9 +535,108 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 self
             }
 
+            #options
+
             #send
         }
     }
+}
+
+/// The per-call options every builder has beyond timeout and retry budget: extra header
+/// and query parameters, extra JSON body fields, the deadline, and the opt-in to retries
+/// of non-idempotent methods. A name an operation's own setter already uses gets an
+/// `extra_` prefix.
+fn option_setters(op: &Operation) -> TokenStream {
+    let name = |base: &str| option_method(op, base);
+    let header = name("header");
+    let query = name("query");
+    let deadline = name("deadline");
+    let body_field = matches!(op.body, Some(Body::Json { .. })).then(|| {
+        let body_field = name("body_field");
+        quote! {
+            /// Adds a top-level field to the JSON body, for fields this version of the
+            /// crate does not know; it replaces a field of the same name.
+            pub fn #body_field(mut self, name: impl Into<String>, value: serde_json::Value) -> Self {
+                self.options.body_field(name, value);
+                self
+            }
+        }
+    });
+    let retry = (!is_idempotent(op)).then(|| {
+        let retry = name("retry_non_idempotent");
+        quote! {
+            /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+            /// retried for idempotent methods by default (429 and failures before sending
+            /// are retried anyway). Only safe when repeating the call cannot do harm.
+            pub fn #retry(mut self) -> Self {
+                self.options.retry_non_idempotent(true);
+                self
+            }
+        }
+    });
+    quote! {
+        /// Adds a header to this request; it replaces a header of the same name (checked
+        /// when the request is sent).
+        pub fn #header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+            self.options.header(name, value);
+            self
+        }
+
+        /// Adds a query parameter to this request, after the operation's own.
+        pub fn #query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+            self.options.query(name, value);
+            self
+        }
+
+        #body_field
+
+        /// The deadline of the whole call, retries and waits included (replaces the
+        /// client's).
+        pub fn #deadline(mut self, deadline: std::time::Duration) -> Self {
+            self.options.deadline(deadline);
+            self
+        }
+
+        #retry
+    }
+}
+
+/// The name of the per-call option method `base` (`header`, `query`, `body_field`,
+/// `deadline`, `retry_non_idempotent`) on the operation's builder: `extra_<base>` when one
+/// of the operation's own setters already has the name.
+pub(super) fn option_method(op: &Operation, base: &str) -> syn::Ident {
+    let mut taken: Vec<String> = op
+        .params
+        .iter()
+        .map(|p| unraw(&p.rust).to_owned())
+        .collect();
+    taken.push("body".to_owned());
+    match &op.body {
+        Some(Body::Json { fields, .. }) => {
+            for f in fields {
+                taken.push(unraw(&f.setter).to_owned());
+                taken.extend(f.clear.iter().cloned());
+            }
+        }
+        Some(Body::Multipart { parts }) => {
+            taken.extend(parts.iter().map(|p| unraw(&p.rust).to_owned()));
+        }
+        _ => {}
+    }
+    if taken.iter().any(|t| t == base) {
+        format_ident!("extra_{}", base)
+    } else {
+        format_ident!("{}", base)
+    }
+}
+
+/// Whether the operation's method is idempotent (RFC 9110): its builder has no
+/// `retry_non_idempotent`.
+pub(super) fn is_idempotent(op: &Operation) -> bool {
+    matches!(
+        op.method,
+        Method::Get | Method::Head | Method::Put | Method::Delete | Method::Options | Method::Trace
+    )
 }
 
 fn has_additional(api: &Api, ty: &Ty) -> bool {

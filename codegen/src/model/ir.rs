@@ -64,6 +64,10 @@ pub enum Ty {
     F64,
     /// `serde_json::Value`: any JSON.
     Json,
+    /// The runtime's `Timestamp`: `format: date-time` (RFC 3339), text kept.
+    Timestamp,
+    /// The runtime's `Date`: `format: date` (`YYYY-MM-DD`), text kept.
+    Date,
     /// A generated type in `models`.
     Named(String),
     /// `Vec<T>`
@@ -81,7 +85,14 @@ impl Ty {
     pub fn is_scalar(&self) -> bool {
         matches!(
             self,
-            Ty::String | Ty::Bool | Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64
+            Ty::String
+                | Ty::Bool
+                | Ty::I32
+                | Ty::I64
+                | Ty::F32
+                | Ty::F64
+                | Ty::Timestamp
+                | Ty::Date
         )
     }
 }

@@ -163,7 +163,11 @@ impl<'d> TypeBuilder<'d> {
                 _ => Ty::Json,
             },
             [t] => match t {
-                SchemaType::String => Ty::String,
+                SchemaType::String => match schema.format.as_deref() {
+                    Some("date-time") => Ty::Timestamp,
+                    Some("date") => Ty::Date,
+                    _ => Ty::String,
+                },
                 SchemaType::Boolean => Ty::Bool,
                 SchemaType::Integer => match schema.format.as_deref() {
                     Some("int32") => Ty::I32,
@@ -381,12 +385,13 @@ impl<'d> TypeBuilder<'d> {
     }
 
     fn struct_kind(&mut self, schema: &Schema, name: &str) -> Result<TypeKind> {
-        // The flattened `additionalProperties` map takes this field name in emit.
+        // The flattened `additionalProperties` map takes this field name in emit; structs
+        // without one keep the properties they do not know in a field named `extra`.
         let mut fields_ns = match &schema.additional_properties {
             Some(AdditionalProperties::Schema(_)) => {
                 Namespace::with_reserved(["additional_properties"])
             }
-            _ => Namespace::default(),
+            _ => Namespace::with_reserved(["extra"]),
         };
         let mut fields = Vec::with_capacity(schema.properties.len());
         for (wire, prop) in &schema.properties {

@@ -7,7 +7,7 @@
 pub type AllowedOrigins = String;
 
 /// `ApiResponseCommon` (`#/components/schemas/ApiResponseCommon`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ApiResponseCommon {
     /// The `errors` field.
     pub errors: Vec<ResponseMessage>,
@@ -17,10 +17,92 @@ pub struct ApiResponseCommon {
     ///
     /// Allowed values: `true`.
     pub success: bool,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ApiResponseCommon {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApiResponseCommon {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ApiResponseCommon;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `ApiResponseCommon`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ApiResponseCommon, A::Error> {
+                let mut field0: Option<Vec<ResponseMessage>> = None;
+                let mut field1: Option<Vec<ResponseMessage>> = None;
+                let mut field2: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "errors" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("errors"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "messages" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("messages"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "success" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("success"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(ApiResponseCommon {
+                    errors: match field0 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("errors")),
+                    },
+                    messages: match field1 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("messages")),
+                    },
+                    success: match field2 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("success")),
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `ApiResponseFailure` (`#/components/schemas/ApiResponseFailure`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ApiResponseFailure {
     /// The `errors` field.
     pub errors: Vec<ResponseMessage>,
@@ -32,10 +114,102 @@ pub struct ApiResponseFailure {
     pub success: bool,
     /// Always null when the call failed.
     pub result: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ApiResponseFailure {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ApiResponseFailure {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ApiResponseFailure;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `ApiResponseFailure`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ApiResponseFailure, A::Error> {
+                let mut field0: Option<Vec<ResponseMessage>> = None;
+                let mut field1: Option<Vec<ResponseMessage>> = None;
+                let mut field2: Option<bool> = None;
+                let mut field3: Option<
+                    Option<std::collections::BTreeMap<String, serde_json::Value>>,
+                > = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "errors" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("errors"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "messages" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("messages"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "success" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("success"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "result" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("result"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(ApiResponseFailure {
+                    errors: match field0 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("errors")),
+                    },
+                    messages: match field1 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("messages")),
+                    },
+                    success: match field2 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("success")),
+                    },
+                    result: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `Audio` (`#/components/schemas/Audio`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Audio {
     /// Denotes whether the audio track will be played by default in a player.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -49,6 +223,87 @@ pub struct Audio {
     /// A Cloudflare-generated unique identifier for a media item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Audio {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Audio {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Audio;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `Audio`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Audio, A::Error> {
+                let mut field0: Option<Option<bool>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<AudioState>> = None;
+                let mut field3: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "default" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("default"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "label" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("label"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "status" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("status"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "uid" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("uid"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Audio {
+                    default: field0.unwrap_or_default(),
+                    label: field1.unwrap_or_default(),
+                    status: field2.unwrap_or_default(),
+                    uid: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `AudioEnvelope` (`#/components/schemas/AudioEnvelope`).
@@ -122,13 +377,81 @@ impl client_runtime::__private::ParamValue for AudioState {
 }
 
 /// `AudioTrackCopyRequest` (`#/components/schemas/AudioTrackCopyRequest`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct AudioTrackCopyRequest {
     /// A string to uniquely identify the track amongst other audio track labels for the specified video.
     pub label: String,
     /// An audio track URL. The server must be publicly routable and support `HTTP HEAD` requests and `HTTP GET` range requests. The server should respond to `HTTP HEAD` requests with a `content-range` header that includes the size of the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AudioTrackCopyRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AudioTrackCopyRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AudioTrackCopyRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `AudioTrackCopyRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AudioTrackCopyRequest, A::Error> {
+                let mut field0: Option<String> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "label" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("label"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "url" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(AudioTrackCopyRequest {
+                    label: match field0 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("label")),
+                    },
+                    url: field1.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `AudioTrackDeleteEnvelope` (`#/components/schemas/AudioTrackDeleteEnvelope`).
@@ -138,7 +461,7 @@ pub type AudioTrackDeleteEnvelope = client_runtime::Envelope<AudioTrackDeleteRes
 pub type AudioTrackDeleteResponse = String;
 
 /// `AudioTrackEditRequest` (`#/components/schemas/AudioTrackEditRequest`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AudioTrackEditRequest {
     /// Denotes whether the audio track will be played by default in a player.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,21 +469,143 @@ pub struct AudioTrackEditRequest {
     /// A string to uniquely identify the track amongst other audio track labels for the specified video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AudioTrackEditRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AudioTrackEditRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AudioTrackEditRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `AudioTrackEditRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AudioTrackEditRequest, A::Error> {
+                let mut field0: Option<Option<bool>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "default" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("default"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "label" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("label"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(AudioTrackEditRequest {
+                    default: field0.unwrap_or_default(),
+                    label: field1.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `AudioTrackGetEnvelope` (`#/components/schemas/AudioTrackGetEnvelope`).
 pub type AudioTrackGetEnvelope = client_runtime::Envelope<AudioTrackGetResponse>;
 
 /// `AudioTrackGetResponse` (`#/components/schemas/AudioTrackGetResponse`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct AudioTrackGetResponse {
     /// Array of audio tracks for the video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audio: Option<Vec<Audio>>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl AudioTrackGetResponse {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AudioTrackGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = AudioTrackGetResponse;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `AudioTrackGetResponse`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AudioTrackGetResponse, A::Error> {
+                let mut field0: Option<Option<Vec<Audio>>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "audio" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("audio"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(AudioTrackGetResponse {
+                    audio: field0.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `Caption` (`#/components/schemas/Caption`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Caption {
     /// Whether the caption was generated via AI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -174,6 +619,87 @@ pub struct Caption {
     /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<CaptionStatus>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Caption {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Caption {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Caption;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `Caption`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Caption, A::Error> {
+                let mut field0: Option<Option<bool>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut field3: Option<Option<CaptionStatus>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "generated" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("generated"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "label" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("label"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "language" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("language"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "status" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("status"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Caption {
+                    generated: field0.unwrap_or_default(),
+                    label: field1.unwrap_or_default(),
+                    language: field2.unwrap_or_default(),
+                    status: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `CaptionEnvelope` (`#/components/schemas/CaptionEnvelope`).
@@ -250,14 +776,74 @@ impl client_runtime::__private::ParamValue for CaptionStatus {
 }
 
 /// `CaptionUploadRequest` (`#/components/schemas/CaptionUploadRequest`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct CaptionUploadRequest {
     /// The WebVTT caption or subtitle file to upload.
     pub file: String,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl CaptionUploadRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CaptionUploadRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CaptionUploadRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `CaptionUploadRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<CaptionUploadRequest, A::Error> {
+                let mut field0: Option<String> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "file" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("file"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(CaptionUploadRequest {
+                    file: match field0 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("file")),
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `Clip` (`#/components/schemas/Clip`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Clip {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
@@ -271,7 +857,7 @@ pub struct Clip {
     pub clipped_from_video_uid: Option<String>,
     /// The date and time the clip was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// A user-defined identifier for the media creator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
@@ -290,7 +876,7 @@ pub struct Clip {
     pub meta: Option<serde_json::Value>,
     /// The date and time the live input was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The `playback` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub playback: Option<VideoPlayback>,
@@ -324,6 +910,189 @@ pub struct Clip {
     /// The `watermark` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<WatermarkAtUpload>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Clip {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Clip {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Clip;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `Clip`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Clip, A::Error> {
+                let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field3: Option<Option<String>> = None;
+                let mut field4: Option<Option<i64>> = None;
+                let mut field5: Option<Option<i64>> = None;
+                let mut field6: Option<Option<serde_json::Value>> = None;
+                let mut field7: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field8: Option<Option<VideoPlayback>> = None;
+                let mut field9: Option<Option<String>> = None;
+                let mut field10: Option<Option<bool>> = None;
+                let mut field11: Option<Option<i64>> = None;
+                let mut field12: Option<Option<VideoState>> = None;
+                let mut field13: Option<Option<f64>> = None;
+                let mut field14: Option<Option<WatermarkAtUpload>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "allowedOrigins" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("allowedOrigins"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "clippedFromVideoUID" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("clippedFromVideoUID"),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "created" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("created"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "creator" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("creator"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "endTimeSeconds" => {
+                            if field4.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("endTimeSeconds"),
+                                );
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "maxDurationSeconds" => {
+                            if field5.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("maxDurationSeconds"),
+                                );
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        "meta" => {
+                            if field6.is_some() {
+                                return Err(serde::de::Error::duplicate_field("meta"));
+                            }
+                            field6 = Some(map.next_value()?);
+                        }
+                        "modified" => {
+                            if field7.is_some() {
+                                return Err(serde::de::Error::duplicate_field("modified"));
+                            }
+                            field7 = Some(map.next_value()?);
+                        }
+                        "playback" => {
+                            if field8.is_some() {
+                                return Err(serde::de::Error::duplicate_field("playback"));
+                            }
+                            field8 = Some(map.next_value()?);
+                        }
+                        "preview" => {
+                            if field9.is_some() {
+                                return Err(serde::de::Error::duplicate_field("preview"));
+                            }
+                            field9 = Some(map.next_value()?);
+                        }
+                        "requireSignedURLs" => {
+                            if field10.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("requireSignedURLs"),
+                                );
+                            }
+                            field10 = Some(map.next_value()?);
+                        }
+                        "startTimeSeconds" => {
+                            if field11.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("startTimeSeconds"),
+                                );
+                            }
+                            field11 = Some(map.next_value()?);
+                        }
+                        "status" => {
+                            if field12.is_some() {
+                                return Err(serde::de::Error::duplicate_field("status"));
+                            }
+                            field12 = Some(map.next_value()?);
+                        }
+                        "thumbnailTimestampPct" => {
+                            if field13.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
+                                );
+                            }
+                            field13 = Some(map.next_value()?);
+                        }
+                        "watermark" => {
+                            if field14.is_some() {
+                                return Err(serde::de::Error::duplicate_field("watermark"));
+                            }
+                            field14 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Clip {
+                    allowed_origins: field0.unwrap_or_default(),
+                    clipped_from_video_uid: field1.unwrap_or_default(),
+                    created: field2.unwrap_or_default(),
+                    creator: field3.unwrap_or_default(),
+                    end_time_seconds: field4.unwrap_or_default(),
+                    max_duration_seconds: field5.unwrap_or_default(),
+                    meta: field6.unwrap_or_default(),
+                    modified: field7.unwrap_or_default(),
+                    playback: field8.unwrap_or_default(),
+                    preview: field9.unwrap_or_default(),
+                    require_signed_urls: field10.unwrap_or_default(),
+                    start_time_seconds: field11.unwrap_or_default(),
+                    status: field12.unwrap_or_default(),
+                    thumbnail_timestamp_pct: field13.unwrap_or_default(),
+                    watermark: field14.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `DirectUploadCreateEnvelope` (`#/components/schemas/DirectUploadCreateEnvelope`).
@@ -332,7 +1101,7 @@ pub type DirectUploadCreateEnvelope = client_runtime::Envelope<
 >;
 
 /// `DirectUploadCreateResponse` (`#/components/schemas/DirectUploadCreateResponse`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DirectUploadCreateResponse {
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
     #[serde(
@@ -340,7 +1109,7 @@ pub struct DirectUploadCreateResponse {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// A Cloudflare-generated unique identifier for a media item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
@@ -350,10 +1119,95 @@ pub struct DirectUploadCreateResponse {
     /// The `watermark` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<Watermark>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl DirectUploadCreateResponse {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DirectUploadCreateResponse;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `DirectUploadCreateResponse`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DirectUploadCreateResponse, A::Error> {
+                let mut field0: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut field3: Option<Option<Watermark>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "scheduledDeletion" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("scheduledDeletion"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "uid" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("uid"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "uploadURL" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("uploadURL"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "watermark" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("watermark"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DirectUploadCreateResponse {
+                    scheduled_deletion: field0.unwrap_or_default(),
+                    uid: field1.unwrap_or_default(),
+                    upload_url: field2.unwrap_or_default(),
+                    watermark: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `DirectUploadRequest` (`#/components/schemas/DirectUploadRequest`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct DirectUploadRequest {
     /// The maximum duration in seconds for a video upload. Can be set for a video that is not yet uploaded to limit its duration. Uploads that exceed the specified duration will fail during processing. A value of `-1` means the value is unknown.
     #[serde(rename = "maxDurationSeconds")]
@@ -366,7 +1220,7 @@ pub struct DirectUploadRequest {
     pub creator: Option<String>,
     /// The date and time after upload when videos will not be accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expiry: Option<String>,
+    pub expiry: Option<client_runtime::Timestamp>,
     /// A user modifiable key-value store used to reference other systems of record for managing videos.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
@@ -383,7 +1237,7 @@ pub struct DirectUploadRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -394,10 +1248,150 @@ pub struct DirectUploadRequest {
     /// The `watermark` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<WatermarkAtUpload>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl DirectUploadRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DirectUploadRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `DirectUploadRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DirectUploadRequest, A::Error> {
+                let mut field0: Option<i64> = None;
+                let mut field1: Option<Option<Vec<AllowedOrigins>>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut field3: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field4: Option<Option<serde_json::Value>> = None;
+                let mut field5: Option<Option<bool>> = None;
+                let mut field6: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
+                let mut field7: Option<Option<f64>> = None;
+                let mut field8: Option<Option<WatermarkAtUpload>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "maxDurationSeconds" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("maxDurationSeconds"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "allowedOrigins" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("allowedOrigins"),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "creator" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("creator"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "expiry" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("expiry"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "meta" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("meta"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "requireSignedURLs" => {
+                            if field5.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("requireSignedURLs"),
+                                );
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        "scheduledDeletion" => {
+                            if field6.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("scheduledDeletion"),
+                                );
+                            }
+                            field6 = Some(map.next_value()?);
+                        }
+                        "thumbnailTimestampPct" => {
+                            if field7.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
+                                );
+                            }
+                            field7 = Some(map.next_value()?);
+                        }
+                        "watermark" => {
+                            if field8.is_some() {
+                                return Err(serde::de::Error::duplicate_field("watermark"));
+                            }
+                            field8 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DirectUploadRequest {
+                    max_duration_seconds: match field0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                serde::de::Error::missing_field("maxDurationSeconds"),
+                            );
+                        }
+                    },
+                    allowed_origins: field1.unwrap_or_default(),
+                    creator: field2.unwrap_or_default(),
+                    expiry: field3.unwrap_or_default(),
+                    meta: field4.unwrap_or_default(),
+                    require_signed_urls: field5.unwrap_or_default(),
+                    scheduled_deletion: field6.unwrap_or_default(),
+                    thumbnail_timestamp_pct: field7.unwrap_or_default(),
+                    watermark: field8.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `Download` (`#/components/schemas/Download`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Download {
     /// Indicates the progress as a percentage between 0 and 100.
     #[serde(rename = "percentComplete")]
@@ -407,6 +1401,91 @@ pub struct Download {
     /// The URL to access the generated download.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Download {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Download {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Download;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `Download`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Download, A::Error> {
+                let mut field0: Option<f64> = None;
+                let mut field1: Option<DownloadStatus> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "percentComplete" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("percentComplete"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "status" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("status"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "url" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Download {
+                    percent_complete: match field0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                serde::de::Error::missing_field("percentComplete"),
+                            );
+                        }
+                    },
+                    status: match field1 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("status")),
+                    },
+                    url: field2.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `DownloadCreateEnvelope` (`#/components/schemas/DownloadCreateEnvelope`).
@@ -425,7 +1504,7 @@ pub type DownloadDeleteResponse = String;
 pub type DownloadGetEnvelope = client_runtime::Envelope<DownloadGetResponse>;
 
 /// An object with download type keys. Each key is optional and only present if that download type has been created.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct DownloadGetResponse {
     /// The audio-only download. Only present if this download type has been created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -433,6 +1512,71 @@ pub struct DownloadGetResponse {
     /// The default video download. Only present if this download type has been created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Download>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl DownloadGetResponse {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DownloadGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = DownloadGetResponse;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `DownloadGetResponse`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DownloadGetResponse, A::Error> {
+                let mut field0: Option<Option<Download>> = None;
+                let mut field1: Option<Option<Download>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "audio" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("audio"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "default" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("default"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(DownloadGetResponse {
+                    audio: field0.unwrap_or_default(),
+                    default: field1.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// The status of a generated download.
@@ -521,28 +1665,101 @@ pub type KeyDeleteResponse = String;
 pub type KeyGetListEnvelope = client_runtime::Envelope<Vec<KeyGetResponse>>;
 
 /// `KeyGetResponse` (`#/components/schemas/KeyGetResponse`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct KeyGetResponse {
     /// Identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The date and time a signing key was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// The unique identifier for the signing key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl KeyGetResponse {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for KeyGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = KeyGetResponse;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `KeyGetResponse`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<KeyGetResponse, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "id" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("id"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "created" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("created"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "key_id" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("key_id"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(KeyGetResponse {
+                    id: field0.unwrap_or_default(),
+                    created: field1.unwrap_or_default(),
+                    key_id: field2.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `Keys` (`#/components/schemas/Keys`).
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize)]
 pub struct Keys {
     /// Identifier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The date and time a signing key was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// The signing key in JWK format.
     ///
     /// A secret: `Debug` output shows it as `[redacted]`.
@@ -553,6 +1770,11 @@ pub struct Keys {
     /// A secret: `Debug` output shows it as `[redacted]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pem: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -562,7 +1784,84 @@ impl std::fmt::Debug for Keys {
             .field("created", &self.created)
             .field("jwk", &"[redacted]")
             .field("pem", &"[redacted]")
+            .field("extra", &self.extra)
             .finish()
+    }
+}
+
+impl Keys {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Keys {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Keys;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `Keys`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Keys, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut field3: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "id" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("id"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "created" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("created"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "jwk" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("jwk"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "pem" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("pem"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Keys {
+                    id: field0.unwrap_or_default(),
+                    created: field1.unwrap_or_default(),
+                    jwk: field2.unwrap_or_default(),
+                    pem: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -576,11 +1875,11 @@ pub type LanguageDeleteEnvelope = client_runtime::Envelope<LanguageDeleteRespons
 pub type LanguageDeleteResponse = String;
 
 /// Details about a live input.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LiveInput {
     /// The date and time the live input was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// Indicates the number of days after which the live inputs recordings will be deleted. When a stream completes and the recording is ready, the value is used to calculate a scheduled deletion date for that recording. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion.
     #[serde(
         rename = "deleteRecordingAfterDays",
@@ -596,7 +1895,7 @@ pub struct LiveInput {
     pub meta: Option<serde_json::Value>,
     /// The date and time the live input was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The `recording` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<LiveInputRecordingSettings>,
@@ -624,6 +1923,177 @@ pub struct LiveInput {
     /// The `webRTCPlayback` field.
     #[serde(rename = "webRTCPlayback", default, skip_serializing_if = "Option::is_none")]
     pub web_rtc_playback: Option<LiveInputWebRtcPlayback>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl LiveInput {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LiveInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LiveInput;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `LiveInput`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LiveInput, A::Error> {
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field1: Option<client_runtime::Nullable<i64>> = None;
+                let mut field2: Option<Option<bool>> = None;
+                let mut field3: Option<Option<serde_json::Value>> = None;
+                let mut field4: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field5: Option<Option<LiveInputRecordingSettings>> = None;
+                let mut field6: Option<Option<LiveInputRtmps>> = None;
+                let mut field7: Option<Option<LiveInputRtmpsPlayback>> = None;
+                let mut field8: Option<Option<LiveInputSrt>> = None;
+                let mut field9: Option<Option<LiveInputSrtPlayback>> = None;
+                let mut field10: Option<Option<LiveInputStatus>> = None;
+                let mut field11: Option<Option<String>> = None;
+                let mut field12: Option<Option<LiveInputWebRtc>> = None;
+                let mut field13: Option<Option<LiveInputWebRtcPlayback>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "created" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("created"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "deleteRecordingAfterDays" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field(
+                                        "deleteRecordingAfterDays",
+                                    ),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "enabled" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("enabled"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "meta" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("meta"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "modified" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("modified"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "recording" => {
+                            if field5.is_some() {
+                                return Err(serde::de::Error::duplicate_field("recording"));
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        "rtmps" => {
+                            if field6.is_some() {
+                                return Err(serde::de::Error::duplicate_field("rtmps"));
+                            }
+                            field6 = Some(map.next_value()?);
+                        }
+                        "rtmpsPlayback" => {
+                            if field7.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("rtmpsPlayback"),
+                                );
+                            }
+                            field7 = Some(map.next_value()?);
+                        }
+                        "srt" => {
+                            if field8.is_some() {
+                                return Err(serde::de::Error::duplicate_field("srt"));
+                            }
+                            field8 = Some(map.next_value()?);
+                        }
+                        "srtPlayback" => {
+                            if field9.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("srtPlayback"),
+                                );
+                            }
+                            field9 = Some(map.next_value()?);
+                        }
+                        "status" => {
+                            if field10.is_some() {
+                                return Err(serde::de::Error::duplicate_field("status"));
+                            }
+                            field10 = Some(map.next_value()?);
+                        }
+                        "uid" => {
+                            if field11.is_some() {
+                                return Err(serde::de::Error::duplicate_field("uid"));
+                            }
+                            field11 = Some(map.next_value()?);
+                        }
+                        "webRTC" => {
+                            if field12.is_some() {
+                                return Err(serde::de::Error::duplicate_field("webRTC"));
+                            }
+                            field12 = Some(map.next_value()?);
+                        }
+                        "webRTCPlayback" => {
+                            if field13.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("webRTCPlayback"),
+                                );
+                            }
+                            field13 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LiveInput {
+                    created: field0.unwrap_or_default(),
+                    delete_recording_after_days: field1.unwrap_or_default(),
+                    enabled: field2.unwrap_or_default(),
+                    meta: field3.unwrap_or_default(),
+                    modified: field4.unwrap_or_default(),
+                    recording: field5.unwrap_or_default(),
+                    rtmps: field6.unwrap_or_default(),
+                    rtmps_playback: field7.unwrap_or_default(),
+                    srt: field8.unwrap_or_default(),
+                    srt_playback: field9.unwrap_or_default(),
+                    status: field10.unwrap_or_default(),
+                    uid: field11.unwrap_or_default(),
+                    web_rtc: field12.unwrap_or_default(),
+                    web_rtc_playback: field13.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `LiveInputEnvelope` (`#/components/schemas/LiveInputEnvelope`).
@@ -633,7 +2103,7 @@ pub type LiveInputEnvelope = client_runtime::Envelope<LiveInput>;
 pub type LiveInputListEnvelope = client_runtime::Envelope<LiveInputListResponse>;
 
 /// `LiveInputListResponse` (`#/components/schemas/LiveInputListResponse`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LiveInputListResponse {
     /// The `liveInputs` field.
     #[serde(rename = "liveInputs", default, skip_serializing_if = "Option::is_none")]
@@ -644,6 +2114,79 @@ pub struct LiveInputListResponse {
     /// The total number of live inputs that match the provided filters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl LiveInputListResponse {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LiveInputListResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LiveInputListResponse;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `LiveInputListResponse`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LiveInputListResponse, A::Error> {
+                let mut field0: Option<Option<Vec<LiveInputSummary>>> = None;
+                let mut field1: Option<Option<i64>> = None;
+                let mut field2: Option<Option<i64>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "liveInputs" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("liveInputs"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "range" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("range"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "total" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("total"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LiveInputListResponse {
+                    live_inputs: field0.unwrap_or_default(),
+                    range: field1.unwrap_or_default(),
+                    total: field2.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Specifies the recording behavior for the live input. Set this value to `off` to prevent a recording. Set the value to `automatic` to begin a recording and transition to on-demand after Stream Live stops receiving input.
@@ -710,7 +2253,7 @@ impl client_runtime::__private::ParamValue for LiveInputRecordingMode {
 }
 
 /// Records the input to a Cloudflare Stream video. Behavior depends on the mode. In most cases, the video will initially be viewable as a live video and transition to on-demand after a condition is satisfied.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LiveInputRecordingSettings {
     /// Lists the origins allowed to display videos created with this input. Enter allowed origin domains in an array and use `*` for wildcard subdomains. An empty array allows videos to be viewed on any origin.
     #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
@@ -735,10 +2278,107 @@ pub struct LiveInputRecordingSettings {
     /// Determines the amount of time a live input configured in `automatic` mode should wait before a recording transitions from live to on-demand. `0` is recommended for most use cases and indicates the platform default should be used.
     #[serde(rename = "timeoutSeconds", default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<i64>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl LiveInputRecordingSettings {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LiveInputRecordingSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LiveInputRecordingSettings;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `LiveInputRecordingSettings`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LiveInputRecordingSettings, A::Error> {
+                let mut field0: Option<Option<Vec<String>>> = None;
+                let mut field1: Option<Option<bool>> = None;
+                let mut field2: Option<Option<LiveInputRecordingMode>> = None;
+                let mut field3: Option<Option<bool>> = None;
+                let mut field4: Option<Option<i64>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "allowedOrigins" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("allowedOrigins"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "hideLiveViewerCount" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("hideLiveViewerCount"),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "mode" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("mode"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "requireSignedURLs" => {
+                            if field3.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("requireSignedURLs"),
+                                );
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "timeoutSeconds" => {
+                            if field4.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("timeoutSeconds"),
+                                );
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LiveInputRecordingSettings {
+                    allowed_origins: field0.unwrap_or_default(),
+                    hide_live_viewer_count: field1.unwrap_or_default(),
+                    mode: field2.unwrap_or_default(),
+                    require_signed_urls: field3.unwrap_or_default(),
+                    timeout_seconds: field4.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `LiveInputRequest` (`#/components/schemas/LiveInputRequest`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LiveInputRequest {
     /// Sets the creator ID asssociated with this live input.
     #[serde(rename = "defaultCreator", default, skip_serializing_if = "Option::is_none")]
@@ -759,10 +2399,105 @@ pub struct LiveInputRequest {
     /// The `recording` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<LiveInputRecordingSettings>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl LiveInputRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LiveInputRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LiveInputRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `LiveInputRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LiveInputRequest, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<client_runtime::Nullable<i64>> = None;
+                let mut field2: Option<Option<bool>> = None;
+                let mut field3: Option<Option<serde_json::Value>> = None;
+                let mut field4: Option<Option<LiveInputRecordingSettings>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "defaultCreator" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("defaultCreator"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "deleteRecordingAfterDays" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field(
+                                        "deleteRecordingAfterDays",
+                                    ),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "enabled" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("enabled"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "meta" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("meta"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "recording" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("recording"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LiveInputRequest {
+                    default_creator: field0.unwrap_or_default(),
+                    delete_recording_after_days: field1.unwrap_or_default(),
+                    enabled: field2.unwrap_or_default(),
+                    meta: field3.unwrap_or_default(),
+                    recording: field4.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Details for streaming to an live input using RTMPS.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize)]
 pub struct LiveInputRtmps {
     /// The secret key to use when streaming via RTMPS to a live input.
     ///
@@ -772,6 +2507,11 @@ pub struct LiveInputRtmps {
     /// The RTMPS URL you provide to the broadcaster, which they stream live video to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for LiveInputRtmps {
@@ -779,12 +2519,73 @@ impl std::fmt::Debug for LiveInputRtmps {
         f.debug_struct("LiveInputRtmps")
             .field("stream_key", &"[redacted]")
             .field("url", &self.url)
+            .field("extra", &self.extra)
             .finish()
     }
 }
 
+impl LiveInputRtmps {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LiveInputRtmps {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LiveInputRtmps;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `LiveInputRtmps`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LiveInputRtmps, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "streamKey" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("streamKey"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "url" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LiveInputRtmps {
+                    stream_key: field0.unwrap_or_default(),
+                    url: field1.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Details for playback from an live input using RTMPS.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize)]
 pub struct LiveInputRtmpsPlayback {
     /// The secret key to use for playback via RTMPS.
     ///
@@ -794,6 +2595,11 @@ pub struct LiveInputRtmpsPlayback {
     /// The URL used to play live video over RTMPS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for LiveInputRtmpsPlayback {
@@ -801,12 +2607,73 @@ impl std::fmt::Debug for LiveInputRtmpsPlayback {
         f.debug_struct("LiveInputRtmpsPlayback")
             .field("stream_key", &"[redacted]")
             .field("url", &self.url)
+            .field("extra", &self.extra)
             .finish()
     }
 }
 
+impl LiveInputRtmpsPlayback {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LiveInputRtmpsPlayback {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LiveInputRtmpsPlayback;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `LiveInputRtmpsPlayback`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LiveInputRtmpsPlayback, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "streamKey" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("streamKey"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "url" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LiveInputRtmpsPlayback {
+                    stream_key: field0.unwrap_or_default(),
+                    url: field1.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Details for streaming to a live input using SRT.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize)]
 pub struct LiveInputSrt {
     /// The secret key to use when streaming via SRT to a live input.
     ///
@@ -819,6 +2686,11 @@ pub struct LiveInputSrt {
     /// The SRT URL you provide to the broadcaster, which they stream live video to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for LiveInputSrt {
@@ -827,12 +2699,81 @@ impl std::fmt::Debug for LiveInputSrt {
             .field("passphrase", &"[redacted]")
             .field("stream_id", &self.stream_id)
             .field("url", &self.url)
+            .field("extra", &self.extra)
             .finish()
     }
 }
 
+impl LiveInputSrt {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LiveInputSrt {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LiveInputSrt;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `LiveInputSrt`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LiveInputSrt, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "passphrase" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("passphrase"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "streamId" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("streamId"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "url" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LiveInputSrt {
+                    passphrase: field0.unwrap_or_default(),
+                    stream_id: field1.unwrap_or_default(),
+                    url: field2.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// Details for playback from an live input using SRT.
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize)]
 pub struct LiveInputSrtPlayback {
     /// The secret key to use for playback via SRT.
     ///
@@ -845,6 +2786,11 @@ pub struct LiveInputSrtPlayback {
     /// The URL used to play live video over SRT.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for LiveInputSrtPlayback {
@@ -853,7 +2799,76 @@ impl std::fmt::Debug for LiveInputSrtPlayback {
             .field("passphrase", &"[redacted]")
             .field("stream_id", &self.stream_id)
             .field("url", &self.url)
+            .field("extra", &self.extra)
             .finish()
+    }
+}
+
+impl LiveInputSrtPlayback {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LiveInputSrtPlayback {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LiveInputSrtPlayback;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `LiveInputSrtPlayback`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LiveInputSrtPlayback, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "passphrase" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("passphrase"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "streamId" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("streamId"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "url" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LiveInputSrtPlayback {
+                    passphrase: field0.unwrap_or_default(),
+                    stream_id: field1.unwrap_or_default(),
+                    url: field2.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -945,11 +2960,11 @@ impl client_runtime::__private::ParamValue for LiveInputStatus {
 }
 
 /// `LiveInputSummary` (`#/components/schemas/LiveInputSummary`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LiveInputSummary {
     /// The date and time the live input was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// Indicates the number of days after which the live inputs recordings will be deleted. When a stream completes and the recording is ready, the value is used to calculate a scheduled deletion date for that recording. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion.
     #[serde(
         rename = "deleteRecordingAfterDays",
@@ -965,30 +2980,245 @@ pub struct LiveInputSummary {
     pub meta: Option<serde_json::Value>,
     /// The date and time the live input was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// A unique identifier for a live input.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl LiveInputSummary {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LiveInputSummary {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LiveInputSummary;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `LiveInputSummary`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LiveInputSummary, A::Error> {
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field1: Option<client_runtime::Nullable<i64>> = None;
+                let mut field2: Option<Option<bool>> = None;
+                let mut field3: Option<Option<serde_json::Value>> = None;
+                let mut field4: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field5: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "created" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("created"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "deleteRecordingAfterDays" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field(
+                                        "deleteRecordingAfterDays",
+                                    ),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "enabled" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("enabled"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "meta" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("meta"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "modified" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("modified"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "uid" => {
+                            if field5.is_some() {
+                                return Err(serde::de::Error::duplicate_field("uid"));
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LiveInputSummary {
+                    created: field0.unwrap_or_default(),
+                    delete_recording_after_days: field1.unwrap_or_default(),
+                    enabled: field2.unwrap_or_default(),
+                    meta: field3.unwrap_or_default(),
+                    modified: field4.unwrap_or_default(),
+                    uid: field5.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Details for streaming to a live input using WebRTC.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LiveInputWebRtc {
     /// The WebRTC URL you provide to the broadcaster, which they stream live video to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl LiveInputWebRtc {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LiveInputWebRtc {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LiveInputWebRtc;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `LiveInputWebRtc`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LiveInputWebRtc, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "url" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LiveInputWebRtc {
+                    url: field0.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Details for playback from a live input using WebRTC.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LiveInputWebRtcPlayback {
     /// The URL used to play live video over WebRTC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl LiveInputWebRtcPlayback {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for LiveInputWebRtcPlayback {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = LiveInputWebRtcPlayback;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `LiveInputWebRtcPlayback`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<LiveInputWebRtcPlayback, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "url" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(LiveInputWebRtcPlayback {
+                    url: field0.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `Output` (`#/components/schemas/Output`).
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize)]
 pub struct Output {
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1004,6 +3234,11 @@ pub struct Output {
     /// The URL an output uses to restream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for Output {
@@ -1013,12 +3248,89 @@ impl std::fmt::Debug for Output {
             .field("stream_key", &"[redacted]")
             .field("uid", &self.uid)
             .field("url", &self.url)
+            .field("extra", &self.extra)
             .finish()
     }
 }
 
+impl Output {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Output {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Output;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `Output`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Output, A::Error> {
+                let mut field0: Option<Option<bool>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut field3: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "enabled" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("enabled"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "streamKey" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("streamKey"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "uid" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("uid"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "url" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Output {
+                    enabled: field0.unwrap_or_default(),
+                    stream_key: field1.unwrap_or_default(),
+                    uid: field2.unwrap_or_default(),
+                    url: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `OutputCreateRequest` (`#/components/schemas/OutputCreateRequest`).
-#[derive(Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, PartialEq, serde::Serialize)]
 pub struct OutputCreateRequest {
     /// The streamKey used to authenticate against an output's target.
     ///
@@ -1030,6 +3342,11 @@ pub struct OutputCreateRequest {
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for OutputCreateRequest {
@@ -1038,7 +3355,82 @@ impl std::fmt::Debug for OutputCreateRequest {
             .field("stream_key", &"[redacted]")
             .field("url", &self.url)
             .field("enabled", &self.enabled)
+            .field("extra", &self.extra)
             .finish()
+    }
+}
+
+impl OutputCreateRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OutputCreateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OutputCreateRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `OutputCreateRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OutputCreateRequest, A::Error> {
+                let mut field0: Option<String> = None;
+                let mut field1: Option<String> = None;
+                let mut field2: Option<Option<bool>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "streamKey" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("streamKey"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "url" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "enabled" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("enabled"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(OutputCreateRequest {
+                    stream_key: match field0 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("streamKey")),
+                    },
+                    url: match field1 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("url")),
+                    },
+                    enabled: field2.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -1049,14 +3441,74 @@ pub type OutputEnvelope = client_runtime::Envelope<Output>;
 pub type OutputListEnvelope = client_runtime::Envelope<Vec<Output>>;
 
 /// `OutputUpdateRequest` (`#/components/schemas/OutputUpdateRequest`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct OutputUpdateRequest {
     /// When enabled, live video streamed to the associated live input will be sent to the output URL. When disabled, live video will not be sent to the output URL, even when streaming to the associated live input. Use this to control precisely when you start and stop simulcasting to specific destinations like YouTube and Twitch.
     pub enabled: bool,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl OutputUpdateRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OutputUpdateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = OutputUpdateRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `OutputUpdateRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<OutputUpdateRequest, A::Error> {
+                let mut field0: Option<bool> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "enabled" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("enabled"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(OutputUpdateRequest {
+                    enabled: match field0 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("enabled")),
+                    },
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `ResponseMessage` (`#/components/schemas/ResponseMessage`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ResponseMessage {
     /// The `code` field.
     pub code: i64,
@@ -1068,18 +3520,164 @@ pub struct ResponseMessage {
     /// The `source` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ResponseMessageSource>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ResponseMessage {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResponseMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ResponseMessage;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `ResponseMessage`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResponseMessage, A::Error> {
+                let mut field0: Option<i64> = None;
+                let mut field1: Option<String> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut field3: Option<Option<ResponseMessageSource>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "code" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("code"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "message" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("message"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "documentation_url" => {
+                            if field2.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("documentation_url"),
+                                );
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "source" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("source"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(ResponseMessage {
+                    code: match field0 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("code")),
+                    },
+                    message: match field1 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("message")),
+                    },
+                    documentation_url: field2.unwrap_or_default(),
+                    source: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `ResponseMessageSource` (`#/components/schemas/ResponseMessageSource`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ResponseMessageSource {
     /// The `pointer` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl ResponseMessageSource {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ResponseMessageSource {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ResponseMessageSource;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `ResponseMessageSource`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ResponseMessageSource, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "pointer" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("pointer"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(ResponseMessageSource {
+                    pointer: field0.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `TokenAccessRule` (`#/components/schemas/TokenAccessRule`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TokenAccessRule {
     /// The `action` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1093,6 +3691,87 @@ pub struct TokenAccessRule {
     /// The `type` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<TokenAccessRuleType>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl TokenAccessRule {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TokenAccessRule {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TokenAccessRule;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `TokenAccessRule`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TokenAccessRule, A::Error> {
+                let mut field0: Option<Option<TokenAccessRuleAction>> = None;
+                let mut field1: Option<Option<Vec<String>>> = None;
+                let mut field2: Option<Option<Vec<String>>> = None;
+                let mut field3: Option<Option<TokenAccessRuleType>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "action" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("action"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "country" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("country"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "ip" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("ip"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "type" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("type"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TokenAccessRule {
+                    action: field0.unwrap_or_default(),
+                    country: field1.unwrap_or_default(),
+                    ip: field2.unwrap_or_default(),
+                    r#type: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// The action to take when a request matches a rule. If the action is `block`, the signed token blocks views for viewers matching the rule.
@@ -1229,7 +3908,7 @@ impl client_runtime::__private::ParamValue for TokenAccessRuleType {
 pub type TokenCreateEnvelope = client_runtime::Envelope<TokenCreateResponse>;
 
 /// `TokenCreateRequest` (`#/components/schemas/TokenCreateRequest`).
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize)]
 pub struct TokenCreateRequest {
     /// The optional ID of a Stream signing key. If present, the `pem` field is also required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1254,6 +3933,11 @@ pub struct TokenCreateRequest {
     /// A secret: `Debug` output shows it as `[redacted]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pem: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for TokenCreateRequest {
@@ -1266,36 +3950,258 @@ impl std::fmt::Debug for TokenCreateRequest {
             .field("flags", &self.flags)
             .field("nbf", &self.nbf)
             .field("pem", &"[redacted]")
+            .field("extra", &self.extra)
             .finish()
     }
 }
 
+impl TokenCreateRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TokenCreateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TokenCreateRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `TokenCreateRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TokenCreateRequest, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<Vec<TokenAccessRule>>> = None;
+                let mut field2: Option<Option<bool>> = None;
+                let mut field3: Option<Option<i64>> = None;
+                let mut field4: Option<Option<TokenFlags>> = None;
+                let mut field5: Option<Option<i64>> = None;
+                let mut field6: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "id" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("id"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "accessRules" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("accessRules"),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "downloadable" => {
+                            if field2.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("downloadable"),
+                                );
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "exp" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("exp"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "flags" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("flags"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "nbf" => {
+                            if field5.is_some() {
+                                return Err(serde::de::Error::duplicate_field("nbf"));
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        "pem" => {
+                            if field6.is_some() {
+                                return Err(serde::de::Error::duplicate_field("pem"));
+                            }
+                            field6 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TokenCreateRequest {
+                    id: field0.unwrap_or_default(),
+                    access_rules: field1.unwrap_or_default(),
+                    downloadable: field2.unwrap_or_default(),
+                    exp: field3.unwrap_or_default(),
+                    flags: field4.unwrap_or_default(),
+                    nbf: field5.unwrap_or_default(),
+                    pem: field6.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// `TokenCreateResponse` (`#/components/schemas/TokenCreateResponse`).
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize)]
 pub struct TokenCreateResponse {
     /// The signed token used with the signed URLs feature.
     ///
     /// A secret: `Debug` output shows it as `[redacted]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for TokenCreateResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenCreateResponse").field("token", &"[redacted]").finish()
+        f.debug_struct("TokenCreateResponse")
+            .field("token", &"[redacted]")
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
+impl TokenCreateResponse {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TokenCreateResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TokenCreateResponse;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `TokenCreateResponse`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TokenCreateResponse, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "token" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("token"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TokenCreateResponse {
+                    token: field0.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
 /// Optional flags for the signed token.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct TokenFlags {
     /// Whether to return the original video without transformations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<bool>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl TokenFlags {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for TokenFlags {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = TokenFlags;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `TokenFlags`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TokenFlags, A::Error> {
+                let mut field0: Option<Option<bool>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "original" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("original"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(TokenFlags {
+                    original: field0.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `Video` (`#/components/schemas/Video`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Video {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
@@ -1305,7 +4211,7 @@ pub struct Video {
     pub clipped_from: Option<String>,
     /// The date and time the media item was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// A user-defined identifier for the media creator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator: Option<String>,
@@ -1333,7 +4239,7 @@ pub struct Video {
     pub meta: Option<serde_json::Value>,
     /// The date and time the media item was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The `playback` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub playback: Option<VideoPlayback>,
@@ -1352,7 +4258,7 @@ pub struct Video {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub ready_to_stream_at: Option<String>,
+    pub ready_to_stream_at: Option<client_runtime::Timestamp>,
     /// Indicates whether the video can be a accessed using the UID. When set to `true`, a signed token must be generated with a signing key to view the video.
     #[serde(
         rename = "requireSignedURLs",
@@ -1366,7 +4272,7 @@ pub struct Video {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The size of the media item in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<i64>,
@@ -1388,17 +4294,298 @@ pub struct Video {
     pub uid: Option<String>,
     /// The date and time the media item was uploaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uploaded: Option<String>,
+    pub uploaded: Option<client_runtime::Timestamp>,
     /// The date and time when the video upload URL is no longer valid for direct user uploads.
     #[serde(rename = "uploadExpiry", default, skip_serializing_if = "Option::is_none")]
-    pub upload_expiry: Option<String>,
+    pub upload_expiry: Option<client_runtime::Timestamp>,
     /// The `watermark` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<Watermark>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Video {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Video {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Video;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `Video`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Video, A::Error> {
+                let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field3: Option<Option<String>> = None;
+                let mut field4: Option<Option<f64>> = None;
+                let mut field5: Option<Option<VideoInput>> = None;
+                let mut field6: Option<Option<String>> = None;
+                let mut field7: Option<Option<i64>> = None;
+                let mut field8: Option<Option<i64>> = None;
+                let mut field9: Option<Option<serde_json::Value>> = None;
+                let mut field10: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field11: Option<Option<VideoPlayback>> = None;
+                let mut field12: Option<Option<String>> = None;
+                let mut field13: Option<Option<VideoPublicDetails>> = None;
+                let mut field14: Option<Option<bool>> = None;
+                let mut field15: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field16: Option<Option<bool>> = None;
+                let mut field17: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
+                let mut field18: Option<Option<i64>> = None;
+                let mut field19: Option<Option<VideoStatus>> = None;
+                let mut field20: Option<Option<String>> = None;
+                let mut field21: Option<Option<f64>> = None;
+                let mut field22: Option<Option<String>> = None;
+                let mut field23: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field24: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field25: Option<Option<Watermark>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "allowedOrigins" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("allowedOrigins"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "clippedFrom" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("clippedFrom"),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "created" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("created"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "creator" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("creator"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "duration" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("duration"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "input" => {
+                            if field5.is_some() {
+                                return Err(serde::de::Error::duplicate_field("input"));
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        "liveInput" => {
+                            if field6.is_some() {
+                                return Err(serde::de::Error::duplicate_field("liveInput"));
+                            }
+                            field6 = Some(map.next_value()?);
+                        }
+                        "maxDurationSeconds" => {
+                            if field7.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("maxDurationSeconds"),
+                                );
+                            }
+                            field7 = Some(map.next_value()?);
+                        }
+                        "maxSizeBytes" => {
+                            if field8.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("maxSizeBytes"),
+                                );
+                            }
+                            field8 = Some(map.next_value()?);
+                        }
+                        "meta" => {
+                            if field9.is_some() {
+                                return Err(serde::de::Error::duplicate_field("meta"));
+                            }
+                            field9 = Some(map.next_value()?);
+                        }
+                        "modified" => {
+                            if field10.is_some() {
+                                return Err(serde::de::Error::duplicate_field("modified"));
+                            }
+                            field10 = Some(map.next_value()?);
+                        }
+                        "playback" => {
+                            if field11.is_some() {
+                                return Err(serde::de::Error::duplicate_field("playback"));
+                            }
+                            field11 = Some(map.next_value()?);
+                        }
+                        "preview" => {
+                            if field12.is_some() {
+                                return Err(serde::de::Error::duplicate_field("preview"));
+                            }
+                            field12 = Some(map.next_value()?);
+                        }
+                        "publicDetails" => {
+                            if field13.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("publicDetails"),
+                                );
+                            }
+                            field13 = Some(map.next_value()?);
+                        }
+                        "readyToStream" => {
+                            if field14.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("readyToStream"),
+                                );
+                            }
+                            field14 = Some(map.next_value()?);
+                        }
+                        "readyToStreamAt" => {
+                            if field15.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("readyToStreamAt"),
+                                );
+                            }
+                            field15 = Some(map.next_value()?);
+                        }
+                        "requireSignedURLs" => {
+                            if field16.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("requireSignedURLs"),
+                                );
+                            }
+                            field16 = Some(map.next_value()?);
+                        }
+                        "scheduledDeletion" => {
+                            if field17.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("scheduledDeletion"),
+                                );
+                            }
+                            field17 = Some(map.next_value()?);
+                        }
+                        "size" => {
+                            if field18.is_some() {
+                                return Err(serde::de::Error::duplicate_field("size"));
+                            }
+                            field18 = Some(map.next_value()?);
+                        }
+                        "status" => {
+                            if field19.is_some() {
+                                return Err(serde::de::Error::duplicate_field("status"));
+                            }
+                            field19 = Some(map.next_value()?);
+                        }
+                        "thumbnail" => {
+                            if field20.is_some() {
+                                return Err(serde::de::Error::duplicate_field("thumbnail"));
+                            }
+                            field20 = Some(map.next_value()?);
+                        }
+                        "thumbnailTimestampPct" => {
+                            if field21.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
+                                );
+                            }
+                            field21 = Some(map.next_value()?);
+                        }
+                        "uid" => {
+                            if field22.is_some() {
+                                return Err(serde::de::Error::duplicate_field("uid"));
+                            }
+                            field22 = Some(map.next_value()?);
+                        }
+                        "uploaded" => {
+                            if field23.is_some() {
+                                return Err(serde::de::Error::duplicate_field("uploaded"));
+                            }
+                            field23 = Some(map.next_value()?);
+                        }
+                        "uploadExpiry" => {
+                            if field24.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("uploadExpiry"),
+                                );
+                            }
+                            field24 = Some(map.next_value()?);
+                        }
+                        "watermark" => {
+                            if field25.is_some() {
+                                return Err(serde::de::Error::duplicate_field("watermark"));
+                            }
+                            field25 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Video {
+                    allowed_origins: field0.unwrap_or_default(),
+                    clipped_from: field1.unwrap_or_default(),
+                    created: field2.unwrap_or_default(),
+                    creator: field3.unwrap_or_default(),
+                    duration: field4.unwrap_or_default(),
+                    input: field5.unwrap_or_default(),
+                    live_input: field6.unwrap_or_default(),
+                    max_duration_seconds: field7.unwrap_or_default(),
+                    max_size_bytes: field8.unwrap_or_default(),
+                    meta: field9.unwrap_or_default(),
+                    modified: field10.unwrap_or_default(),
+                    playback: field11.unwrap_or_default(),
+                    preview: field12.unwrap_or_default(),
+                    public_details: field13.unwrap_or_default(),
+                    ready_to_stream: field14.unwrap_or_default(),
+                    ready_to_stream_at: field15.unwrap_or_default(),
+                    require_signed_urls: field16.unwrap_or_default(),
+                    scheduled_deletion: field17.unwrap_or_default(),
+                    size: field18.unwrap_or_default(),
+                    status: field19.unwrap_or_default(),
+                    thumbnail: field20.unwrap_or_default(),
+                    thumbnail_timestamp_pct: field21.unwrap_or_default(),
+                    uid: field22.unwrap_or_default(),
+                    uploaded: field23.unwrap_or_default(),
+                    upload_expiry: field24.unwrap_or_default(),
+                    watermark: field25.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `VideoClipRequest` (`#/components/schemas/VideoClipRequest`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct VideoClipRequest {
     /// The unique video identifier (UID).
     #[serde(rename = "clippedFromVideoUID")]
@@ -1437,7 +4624,7 @@ pub struct VideoClipRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -1451,10 +4638,198 @@ pub struct VideoClipRequest {
     /// The `watermark` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<WatermarkAtUpload>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl VideoClipRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VideoClipRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VideoClipRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `VideoClipRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VideoClipRequest, A::Error> {
+                let mut field0: Option<String> = None;
+                let mut field1: Option<i64> = None;
+                let mut field2: Option<i64> = None;
+                let mut field3: Option<Option<Vec<AllowedOrigins>>> = None;
+                let mut field4: Option<Option<String>> = None;
+                let mut field5: Option<Option<String>> = None;
+                let mut field6: Option<Option<serde_json::Value>> = None;
+                let mut field7: Option<Option<String>> = None;
+                let mut field8: Option<Option<bool>> = None;
+                let mut field9: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
+                let mut field10: Option<Option<f64>> = None;
+                let mut field11: Option<Option<String>> = None;
+                let mut field12: Option<Option<WatermarkAtUpload>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "clippedFromVideoUID" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("clippedFromVideoUID"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "endTimeSeconds" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("endTimeSeconds"),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "startTimeSeconds" => {
+                            if field2.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("startTimeSeconds"),
+                                );
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "allowedOrigins" => {
+                            if field3.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("allowedOrigins"),
+                                );
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "creator" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("creator"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "input" => {
+                            if field5.is_some() {
+                                return Err(serde::de::Error::duplicate_field("input"));
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        "meta" => {
+                            if field6.is_some() {
+                                return Err(serde::de::Error::duplicate_field("meta"));
+                            }
+                            field6 = Some(map.next_value()?);
+                        }
+                        "name" => {
+                            if field7.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            field7 = Some(map.next_value()?);
+                        }
+                        "requireSignedURLs" => {
+                            if field8.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("requireSignedURLs"),
+                                );
+                            }
+                            field8 = Some(map.next_value()?);
+                        }
+                        "scheduledDeletion" => {
+                            if field9.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("scheduledDeletion"),
+                                );
+                            }
+                            field9 = Some(map.next_value()?);
+                        }
+                        "thumbnailTimestampPct" => {
+                            if field10.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
+                                );
+                            }
+                            field10 = Some(map.next_value()?);
+                        }
+                        "url" => {
+                            if field11.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field11 = Some(map.next_value()?);
+                        }
+                        "watermark" => {
+                            if field12.is_some() {
+                                return Err(serde::de::Error::duplicate_field("watermark"));
+                            }
+                            field12 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(VideoClipRequest {
+                    clipped_from_video_uid: match field0 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                serde::de::Error::missing_field("clippedFromVideoUID"),
+                            );
+                        }
+                    },
+                    end_time_seconds: match field1 {
+                        Some(value) => value,
+                        None => {
+                            return Err(serde::de::Error::missing_field("endTimeSeconds"));
+                        }
+                    },
+                    start_time_seconds: match field2 {
+                        Some(value) => value,
+                        None => {
+                            return Err(
+                                serde::de::Error::missing_field("startTimeSeconds"),
+                            );
+                        }
+                    },
+                    allowed_origins: field3.unwrap_or_default(),
+                    creator: field4.unwrap_or_default(),
+                    input: field5.unwrap_or_default(),
+                    meta: field6.unwrap_or_default(),
+                    name: field7.unwrap_or_default(),
+                    require_signed_urls: field8.unwrap_or_default(),
+                    scheduled_deletion: field9.unwrap_or_default(),
+                    thumbnail_timestamp_pct: field10.unwrap_or_default(),
+                    url: field11.unwrap_or_default(),
+                    watermark: field12.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `VideoCopyRequest` (`#/components/schemas/VideoCopyRequest`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoCopyRequest {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
@@ -1484,7 +4859,7 @@ pub struct VideoCopyRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -1498,10 +4873,149 @@ pub struct VideoCopyRequest {
     /// The `watermark` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<WatermarkAtUpload>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl VideoCopyRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VideoCopyRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `VideoCopyRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VideoCopyRequest, A::Error> {
+                let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut field3: Option<Option<serde_json::Value>> = None;
+                let mut field4: Option<Option<String>> = None;
+                let mut field5: Option<Option<bool>> = None;
+                let mut field6: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
+                let mut field7: Option<Option<f64>> = None;
+                let mut field8: Option<Option<String>> = None;
+                let mut field9: Option<Option<WatermarkAtUpload>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "allowedOrigins" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("allowedOrigins"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "creator" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("creator"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "input" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("input"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "meta" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("meta"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "name" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "requireSignedURLs" => {
+                            if field5.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("requireSignedURLs"),
+                                );
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        "scheduledDeletion" => {
+                            if field6.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("scheduledDeletion"),
+                                );
+                            }
+                            field6 = Some(map.next_value()?);
+                        }
+                        "thumbnailTimestampPct" => {
+                            if field7.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
+                                );
+                            }
+                            field7 = Some(map.next_value()?);
+                        }
+                        "url" => {
+                            if field8.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field8 = Some(map.next_value()?);
+                        }
+                        "watermark" => {
+                            if field9.is_some() {
+                                return Err(serde::de::Error::duplicate_field("watermark"));
+                            }
+                            field9 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(VideoCopyRequest {
+                    allowed_origins: field0.unwrap_or_default(),
+                    creator: field1.unwrap_or_default(),
+                    input: field2.unwrap_or_default(),
+                    meta: field3.unwrap_or_default(),
+                    name: field4.unwrap_or_default(),
+                    require_signed_urls: field5.unwrap_or_default(),
+                    scheduled_deletion: field6.unwrap_or_default(),
+                    thumbnail_timestamp_pct: field7.unwrap_or_default(),
+                    url: field8.unwrap_or_default(),
+                    watermark: field9.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Public details for the video including title, share link, channel link, and logo.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoEditPublicDetails {
     /// The `channel_link` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1515,10 +5029,93 @@ pub struct VideoEditPublicDetails {
     /// The `title` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl VideoEditPublicDetails {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VideoEditPublicDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VideoEditPublicDetails;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `VideoEditPublicDetails`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VideoEditPublicDetails, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut field3: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "channel_link" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("channel_link"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "logo" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("logo"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "share_link" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("share_link"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "title" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("title"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(VideoEditPublicDetails {
+                    channel_link: field0.unwrap_or_default(),
+                    logo: field1.unwrap_or_default(),
+                    share_link: field2.unwrap_or_default(),
+                    title: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `VideoEditRequest` (`#/components/schemas/VideoEditRequest`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoEditRequest {
     /// Lists the origins allowed to display the video. Enter allowed origin domains in an array and use `*` for wildcard subdomains. Empty arrays allow the video to be viewed on any origin.
     #[serde(rename = "allowedOrigins", default, skip_serializing_if = "Option::is_none")]
@@ -1552,7 +5149,7 @@ pub struct VideoEditRequest {
         default,
         skip_serializing_if = "client_runtime::Nullable::is_absent"
     )]
-    pub scheduled_deletion: client_runtime::Nullable<String>,
+    pub scheduled_deletion: client_runtime::Nullable<client_runtime::Timestamp>,
     /// The timestamp for a thumbnail image calculated as a percentage value of the video's duration. To convert from a second-wise timestamp to a percentage, divide the desired timestamp by the total duration of the video. If this value is not set, the default thumbnail image is taken from 0s of the video.
     #[serde(
         rename = "thumbnailTimestampPct",
@@ -1565,14 +5162,159 @@ pub struct VideoEditRequest {
     pub uid: Option<String>,
     /// The date and time when the video upload URL is no longer valid for direct user uploads.
     #[serde(rename = "uploadExpiry", default, skip_serializing_if = "Option::is_none")]
-    pub upload_expiry: Option<String>,
+    pub upload_expiry: Option<client_runtime::Timestamp>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl VideoEditRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VideoEditRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VideoEditRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `VideoEditRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VideoEditRequest, A::Error> {
+                let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<i64>> = None;
+                let mut field3: Option<Option<serde_json::Value>> = None;
+                let mut field4: Option<Option<VideoEditPublicDetails>> = None;
+                let mut field5: Option<Option<bool>> = None;
+                let mut field6: Option<
+                    client_runtime::Nullable<client_runtime::Timestamp>,
+                > = None;
+                let mut field7: Option<Option<f64>> = None;
+                let mut field8: Option<Option<String>> = None;
+                let mut field9: Option<Option<client_runtime::Timestamp>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "allowedOrigins" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("allowedOrigins"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "creator" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("creator"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "maxDurationSeconds" => {
+                            if field2.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("maxDurationSeconds"),
+                                );
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "meta" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("meta"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "publicDetails" => {
+                            if field4.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("publicDetails"),
+                                );
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "requireSignedURLs" => {
+                            if field5.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("requireSignedURLs"),
+                                );
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        "scheduledDeletion" => {
+                            if field6.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("scheduledDeletion"),
+                                );
+                            }
+                            field6 = Some(map.next_value()?);
+                        }
+                        "thumbnailTimestampPct" => {
+                            if field7.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
+                                );
+                            }
+                            field7 = Some(map.next_value()?);
+                        }
+                        "uid" => {
+                            if field8.is_some() {
+                                return Err(serde::de::Error::duplicate_field("uid"));
+                            }
+                            field8 = Some(map.next_value()?);
+                        }
+                        "uploadExpiry" => {
+                            if field9.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("uploadExpiry"),
+                                );
+                            }
+                            field9 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(VideoEditRequest {
+                    allowed_origins: field0.unwrap_or_default(),
+                    creator: field1.unwrap_or_default(),
+                    max_duration_seconds: field2.unwrap_or_default(),
+                    meta: field3.unwrap_or_default(),
+                    public_details: field4.unwrap_or_default(),
+                    require_signed_urls: field5.unwrap_or_default(),
+                    scheduled_deletion: field6.unwrap_or_default(),
+                    thumbnail_timestamp_pct: field7.unwrap_or_default(),
+                    uid: field8.unwrap_or_default(),
+                    upload_expiry: field9.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `VideoEnvelope` (`#/components/schemas/VideoEnvelope`).
 pub type VideoEnvelope = client_runtime::Envelope<Video>;
 
 /// `VideoInput` (`#/components/schemas/VideoInput`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoInput {
     /// The video height in pixels. A value of `-1` means the height is unknown. The value becomes available after the upload and before the video is ready.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1580,10 +5322,75 @@ pub struct VideoInput {
     /// The video width in pixels. A value of `-1` means the width is unknown. The value becomes available after the upload and before the video is ready.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl VideoInput {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VideoInput {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VideoInput;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `VideoInput`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VideoInput, A::Error> {
+                let mut field0: Option<Option<i64>> = None;
+                let mut field1: Option<Option<i64>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "height" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("height"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "width" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("width"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(VideoInput {
+                    height: field0.unwrap_or_default(),
+                    width: field1.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `VideoListEnvelope` (`#/components/schemas/VideoListEnvelope`).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct VideoListEnvelope {
     /// The `errors` field.
     pub errors: Vec<ResponseMessage>,
@@ -1602,10 +5409,116 @@ pub struct VideoListEnvelope {
     /// The total number of videos that match the provided filters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl VideoListEnvelope {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VideoListEnvelope {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VideoListEnvelope;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `VideoListEnvelope`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VideoListEnvelope, A::Error> {
+                let mut field0: Option<Vec<ResponseMessage>> = None;
+                let mut field1: Option<Vec<ResponseMessage>> = None;
+                let mut field2: Option<bool> = None;
+                let mut field3: Option<Option<i64>> = None;
+                let mut field4: Option<Option<Vec<Video>>> = None;
+                let mut field5: Option<Option<i64>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "errors" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("errors"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "messages" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("messages"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "success" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("success"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "range" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("range"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "result" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("result"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "total" => {
+                            if field5.is_some() {
+                                return Err(serde::de::Error::duplicate_field("total"));
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(VideoListEnvelope {
+                    errors: match field0 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("errors")),
+                    },
+                    messages: match field1 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("messages")),
+                    },
+                    success: match field2 {
+                        Some(value) => value,
+                        None => return Err(serde::de::Error::missing_field("success")),
+                    },
+                    range: field3.unwrap_or_default(),
+                    result: field4.unwrap_or_default(),
+                    total: field5.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `VideoPlayback` (`#/components/schemas/VideoPlayback`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoPlayback {
     /// DASH Media Presentation Description for the video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1613,10 +5526,75 @@ pub struct VideoPlayback {
     /// The HLS manifest for the video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hls: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl VideoPlayback {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VideoPlayback {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VideoPlayback;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `VideoPlayback`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VideoPlayback, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "dash" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("dash"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "hls" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("hls"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(VideoPlayback {
+                    dash: field0.unwrap_or_default(),
+                    hls: field1.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Public details for the video including title, share link, channel link, and logo.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoPublicDetails {
     /// The `channel_link` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1633,6 +5611,97 @@ pub struct VideoPublicDetails {
     /// The `title` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl VideoPublicDetails {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VideoPublicDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VideoPublicDetails;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `VideoPublicDetails`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VideoPublicDetails, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<i64>> = None;
+                let mut field3: Option<Option<String>> = None;
+                let mut field4: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "channel_link" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("channel_link"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "logo" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("logo"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "media_id" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("media_id"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "share_link" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("share_link"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "title" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("title"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(VideoPublicDetails {
+                    channel_link: field0.unwrap_or_default(),
+                    logo: field1.unwrap_or_default(),
+                    media_id: field2.unwrap_or_default(),
+                    share_link: field3.unwrap_or_default(),
+                    title: field4.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// Specifies the processing status for all quality levels for a video.
@@ -1719,7 +5788,7 @@ impl client_runtime::__private::ParamValue for VideoState {
 }
 
 /// Specifies a detailed status for a video. If the `state` is `inprogress` or `error`, the `step` field returns `encoding` or `manifest`. If the `state` is `inprogress`, `pctComplete` returns a number between 0 and 100 to indicate the approximate percent of completion. If the `state` is `error`, `errorReasonCode` and `errorReasonText` provide additional details.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoStatus {
     /// Specifies why the video failed to encode. This field is empty if the video is not in an `error` state. Preferred for programmatic use.
     #[serde(
@@ -1741,13 +5810,100 @@ pub struct VideoStatus {
     /// The `state` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<VideoState>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl VideoStatus {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VideoStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VideoStatus;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `VideoStatus`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VideoStatus, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut field3: Option<Option<VideoState>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "errorReasonCode" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("errorReasonCode"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "errorReasonText" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("errorReasonText"),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "pctComplete" => {
+                            if field2.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("pctComplete"),
+                                );
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "state" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("state"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(VideoStatus {
+                    error_reason_code: field0.unwrap_or_default(),
+                    error_reason_text: field1.unwrap_or_default(),
+                    pct_complete: field2.unwrap_or_default(),
+                    state: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `VideoStorageUsageEnvelope` (`#/components/schemas/VideoStorageUsageEnvelope`).
 pub type VideoStorageUsageEnvelope = client_runtime::Envelope<VideoStorageUsageResponse>;
 
 /// `VideoStorageUsageResponse` (`#/components/schemas/VideoStorageUsageResponse`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct VideoStorageUsageResponse {
     /// A user-defined identifier for the media creator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1769,6 +5925,93 @@ pub struct VideoStorageUsageResponse {
     /// The total count of videos associated with the account.
     #[serde(rename = "videoCount", default, skip_serializing_if = "Option::is_none")]
     pub video_count: Option<i64>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl VideoStorageUsageResponse {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for VideoStorageUsageResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VideoStorageUsageResponse;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `VideoStorageUsageResponse`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VideoStorageUsageResponse, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<f64>> = None;
+                let mut field2: Option<Option<i64>> = None;
+                let mut field3: Option<Option<i64>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "creator" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("creator"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "totalStorageMinutes" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("totalStorageMinutes"),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "totalStorageMinutesLimit" => {
+                            if field2.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field(
+                                        "totalStorageMinutesLimit",
+                                    ),
+                                );
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "videoCount" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("videoCount"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(VideoStorageUsageResponse {
+                    creator: field0.unwrap_or_default(),
+                    total_storage_minutes: field1.unwrap_or_default(),
+                    total_storage_minutes_limit: field2.unwrap_or_default(),
+                    video_count: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `VideosListType` (`#/paths/~1accounts~1{account_id}~1stream/get/parameters/14/schema`).
@@ -1838,11 +6081,11 @@ impl client_runtime::__private::ParamValue for VideosListType {
 pub type VttGetResponse = String;
 
 /// `Watermark` (`#/components/schemas/Watermark`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Watermark {
     /// The date and a time a watermark profile was created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<String>,
+    pub created: Option<client_runtime::Timestamp>,
     /// The source URL for a downloaded image. If the watermark profile was created via direct upload, this field is null.
     #[serde(
         rename = "downloadedFrom",
@@ -1877,18 +6120,214 @@ pub struct Watermark {
     /// The width of the image in pixels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<i64>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Watermark {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Watermark {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Watermark;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `Watermark`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Watermark, A::Error> {
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field1: Option<client_runtime::Nullable<String>> = None;
+                let mut field2: Option<Option<i64>> = None;
+                let mut field3: Option<Option<String>> = None;
+                let mut field4: Option<Option<f64>> = None;
+                let mut field5: Option<Option<f64>> = None;
+                let mut field6: Option<Option<WatermarkPosition>> = None;
+                let mut field7: Option<Option<f64>> = None;
+                let mut field8: Option<Option<i64>> = None;
+                let mut field9: Option<Option<String>> = None;
+                let mut field10: Option<Option<i64>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "created" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("created"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "downloadedFrom" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("downloadedFrom"),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "height" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("height"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "name" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "opacity" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("opacity"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "padding" => {
+                            if field5.is_some() {
+                                return Err(serde::de::Error::duplicate_field("padding"));
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        "position" => {
+                            if field6.is_some() {
+                                return Err(serde::de::Error::duplicate_field("position"));
+                            }
+                            field6 = Some(map.next_value()?);
+                        }
+                        "scale" => {
+                            if field7.is_some() {
+                                return Err(serde::de::Error::duplicate_field("scale"));
+                            }
+                            field7 = Some(map.next_value()?);
+                        }
+                        "size" => {
+                            if field8.is_some() {
+                                return Err(serde::de::Error::duplicate_field("size"));
+                            }
+                            field8 = Some(map.next_value()?);
+                        }
+                        "uid" => {
+                            if field9.is_some() {
+                                return Err(serde::de::Error::duplicate_field("uid"));
+                            }
+                            field9 = Some(map.next_value()?);
+                        }
+                        "width" => {
+                            if field10.is_some() {
+                                return Err(serde::de::Error::duplicate_field("width"));
+                            }
+                            field10 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Watermark {
+                    created: field0.unwrap_or_default(),
+                    downloaded_from: field1.unwrap_or_default(),
+                    height: field2.unwrap_or_default(),
+                    name: field3.unwrap_or_default(),
+                    opacity: field4.unwrap_or_default(),
+                    padding: field5.unwrap_or_default(),
+                    position: field6.unwrap_or_default(),
+                    scale: field7.unwrap_or_default(),
+                    size: field8.unwrap_or_default(),
+                    uid: field9.unwrap_or_default(),
+                    width: field10.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `WatermarkAtUpload` (`#/components/schemas/WatermarkAtUpload`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WatermarkAtUpload {
     /// The unique identifier for the watermark profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uid: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl WatermarkAtUpload {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WatermarkAtUpload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = WatermarkAtUpload;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `WatermarkAtUpload`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WatermarkAtUpload, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "uid" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("uid"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(WatermarkAtUpload {
+                    uid: field0.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `WatermarkCreateRequest` (`#/components/schemas/WatermarkCreateRequest`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WatermarkCreateRequest {
     /// The image file to use as the watermark. Provide either `file` or `url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1911,6 +6350,111 @@ pub struct WatermarkCreateRequest {
     /// URL of the watermark image to copy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl WatermarkCreateRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WatermarkCreateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = WatermarkCreateRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `WatermarkCreateRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WatermarkCreateRequest, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<f64>> = None;
+                let mut field3: Option<Option<f64>> = None;
+                let mut field4: Option<Option<WatermarkPosition>> = None;
+                let mut field5: Option<Option<f64>> = None;
+                let mut field6: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "file" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("file"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "name" => {
+                            if field1.is_some() {
+                                return Err(serde::de::Error::duplicate_field("name"));
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "opacity" => {
+                            if field2.is_some() {
+                                return Err(serde::de::Error::duplicate_field("opacity"));
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "padding" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("padding"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        "position" => {
+                            if field4.is_some() {
+                                return Err(serde::de::Error::duplicate_field("position"));
+                            }
+                            field4 = Some(map.next_value()?);
+                        }
+                        "scale" => {
+                            if field5.is_some() {
+                                return Err(serde::de::Error::duplicate_field("scale"));
+                            }
+                            field5 = Some(map.next_value()?);
+                        }
+                        "url" => {
+                            if field6.is_some() {
+                                return Err(serde::de::Error::duplicate_field("url"));
+                            }
+                            field6 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(WatermarkCreateRequest {
+                    file: field0.unwrap_or_default(),
+                    name: field1.unwrap_or_default(),
+                    opacity: field2.unwrap_or_default(),
+                    padding: field3.unwrap_or_default(),
+                    position: field4.unwrap_or_default(),
+                    scale: field5.unwrap_or_default(),
+                    url: field6.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `WatermarkDeleteEnvelope` (`#/components/schemas/WatermarkDeleteEnvelope`).
@@ -2010,11 +6554,11 @@ pub type WebhookDeleteResponse = String;
 pub type WebhookGetEnvelope = client_runtime::Envelope<WebhookGetResponse>;
 
 /// `WebhookGetResponse` (`#/components/schemas/WebhookGetResponse`).
-#[derive(Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Serialize)]
 pub struct WebhookGetResponse {
     /// The date and time the webhook was last modified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub modified: Option<String>,
+    pub modified: Option<client_runtime::Timestamp>,
     /// The URL where webhooks will be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification_url: Option<String>,
@@ -2030,6 +6574,11 @@ pub struct WebhookGetResponse {
     /// A secret: `Debug` output shows it as `[redacted]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl std::fmt::Debug for WebhookGetResponse {
@@ -2039,7 +6588,88 @@ impl std::fmt::Debug for WebhookGetResponse {
             .field("notification_url", &self.notification_url)
             .field("notification_url_", &self.notification_url_)
             .field("secret", &"[redacted]")
+            .field("extra", &self.extra)
             .finish()
+    }
+}
+
+impl WebhookGetResponse {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WebhookGetResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = WebhookGetResponse;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `WebhookGetResponse`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WebhookGetResponse, A::Error> {
+                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut field2: Option<Option<String>> = None;
+                let mut field3: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "modified" => {
+                            if field0.is_some() {
+                                return Err(serde::de::Error::duplicate_field("modified"));
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "notification_url" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("notification_url"),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        "notificationUrl" => {
+                            if field2.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("notificationUrl"),
+                                );
+                            }
+                            field2 = Some(map.next_value()?);
+                        }
+                        "secret" => {
+                            if field3.is_some() {
+                                return Err(serde::de::Error::duplicate_field("secret"));
+                            }
+                            field3 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(WebhookGetResponse {
+                    modified: field0.unwrap_or_default(),
+                    notification_url: field1.unwrap_or_default(),
+                    notification_url_: field2.unwrap_or_default(),
+                    secret: field3.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -2047,7 +6677,7 @@ impl std::fmt::Debug for WebhookGetResponse {
 pub type WebhookUpdateEnvelope = client_runtime::Envelope<WebhookUpdateResponse>;
 
 /// `WebhookUpdateRequest` (`#/components/schemas/WebhookUpdateRequest`).
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct WebhookUpdateRequest {
     /// The URL where webhooks will be sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2059,6 +6689,75 @@ pub struct WebhookUpdateRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub notification_url_: Option<String>,
+    /// Properties the API sent that this version of the crate does not know, kept
+    /// as sent and written back when the value is serialized (read one with
+    /// [`extra`](Self::extra)).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+impl WebhookUpdateRequest {
+    /// A property the API sent that this version of the crate does not know, by
+    /// its JSON name.
+    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
+        self.extra.get(name)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for WebhookUpdateRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = WebhookUpdateRequest;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object `WebhookUpdateRequest`")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<WebhookUpdateRequest, A::Error> {
+                let mut field0: Option<Option<String>> = None;
+                let mut field1: Option<Option<String>> = None;
+                let mut extra = serde_json::Map::new();
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
+                    match key.as_str() {
+                        "notification_url" => {
+                            if field0.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("notification_url"),
+                                );
+                            }
+                            field0 = Some(map.next_value()?);
+                        }
+                        "notificationUrl" => {
+                            if field1.is_some() {
+                                return Err(
+                                    serde::de::Error::duplicate_field("notificationUrl"),
+                                );
+                            }
+                            field1 = Some(map.next_value()?);
+                        }
+                        _ => {
+                            extra.insert(key.into_string(), map.next_value()?);
+                        }
+                    }
+                }
+                Ok(WebhookUpdateRequest {
+                    notification_url: field0.unwrap_or_default(),
+                    notification_url_: field1.unwrap_or_default(),
+                    extra,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `WebhookUpdateResponse` (`#/components/schemas/WebhookUpdateResponse`).

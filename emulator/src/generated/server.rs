@@ -729,15 +729,15 @@ pub struct VideosListRequest {
     /// Filter by video ID(s). Can be a single ID or a comma-separated list of IDs.
     pub id: Option<String>,
     /// Alias for 'start'. Returns videos created after this date/time (RFC 3339 format).
-    pub after: Option<String>,
+    pub after: Option<client_runtime::Timestamp>,
     /// Lists videos in ascending order of creation.
     pub asc: Option<bool>,
     /// Alias for 'end'. Returns videos created before this date/time (RFC 3339 format).
-    pub before: Option<String>,
+    pub before: Option<client_runtime::Timestamp>,
     /// A user-defined identifier for the media creator.
     pub creator: Option<String>,
     /// Lists videos created before the specified date.
-    pub end: Option<String>,
+    pub end: Option<client_runtime::Timestamp>,
     /// Includes the total number of videos associated with the submitted query parameters.
     pub include_counts: Option<bool>,
     /// Maximum number of videos to return (default 1000, max 1000).
@@ -749,7 +749,7 @@ pub struct VideosListRequest {
     /// Provides a partial word match of the `name` key in the `meta` field. Slow for medium to large video libraries. May be unavailable for very large libraries.
     pub search: Option<String>,
     /// Lists videos created after the specified date.
-    pub start: Option<String>,
+    pub start: Option<client_runtime::Timestamp>,
     /// Specifies the processing status for all quality levels for a video.
     pub status: Option<super::models::VideoState>,
     /// Specifies whether the video is `vod` or `live`.
@@ -4027,7 +4027,7 @@ async fn decode_videos_list(
         &mut problems,
         &mut values,
     );
-    let p_after: Option<String> = support::param(
+    let p_after: Option<client_runtime::Timestamp> = support::param(
         ProblemLocation::Query,
         "after",
         support::query_values(&parts.uri, "after"),
@@ -4045,7 +4045,7 @@ async fn decode_videos_list(
         &mut problems,
         &mut values,
     );
-    let p_before: Option<String> = support::param(
+    let p_before: Option<client_runtime::Timestamp> = support::param(
         ProblemLocation::Query,
         "before",
         support::query_values(&parts.uri, "before"),
@@ -4063,7 +4063,7 @@ async fn decode_videos_list(
         &mut problems,
         &mut values,
     );
-    let p_end: Option<String> = support::param(
+    let p_end: Option<client_runtime::Timestamp> = support::param(
         ProblemLocation::Query,
         "end",
         support::query_values(&parts.uri, "end"),
@@ -4117,7 +4117,7 @@ async fn decode_videos_list(
         &mut problems,
         &mut values,
     );
-    let p_start: Option<String> = support::param(
+    let p_start: Option<client_runtime::Timestamp> = support::param(
         ProblemLocation::Query,
         "start",
         support::query_values(&parts.uri, "start"),

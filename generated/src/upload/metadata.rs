@@ -3,6 +3,18 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+/// The keys with a setter of their own.
+const KNOWN_KEYS: &[&str] = &[
+    "name",
+    "requiresignedurls",
+    "allowedorigins",
+    "thumbnailtimestamppct",
+    "watermark",
+    "scheduleddeletion",
+    "expiry",
+    "maxdurationseconds",
+];
+
 /// The settings a tus upload can carry, and its creator.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Metadata {
@@ -11,9 +23,13 @@ pub(crate) struct Metadata {
     pub(crate) allowed_origins: Vec<String>,
     pub(crate) thumbnail_timestamp_pct: Option<f64>,
     pub(crate) watermark: Option<String>,
-    pub(crate) scheduled_deletion: Option<String>,
+    pub(crate) scheduled_deletion: Option<crate::Timestamp>,
+    pub(crate) expiry: Option<crate::Timestamp>,
     pub(crate) max_duration_seconds: Option<u32>,
     pub(crate) creator: Option<String>,
+    /// Keys this crate has no setter for, in the order given (a later value of the same
+    /// key replaces an earlier one).
+    pub(crate) extra: Vec<(String, Option<String>)>,
 }
 
 impl Metadata {
@@ -39,13 +55,22 @@ impl Metadata {
             pair("watermark", watermark);
         }
         if let Some(at) = &self.scheduled_deletion {
-            pair("scheduleddeletion", at);
+            pair("scheduleddeletion", at.as_str());
+        }
+        if let Some(at) = &self.expiry {
+            pair("expiry", at.as_str());
         }
         if let Some(seconds) = self.max_duration_seconds {
             pair("maxdurationseconds", &seconds.to_string());
         }
         if self.require_signed_urls {
             pairs.push("requiresignedurls".to_owned());
+        }
+        for (key, value) in &self.extra {
+            match value {
+                Some(value) => pairs.push(format!("{key} {}", STANDARD.encode(value))),
+                None => pairs.push(key.clone()),
+            }
         }
         (!pairs.is_empty()).then(|| pairs.join(","))
     }
@@ -64,6 +89,21 @@ impl Metadata {
             return Err(format!(
                 "allowed origin `{origin}` contains a comma, which separates origins"
             ));
+        }
+        // tus: a key is non-empty and has no spaces or commas; keys are unique.
+        let mut seen = std::collections::BTreeSet::new();
+        for (key, _) in &self.extra {
+            if key.is_empty() || key.contains([' ', ',']) || !key.is_ascii() {
+                return Err(format!(
+                    "metadata key `{key}` must be non-empty ASCII without spaces or commas"
+                ));
+            }
+            if KNOWN_KEYS.contains(&key.as_str()) {
+                return Err(format!("metadata key `{key}` has its own setter"));
+            }
+            if !seen.insert(key.as_str()) {
+                return Err(format!("metadata key `{key}` is given twice"));
+            }
         }
         Ok(())
     }
@@ -108,10 +148,36 @@ macro_rules! metadata_setters {
             self
         }
 
-        /// When the video is deleted, as an RFC 3339 date and time at least 30 days
-        /// ahead (`scheduleddeletion`).
-        pub fn scheduled_deletion(mut self, at: impl Into<String>) -> Self {
+        /// When the video is deleted, at least 30 days ahead (`scheduleddeletion`). A
+        /// `time::OffsetDateTime` converts, or parse text with `Timestamp::parse`.
+        pub fn scheduled_deletion(mut self, at: impl Into<crate::Timestamp>) -> Self {
             self.metadata.scheduled_deletion = Some(at.into());
+            self
+        }
+
+        /// When the upload URL stops accepting data, for uploads made on behalf of end
+        /// users (`expiry`; Cloudflare's default is 30 minutes after creation).
+        pub fn expiry(mut self, at: impl Into<crate::Timestamp>) -> Self {
+            self.metadata.expiry = Some(at.into());
+            self
+        }
+
+        /// Any other `Upload-Metadata` key, for keys this crate has no setter for; the
+        /// value is base64-encoded as tus requires. Keys must be ASCII without spaces or
+        /// commas, and not one of the keys with a setter (checked when the upload starts).
+        pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+            let key = key.into();
+            self.metadata.extra.retain(|(k, _)| *k != key);
+            self.metadata.extra.push((key, Some(value.into())));
+            self
+        }
+
+        /// A metadata key without a value (tus allows bare keys, such as
+        /// `requiresignedurls`).
+        pub fn metadata_flag(mut self, key: impl Into<String>) -> Self {
+            let key = key.into();
+            self.metadata.extra.retain(|(k, _)| *k != key);
+            self.metadata.extra.push((key, None));
             self
         }
 
@@ -143,16 +209,19 @@ mod tests {
             allowed_origins: vec!["example.com".into(), "*.example.org".into()],
             thumbnail_timestamp_pct: Some(0.5),
             watermark: Some("wm1".into()),
-            scheduled_deletion: Some("2030-01-01T00:00:00Z".into()),
+            scheduled_deletion: Some(crate::Timestamp::parse("2030-01-01T00:00:00Z").unwrap()),
+            expiry: Some(crate::Timestamp::parse("2030-01-01T00:30:00Z").unwrap()),
             max_duration_seconds: Some(600),
             creator: Some("ignored here".into()),
+            extra: vec![("custom".into(), Some("v".into())), ("flag".into(), None)],
         };
         assert_eq!(
             metadata.header().unwrap(),
             "name bXkgdmlkZW8ubXA0,allowedorigins ZXhhbXBsZS5jb20sKi5leGFtcGxlLm9yZw==,\
              thumbnailtimestamppct MC41,watermark d20x,\
-             scheduleddeletion MjAzMC0wMS0wMVQwMDowMDowMFo=,maxdurationseconds NjAw,\
-             requiresignedurls"
+             scheduleddeletion MjAzMC0wMS0wMVQwMDowMDowMFo=,\
+             expiry MjAzMC0wMS0wMVQwMDozMDowMFo=,maxdurationseconds NjAw,\
+             requiresignedurls,custom dg==,flag"
         );
         assert_eq!(Metadata::default().header(), None);
     }
@@ -169,6 +238,13 @@ mod tests {
             ..Metadata::default()
         };
         assert!(bad_origin.check().is_err());
+        for key in ["", "a b", "a,b", "name", "expiry"] {
+            let bad_key = Metadata {
+                extra: vec![(key.into(), None)],
+                ..Metadata::default()
+            };
+            assert!(bad_key.check().is_err(), "{key:?}");
+        }
         assert!(Metadata::default().check().is_ok());
     }
 }

@@ -103,6 +103,26 @@ impl<'a> AudioTracksList<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -193,6 +213,26 @@ impl<'a> AudioTracksDelete<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -266,6 +306,7 @@ impl<'a> AudioTracksEdit<'a> {
             body: crate::generated::models::AudioTrackEditRequest {
                 default: Default::default(),
                 label: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),
@@ -312,6 +353,45 @@ impl<'a> AudioTracksEdit<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
         self
     }
 
@@ -382,6 +462,7 @@ impl<'a> AudioTracksCopy<'a> {
             body: crate::generated::models::AudioTrackCopyRequest {
                 label,
                 url: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),
@@ -422,6 +503,45 @@ impl<'a> AudioTracksCopy<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
         self
     }
 

@@ -82,6 +82,26 @@ impl<'a> DownloadsList<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -163,6 +183,34 @@ impl<'a> DownloadsCreate<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
         self
     }
 
@@ -250,6 +298,26 @@ impl<'a> DownloadsDelete<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
         self
     }
 

@@ -117,6 +117,26 @@ impl<'a> LiveInputsList<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -182,6 +202,7 @@ impl<'a> LiveInputsCreate<'a> {
                 enabled: Default::default(),
                 meta: Default::default(),
                 recording: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),
@@ -257,6 +278,45 @@ impl<'a> LiveInputsCreate<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
         self
     }
 
@@ -346,6 +406,26 @@ impl<'a> LiveInputsGet<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -414,6 +494,7 @@ impl<'a> LiveInputsUpdate<'a> {
                 enabled: Default::default(),
                 meta: Default::default(),
                 recording: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),
@@ -489,6 +570,37 @@ impl<'a> LiveInputsUpdate<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
         self
     }
 
@@ -576,6 +688,26 @@ impl<'a> LiveInputsDelete<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
         self
     }
 

@@ -134,17 +134,17 @@ pub struct VideosList<'a> {
     client: &'a client_runtime::Client,
     pub(crate) account_id: Option<String>,
     pub(crate) id: Option<String>,
-    pub(crate) after: Option<String>,
+    pub(crate) after: Option<client_runtime::Timestamp>,
     pub(crate) asc: Option<bool>,
-    pub(crate) before: Option<String>,
+    pub(crate) before: Option<client_runtime::Timestamp>,
     pub(crate) creator: Option<String>,
-    pub(crate) end: Option<String>,
+    pub(crate) end: Option<client_runtime::Timestamp>,
     pub(crate) include_counts: Option<bool>,
     pub(crate) limit: Option<i64>,
     pub(crate) live_input_id: Option<String>,
     pub(crate) name: Option<String>,
     pub(crate) search: Option<String>,
-    pub(crate) start: Option<String>,
+    pub(crate) start: Option<client_runtime::Timestamp>,
     pub(crate) status: Option<crate::generated::models::VideoState>,
     pub(crate) r#type: Option<crate::generated::models::VideosListType>,
     pub(crate) video_name: Option<String>,
@@ -190,7 +190,7 @@ impl<'a> VideosList<'a> {
     }
 
     /// Alias for 'start'. Returns videos created after this date/time (RFC 3339 format).
-    pub fn after(mut self, after: impl Into<String>) -> Self {
+    pub fn after(mut self, after: impl Into<client_runtime::Timestamp>) -> Self {
         self.after = Some(after.into());
         self
     }
@@ -202,7 +202,7 @@ impl<'a> VideosList<'a> {
     }
 
     /// Alias for 'end'. Returns videos created before this date/time (RFC 3339 format).
-    pub fn before(mut self, before: impl Into<String>) -> Self {
+    pub fn before(mut self, before: impl Into<client_runtime::Timestamp>) -> Self {
         self.before = Some(before.into());
         self
     }
@@ -214,7 +214,7 @@ impl<'a> VideosList<'a> {
     }
 
     /// Lists videos created before the specified date.
-    pub fn end(mut self, end: impl Into<String>) -> Self {
+    pub fn end(mut self, end: impl Into<client_runtime::Timestamp>) -> Self {
         self.end = Some(end.into());
         self
     }
@@ -250,7 +250,7 @@ impl<'a> VideosList<'a> {
     }
 
     /// Lists videos created after the specified date.
-    pub fn start(mut self, start: impl Into<String>) -> Self {
+    pub fn start(mut self, start: impl Into<client_runtime::Timestamp>) -> Self {
         self.start = Some(start.into());
         self
     }
@@ -282,6 +282,26 @@ impl<'a> VideosList<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
         self
     }
 
@@ -435,6 +455,34 @@ impl<'a> VideosInitiateTusUpload<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
+        self
+    }
+
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -553,6 +601,26 @@ impl<'a> VideosGet<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -620,6 +688,7 @@ impl<'a> VideosEdit<'a> {
                 thumbnail_timestamp_pct: Default::default(),
                 uid: Default::default(),
                 upload_expiry: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),
@@ -677,7 +746,10 @@ impl<'a> VideosEdit<'a> {
     }
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
-    pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
+    pub fn scheduled_deletion(
+        mut self,
+        scheduled_deletion: impl Into<client_runtime::Timestamp>,
+    ) -> Self {
         self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
@@ -703,7 +775,10 @@ impl<'a> VideosEdit<'a> {
     }
 
     /// The date and time when the video upload URL is no longer valid for direct user uploads.
-    pub fn upload_expiry(mut self, upload_expiry: impl Into<String>) -> Self {
+    pub fn upload_expiry(
+        mut self,
+        upload_expiry: impl Into<client_runtime::Timestamp>,
+    ) -> Self {
         self.body.upload_expiry = Some(upload_expiry.into());
         self
     }
@@ -725,6 +800,45 @@ impl<'a> VideosEdit<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
         self
     }
 
@@ -809,6 +923,26 @@ impl<'a> VideosDelete<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -887,6 +1021,26 @@ impl<'a> VideosStorageUsage<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
         self
     }
 
@@ -973,6 +1127,7 @@ impl<'a> VideosClip<'a> {
                 thumbnail_timestamp_pct: Default::default(),
                 url: Default::default(),
                 watermark: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),
@@ -1027,7 +1182,10 @@ impl<'a> VideosClip<'a> {
     }
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
-    pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
+    pub fn scheduled_deletion(
+        mut self,
+        scheduled_deletion: impl Into<client_runtime::Timestamp>,
+    ) -> Self {
         self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
@@ -1078,6 +1236,45 @@ impl<'a> VideosClip<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
         self
     }
 
@@ -1147,6 +1344,7 @@ impl<'a> VideosCopy<'a> {
                 thumbnail_timestamp_pct: Default::default(),
                 url: Default::default(),
                 watermark: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             upload_creator: None,
@@ -1208,7 +1406,10 @@ impl<'a> VideosCopy<'a> {
     }
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
-    pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
+    pub fn scheduled_deletion(
+        mut self,
+        scheduled_deletion: impl Into<client_runtime::Timestamp>,
+    ) -> Self {
         self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
@@ -1259,6 +1460,45 @@ impl<'a> VideosCopy<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
         self
     }
 
@@ -1333,6 +1573,7 @@ impl<'a> VideosDirectUpload<'a> {
                 scheduled_deletion: Default::default(),
                 thumbnail_timestamp_pct: Default::default(),
                 watermark: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             upload_creator: None,
@@ -1370,7 +1611,7 @@ impl<'a> VideosDirectUpload<'a> {
     }
 
     /// The date and time after upload when videos will not be accepted.
-    pub fn expiry(mut self, expiry: impl Into<String>) -> Self {
+    pub fn expiry(mut self, expiry: impl Into<client_runtime::Timestamp>) -> Self {
         self.body.expiry = Some(expiry.into());
         self
     }
@@ -1388,7 +1629,10 @@ impl<'a> VideosDirectUpload<'a> {
     }
 
     /// Indicates the date and time at which the video will be deleted. Omit the field to indicate no change, or include with a `null` value to remove an existing scheduled deletion. If specified, must be at least 30 days from upload time.
-    pub fn scheduled_deletion(mut self, scheduled_deletion: impl Into<String>) -> Self {
+    pub fn scheduled_deletion(
+        mut self,
+        scheduled_deletion: impl Into<client_runtime::Timestamp>,
+    ) -> Self {
         self.body.scheduled_deletion = client_runtime::Nullable::Value(
             scheduled_deletion.into(),
         );
@@ -1433,6 +1677,45 @@ impl<'a> VideosDirectUpload<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
         self
     }
 
@@ -1529,6 +1812,26 @@ impl<'a> VideosEmbed<'a> {
         self
     }
 
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -1588,6 +1891,7 @@ impl<'a> VideosCreateToken<'a> {
                 flags: Default::default(),
                 nbf: Default::default(),
                 pem: Default::default(),
+                extra: Default::default(),
             },
             account_id: None,
             options: client_runtime::RequestOptions::default(),
@@ -1664,6 +1968,45 @@ impl<'a> VideosCreateToken<'a> {
     /// Overrides the client's retry budget for this request.
     pub fn max_retries(mut self, max_retries: u32) -> Self {
         self.options.max_retries(max_retries);
+        self
+    }
+
+    /// Adds a header to this request; it replaces a header of the same name (checked
+    /// when the request is sent).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.header(name, value);
+        self
+    }
+
+    /// Adds a query parameter to this request, after the operation's own.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.query(name, value);
+        self
+    }
+
+    /// Adds a top-level field to the JSON body, for fields this version of the
+    /// crate does not know; it replaces a field of the same name.
+    pub fn body_field(
+        mut self,
+        name: impl Into<String>,
+        value: serde_json::Value,
+    ) -> Self {
+        self.options.body_field(name, value);
+        self
+    }
+
+    /// The deadline of the whole call, retries and waits included (replaces the
+    /// client's).
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.options.deadline(deadline);
+        self
+    }
+
+    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
+    /// retried for idempotent methods by default (429 and failures before sending
+    /// are retried anyway). Only safe when repeating the call cannot do harm.
+    pub fn retry_non_idempotent(mut self) -> Self {
+        self.options.retry_non_idempotent(true);
         self
     }
 
