@@ -63,6 +63,26 @@ pub mod __private {
     pub use crate::param::ParamValue;
     pub use crate::request::{Request, decode_json, decode_json_with};
 
+    /// Reads the value of the known field `name` into its slot; a second occurrence of the
+    /// key is an error, as with `#[derive(Deserialize)]`. One call per field keeps each arm
+    /// of a generated `Deserialize` impl to one line.
+    #[inline]
+    pub fn fill<'de, T, A>(
+        slot: &mut Option<T>,
+        name: &'static str,
+        map: &mut A,
+    ) -> Result<(), A::Error>
+    where
+        T: serde::Deserialize<'de>,
+        A: serde::de::MapAccess<'de>,
+    {
+        if slot.is_some() {
+            return Err(serde::de::Error::duplicate_field(name));
+        }
+        *slot = Some(map.next_value()?);
+        Ok(())
+    }
+
     /// An object key as generated `Deserialize` impls read it: borrowed from the input
     /// when it can be (no allocation for known keys), owned otherwise.
     pub enum Key<'de> {

@@ -181,14 +181,7 @@ fn unknown_fields_impls(name: &syn::Ident, fields: &[Field]) -> TokenStream {
     });
     let arms = fields.iter().zip(&slots).map(|(f, slot)| {
         let wire = &f.wire;
-        quote! {
-            #wire => {
-                if #slot.is_some() {
-                    return Err(serde::de::Error::duplicate_field(#wire));
-                }
-                #slot = Some(map.next_value()?);
-            }
-        }
+        quote!(#wire => fill(&mut #slot, #wire, &mut map)?,)
     });
     let builds = fields.iter().zip(&slots).map(|(f, slot)| {
         let ident = ident(&f.rust);
@@ -224,9 +217,11 @@ fn unknown_fields_impls(name: &syn::Ident, fields: &[Field]) -> TokenStream {
                     }
 
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        use client_runtime::__private::{Key, fill};
+
                         #(#declares)*
                         let mut extra = serde_json::Map::new();
-                        while let Some(key) = map.next_key::<client_runtime::__private::Key<'de>>()? {
+                        while let Some(key) = map.next_key::<Key<'de>>()? {
                             match key.as_str() {
                                 #(#arms)*
                                 _ => {

@@ -52,32 +52,16 @@ impl<'de> serde::Deserialize<'de> for ApiResponseCommon {
                 self,
                 mut map: A,
             ) -> Result<ApiResponseCommon, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Vec<ResponseMessage>> = None;
                 let mut field1: Option<Vec<ResponseMessage>> = None;
                 let mut field2: Option<bool> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "errors" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("errors"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "messages" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("messages"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "success" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("success"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
+                        "errors" => fill(&mut field0, "errors", &mut map)?,
+                        "messages" => fill(&mut field1, "messages", &mut map)?,
+                        "success" => fill(&mut field2, "success", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -152,6 +136,7 @@ impl<'de> serde::Deserialize<'de> for ApiResponseFailure {
                 self,
                 mut map: A,
             ) -> Result<ApiResponseFailure, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Vec<ResponseMessage>> = None;
                 let mut field1: Option<Vec<ResponseMessage>> = None;
                 let mut field2: Option<bool> = None;
@@ -159,34 +144,12 @@ impl<'de> serde::Deserialize<'de> for ApiResponseFailure {
                     Option<std::collections::BTreeMap<String, serde_json::Value>>,
                 > = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "errors" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("errors"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "messages" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("messages"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "success" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("success"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "result" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("result"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "errors" => fill(&mut field0, "errors", &mut map)?,
+                        "messages" => fill(&mut field1, "messages", &mut map)?,
+                        "success" => fill(&mut field2, "success", &mut map)?,
+                        "result" => fill(&mut field3, "result", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -264,39 +227,18 @@ impl<'de> serde::Deserialize<'de> for Audio {
                 self,
                 mut map: A,
             ) -> Result<Audio, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<AudioState>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "default" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("default"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "label" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("label"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "status" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("status"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "uid" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("uid"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "default" => fill(&mut field0, "default", &mut map)?,
+                        "label" => fill(&mut field1, "label", &mut map)?,
+                        "status" => fill(&mut field2, "status", &mut map)?,
+                        "uid" => fill(&mut field3, "uid", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -425,25 +367,14 @@ impl<'de> serde::Deserialize<'de> for AudioTrackCopyRequest {
                 self,
                 mut map: A,
             ) -> Result<AudioTrackCopyRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "label" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("label"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "url" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
+                        "label" => fill(&mut field0, "label", &mut map)?,
+                        "url" => fill(&mut field1, "url", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -510,25 +441,14 @@ impl<'de> serde::Deserialize<'de> for AudioTrackEditRequest {
                 self,
                 mut map: A,
             ) -> Result<AudioTrackEditRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "default" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("default"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "label" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("label"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
+                        "default" => fill(&mut field0, "default", &mut map)?,
+                        "label" => fill(&mut field1, "label", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -589,18 +509,12 @@ impl<'de> serde::Deserialize<'de> for AudioTrackGetResponse {
                 self,
                 mut map: A,
             ) -> Result<AudioTrackGetResponse, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<Vec<Audio>>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "audio" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("audio"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "audio" => fill(&mut field0, "audio", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -666,39 +580,18 @@ impl<'de> serde::Deserialize<'de> for Caption {
                 self,
                 mut map: A,
             ) -> Result<Caption, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<CaptionStatus>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "generated" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("generated"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "label" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("label"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "language" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("language"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "status" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("status"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "generated" => fill(&mut field0, "generated", &mut map)?,
+                        "label" => fill(&mut field1, "label", &mut map)?,
+                        "language" => fill(&mut field2, "language", &mut map)?,
+                        "status" => fill(&mut field3, "status", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -830,18 +723,12 @@ impl<'de> serde::Deserialize<'de> for CaptionUploadRequest {
                 self,
                 mut map: A,
             ) -> Result<CaptionUploadRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<String> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "file" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("file"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "file" => fill(&mut field0, "file", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -963,6 +850,7 @@ impl<'de> serde::Deserialize<'de> for Clip {
                 self,
                 mut map: A,
             ) -> Result<Clip, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<client_runtime::Timestamp>> = None;
@@ -979,114 +867,37 @@ impl<'de> serde::Deserialize<'de> for Clip {
                 let mut field13: Option<Option<f64>> = None;
                 let mut field14: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "allowedOrigins" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("allowedOrigins"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "allowedOrigins", &mut map)?
                         }
                         "clippedFromVideoUID" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("clippedFromVideoUID"),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "clippedFromVideoUID", &mut map)?
                         }
-                        "created" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("created"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "creator" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("creator"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "created" => fill(&mut field2, "created", &mut map)?,
+                        "creator" => fill(&mut field3, "creator", &mut map)?,
                         "endTimeSeconds" => {
-                            if field4.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("endTimeSeconds"),
-                                );
-                            }
-                            field4 = Some(map.next_value()?);
+                            fill(&mut field4, "endTimeSeconds", &mut map)?
                         }
                         "maxDurationSeconds" => {
-                            if field5.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("maxDurationSeconds"),
-                                );
-                            }
-                            field5 = Some(map.next_value()?);
+                            fill(&mut field5, "maxDurationSeconds", &mut map)?
                         }
-                        "meta" => {
-                            if field6.is_some() {
-                                return Err(serde::de::Error::duplicate_field("meta"));
-                            }
-                            field6 = Some(map.next_value()?);
-                        }
-                        "modified" => {
-                            if field7.is_some() {
-                                return Err(serde::de::Error::duplicate_field("modified"));
-                            }
-                            field7 = Some(map.next_value()?);
-                        }
-                        "playback" => {
-                            if field8.is_some() {
-                                return Err(serde::de::Error::duplicate_field("playback"));
-                            }
-                            field8 = Some(map.next_value()?);
-                        }
-                        "preview" => {
-                            if field9.is_some() {
-                                return Err(serde::de::Error::duplicate_field("preview"));
-                            }
-                            field9 = Some(map.next_value()?);
-                        }
+                        "meta" => fill(&mut field6, "meta", &mut map)?,
+                        "modified" => fill(&mut field7, "modified", &mut map)?,
+                        "playback" => fill(&mut field8, "playback", &mut map)?,
+                        "preview" => fill(&mut field9, "preview", &mut map)?,
                         "requireSignedURLs" => {
-                            if field10.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("requireSignedURLs"),
-                                );
-                            }
-                            field10 = Some(map.next_value()?);
+                            fill(&mut field10, "requireSignedURLs", &mut map)?
                         }
                         "startTimeSeconds" => {
-                            if field11.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("startTimeSeconds"),
-                                );
-                            }
-                            field11 = Some(map.next_value()?);
+                            fill(&mut field11, "startTimeSeconds", &mut map)?
                         }
-                        "status" => {
-                            if field12.is_some() {
-                                return Err(serde::de::Error::duplicate_field("status"));
-                            }
-                            field12 = Some(map.next_value()?);
-                        }
+                        "status" => fill(&mut field12, "status", &mut map)?,
                         "thumbnailTimestampPct" => {
-                            if field13.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
-                                );
-                            }
-                            field13 = Some(map.next_value()?);
+                            fill(&mut field13, "thumbnailTimestampPct", &mut map)?
                         }
-                        "watermark" => {
-                            if field14.is_some() {
-                                return Err(serde::de::Error::duplicate_field("watermark"));
-                            }
-                            field14 = Some(map.next_value()?);
-                        }
+                        "watermark" => fill(&mut field14, "watermark", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -1175,6 +986,7 @@ impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
                 self,
                 mut map: A,
             ) -> Result<DirectUploadCreateResponse, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<
                     client_runtime::Nullable<client_runtime::Timestamp>,
                 > = None;
@@ -1182,36 +994,14 @@ impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<Watermark>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "scheduledDeletion" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("scheduledDeletion"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "scheduledDeletion", &mut map)?
                         }
-                        "uid" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("uid"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "uploadURL" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("uploadURL"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "watermark" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("watermark"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "uid" => fill(&mut field1, "uid", &mut map)?,
+                        "uploadURL" => fill(&mut field2, "uploadURL", &mut map)?,
+                        "watermark" => fill(&mut field3, "watermark", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -1304,6 +1094,7 @@ impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
                 self,
                 mut map: A,
             ) -> Result<DirectUploadRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<i64> = None;
                 let mut field1: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field2: Option<Option<String>> = None;
@@ -1316,74 +1107,27 @@ impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
                 let mut field7: Option<Option<f64>> = None;
                 let mut field8: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "maxDurationSeconds" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("maxDurationSeconds"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "maxDurationSeconds", &mut map)?
                         }
                         "allowedOrigins" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("allowedOrigins"),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "allowedOrigins", &mut map)?
                         }
-                        "creator" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("creator"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "expiry" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("expiry"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "meta" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("meta"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
+                        "creator" => fill(&mut field2, "creator", &mut map)?,
+                        "expiry" => fill(&mut field3, "expiry", &mut map)?,
+                        "meta" => fill(&mut field4, "meta", &mut map)?,
                         "requireSignedURLs" => {
-                            if field5.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("requireSignedURLs"),
-                                );
-                            }
-                            field5 = Some(map.next_value()?);
+                            fill(&mut field5, "requireSignedURLs", &mut map)?
                         }
                         "scheduledDeletion" => {
-                            if field6.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("scheduledDeletion"),
-                                );
-                            }
-                            field6 = Some(map.next_value()?);
+                            fill(&mut field6, "scheduledDeletion", &mut map)?
                         }
                         "thumbnailTimestampPct" => {
-                            if field7.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
-                                );
-                            }
-                            field7 = Some(map.next_value()?);
+                            fill(&mut field7, "thumbnailTimestampPct", &mut map)?
                         }
-                        "watermark" => {
-                            if field8.is_some() {
-                                return Err(serde::de::Error::duplicate_field("watermark"));
-                            }
-                            field8 = Some(map.next_value()?);
-                        }
+                        "watermark" => fill(&mut field8, "watermark", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -1460,34 +1204,18 @@ impl<'de> serde::Deserialize<'de> for Download {
                 self,
                 mut map: A,
             ) -> Result<Download, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<f64> = None;
                 let mut field1: Option<DownloadStatus> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "percentComplete" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("percentComplete"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "percentComplete", &mut map)?
                         }
-                        "status" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("status"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "url" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
+                        "status" => fill(&mut field1, "status", &mut map)?,
+                        "url" => fill(&mut field2, "url", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -1574,25 +1302,14 @@ impl<'de> serde::Deserialize<'de> for DownloadGetResponse {
                 self,
                 mut map: A,
             ) -> Result<DownloadGetResponse, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<Download>> = None;
                 let mut field1: Option<Option<Download>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "audio" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("audio"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "default" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("default"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
+                        "audio" => fill(&mut field0, "audio", &mut map)?,
+                        "default" => fill(&mut field1, "default", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -1741,32 +1458,16 @@ impl<'de> serde::Deserialize<'de> for KeyGetResponse {
                 self,
                 mut map: A,
             ) -> Result<KeyGetResponse, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "id" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("id"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "created" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("created"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "key_id" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("key_id"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
+                        "id" => fill(&mut field0, "id", &mut map)?,
+                        "created" => fill(&mut field1, "created", &mut map)?,
+                        "key_id" => fill(&mut field2, "key_id", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -1850,39 +1551,18 @@ impl<'de> serde::Deserialize<'de> for Keys {
                 self,
                 mut map: A,
             ) -> Result<Keys, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "id" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("id"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "created" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("created"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "jwk" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("jwk"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "pem" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("pem"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "id" => fill(&mut field0, "id", &mut map)?,
+                        "created" => fill(&mut field1, "created", &mut map)?,
+                        "jwk" => fill(&mut field2, "jwk", &mut map)?,
+                        "pem" => fill(&mut field3, "pem", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -1994,6 +1674,7 @@ impl<'de> serde::Deserialize<'de> for LiveInput {
                 self,
                 mut map: A,
             ) -> Result<LiveInput, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
@@ -2009,103 +1690,25 @@ impl<'de> serde::Deserialize<'de> for LiveInput {
                 let mut field12: Option<Option<LiveInputWebRtc>> = None;
                 let mut field13: Option<Option<LiveInputWebRtcPlayback>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "created" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("created"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "created" => fill(&mut field0, "created", &mut map)?,
                         "deleteRecordingAfterDays" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field(
-                                        "deleteRecordingAfterDays",
-                                    ),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "deleteRecordingAfterDays", &mut map)?
                         }
-                        "enabled" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("enabled"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "meta" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("meta"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "modified" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("modified"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
-                        "recording" => {
-                            if field5.is_some() {
-                                return Err(serde::de::Error::duplicate_field("recording"));
-                            }
-                            field5 = Some(map.next_value()?);
-                        }
-                        "rtmps" => {
-                            if field6.is_some() {
-                                return Err(serde::de::Error::duplicate_field("rtmps"));
-                            }
-                            field6 = Some(map.next_value()?);
-                        }
-                        "rtmpsPlayback" => {
-                            if field7.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("rtmpsPlayback"),
-                                );
-                            }
-                            field7 = Some(map.next_value()?);
-                        }
-                        "srt" => {
-                            if field8.is_some() {
-                                return Err(serde::de::Error::duplicate_field("srt"));
-                            }
-                            field8 = Some(map.next_value()?);
-                        }
-                        "srtPlayback" => {
-                            if field9.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("srtPlayback"),
-                                );
-                            }
-                            field9 = Some(map.next_value()?);
-                        }
-                        "status" => {
-                            if field10.is_some() {
-                                return Err(serde::de::Error::duplicate_field("status"));
-                            }
-                            field10 = Some(map.next_value()?);
-                        }
-                        "uid" => {
-                            if field11.is_some() {
-                                return Err(serde::de::Error::duplicate_field("uid"));
-                            }
-                            field11 = Some(map.next_value()?);
-                        }
-                        "webRTC" => {
-                            if field12.is_some() {
-                                return Err(serde::de::Error::duplicate_field("webRTC"));
-                            }
-                            field12 = Some(map.next_value()?);
-                        }
+                        "enabled" => fill(&mut field2, "enabled", &mut map)?,
+                        "meta" => fill(&mut field3, "meta", &mut map)?,
+                        "modified" => fill(&mut field4, "modified", &mut map)?,
+                        "recording" => fill(&mut field5, "recording", &mut map)?,
+                        "rtmps" => fill(&mut field6, "rtmps", &mut map)?,
+                        "rtmpsPlayback" => fill(&mut field7, "rtmpsPlayback", &mut map)?,
+                        "srt" => fill(&mut field8, "srt", &mut map)?,
+                        "srtPlayback" => fill(&mut field9, "srtPlayback", &mut map)?,
+                        "status" => fill(&mut field10, "status", &mut map)?,
+                        "uid" => fill(&mut field11, "uid", &mut map)?,
+                        "webRTC" => fill(&mut field12, "webRTC", &mut map)?,
                         "webRTCPlayback" => {
-                            if field13.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("webRTCPlayback"),
-                                );
-                            }
-                            field13 = Some(map.next_value()?);
+                            fill(&mut field13, "webRTCPlayback", &mut map)?
                         }
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
@@ -2188,32 +1791,16 @@ impl<'de> serde::Deserialize<'de> for LiveInputListResponse {
                 self,
                 mut map: A,
             ) -> Result<LiveInputListResponse, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<Vec<LiveInputSummary>>> = None;
                 let mut field1: Option<Option<i64>> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "liveInputs" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("liveInputs"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "range" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("range"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "total" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("total"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
+                        "liveInputs" => fill(&mut field0, "liveInputs", &mut map)?,
+                        "range" => fill(&mut field1, "range", &mut map)?,
+                        "total" => fill(&mut field2, "total", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -2352,53 +1939,27 @@ impl<'de> serde::Deserialize<'de> for LiveInputRecordingSettings {
                 self,
                 mut map: A,
             ) -> Result<LiveInputRecordingSettings, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<Vec<String>>> = None;
                 let mut field1: Option<Option<bool>> = None;
                 let mut field2: Option<Option<LiveInputRecordingMode>> = None;
                 let mut field3: Option<Option<bool>> = None;
                 let mut field4: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "allowedOrigins" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("allowedOrigins"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "allowedOrigins", &mut map)?
                         }
                         "hideLiveViewerCount" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("hideLiveViewerCount"),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "hideLiveViewerCount", &mut map)?
                         }
-                        "mode" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("mode"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
+                        "mode" => fill(&mut field2, "mode", &mut map)?,
                         "requireSignedURLs" => {
-                            if field3.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("requireSignedURLs"),
-                                );
-                            }
-                            field3 = Some(map.next_value()?);
+                            fill(&mut field3, "requireSignedURLs", &mut map)?
                         }
                         "timeoutSeconds" => {
-                            if field4.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("timeoutSeconds"),
-                                );
-                            }
-                            field4 = Some(map.next_value()?);
+                            fill(&mut field4, "timeoutSeconds", &mut map)?
                         }
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
@@ -2473,52 +2034,24 @@ impl<'de> serde::Deserialize<'de> for LiveInputRequest {
                 self,
                 mut map: A,
             ) -> Result<LiveInputRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
                 let mut field3: Option<Option<serde_json::Value>> = None;
                 let mut field4: Option<Option<LiveInputRecordingSettings>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "defaultCreator" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("defaultCreator"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "defaultCreator", &mut map)?
                         }
                         "deleteRecordingAfterDays" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field(
-                                        "deleteRecordingAfterDays",
-                                    ),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "deleteRecordingAfterDays", &mut map)?
                         }
-                        "enabled" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("enabled"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "meta" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("meta"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "recording" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("recording"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
+                        "enabled" => fill(&mut field2, "enabled", &mut map)?,
+                        "meta" => fill(&mut field3, "meta", &mut map)?,
+                        "recording" => fill(&mut field4, "recording", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -2594,25 +2127,14 @@ impl<'de> serde::Deserialize<'de> for LiveInputRtmps {
                 self,
                 mut map: A,
             ) -> Result<LiveInputRtmps, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "streamKey" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("streamKey"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "url" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
+                        "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
+                        "url" => fill(&mut field1, "url", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -2685,25 +2207,14 @@ impl<'de> serde::Deserialize<'de> for LiveInputRtmpsPlayback {
                 self,
                 mut map: A,
             ) -> Result<LiveInputRtmpsPlayback, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "streamKey" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("streamKey"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "url" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
+                        "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
+                        "url" => fill(&mut field1, "url", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -2780,32 +2291,16 @@ impl<'de> serde::Deserialize<'de> for LiveInputSrt {
                 self,
                 mut map: A,
             ) -> Result<LiveInputSrt, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "passphrase" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("passphrase"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "streamId" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("streamId"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "url" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
+                        "passphrase" => fill(&mut field0, "passphrase", &mut map)?,
+                        "streamId" => fill(&mut field1, "streamId", &mut map)?,
+                        "url" => fill(&mut field2, "url", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -2883,32 +2378,16 @@ impl<'de> serde::Deserialize<'de> for LiveInputSrtPlayback {
                 self,
                 mut map: A,
             ) -> Result<LiveInputSrtPlayback, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "passphrase" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("passphrase"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "streamId" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("streamId"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "url" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
+                        "passphrase" => fill(&mut field0, "passphrase", &mut map)?,
+                        "streamId" => fill(&mut field1, "streamId", &mut map)?,
+                        "url" => fill(&mut field2, "url", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -3073,6 +2552,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputSummary {
                 self,
                 mut map: A,
             ) -> Result<LiveInputSummary, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
@@ -3080,50 +2560,16 @@ impl<'de> serde::Deserialize<'de> for LiveInputSummary {
                 let mut field4: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "created" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("created"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "created" => fill(&mut field0, "created", &mut map)?,
                         "deleteRecordingAfterDays" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field(
-                                        "deleteRecordingAfterDays",
-                                    ),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "deleteRecordingAfterDays", &mut map)?
                         }
-                        "enabled" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("enabled"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "meta" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("meta"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "modified" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("modified"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
-                        "uid" => {
-                            if field5.is_some() {
-                                return Err(serde::de::Error::duplicate_field("uid"));
-                            }
-                            field5 = Some(map.next_value()?);
-                        }
+                        "enabled" => fill(&mut field2, "enabled", &mut map)?,
+                        "meta" => fill(&mut field3, "meta", &mut map)?,
+                        "modified" => fill(&mut field4, "modified", &mut map)?,
+                        "uid" => fill(&mut field5, "uid", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -3185,18 +2631,12 @@ impl<'de> serde::Deserialize<'de> for LiveInputWebRtc {
                 self,
                 mut map: A,
             ) -> Result<LiveInputWebRtc, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "url" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "url" => fill(&mut field0, "url", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -3253,18 +2693,12 @@ impl<'de> serde::Deserialize<'de> for LiveInputWebRtcPlayback {
                 self,
                 mut map: A,
             ) -> Result<LiveInputWebRtcPlayback, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "url" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "url" => fill(&mut field0, "url", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -3344,39 +2778,18 @@ impl<'de> serde::Deserialize<'de> for Output {
                 self,
                 mut map: A,
             ) -> Result<Output, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "enabled" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("enabled"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "streamKey" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("streamKey"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "uid" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("uid"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "url" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "enabled" => fill(&mut field0, "enabled", &mut map)?,
+                        "streamKey" => fill(&mut field1, "streamKey", &mut map)?,
+                        "uid" => fill(&mut field2, "uid", &mut map)?,
+                        "url" => fill(&mut field3, "url", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -3451,32 +2864,16 @@ impl<'de> serde::Deserialize<'de> for OutputCreateRequest {
                 self,
                 mut map: A,
             ) -> Result<OutputCreateRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<Option<bool>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "streamKey" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("streamKey"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "url" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "enabled" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("enabled"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
+                        "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
+                        "url" => fill(&mut field1, "url", &mut map)?,
+                        "enabled" => fill(&mut field2, "enabled", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -3543,18 +2940,12 @@ impl<'de> serde::Deserialize<'de> for OutputUpdateRequest {
                 self,
                 mut map: A,
             ) -> Result<OutputUpdateRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<bool> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "enabled" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("enabled"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "enabled" => fill(&mut field0, "enabled", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -3621,41 +3012,20 @@ impl<'de> serde::Deserialize<'de> for ResponseMessage {
                 self,
                 mut map: A,
             ) -> Result<ResponseMessage, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<i64> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<ResponseMessageSource>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "code" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("code"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "message" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("message"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
+                        "code" => fill(&mut field0, "code", &mut map)?,
+                        "message" => fill(&mut field1, "message", &mut map)?,
                         "documentation_url" => {
-                            if field2.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("documentation_url"),
-                                );
-                            }
-                            field2 = Some(map.next_value()?);
+                            fill(&mut field2, "documentation_url", &mut map)?
                         }
-                        "source" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("source"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "source" => fill(&mut field3, "source", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -3721,18 +3091,12 @@ impl<'de> serde::Deserialize<'de> for ResponseMessageSource {
                 self,
                 mut map: A,
             ) -> Result<ResponseMessageSource, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "pointer" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("pointer"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "pointer" => fill(&mut field0, "pointer", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -3795,39 +3159,18 @@ impl<'de> serde::Deserialize<'de> for TokenAccessRule {
                 self,
                 mut map: A,
             ) -> Result<TokenAccessRule, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<TokenAccessRuleAction>> = None;
                 let mut field1: Option<Option<Vec<String>>> = None;
                 let mut field2: Option<Option<Vec<String>>> = None;
                 let mut field3: Option<Option<TokenAccessRuleType>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "action" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("action"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "country" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("country"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "ip" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("ip"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "type" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("type"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "action" => fill(&mut field0, "action", &mut map)?,
+                        "country" => fill(&mut field1, "country", &mut map)?,
+                        "ip" => fill(&mut field2, "ip", &mut map)?,
+                        "type" => fill(&mut field3, "type", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -4052,6 +3395,7 @@ impl<'de> serde::Deserialize<'de> for TokenCreateRequest {
                 self,
                 mut map: A,
             ) -> Result<TokenCreateRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<Vec<TokenAccessRule>>> = None;
                 let mut field2: Option<Option<bool>> = None;
@@ -4060,56 +3404,15 @@ impl<'de> serde::Deserialize<'de> for TokenCreateRequest {
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "id" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("id"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "accessRules" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("accessRules"),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "downloadable" => {
-                            if field2.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("downloadable"),
-                                );
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "exp" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("exp"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "flags" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("flags"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
-                        "nbf" => {
-                            if field5.is_some() {
-                                return Err(serde::de::Error::duplicate_field("nbf"));
-                            }
-                            field5 = Some(map.next_value()?);
-                        }
-                        "pem" => {
-                            if field6.is_some() {
-                                return Err(serde::de::Error::duplicate_field("pem"));
-                            }
-                            field6 = Some(map.next_value()?);
-                        }
+                        "id" => fill(&mut field0, "id", &mut map)?,
+                        "accessRules" => fill(&mut field1, "accessRules", &mut map)?,
+                        "downloadable" => fill(&mut field2, "downloadable", &mut map)?,
+                        "exp" => fill(&mut field3, "exp", &mut map)?,
+                        "flags" => fill(&mut field4, "flags", &mut map)?,
+                        "nbf" => fill(&mut field5, "nbf", &mut map)?,
+                        "pem" => fill(&mut field6, "pem", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -4183,18 +3486,12 @@ impl<'de> serde::Deserialize<'de> for TokenCreateResponse {
                 self,
                 mut map: A,
             ) -> Result<TokenCreateResponse, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "token" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("token"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "token" => fill(&mut field0, "token", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -4248,18 +3545,12 @@ impl<'de> serde::Deserialize<'de> for TokenFlags {
                 self,
                 mut map: A,
             ) -> Result<TokenFlags, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<bool>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "original" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("original"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "original" => fill(&mut field0, "original", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -4411,6 +3702,7 @@ impl<'de> serde::Deserialize<'de> for Video {
                 self,
                 mut map: A,
             ) -> Result<Video, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<client_runtime::Timestamp>> = None;
@@ -4440,188 +3732,46 @@ impl<'de> serde::Deserialize<'de> for Video {
                 let mut field24: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field25: Option<Option<Watermark>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "allowedOrigins" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("allowedOrigins"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "allowedOrigins", &mut map)?
                         }
-                        "clippedFrom" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("clippedFrom"),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "created" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("created"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "creator" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("creator"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "duration" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("duration"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
-                        "input" => {
-                            if field5.is_some() {
-                                return Err(serde::de::Error::duplicate_field("input"));
-                            }
-                            field5 = Some(map.next_value()?);
-                        }
-                        "liveInput" => {
-                            if field6.is_some() {
-                                return Err(serde::de::Error::duplicate_field("liveInput"));
-                            }
-                            field6 = Some(map.next_value()?);
-                        }
+                        "clippedFrom" => fill(&mut field1, "clippedFrom", &mut map)?,
+                        "created" => fill(&mut field2, "created", &mut map)?,
+                        "creator" => fill(&mut field3, "creator", &mut map)?,
+                        "duration" => fill(&mut field4, "duration", &mut map)?,
+                        "input" => fill(&mut field5, "input", &mut map)?,
+                        "liveInput" => fill(&mut field6, "liveInput", &mut map)?,
                         "maxDurationSeconds" => {
-                            if field7.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("maxDurationSeconds"),
-                                );
-                            }
-                            field7 = Some(map.next_value()?);
+                            fill(&mut field7, "maxDurationSeconds", &mut map)?
                         }
-                        "maxSizeBytes" => {
-                            if field8.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("maxSizeBytes"),
-                                );
-                            }
-                            field8 = Some(map.next_value()?);
-                        }
-                        "meta" => {
-                            if field9.is_some() {
-                                return Err(serde::de::Error::duplicate_field("meta"));
-                            }
-                            field9 = Some(map.next_value()?);
-                        }
-                        "modified" => {
-                            if field10.is_some() {
-                                return Err(serde::de::Error::duplicate_field("modified"));
-                            }
-                            field10 = Some(map.next_value()?);
-                        }
-                        "playback" => {
-                            if field11.is_some() {
-                                return Err(serde::de::Error::duplicate_field("playback"));
-                            }
-                            field11 = Some(map.next_value()?);
-                        }
-                        "preview" => {
-                            if field12.is_some() {
-                                return Err(serde::de::Error::duplicate_field("preview"));
-                            }
-                            field12 = Some(map.next_value()?);
-                        }
-                        "publicDetails" => {
-                            if field13.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("publicDetails"),
-                                );
-                            }
-                            field13 = Some(map.next_value()?);
-                        }
-                        "readyToStream" => {
-                            if field14.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("readyToStream"),
-                                );
-                            }
-                            field14 = Some(map.next_value()?);
-                        }
+                        "maxSizeBytes" => fill(&mut field8, "maxSizeBytes", &mut map)?,
+                        "meta" => fill(&mut field9, "meta", &mut map)?,
+                        "modified" => fill(&mut field10, "modified", &mut map)?,
+                        "playback" => fill(&mut field11, "playback", &mut map)?,
+                        "preview" => fill(&mut field12, "preview", &mut map)?,
+                        "publicDetails" => fill(&mut field13, "publicDetails", &mut map)?,
+                        "readyToStream" => fill(&mut field14, "readyToStream", &mut map)?,
                         "readyToStreamAt" => {
-                            if field15.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("readyToStreamAt"),
-                                );
-                            }
-                            field15 = Some(map.next_value()?);
+                            fill(&mut field15, "readyToStreamAt", &mut map)?
                         }
                         "requireSignedURLs" => {
-                            if field16.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("requireSignedURLs"),
-                                );
-                            }
-                            field16 = Some(map.next_value()?);
+                            fill(&mut field16, "requireSignedURLs", &mut map)?
                         }
                         "scheduledDeletion" => {
-                            if field17.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("scheduledDeletion"),
-                                );
-                            }
-                            field17 = Some(map.next_value()?);
+                            fill(&mut field17, "scheduledDeletion", &mut map)?
                         }
-                        "size" => {
-                            if field18.is_some() {
-                                return Err(serde::de::Error::duplicate_field("size"));
-                            }
-                            field18 = Some(map.next_value()?);
-                        }
-                        "status" => {
-                            if field19.is_some() {
-                                return Err(serde::de::Error::duplicate_field("status"));
-                            }
-                            field19 = Some(map.next_value()?);
-                        }
-                        "thumbnail" => {
-                            if field20.is_some() {
-                                return Err(serde::de::Error::duplicate_field("thumbnail"));
-                            }
-                            field20 = Some(map.next_value()?);
-                        }
+                        "size" => fill(&mut field18, "size", &mut map)?,
+                        "status" => fill(&mut field19, "status", &mut map)?,
+                        "thumbnail" => fill(&mut field20, "thumbnail", &mut map)?,
                         "thumbnailTimestampPct" => {
-                            if field21.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
-                                );
-                            }
-                            field21 = Some(map.next_value()?);
+                            fill(&mut field21, "thumbnailTimestampPct", &mut map)?
                         }
-                        "uid" => {
-                            if field22.is_some() {
-                                return Err(serde::de::Error::duplicate_field("uid"));
-                            }
-                            field22 = Some(map.next_value()?);
-                        }
-                        "uploaded" => {
-                            if field23.is_some() {
-                                return Err(serde::de::Error::duplicate_field("uploaded"));
-                            }
-                            field23 = Some(map.next_value()?);
-                        }
-                        "uploadExpiry" => {
-                            if field24.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("uploadExpiry"),
-                                );
-                            }
-                            field24 = Some(map.next_value()?);
-                        }
-                        "watermark" => {
-                            if field25.is_some() {
-                                return Err(serde::de::Error::duplicate_field("watermark"));
-                            }
-                            field25 = Some(map.next_value()?);
-                        }
+                        "uid" => fill(&mut field22, "uid", &mut map)?,
+                        "uploaded" => fill(&mut field23, "uploaded", &mut map)?,
+                        "uploadExpiry" => fill(&mut field24, "uploadExpiry", &mut map)?,
+                        "watermark" => fill(&mut field25, "watermark", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -4748,6 +3898,7 @@ impl<'de> serde::Deserialize<'de> for VideoClipRequest {
                 self,
                 mut map: A,
             ) -> Result<VideoClipRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<String> = None;
                 let mut field1: Option<i64> = None;
                 let mut field2: Option<i64> = None;
@@ -4764,102 +3915,35 @@ impl<'de> serde::Deserialize<'de> for VideoClipRequest {
                 let mut field11: Option<Option<String>> = None;
                 let mut field12: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "clippedFromVideoUID" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("clippedFromVideoUID"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "clippedFromVideoUID", &mut map)?
                         }
                         "endTimeSeconds" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("endTimeSeconds"),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "endTimeSeconds", &mut map)?
                         }
                         "startTimeSeconds" => {
-                            if field2.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("startTimeSeconds"),
-                                );
-                            }
-                            field2 = Some(map.next_value()?);
+                            fill(&mut field2, "startTimeSeconds", &mut map)?
                         }
                         "allowedOrigins" => {
-                            if field3.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("allowedOrigins"),
-                                );
-                            }
-                            field3 = Some(map.next_value()?);
+                            fill(&mut field3, "allowedOrigins", &mut map)?
                         }
-                        "creator" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("creator"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
-                        "input" => {
-                            if field5.is_some() {
-                                return Err(serde::de::Error::duplicate_field("input"));
-                            }
-                            field5 = Some(map.next_value()?);
-                        }
-                        "meta" => {
-                            if field6.is_some() {
-                                return Err(serde::de::Error::duplicate_field("meta"));
-                            }
-                            field6 = Some(map.next_value()?);
-                        }
-                        "name" => {
-                            if field7.is_some() {
-                                return Err(serde::de::Error::duplicate_field("name"));
-                            }
-                            field7 = Some(map.next_value()?);
-                        }
+                        "creator" => fill(&mut field4, "creator", &mut map)?,
+                        "input" => fill(&mut field5, "input", &mut map)?,
+                        "meta" => fill(&mut field6, "meta", &mut map)?,
+                        "name" => fill(&mut field7, "name", &mut map)?,
                         "requireSignedURLs" => {
-                            if field8.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("requireSignedURLs"),
-                                );
-                            }
-                            field8 = Some(map.next_value()?);
+                            fill(&mut field8, "requireSignedURLs", &mut map)?
                         }
                         "scheduledDeletion" => {
-                            if field9.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("scheduledDeletion"),
-                                );
-                            }
-                            field9 = Some(map.next_value()?);
+                            fill(&mut field9, "scheduledDeletion", &mut map)?
                         }
                         "thumbnailTimestampPct" => {
-                            if field10.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
-                                );
-                            }
-                            field10 = Some(map.next_value()?);
+                            fill(&mut field10, "thumbnailTimestampPct", &mut map)?
                         }
-                        "url" => {
-                            if field11.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field11 = Some(map.next_value()?);
-                        }
-                        "watermark" => {
-                            if field12.is_some() {
-                                return Err(serde::de::Error::duplicate_field("watermark"));
-                            }
-                            field12 = Some(map.next_value()?);
-                        }
+                        "url" => fill(&mut field11, "url", &mut map)?,
+                        "watermark" => fill(&mut field12, "watermark", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -4983,6 +4067,7 @@ impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
                 self,
                 mut map: A,
             ) -> Result<VideoCopyRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
@@ -4996,78 +4081,26 @@ impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "allowedOrigins" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("allowedOrigins"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "allowedOrigins", &mut map)?
                         }
-                        "creator" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("creator"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "input" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("input"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "meta" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("meta"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "name" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("name"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
+                        "creator" => fill(&mut field1, "creator", &mut map)?,
+                        "input" => fill(&mut field2, "input", &mut map)?,
+                        "meta" => fill(&mut field3, "meta", &mut map)?,
+                        "name" => fill(&mut field4, "name", &mut map)?,
                         "requireSignedURLs" => {
-                            if field5.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("requireSignedURLs"),
-                                );
-                            }
-                            field5 = Some(map.next_value()?);
+                            fill(&mut field5, "requireSignedURLs", &mut map)?
                         }
                         "scheduledDeletion" => {
-                            if field6.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("scheduledDeletion"),
-                                );
-                            }
-                            field6 = Some(map.next_value()?);
+                            fill(&mut field6, "scheduledDeletion", &mut map)?
                         }
                         "thumbnailTimestampPct" => {
-                            if field7.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
-                                );
-                            }
-                            field7 = Some(map.next_value()?);
+                            fill(&mut field7, "thumbnailTimestampPct", &mut map)?
                         }
-                        "url" => {
-                            if field8.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field8 = Some(map.next_value()?);
-                        }
-                        "watermark" => {
-                            if field9.is_some() {
-                                return Err(serde::de::Error::duplicate_field("watermark"));
-                            }
-                            field9 = Some(map.next_value()?);
-                        }
+                        "url" => fill(&mut field8, "url", &mut map)?,
+                        "watermark" => fill(&mut field9, "watermark", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -5139,41 +4172,18 @@ impl<'de> serde::Deserialize<'de> for VideoEditPublicDetails {
                 self,
                 mut map: A,
             ) -> Result<VideoEditPublicDetails, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "channel_link" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("channel_link"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "logo" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("logo"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "share_link" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("share_link"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "title" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("title"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "channel_link" => fill(&mut field0, "channel_link", &mut map)?,
+                        "logo" => fill(&mut field1, "logo", &mut map)?,
+                        "share_link" => fill(&mut field2, "share_link", &mut map)?,
+                        "title" => fill(&mut field3, "title", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -5273,6 +4283,7 @@ impl<'de> serde::Deserialize<'de> for VideoEditRequest {
                 self,
                 mut map: A,
             ) -> Result<VideoEditRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
@@ -5286,84 +4297,28 @@ impl<'de> serde::Deserialize<'de> for VideoEditRequest {
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<client_runtime::Timestamp>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "allowedOrigins" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("allowedOrigins"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "allowedOrigins", &mut map)?
                         }
-                        "creator" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("creator"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
+                        "creator" => fill(&mut field1, "creator", &mut map)?,
                         "maxDurationSeconds" => {
-                            if field2.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("maxDurationSeconds"),
-                                );
-                            }
-                            field2 = Some(map.next_value()?);
+                            fill(&mut field2, "maxDurationSeconds", &mut map)?
                         }
-                        "meta" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("meta"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "publicDetails" => {
-                            if field4.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("publicDetails"),
-                                );
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
+                        "meta" => fill(&mut field3, "meta", &mut map)?,
+                        "publicDetails" => fill(&mut field4, "publicDetails", &mut map)?,
                         "requireSignedURLs" => {
-                            if field5.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("requireSignedURLs"),
-                                );
-                            }
-                            field5 = Some(map.next_value()?);
+                            fill(&mut field5, "requireSignedURLs", &mut map)?
                         }
                         "scheduledDeletion" => {
-                            if field6.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("scheduledDeletion"),
-                                );
-                            }
-                            field6 = Some(map.next_value()?);
+                            fill(&mut field6, "scheduledDeletion", &mut map)?
                         }
                         "thumbnailTimestampPct" => {
-                            if field7.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("thumbnailTimestampPct"),
-                                );
-                            }
-                            field7 = Some(map.next_value()?);
+                            fill(&mut field7, "thumbnailTimestampPct", &mut map)?
                         }
-                        "uid" => {
-                            if field8.is_some() {
-                                return Err(serde::de::Error::duplicate_field("uid"));
-                            }
-                            field8 = Some(map.next_value()?);
-                        }
-                        "uploadExpiry" => {
-                            if field9.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("uploadExpiry"),
-                                );
-                            }
-                            field9 = Some(map.next_value()?);
-                        }
+                        "uid" => fill(&mut field8, "uid", &mut map)?,
+                        "uploadExpiry" => fill(&mut field9, "uploadExpiry", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -5435,25 +4390,14 @@ impl<'de> serde::Deserialize<'de> for VideoInput {
                 self,
                 mut map: A,
             ) -> Result<VideoInput, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<i64>> = None;
                 let mut field1: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "height" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("height"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "width" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("width"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
+                        "height" => fill(&mut field0, "height", &mut map)?,
+                        "width" => fill(&mut field1, "width", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -5525,6 +4469,7 @@ impl<'de> serde::Deserialize<'de> for VideoListEnvelope {
                 self,
                 mut map: A,
             ) -> Result<VideoListEnvelope, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Vec<ResponseMessage>> = None;
                 let mut field1: Option<Vec<ResponseMessage>> = None;
                 let mut field2: Option<bool> = None;
@@ -5532,46 +4477,14 @@ impl<'de> serde::Deserialize<'de> for VideoListEnvelope {
                 let mut field4: Option<Option<Vec<Video>>> = None;
                 let mut field5: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "errors" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("errors"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "messages" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("messages"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "success" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("success"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "range" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("range"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "result" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("result"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
-                        "total" => {
-                            if field5.is_some() {
-                                return Err(serde::de::Error::duplicate_field("total"));
-                            }
-                            field5 = Some(map.next_value()?);
-                        }
+                        "errors" => fill(&mut field0, "errors", &mut map)?,
+                        "messages" => fill(&mut field1, "messages", &mut map)?,
+                        "success" => fill(&mut field2, "success", &mut map)?,
+                        "range" => fill(&mut field3, "range", &mut map)?,
+                        "result" => fill(&mut field4, "result", &mut map)?,
+                        "total" => fill(&mut field5, "total", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -5645,25 +4558,14 @@ impl<'de> serde::Deserialize<'de> for VideoPlayback {
                 self,
                 mut map: A,
             ) -> Result<VideoPlayback, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "dash" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("dash"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "hls" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("hls"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
+                        "dash" => fill(&mut field0, "dash", &mut map)?,
+                        "hls" => fill(&mut field1, "hls", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -5733,48 +4635,20 @@ impl<'de> serde::Deserialize<'de> for VideoPublicDetails {
                 self,
                 mut map: A,
             ) -> Result<VideoPublicDetails, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "channel_link" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("channel_link"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "logo" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("logo"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "media_id" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("media_id"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "share_link" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("share_link"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "title" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("title"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
+                        "channel_link" => fill(&mut field0, "channel_link", &mut map)?,
+                        "logo" => fill(&mut field1, "logo", &mut map)?,
+                        "media_id" => fill(&mut field2, "media_id", &mut map)?,
+                        "share_link" => fill(&mut field3, "share_link", &mut map)?,
+                        "title" => fill(&mut field4, "title", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -5935,45 +4809,22 @@ impl<'de> serde::Deserialize<'de> for VideoStatus {
                 self,
                 mut map: A,
             ) -> Result<VideoStatus, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<VideoState>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "errorReasonCode" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("errorReasonCode"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "errorReasonCode", &mut map)?
                         }
                         "errorReasonText" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("errorReasonText"),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "errorReasonText", &mut map)?
                         }
-                        "pctComplete" => {
-                            if field2.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("pctComplete"),
-                                );
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "state" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("state"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "pctComplete" => fill(&mut field2, "pctComplete", &mut map)?,
+                        "state" => fill(&mut field3, "state", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -6053,45 +4904,22 @@ impl<'de> serde::Deserialize<'de> for VideoStorageUsageResponse {
                 self,
                 mut map: A,
             ) -> Result<VideoStorageUsageResponse, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<f64>> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "creator" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("creator"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "creator" => fill(&mut field0, "creator", &mut map)?,
                         "totalStorageMinutes" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("totalStorageMinutes"),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "totalStorageMinutes", &mut map)?
                         }
                         "totalStorageMinutesLimit" => {
-                            if field2.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field(
-                                        "totalStorageMinutesLimit",
-                                    ),
-                                );
-                            }
-                            field2 = Some(map.next_value()?);
+                            fill(&mut field2, "totalStorageMinutesLimit", &mut map)?
                         }
-                        "videoCount" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("videoCount"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "videoCount" => fill(&mut field3, "videoCount", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -6251,6 +5079,7 @@ impl<'de> serde::Deserialize<'de> for Watermark {
                 self,
                 mut map: A,
             ) -> Result<Watermark, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
@@ -6263,78 +5092,21 @@ impl<'de> serde::Deserialize<'de> for Watermark {
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "created" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("created"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "created" => fill(&mut field0, "created", &mut map)?,
                         "downloadedFrom" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("downloadedFrom"),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "downloadedFrom", &mut map)?
                         }
-                        "height" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("height"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "name" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("name"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "opacity" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("opacity"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
-                        "padding" => {
-                            if field5.is_some() {
-                                return Err(serde::de::Error::duplicate_field("padding"));
-                            }
-                            field5 = Some(map.next_value()?);
-                        }
-                        "position" => {
-                            if field6.is_some() {
-                                return Err(serde::de::Error::duplicate_field("position"));
-                            }
-                            field6 = Some(map.next_value()?);
-                        }
-                        "scale" => {
-                            if field7.is_some() {
-                                return Err(serde::de::Error::duplicate_field("scale"));
-                            }
-                            field7 = Some(map.next_value()?);
-                        }
-                        "size" => {
-                            if field8.is_some() {
-                                return Err(serde::de::Error::duplicate_field("size"));
-                            }
-                            field8 = Some(map.next_value()?);
-                        }
-                        "uid" => {
-                            if field9.is_some() {
-                                return Err(serde::de::Error::duplicate_field("uid"));
-                            }
-                            field9 = Some(map.next_value()?);
-                        }
-                        "width" => {
-                            if field10.is_some() {
-                                return Err(serde::de::Error::duplicate_field("width"));
-                            }
-                            field10 = Some(map.next_value()?);
-                        }
+                        "height" => fill(&mut field2, "height", &mut map)?,
+                        "name" => fill(&mut field3, "name", &mut map)?,
+                        "opacity" => fill(&mut field4, "opacity", &mut map)?,
+                        "padding" => fill(&mut field5, "padding", &mut map)?,
+                        "position" => fill(&mut field6, "position", &mut map)?,
+                        "scale" => fill(&mut field7, "scale", &mut map)?,
+                        "size" => fill(&mut field8, "size", &mut map)?,
+                        "uid" => fill(&mut field9, "uid", &mut map)?,
+                        "width" => fill(&mut field10, "width", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -6398,18 +5170,12 @@ impl<'de> serde::Deserialize<'de> for WatermarkAtUpload {
                 self,
                 mut map: A,
             ) -> Result<WatermarkAtUpload, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "uid" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("uid"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "uid" => fill(&mut field0, "uid", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -6484,6 +5250,7 @@ impl<'de> serde::Deserialize<'de> for WatermarkCreateRequest {
                 self,
                 mut map: A,
             ) -> Result<WatermarkCreateRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<f64>> = None;
@@ -6492,52 +5259,15 @@ impl<'de> serde::Deserialize<'de> for WatermarkCreateRequest {
                 let mut field5: Option<Option<f64>> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "file" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("file"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
-                        "name" => {
-                            if field1.is_some() {
-                                return Err(serde::de::Error::duplicate_field("name"));
-                            }
-                            field1 = Some(map.next_value()?);
-                        }
-                        "opacity" => {
-                            if field2.is_some() {
-                                return Err(serde::de::Error::duplicate_field("opacity"));
-                            }
-                            field2 = Some(map.next_value()?);
-                        }
-                        "padding" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("padding"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
-                        "position" => {
-                            if field4.is_some() {
-                                return Err(serde::de::Error::duplicate_field("position"));
-                            }
-                            field4 = Some(map.next_value()?);
-                        }
-                        "scale" => {
-                            if field5.is_some() {
-                                return Err(serde::de::Error::duplicate_field("scale"));
-                            }
-                            field5 = Some(map.next_value()?);
-                        }
-                        "url" => {
-                            if field6.is_some() {
-                                return Err(serde::de::Error::duplicate_field("url"));
-                            }
-                            field6 = Some(map.next_value()?);
-                        }
+                        "file" => fill(&mut field0, "file", &mut map)?,
+                        "name" => fill(&mut field1, "name", &mut map)?,
+                        "opacity" => fill(&mut field2, "opacity", &mut map)?,
+                        "padding" => fill(&mut field3, "padding", &mut map)?,
+                        "position" => fill(&mut field4, "position", &mut map)?,
+                        "scale" => fill(&mut field5, "scale", &mut map)?,
+                        "url" => fill(&mut field6, "url", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -6723,43 +5453,22 @@ impl<'de> serde::Deserialize<'de> for WebhookGetResponse {
                 self,
                 mut map: A,
             ) -> Result<WebhookGetResponse, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
-                        "modified" => {
-                            if field0.is_some() {
-                                return Err(serde::de::Error::duplicate_field("modified"));
-                            }
-                            field0 = Some(map.next_value()?);
-                        }
+                        "modified" => fill(&mut field0, "modified", &mut map)?,
                         "notification_url" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("notification_url"),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "notification_url", &mut map)?
                         }
                         "notificationUrl" => {
-                            if field2.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("notificationUrl"),
-                                );
-                            }
-                            field2 = Some(map.next_value()?);
+                            fill(&mut field2, "notificationUrl", &mut map)?
                         }
-                        "secret" => {
-                            if field3.is_some() {
-                                return Err(serde::de::Error::duplicate_field("secret"));
-                            }
-                            field3 = Some(map.next_value()?);
-                        }
+                        "secret" => fill(&mut field3, "secret", &mut map)?,
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
                         }
@@ -6826,28 +5535,17 @@ impl<'de> serde::Deserialize<'de> for WebhookUpdateRequest {
                 self,
                 mut map: A,
             ) -> Result<WebhookUpdateRequest, A::Error> {
+                use client_runtime::__private::{Key, fill};
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     match key.as_str() {
                         "notification_url" => {
-                            if field0.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("notification_url"),
-                                );
-                            }
-                            field0 = Some(map.next_value()?);
+                            fill(&mut field0, "notification_url", &mut map)?
                         }
                         "notificationUrl" => {
-                            if field1.is_some() {
-                                return Err(
-                                    serde::de::Error::duplicate_field("notificationUrl"),
-                                );
-                            }
-                            field1 = Some(map.next_value()?);
+                            fill(&mut field1, "notificationUrl", &mut map)?
                         }
                         _ => {
                             extra.insert(key.into_string(), map.next_value()?);
