@@ -100,14 +100,67 @@ pub fn emit(api: &Api, settings: &Settings) -> Result<BTreeMap<String, String>> 
     };
     let features = settings.layout == Layout::Crate;
     let placement = crate::model::placement::place(api);
-    let split = features && api.types.len() > SPLIT_ABOVE_TYPES;
+    let target = Target {
+        dir,
+        models_path,
+        features,
+        split: features && api.types.len() > SPLIT_ABOVE_TYPES,
+        placement: &placement,
+        member: None,
+    };
+    emit_target(api, settings, &target)
+}
+
+/// Where the files of one crate (or module of a crate) go, and what they can assume.
+pub(crate) struct Target<'a> {
+    /// The folder of the files (`src`, `crates/issues/src`).
+    pub dir: String,
+    /// How code outside `models` names it (`crate::models`).
+    pub models_path: String,
+    /// A cargo feature per resource.
+    pub features: bool,
+    /// `models` split into files whose types are gated by the features that use them.
+    pub split: bool,
+    /// The users of every type of the whole API.
+    pub placement: &'a crate::model::placement::Placement,
+    /// For a member crate of a workspace: what its root says, and whose models it sees.
+    pub member: Option<MemberTarget>,
+}
+
+/// What is particular to a member crate of a workspace layout.
+pub(crate) struct MemberTarget {
+    /// The crate docs of its `lib.rs`.
+    pub docs: String,
+    /// The crates (as paths, `github_rest_shared`) whose `models` its own re-exports, so
+    /// `crate::models::Name` reaches every type its code names.
+    pub model_deps: Vec<String>,
+}
+
+/// A resource's operations file is split above this many operations: the handle stays in
+/// `operations/<resource>.rs`, the request builders go to `operations/<resource>/`, this
+/// many to a file.
+const OPERATIONS_PER_FILE: usize = 16;
+
+/// The files of one [`Target`].
+pub(crate) fn emit_target(
+    api: &Api,
+    settings: &Settings,
+    target: &Target<'_>,
+) -> Result<BTreeMap<String, String>> {
+    let dir = &target.dir;
+    let placement = target.placement;
+    let split = target.split;
+    let features = target.features;
     let model_files = if split {
-        plan_model_files(api, &placement)
+        plan_model_files(api, placement)
     } else {
         Vec::new()
     };
 
-    let mut jobs = vec![Job::Root, Job::Client];
+    let mut jobs = vec![Job::Root];
+    if target.member.is_none() {
+        jobs.push(Job::Client);
+    }
     if split {
         jobs.push(Job::ModelsMod);
         jobs.extend(model_files.iter().map(Job::ModelFile));
@@ -123,53 +176,210 @@ pub fn emit(api: &Api, settings: &Settings) -> Result<BTreeMap<String, String>> 
     jobs.push(Job::OperationsMod);
     jobs.extend(api.resources.iter().map(Job::Resource));
 
-    let gates = features.then(|| Gates::new(api, &placement));
-    let render = |job: &Job<'_>| -> Result<String> {
+    let gates = features.then(|| Gates::new(api, placement));
+    let head = header(settings);
+    let render = |job: &Job<'_>| -> Result<Vec<(String, String)>> {
         let tokens = match job {
-            Job::Root => root_file(api, settings),
+            Job::Root => match &target.member {
+                Some(member) => member_root_file(member),
+                None => root_file(api, settings),
+            },
             Job::Client => client::file(api),
             Job::ModelsPrelude => models::prelude(api),
             Job::Models(defs) => models::chunk(defs.iter().copied()),
-            Job::ModelsMod => models_mod_file(api, &model_files),
-            Job::ModelFile(file) => return render_model_file(api, file, &placement),
+            Job::ModelsMod => models_mod_file(api, &model_files, target.member.as_ref()),
+            Job::ModelFile(file) => {
+                let text = render_model_file(file, placement)?;
+                return Ok(vec![(format!("{dir}/models/{}.rs", file.module), text)]);
+            }
             Job::OperationsMod => operations::mod_file(api),
             Job::Resource(resource) => operations::resource_file(api, resource),
         };
-        match (&gates, job) {
-            (Some(gates), Job::Client | Job::OperationsMod | Job::Resource(_)) => {
-                let mut file = parse_file(tokens)?;
-                gates.apply(&mut file);
-                Ok(prettyplease::unparse(&file))
-            }
-            _ => render_body(tokens),
-        }
-    };
-    let rendered = run_parallel(&jobs, |job| with_models_path(&models_path, || render(job)))?;
-
-    let mut files = BTreeMap::new();
-    let mut models = header(settings);
-    for (job, text) in jobs.iter().zip(rendered) {
         let path = match job {
             Job::Root => match settings.layout {
                 Layout::Crate => format!("{dir}/lib.rs"),
                 Layout::Module(_) => format!("{dir}/mod.rs"),
             },
             Job::Client => format!("{dir}/client.rs"),
-            Job::ModelsPrelude | Job::Models(_) => {
+            Job::ModelsPrelude | Job::Models(_) => String::new(),
+            Job::ModelsMod => format!("{dir}/models/mod.rs"),
+            Job::ModelFile(_) => unreachable_path(),
+            Job::OperationsMod => format!("{dir}/operations/mod.rs"),
+            Job::Resource(resource) => format!("{dir}/operations/{}.rs", unraw(&resource.module)),
+        };
+        if let Job::Resource(resource) = job {
+            let mut file = parse_file(tokens)?;
+            if target.member.is_some() {
+                publish_handle_constructor(&mut file, &resource.type_name);
+            }
+            return Ok(split_resource_file(api, file, &path, resource));
+        }
+        let text = match (&gates, job) {
+            (Some(gates), Job::Client | Job::OperationsMod) => {
+                let mut file = parse_file(tokens)?;
+                gates.apply(&mut file);
+                prettyplease::unparse(&file)
+            }
+            _ => render_body(tokens)?,
+        };
+        Ok(vec![(path, text)])
+    };
+    let rendered = run_parallel(&jobs, |job| {
+        with_models_path(&target.models_path, || render(job))
+    })?;
+
+    let mut files = BTreeMap::new();
+    let mut models = head.clone();
+    for parts in rendered {
+        for (path, text) in parts {
+            if path.is_empty() {
                 models.push_str(&text);
                 continue;
             }
-            Job::ModelsMod => format!("{dir}/models/mod.rs"),
-            Job::ModelFile(file) => format!("{dir}/models/{}.rs", file.module),
-            Job::OperationsMod => format!("{dir}/operations/mod.rs"),
-            Job::Resource(resource) => format!("{dir}/operations/{}.rs", resource.module),
-        };
-        files.insert(path, space_items(&format!("{}{text}", header(settings))));
+            files.insert(path, space_items(&format!("{head}{text}")));
+        }
     }
     if !split {
         files.insert(format!("{dir}/models.rs"), space_items(&models));
     }
     Ok(files)
+}
+
+/// A path no file gets (model files return early with their own).
+fn unreachable_path() -> String {
+    String::new()
+}
+
+/// The root of a member crate: its docs and modules, nothing else (the facade has the
+/// client).
+fn member_root_file(member: &MemberTarget) -> TokenStream {
+    let doc = docs::inner_lines(&member.docs);
+    quote! {
+        #doc
+
+        // Generated modules are laid out by prettyplease; rustfmt would only churn them.
+        #[rustfmt::skip]
+        pub mod models;
+        #[rustfmt::skip]
+        pub mod operations;
+    }
+}
+
+/// Makes the handle's constructor (`Issues::new`) public and hidden: the facade crate's
+/// client calls it from another crate.
+fn publish_handle_constructor(file: &mut syn::File, handle: &str) {
+    for item in &mut file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let syn::Type::Path(path) = block.self_ty.as_ref() else {
+            continue;
+        };
+        if !path.path.segments.last().is_some_and(|s| s.ident == handle) {
+            continue;
+        }
+        for member in &mut block.items {
+            if let syn::ImplItem::Fn(f) = member
+                && f.sig.ident == "new"
+            {
+                f.vis = syn::parse_quote!(pub);
+                f.attrs.insert(0, syn::parse_quote!(#[doc(hidden)]));
+            }
+        }
+    }
+}
+
+/// A resource's file as written: whole, or (above [`OPERATIONS_PER_FILE`] operations) the
+/// handle in `path` and the builders in files of `operations/<resource>/`, declared and
+/// re-exported by the first. A response-header struct goes with the builder that returns
+/// it; the builders name the handle only in their docs (`[`Issues::get`]`).
+fn split_resource_file(
+    api: &Api,
+    mut file: syn::File,
+    path: &str,
+    resource: &crate::model::ir::Resource,
+) -> Vec<(String, String)> {
+    if resource.operations.len() <= OPERATIONS_PER_FILE {
+        return vec![(path.to_owned(), prettyplease::unparse(&file))];
+    }
+    // The handle struct and its impl come first; then each builder, a struct and its
+    // impl; then the response-header structs.
+    let rest = file.items.split_off(2.min(file.items.len()));
+    let name_of = |item: &syn::Item| match item {
+        syn::Item::Struct(s) => Some(s.ident.to_string()),
+        _ => None,
+    };
+    let header_of: BTreeMap<String, String> = resource
+        .operations
+        .iter()
+        .filter_map(|&i| api.operations.get(i))
+        .filter_map(|op| match &op.response {
+            crate::model::ir::ResponseKind::Headers { type_name, .. } => {
+                Some((op.builder.clone(), type_name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut headers: BTreeMap<String, syn::Item> = BTreeMap::new();
+    let mut builders: Vec<Vec<syn::Item>> = Vec::new();
+    for item in rest {
+        let name = name_of(&item);
+        if let Some(name) = name.filter(|n| header_of.values().any(|h| h == n)) {
+            headers.insert(name, item);
+        } else if matches!(item, syn::Item::Struct(_)) || builders.is_empty() {
+            builders.push(vec![item]);
+        } else if let Some(last) = builders.last_mut() {
+            last.push(item);
+        }
+    }
+    for builder in &mut builders {
+        let header = builder
+            .first()
+            .and_then(name_of)
+            .and_then(|b| header_of.get(&b))
+            .and_then(|h| headers.remove(h));
+        builder.extend(header);
+    }
+    let handle = format_ident!("{}", resource.type_name);
+    let folder = path.trim_end_matches(".rs");
+    let mut out = Vec::new();
+    let mut builders = builders.into_iter().peekable();
+    let mut i: usize = 0;
+    while builders.peek().is_some() {
+        let chunk: Vec<Vec<syn::Item>> = builders.by_ref().take(OPERATIONS_PER_FILE).collect();
+        let module = format_ident!("builders_{}", i + 1);
+        file.items.push(syn::parse_quote! {
+            #[rustfmt::skip]
+            mod #module;
+        });
+        file.items.push(syn::parse_quote! {
+            pub use #module::*;
+        });
+        let doc = format!(
+            " Request builders of `{}`, part {} (split for size).",
+            resource.key,
+            i + 1
+        );
+        let part = syn::File {
+            shebang: None,
+            attrs: vec![syn::parse_quote!(#![doc = #doc])],
+            items: std::iter::once(syn::parse_quote!(
+                #[cfg(doc)]
+                use super::#handle;
+            ))
+            .chain(chunk.into_iter().flatten())
+            .collect(),
+        };
+        out.push((
+            format!("{folder}/{module}.rs"),
+            prettyplease::unparse(&part),
+        ));
+        i += 1;
+    }
+    // Header structs no builder claimed (none expected) stay with the handle.
+    file.items.extend(headers.into_values());
+    out.insert(0, (path.to_owned(), prettyplease::unparse(&file)));
+    out
 }
 
 /// The files of a split `models`: each resource's own types (chunked), the shared ones
@@ -246,8 +456,17 @@ fn plan_model_files<'a>(
 
 /// `models/mod.rs`: every file of the split `models`, re-exported flat, so a type's path
 /// is `models::Name` wherever it is defined.
-fn models_mod_file(api: &Api, files: &[ModelFile<'_>]) -> TokenStream {
+fn models_mod_file(
+    api: &Api,
+    files: &[ModelFile<'_>],
+    member: Option<&MemberTarget>,
+) -> TokenStream {
     let doc = models::prelude(api);
+    // A member crate's types name those of the crates it depends on as their own.
+    let deps = member.into_iter().flat_map(|m| &m.model_deps).map(|krate| {
+        let krate = format_ident!("{}", krate);
+        quote!(pub use #krate::models::*;)
+    });
     let mods = files.iter().map(|f| {
         let m = format_ident!("{}", f.module);
         let cfg = f
@@ -264,13 +483,13 @@ fn models_mod_file(api: &Api, files: &[ModelFile<'_>]) -> TokenStream {
     });
     quote! {
         #doc
+        #(#deps)*
         #(#mods)*
     }
 }
 
 /// One file of a split `models`; its types see the others through `use super::*`.
 fn render_model_file(
-    api: &Api,
     file: &ModelFile<'_>,
     placement: &crate::model::placement::Placement,
 ) -> Result<String> {
@@ -287,7 +506,7 @@ fn render_model_file(
         .filter(|def| {
             crate::model::placement::referenced_types(def)
                 .into_iter()
-                .any(|name| !here.contains(name) && api.types.contains_key(name))
+                .any(|name| !here.contains(name))
         })
         .collect();
     let mut items: Vec<syn::Item> = Vec::new();
@@ -422,16 +641,16 @@ pub fn emit_dispatch(api: &Api, settings: &Settings, crate_path: &str) -> Result
 }
 
 /// Runs `work` over `jobs` on the available cores; results come back in job order.
-fn run_parallel<'a, T: Sync>(
+fn run_parallel<'a, T: Sync, R: Send>(
     jobs: &'a [T],
-    work: impl Fn(&'a T) -> Result<String> + Sync,
-) -> Result<Vec<String>> {
+    work: impl Fn(&'a T) -> Result<R> + Sync,
+) -> Result<Vec<R>> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(jobs.len())
         .max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<String>>> = (0..jobs.len()).map(|_| None).collect();
+    let mut results: Vec<Option<Result<R>>> = (0..jobs.len()).map(|_| None).collect();
     let collected = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
