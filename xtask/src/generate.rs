@@ -201,15 +201,17 @@ pub fn run(options: &Options) -> Result<Report, String> {
                 codegen::generate_crate(&text, &settings, &runtime).map_err(located)?;
             if inside(out, &root)
                 && let Some(manifest) = output.files.get_mut("Cargo.toml")
+                && !manifest.contains("\n[workspace]\n")
             {
                 // Inside this workspace's folder but not a member: a workspace of its own,
                 // or cargo refuses to build it.
                 manifest.push_str("\n[workspace]\n");
             }
+            // A very large spec is a workspace: its member crates are under `crates/`.
             (
                 out.clone(),
                 output.files,
-                vec!["src".to_owned()],
+                vec!["src".to_owned(), "crates".to_owned()],
                 output.warnings,
             )
         }
@@ -412,7 +414,7 @@ fn line_delta(old: &str, new: &str) -> (usize, usize) {
 /// for a directory the generator owns whole; in a `--out` crate's `src/`, those with the
 /// generated marker (a hand-added module there is not the generator's to remove).
 fn owned_files_on_disk(base: &Path, dir: &str) -> Vec<String> {
-    let whole = dir != "src";
+    let whole = dir != "src" && dir != "crates";
     let mut found = Vec::new();
     let mut dirs = vec![base.join(dir)];
     while let Some(dir) = dirs.pop() {

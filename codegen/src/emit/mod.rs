@@ -8,6 +8,7 @@ mod models;
 mod operations;
 mod package;
 pub mod server;
+mod workspace;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use crate::{Layout, Settings};
 
 pub use docs::sanitize as sanitize_docs;
 pub use package::{RuntimeDependency, package_files};
+pub use workspace::{GROUP_BUDGET, WORKSPACE_ABOVE, emit_workspace, wants_workspace};
 
 /// Types per rendering chunk of `models.rs`: small enough to spread over cores, large
 /// enough that per-chunk overhead does not matter.
@@ -61,6 +63,9 @@ enum Job<'a> {
     Resource(&'a crate::model::ir::Resource),
 }
 
+/// Types per file of a split `models` (about 50 lines each: files of a few thousand lines).
+const TYPES_PER_FILE: usize = 60;
+
 /// Above this many types, `models` is split: a file per resource (its own types), files of
 /// shared types, a file of types no operation uses; each compiled only under the features
 /// that need it.
@@ -76,6 +81,10 @@ struct ModelFile<'a> {
     module: String,
     /// The feature that compiles the whole file, if one does.
     feature: Option<String>,
+    /// For a file of types gated one by one, all of them gated: the features any of which
+    /// compiles one (the file is compiled only then: a module of nothing would make its
+    /// `pub use` an unused import).
+    any_of: Vec<String>,
     /// Its types, in name order.
     defs: Vec<&'a crate::model::ir::TypeDef>,
     /// Gate each type on its own (`#[cfg(any(feature = ...))]`): files of shared types.
@@ -203,7 +212,7 @@ pub(crate) fn emit_target(
             Job::Client => format!("{dir}/client.rs"),
             Job::ModelsPrelude | Job::Models(_) => String::new(),
             Job::ModelsMod => format!("{dir}/models/mod.rs"),
-            Job::ModelFile(_) => unreachable_path(),
+            Job::ModelFile(file) => format!("{dir}/models/{}.rs", file.module),
             Job::OperationsMod => format!("{dir}/operations/mod.rs"),
             Job::Resource(resource) => format!("{dir}/operations/{}.rs", unraw(&resource.module)),
         };
@@ -245,11 +254,6 @@ pub(crate) fn emit_target(
     Ok(files)
 }
 
-/// A path no file gets (model files return early with their own).
-fn unreachable_path() -> String {
-    String::new()
-}
-
 /// The root of a member crate: its docs and modules, nothing else (the facade has the
 /// client).
 fn member_root_file(member: &MemberTarget) -> TokenStream {
@@ -275,7 +279,7 @@ fn publish_handle_constructor(file: &mut syn::File, handle: &str) {
         let syn::Type::Path(path) = block.self_ty.as_ref() else {
             continue;
         };
-        if !path.path.segments.last().is_some_and(|s| s.ident == handle) {
+        if path.path.segments.last().is_none_or(|s| s.ident != handle) {
             continue;
         }
         for member in &mut block.items {
@@ -423,15 +427,28 @@ fn plan_model_files<'a>(
     };
     let mut files = Vec::new();
     let mut push_chunks = |base: String, feature: Option<String>, defs: Vec<_>, per_type: bool| {
-        for (i, chunk) in defs.chunks(TYPES_PER_CHUNK).enumerate() {
+        for (i, chunk) in defs.chunks(TYPES_PER_FILE).enumerate() {
             let module = if i == 0 {
                 base.clone()
             } else {
                 format!("{base}_{}", i + 1)
             };
+            let gated = |def: &&crate::model::ir::TypeDef| {
+                placement.user_count.get(&def.name).copied().unwrap_or(0) <= UNGATED_ABOVE_USERS
+            };
+            let any_of = if per_type && chunk.iter().all(gated) {
+                let features: std::collections::BTreeSet<&str> = chunk
+                    .iter()
+                    .flat_map(|def| placement.gate(&def.name))
+                    .collect();
+                features.into_iter().map(str::to_owned).collect()
+            } else {
+                Vec::new()
+            };
             files.push(ModelFile {
                 module,
                 feature: feature.clone(),
+                any_of,
                 defs: chunk.to_vec(),
                 per_type,
             });
@@ -469,10 +486,12 @@ fn models_mod_file(
     });
     let mods = files.iter().map(|f| {
         let m = format_ident!("{}", f.module);
-        let cfg = f
-            .feature
-            .as_deref()
-            .map(|feature| quote!(#[cfg(feature = #feature)]));
+        let any_of = &f.any_of;
+        let cfg = match f.feature.as_deref() {
+            Some(feature) => Some(quote!(#[cfg(feature = #feature)])),
+            None if !any_of.is_empty() => Some(quote!(#[cfg(any(#(feature = #any_of),*))])),
+            None => None,
+        };
         quote! {
             #cfg
             #[rustfmt::skip]

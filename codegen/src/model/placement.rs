@@ -249,17 +249,35 @@ pub struct Grouping {
     pub members: Vec<Member>,
 }
 
-/// The size of a group of resources, in type-sized units: an operation's builder is about
-/// three times the code (and compile time) of a type.
-pub const OPERATION_WEIGHT: usize = 3;
+/// The compile cost of an operation, in units of [`type_weight`]: a builder costs about
+/// what five struct fields do (measured on GitHub's spec: check time follows operations
+/// plus types plus fields, at about 2 ms a unit).
+pub const OPERATION_WEIGHT: usize = 5;
 
-/// Cuts `api` into crates: resources (whole trees: a handle and its children) are packed in
-/// name order into groups of about `group_budget` units ([`OPERATION_WEIGHT`] per
-/// operation, one per type only the group uses); a type goes to the group that alone uses
-/// it, or else to a shared crate; shared types are packed into crates of about
-/// `shared_budget` types, in dependency order (a type and the types it names are in the
-/// same crate or an earlier one).
-pub fn group(api: &Api, group_budget: usize, shared_budget: usize) -> Grouping {
+/// The compile cost of a type: one, plus one per field, variant or alternative (serde's
+/// derives generate code per field).
+pub fn type_weight(def: &TypeDef) -> usize {
+    1 + match &def.kind {
+        TypeKind::Struct { fields, .. } => fields.len(),
+        TypeKind::Enum { variants } => variants.len(),
+        TypeKind::Union { variants } => variants.len(),
+        TypeKind::Alias(_) => 0,
+    }
+}
+
+/// The compile cost of a whole API, in the same units.
+pub fn api_weight(api: &Api) -> usize {
+    OPERATION_WEIGHT * api.operations.len() + api.types.values().map(type_weight).sum::<usize>()
+}
+
+/// Cuts `api` into crates of about `budget` units of compile cost ([`OPERATION_WEIGHT`] per
+/// operation, [`type_weight`] per type): resources (whole trees: a handle and its
+/// children) are packed in name order into groups, with the types only they use; a type
+/// several groups use goes to a shared crate, one only unused types name to an unused
+/// crate; shared and unused types are packed into crates in dependency order (a type and
+/// the types it names are in the same crate or an earlier one).
+pub fn group(api: &Api, budget: usize) -> Grouping {
+    let group_budget = budget;
     let users = resource_users(api);
     let unused_reach: BTreeSet<String> = reached_from_unused(api, &users).into_iter().collect();
     let parent: BTreeMap<&str, Option<&str>> = api
@@ -298,10 +316,10 @@ pub fn group(api: &Api, group_budget: usize, shared_budget: usize) -> Grouping {
             weight[t] += OPERATION_WEIGHT * r.operations.len();
         }
     }
-    for set in users.values() {
+    for (name, set) in &users {
         let mut trees_using = set.iter().filter_map(|k| resource_tree.get(k.as_str()));
         if let (Some(&t), None) = (trees_using.next(), trees_using.next()) {
-            weight[t] += 1;
+            weight[t] += api.types.get(name).map_or(1, type_weight);
         }
     }
     // Pack trees into groups.
@@ -327,7 +345,7 @@ pub fn group(api: &Api, group_budget: usize, shared_budget: usize) -> Grouping {
     // Each type's home: a group (index), the unused crate, or shared.
     const UNUSED: usize = usize::MAX;
     let mut group_types: Vec<BTreeSet<String>> = vec![BTreeSet::new(); groups.len()];
-    let mut unused_types = BTreeSet::new();
+    let mut unused: BTreeSet<&str> = BTreeSet::new();
     let mut shared: BTreeSet<&str> = BTreeSet::new();
     for (name, set) in &users {
         let mut homes: BTreeSet<usize> = set
@@ -341,7 +359,7 @@ pub fn group(api: &Api, group_budget: usize, shared_budget: usize) -> Grouping {
         let mut it = homes.iter();
         match (it.next(), it.next()) {
             (Some(&UNUSED), None) | (None, _) => {
-                unused_types.insert(name.clone());
+                unused.insert(name.as_str());
             }
             (Some(&g), None) => {
                 group_types[g].insert(name.clone());
@@ -351,7 +369,8 @@ pub fn group(api: &Api, group_budget: usize, shared_budget: usize) -> Grouping {
             }
         }
     }
-    let shared_crates = pack_shared(api, &shared, shared_budget);
+    let shared_crates = pack(api, &shared, budget);
+    let unused_crates = pack(api, &unused, budget);
 
     // Members, in dependency order.
     let mut members: Vec<Member> = Vec::new();
@@ -382,12 +401,16 @@ pub fn group(api: &Api, group_budget: usize, shared_budget: usize) -> Grouping {
             deps: BTreeSet::new(),
         });
     }
-    if !unused_types.is_empty() {
+    for (i, types) in unused_crates.into_iter().enumerate() {
         members.push(Member {
-            key: UNUSED_FEATURE.to_owned(),
+            key: if i == 0 {
+                UNUSED_FEATURE.to_owned()
+            } else {
+                format!("{UNUSED_FEATURE}-{}", i + 1)
+            },
             kind: MemberKind::Unused,
             resources: Vec::new(),
-            types: unused_types,
+            types,
             deps: BTreeSet::new(),
         });
     }
@@ -442,10 +465,10 @@ pub fn group(api: &Api, group_budget: usize, shared_budget: usize) -> Grouping {
     Grouping { members }
 }
 
-/// Shared types cut into crates of about `budget` types, each type's references in its own
-/// crate or an earlier one: strongly connected components (recursive types stay together)
-/// in dependency order, then packed.
-fn pack_shared(api: &Api, shared: &BTreeSet<&str>, budget: usize) -> Vec<BTreeSet<String>> {
+/// Types cut into crates of about `budget` units, each type's references (among `shared`)
+/// in its own crate or an earlier one: strongly connected components (recursive types stay
+/// together) in dependency order, then packed.
+fn pack(api: &Api, shared: &BTreeSet<&str>, budget: usize) -> Vec<BTreeSet<String>> {
     if shared.is_empty() {
         return Vec::new();
     }
@@ -517,14 +540,16 @@ fn pack_shared(api: &Api, shared: &BTreeSet<&str>, budget: usize) -> Vec<BTreeSe
             }
         }
     }
+    let weight = |i: usize| api.types.get(names[i]).map_or(1, type_weight);
     let mut crates: Vec<BTreeSet<String>> = vec![BTreeSet::new()];
+    let mut filled = 0;
     for component in components {
-        if let Some(last) = crates.last()
-            && !last.is_empty()
-            && last.len() + component.len() > budget
-        {
+        let w: usize = component.iter().map(|&i| weight(i)).sum();
+        if filled > 0 && filled + w > budget {
             crates.push(BTreeSet::new());
+            filled = 0;
         }
+        filled += w;
         if let Some(last) = crates.last_mut() {
             last.extend(component.into_iter().map(|i| names[i].to_owned()));
         }
