@@ -97,7 +97,7 @@ pub fn generate_crate(
     };
     let (api, warnings) = build_api(spec_json, &settings)?;
     let package = settings.config.package.resolve(&api.title);
-    if emit::wants_workspace(&api) {
+    if emit::wants_workspace(&api, &settings) {
         let files = emit::emit_workspace(&api, &settings, &package, runtime)?;
         return Ok(Output { files, warnings });
     }

@@ -475,6 +475,11 @@ pub struct Checked {
 /// between crates so dependencies build once). A warning counts as a failure: generated
 /// code must compile clean.
 pub fn cargo_check(dir: &Path, target: &Path) -> Result<Checked, String> {
+    cargo_check_with(dir, target, &[])
+}
+
+/// [`cargo_check`] with more arguments (`--no-default-features`, `--features x`).
+pub fn cargo_check_with(dir: &Path, target: &Path, args: &[&str]) -> Result<Checked, String> {
     let started = Instant::now();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = std::process::Command::new(cargo)
@@ -485,6 +490,7 @@ pub fn cargo_check(dir: &Path, target: &Path) -> Result<Checked, String> {
             "--manifest-path",
         ])
         .arg(dir.join("Cargo.toml"))
+        .args(args)
         .env("CARGO_TARGET_DIR", target)
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

@@ -37,6 +37,15 @@ thread_local! {
     static MODELS: RefCell<TokenStream> = RefCell::new(quote!(crate::models));
 }
 
+thread_local! {
+    /// In a member crate of a workspace, the types other members define: name -> the
+    /// crate (`layout_shared`) whose `models` has it. Code names them by that path, in
+    /// and out of `models`, so no glob import is needed (one that imports nothing under
+    /// some features would be an unused import).
+    static EXTERNAL: RefCell<std::sync::Arc<BTreeMap<String, String>>> =
+        RefCell::new(std::sync::Arc::new(BTreeMap::new()));
+}
+
 /// Runs `render` with `models` (`crate::generated::models`) as the path that qualified
 /// type names start with.
 fn with_models_path<T>(models: &str, render: impl FnOnce() -> T) -> T {
@@ -44,6 +53,15 @@ fn with_models_path<T>(models: &str, render: impl FnOnce() -> T) -> T {
         .split("::")
         .map(|segment| format_ident!("{}", segment));
     MODELS.with(|current| *current.borrow_mut() = quote!(#(#path)::*));
+    render()
+}
+
+/// Runs `render` with `external` as the types of other crates ([`EXTERNAL`]).
+fn with_external<T>(
+    external: &std::sync::Arc<BTreeMap<String, String>>,
+    render: impl FnOnce() -> T,
+) -> T {
+    EXTERNAL.with(|current| *current.borrow_mut() = external.clone());
     render()
 }
 
@@ -74,6 +92,32 @@ const SPLIT_ABOVE_TYPES: usize = TYPES_PER_CHUNK;
 /// A shared type used by more resources than this is compiled whatever the features: the
 /// `cfg` listing them all would cost more to read than the type to compile.
 const UNGATED_ABOVE_USERS: usize = 8;
+
+/// Whether a type of a split `models` is compiled whatever the features: a type several
+/// resources use, more than [`UNGATED_ABOVE_USERS`] of them.
+fn always_compiled(placement: &crate::model::placement::Placement, name: &str) -> bool {
+    placement
+        .users
+        .get(name)
+        .is_some_and(|users| users.len() > 1)
+        && placement.user_count.get(name).copied().unwrap_or(0) > UNGATED_ABOVE_USERS
+}
+
+/// The features any of which compiles at least one of `types` in a split `models`; `None`
+/// when one of them is always compiled.
+pub(crate) fn compiled_under<'a>(
+    placement: &crate::model::placement::Placement,
+    types: impl Iterator<Item = &'a str>,
+) -> Option<std::collections::BTreeSet<String>> {
+    let mut features = std::collections::BTreeSet::new();
+    for name in types {
+        if always_compiled(placement, name) {
+            return None;
+        }
+        features.extend(placement.gate(name).into_iter().map(str::to_owned));
+    }
+    Some(features)
+}
 
 /// One file of a split `models`.
 struct ModelFile<'a> {
@@ -116,6 +160,7 @@ pub fn emit(api: &Api, settings: &Settings) -> Result<BTreeMap<String, String>> 
         split: features && api.types.len() > SPLIT_ABOVE_TYPES,
         placement: &placement,
         member: None,
+        external: Default::default(),
     };
     emit_target(api, settings, &target)
 }
@@ -132,17 +177,16 @@ pub(crate) struct Target<'a> {
     pub split: bool,
     /// The users of every type of the whole API.
     pub placement: &'a crate::model::placement::Placement,
-    /// For a member crate of a workspace: what its root says, and whose models it sees.
+    /// For a member crate of a workspace: what its root says.
     pub member: Option<MemberTarget>,
+    /// Types other crates define, by name: the crate to name them through.
+    pub external: std::sync::Arc<BTreeMap<String, String>>,
 }
 
 /// What is particular to a member crate of a workspace layout.
 pub(crate) struct MemberTarget {
     /// The crate docs of its `lib.rs`.
     pub docs: String,
-    /// The crates (as paths, `github_rest_shared`) whose `models` its own re-exports, so
-    /// `crate::models::Name` reaches every type its code names.
-    pub model_deps: Vec<String>,
 }
 
 /// A resource's operations file is split above this many operations: the handle stays in
@@ -182,23 +226,26 @@ pub(crate) fn emit_target(
                 .map(|c| Job::Models(c.to_vec())),
         );
     }
-    jobs.push(Job::OperationsMod);
-    jobs.extend(api.resources.iter().map(Job::Resource));
+    // A member crate of types only has no operations module.
+    if target.member.is_none() || !api.resources.is_empty() {
+        jobs.push(Job::OperationsMod);
+        jobs.extend(api.resources.iter().map(Job::Resource));
+    }
 
     let gates = features.then(|| Gates::new(api, placement));
     let head = header(settings);
     let render = |job: &Job<'_>| -> Result<Vec<(String, String)>> {
         let tokens = match job {
             Job::Root => match &target.member {
-                Some(member) => member_root_file(member),
+                Some(member) => member_root_file(member, !api.resources.is_empty()),
                 None => root_file(api, settings),
             },
             Job::Client => client::file(api),
             Job::ModelsPrelude => models::prelude(api),
             Job::Models(defs) => models::chunk(defs.iter().copied()),
-            Job::ModelsMod => models_mod_file(api, &model_files, target.member.as_ref()),
+            Job::ModelsMod => models_mod_file(api, &model_files),
             Job::ModelFile(file) => {
-                let text = render_model_file(file, placement)?;
+                let text = render_model_file(api, file, placement)?;
                 return Ok(vec![(format!("{dir}/models/{}.rs", file.module), text)]);
             }
             Job::OperationsMod => operations::mod_file(api),
@@ -221,6 +268,10 @@ pub(crate) fn emit_target(
             if target.member.is_some() {
                 publish_handle_constructor(&mut file, &resource.type_name);
             }
+            // A child's accessor (`Stores::staff`) is compiled with the child's feature.
+            if let Some(gates) = &gates {
+                gates.apply(&mut file);
+            }
             return Ok(split_resource_file(api, file, &path, resource));
         }
         let text = match (&gates, job) {
@@ -234,7 +285,9 @@ pub(crate) fn emit_target(
         Ok(vec![(path, text)])
     };
     let rendered = run_parallel(&jobs, |job| {
-        with_models_path(&target.models_path, || render(job))
+        with_external(&target.external, || {
+            with_models_path(&target.models_path, || render(job))
+        })
     })?;
 
     let mut files = BTreeMap::new();
@@ -256,16 +309,21 @@ pub(crate) fn emit_target(
 
 /// The root of a member crate: its docs and modules, nothing else (the facade has the
 /// client).
-fn member_root_file(member: &MemberTarget) -> TokenStream {
+fn member_root_file(member: &MemberTarget, operations: bool) -> TokenStream {
     let doc = docs::inner_lines(&member.docs);
+    let operations = operations.then(|| {
+        quote! {
+            #[rustfmt::skip]
+            pub mod operations;
+        }
+    });
     quote! {
         #doc
 
         // Generated modules are laid out by prettyplease; rustfmt would only churn them.
         #[rustfmt::skip]
         pub mod models;
-        #[rustfmt::skip]
-        pub mod operations;
+        #operations
     }
 }
 
@@ -473,17 +531,8 @@ fn plan_model_files<'a>(
 
 /// `models/mod.rs`: every file of the split `models`, re-exported flat, so a type's path
 /// is `models::Name` wherever it is defined.
-fn models_mod_file(
-    api: &Api,
-    files: &[ModelFile<'_>],
-    member: Option<&MemberTarget>,
-) -> TokenStream {
+fn models_mod_file(api: &Api, files: &[ModelFile<'_>]) -> TokenStream {
     let doc = models::prelude(api);
-    // A member crate's types name those of the crates it depends on as their own.
-    let deps = member.into_iter().flat_map(|m| &m.model_deps).map(|krate| {
-        let krate = format_ident!("{}", krate);
-        quote!(pub use #krate::models::*;)
-    });
     let mods = files.iter().map(|f| {
         let m = format_ident!("{}", f.module);
         let any_of = &f.any_of;
@@ -502,13 +551,13 @@ fn models_mod_file(
     });
     quote! {
         #doc
-        #(#deps)*
         #(#mods)*
     }
 }
 
 /// One file of a split `models`; its types see the others through `use super::*`.
 fn render_model_file(
+    api: &Api,
     file: &ModelFile<'_>,
     placement: &crate::model::placement::Placement,
 ) -> Result<String> {
@@ -525,7 +574,7 @@ fn render_model_file(
         .filter(|def| {
             crate::model::placement::referenced_types(def)
                 .into_iter()
-                .any(|name| !here.contains(name))
+                .any(|name| !here.contains(name) && api.types.contains_key(name))
         })
         .collect();
     let mut items: Vec<syn::Item> = Vec::new();
@@ -834,8 +883,12 @@ pub(crate) fn ty_tokens(ty: &Ty, qualified: bool) -> TokenStream {
         Ty::F64 => quote!(f64),
         Ty::Json => quote!(serde_json::Value),
         Ty::Named(name) => {
+            let krate = EXTERNAL.with(|external| external.borrow().get(name).cloned());
             let name = format_ident!("{}", name);
-            if qualified {
+            if let Some(krate) = krate {
+                let krate = format_ident!("{}", krate);
+                quote!(#krate::models::#name)
+            } else if qualified {
                 let models = MODELS.with(|models| models.borrow().clone());
                 quote!(#models::#name)
             } else {

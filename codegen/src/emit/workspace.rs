@@ -34,9 +34,15 @@ pub const GROUP_BUDGET: usize = 2000;
 /// below it one crate compiles about as fast).
 pub const WORKSPACE_ABOVE: usize = 2 * GROUP_BUDGET;
 
-/// Whether `api` is large enough to be generated as a workspace of crates.
-pub fn wants_workspace(api: &Api) -> bool {
-    placement::api_weight(api) > WORKSPACE_ABOVE
+/// Whether `api` is large enough to be generated as a workspace of crates: larger than
+/// `[layout] workspace_above` of the config, or [`WORKSPACE_ABOVE`].
+pub fn wants_workspace(api: &Api, settings: &Settings) -> bool {
+    let above = settings
+        .config
+        .layout
+        .workspace_above
+        .unwrap_or(WORKSPACE_ABOVE);
+    placement::api_weight(api) > above
 }
 
 /// The whole workspace: the facade's manifest, README and sources at the root, each member
@@ -48,13 +54,16 @@ pub fn emit_workspace(
     runtime: &RuntimeDependency,
 ) -> Result<Files> {
     let placement = placement::place(api);
-    let grouping = placement::group(api, GROUP_BUDGET);
+    let budget = settings.config.layout.member_budget.unwrap_or(GROUP_BUDGET);
+    let grouping = placement::group(api, budget.max(1));
     let members = &grouping.members;
     let crate_name = |i: usize| format!("{}-{}", package.name, members[i].key);
     let crate_path = |i: usize| crate_name(i).replace('-', "_");
 
-    // The features each member declares: the gates of its types, its resources', and
-    // (forwarded) those of every member it depends on.
+    // The features each member declares: the gates of its types, its resources', and,
+    // forwarded to the members it depends on, those of its dependencies it owns (a
+    // group its resources', an unused-types crate `unused-models`; a shared crate passes
+    // all of them on).
     let mut declared: Vec<BTreeSet<String>> = Vec::with_capacity(members.len());
     for member in members {
         let mut features: BTreeSet<String> = BTreeSet::new();
@@ -64,8 +73,14 @@ pub fn emit_workspace(
         for key in &member.resources {
             features.extend(placement.features.get(key).cloned());
         }
+        let owned = features.clone();
         for &dep in &member.deps {
-            features.extend(declared[dep].iter().cloned());
+            features.extend(
+                declared[dep]
+                    .iter()
+                    .filter(|f| member.kind == MemberKind::Shared || owned.contains(*f))
+                    .cloned(),
+            );
         }
         declared.push(features);
     }
@@ -78,6 +93,11 @@ pub fn emit_workspace(
         other => other.clone(),
     };
     let parents = parents(api, &placement);
+    let home: BTreeMap<&str, usize> = members
+        .iter()
+        .enumerate()
+        .flat_map(|(i, m)| m.types.iter().map(move |t| (t.as_str(), i)))
+        .collect();
     for (i, member) in members.iter().enumerate() {
         let sub = member_api(api, member);
         let what = match member.kind {
@@ -105,12 +125,18 @@ pub fn emit_workspace(
             placement: &placement,
             member: Some(MemberTarget {
                 docs: format!(
-                    "{description}\n\nAn implementation crate of the workspace `{}` \
-                     generates: depend on `{}`, which re-exports everything here.",
+                    "{description}\n\nOne of the crates `{}` is made of: depend on `{}`, which \
+                     re-exports everything here.",
                     package.name, package.name
                 ),
-                model_deps: member.deps.iter().map(|&d| crate_path(d)).collect(),
             }),
+            external: std::sync::Arc::new(
+                placement::member_references(api, member)
+                    .into_iter()
+                    .filter(|name| !member.types.contains(*name))
+                    .filter_map(|name| Some((name.to_owned(), crate_path(*home.get(name)?))))
+                    .collect(),
+            ),
         };
         files.extend(emit_target(&sub, settings, &target)?);
         files.insert(
@@ -155,6 +181,8 @@ pub fn emit_workspace(
         "src/client.rs".to_owned(),
         super::space_items(&format!("{head}{}", prettyplease::unparse(&client))),
     );
+    // Each member's items are re-exported when some are compiled: a glob of an empty
+    // module would be an unused import.
     let reexports = |module: &str, kinds: &[MemberKind]| -> TokenStream {
         let module_ident = format_ident!("{}", module);
         let uses = members
@@ -163,10 +191,22 @@ pub fn emit_workspace(
             .filter(|(_, m)| kinds.contains(&m.kind))
             .map(|(i, m)| {
                 let krate = format_ident!("{}", crate_path(i));
-                let cfg = (m.kind != MemberKind::Shared).then(|| {
-                    let feature = crate_name(i);
-                    quote!(#[cfg(feature = #feature)])
-                });
+                let gate = if module == "models" {
+                    super::compiled_under(&placement, m.types.iter().map(String::as_str))
+                } else {
+                    None
+                };
+                let cfg = match gate {
+                    Some(features) => {
+                        let features = features.iter();
+                        quote!(#[cfg(any(#(feature = #features),*))])
+                    }
+                    None if m.kind == MemberKind::Shared => quote!(),
+                    None => {
+                        let feature = crate_name(i);
+                        quote!(#[cfg(feature = #feature)])
+                    }
+                };
                 quote!(#cfg pub use #krate::#module_ident::*;)
             });
         quote!(#(#uses)*)

@@ -465,6 +465,32 @@ pub fn group(api: &Api, budget: usize) -> Grouping {
     Grouping { members }
 }
 
+/// The types a member's code names directly: in its types' fields and its operations.
+pub fn member_references<'a>(api: &'a Api, member: &Member) -> BTreeSet<&'a str> {
+    let mut pending: Vec<&Ty> = Vec::new();
+    for name in &member.types {
+        if let Some(def) = api.types.get(name) {
+            def_types(def, &mut pending);
+        }
+    }
+    for r in api
+        .resources
+        .iter()
+        .filter(|r| member.resources.contains(&r.key))
+    {
+        for &op in &r.operations {
+            if let Some(op) = api.operations.get(op) {
+                operation_types(op, &mut pending);
+            }
+        }
+    }
+    let mut names = Vec::new();
+    for ty in pending {
+        named_in(ty, &mut names);
+    }
+    names.into_iter().collect()
+}
+
 /// Types cut into crates of about `budget` units, each type's references (among `shared`)
 /// in its own crate or an earlier one: strongly connected components (recursive types stay
 /// together) in dependency order, then packed.
