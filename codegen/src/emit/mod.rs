@@ -158,6 +158,7 @@ pub fn emit(api: &Api, settings: &Settings) -> Result<BTreeMap<String, String>> 
         models_path,
         features,
         split: features && api.types.len() > SPLIT_ABOVE_TYPES,
+        parallel: true,
         placement: &placement,
         member: None,
         external: Default::default(),
@@ -175,6 +176,8 @@ pub(crate) struct Target<'a> {
     pub features: bool,
     /// `models` split into files whose types are gated by the features that use them.
     pub split: bool,
+    /// Render the files on all cores (else on the calling thread).
+    pub parallel: bool,
     /// The users of every type of the whole API.
     pub placement: &'a crate::model::placement::Placement,
     /// For a member crate of a workspace: what its root says.
@@ -284,11 +287,16 @@ pub(crate) fn emit_target(
         };
         Ok(vec![(path, text)])
     };
-    let rendered = run_parallel(&jobs, |job| {
+    let render_one = |job| {
         with_external(&target.external, || {
             with_models_path(&target.models_path, || render(job))
         })
-    })?;
+    };
+    let rendered = if target.parallel {
+        run_parallel(&jobs, render_one)?
+    } else {
+        jobs.iter().map(render_one).collect::<Result<Vec<_>>>()?
+    };
 
     let mut files = BTreeMap::new();
     let mut models = head.clone();

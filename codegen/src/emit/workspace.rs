@@ -98,7 +98,11 @@ pub fn emit_workspace(
         .enumerate()
         .flat_map(|(i, m)| m.types.iter().map(move |t| (t.as_str(), i)))
         .collect();
-    for (i, member) in members.iter().enumerate() {
+    // Members are rendered in parallel, each on one thread (they are many and alike in
+    // size: better spread than the files of one at a time); output in member order.
+    let indices: Vec<usize> = (0..members.len()).collect();
+    let rendered = super::run_parallel(&indices, |&i| -> Result<Files> {
+        let member = &members[i];
         let sub = member_api(api, member);
         let what = match member.kind {
             MemberKind::Shared => "types that several groups of resources use".to_owned(),
@@ -110,10 +114,12 @@ pub fn emit_workspace(
                     .filter(|r| r.parent.is_none())
                     .map(|r| format!("`{}`", r.key))
                     .collect();
-                format!(
-                    "the resources {} and the types only they use",
-                    roots.join(", ")
-                )
+                let what = if roots.len() == 1 {
+                    "the resource"
+                } else {
+                    "the resources"
+                };
+                format!("{what} {} and the types only they use", roots.join(", "))
             }
         };
         let description = format!("Part of `{}`: {what}.", package.name);
@@ -122,6 +128,7 @@ pub fn emit_workspace(
             models_path: "crate::models".to_owned(),
             features: true,
             split: true,
+            parallel: false,
             placement: &placement,
             member: Some(MemberTarget {
                 docs: format!(
@@ -138,7 +145,7 @@ pub fn emit_workspace(
                     .collect(),
             ),
         };
-        files.extend(emit_target(&sub, settings, &target)?);
+        let mut files = emit_target(&sub, settings, &target)?;
         files.insert(
             format!("crates/{}/Cargo.toml", member.key),
             member_manifest(&MemberManifest {
@@ -164,6 +171,10 @@ pub fn emit_workspace(
                 package.name
             ),
         );
+        Ok(files)
+    })?;
+    for member_files in rendered {
+        files.extend(member_files);
     }
 
     // The facade.
