@@ -114,12 +114,12 @@ pub fn emit_workspace(
                     .filter(|r| r.parent.is_none())
                     .map(|r| format!("`{}`", r.key))
                     .collect();
-                let what = if roots.len() == 1 {
-                    "the resource"
+                let (what, use_) = if roots.len() == 1 {
+                    ("the resource", "it uses")
                 } else {
-                    "the resources"
+                    ("the resources", "they use")
                 };
-                format!("{what} {} and the types only they use", roots.join(", "))
+                format!("{what} {} and the types only {use_}", roots.join(", "))
             }
         };
         let description = format!("Part of `{}`: {what}.", package.name);
