@@ -101,7 +101,7 @@ fn a_resource_of_many_operations_is_split_into_builder_files() {
         spec_label: "the layout test spec".to_owned(),
         ..Settings::default()
     };
-    let files = codegen::generate(&spec(20), &settings).expect("generates");
+    let files = codegen::generate(&spec(40), &settings).expect("generates");
     let paths: Vec<&str> = files.keys().map(String::as_str).collect();
     assert!(paths.contains(&"src/operations/pets.rs"), "{paths:?}");
     assert!(paths.contains(&"src/operations/pets/builders_1.rs"));

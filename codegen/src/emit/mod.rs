@@ -81,8 +81,9 @@ enum Job<'a> {
     Resource(&'a crate::model::ir::Resource),
 }
 
-/// Types per file of a split `models` (about 50 lines each: files of a few thousand lines).
-const TYPES_PER_FILE: usize = 60;
+/// The weight ([`crate::model::placement::type_weight`]: one per type, field and variant)
+/// of a file of a split `models`: about [`LINES_PER_FILE`] lines, at seven lines a field.
+const WEIGHT_PER_FILE: usize = LINES_PER_FILE / 7;
 
 /// Above this many types, `models` is split: a file per resource (its own types), files of
 /// shared types, a file of types no operation uses; each compiled only under the features
@@ -192,10 +193,14 @@ pub(crate) struct MemberTarget {
     pub docs: String,
 }
 
-/// A resource's operations file is split above this many operations: the handle stays in
-/// `operations/<resource>.rs`, the request builders go to `operations/<resource>/`, this
-/// many to a file.
+/// A resource's operations file is split above this many operations (or above one and a
+/// half [`LINES_PER_FILE`]): the handle type stays in `operations/<resource>.rs`, the
+/// operations (handle method, request builder) go to files of `operations/<resource>/` of
+/// about [`LINES_PER_FILE`] lines.
 const OPERATIONS_PER_FILE: usize = 16;
+
+/// The size generated files are cut to, where they are cut.
+const LINES_PER_FILE: usize = 2000;
 
 /// The files of one [`Target`].
 pub(crate) fn emit_target(
@@ -360,9 +365,9 @@ fn publish_handle_constructor(file: &mut syn::File, handle: &str) {
 }
 
 /// A resource's file as written: whole, or (above [`OPERATIONS_PER_FILE`] operations) the
-/// handle in `path` and the builders in files of `operations/<resource>/`, declared and
-/// re-exported by the first. A response-header struct goes with the builder that returns
-/// it; the builders name the handle only in their docs (`[`Issues::get`]`).
+/// handle type in `path` and the operations in files of `operations/<resource>/`, declared
+/// and re-exported by the first: each file has an `impl` block of the handle with the
+/// methods of its operations, their builders and response-header structs.
 fn split_resource_file(
     api: &Api,
     mut file: syn::File,
@@ -370,7 +375,11 @@ fn split_resource_file(
     resource: &crate::model::ir::Resource,
 ) -> Vec<(String, String)> {
     if resource.operations.len() <= OPERATIONS_PER_FILE {
-        return vec![(path.to_owned(), prettyplease::unparse(&file))];
+        let text = prettyplease::unparse(&file);
+        // Few operations, but long ones (many documented parameters): split too.
+        if text.lines().count() <= LINES_PER_FILE * 3 / 2 {
+            return vec![(path.to_owned(), text)];
+        }
     }
     // The handle struct and its impl come first; then each builder, a struct and its
     // impl; then the response-header structs.
@@ -410,13 +419,69 @@ fn split_resource_file(
             .and_then(|h| headers.remove(h));
         builder.extend(header);
     }
+    // The handle's methods that start an operation go with their builders; its
+    // constructor and child accessors stay.
+    let mut methods: BTreeMap<String, syn::ImplItem> = BTreeMap::new();
+    if let Some(syn::Item::Impl(handle_impl)) = file.items.get_mut(1) {
+        let builder_names: std::collections::BTreeSet<String> = builders
+            .iter()
+            .filter_map(|b| b.first().and_then(name_of))
+            .collect();
+        let items = std::mem::take(&mut handle_impl.items);
+        for member in items {
+            let returns = match &member {
+                syn::ImplItem::Fn(f) => match &f.sig.output {
+                    syn::ReturnType::Type(_, ty) => match ty.as_ref() {
+                        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+                        _ => None,
+                    },
+                    syn::ReturnType::Default => None,
+                },
+                _ => None,
+            };
+            match returns.filter(|r| builder_names.contains(r)) {
+                Some(builder) => {
+                    methods.insert(builder, member);
+                }
+                None => handle_impl.items.push(member),
+            }
+        }
+    }
     let handle = format_ident!("{}", resource.type_name);
     let folder = path.trim_end_matches(".rs");
+    // Each operation (its handle method, builder, header struct) rendered alone, then
+    // packed into files of about `LINES_PER_FILE` lines.
+    let units: Vec<(Option<syn::ImplItem>, String)> = builders
+        .into_iter()
+        .map(|items| {
+            let method = items
+                .first()
+                .and_then(name_of)
+                .and_then(|b| methods.remove(&b));
+            let text = prettyplease::unparse(&syn::File {
+                shebang: None,
+                attrs: Vec::new(),
+                items,
+            });
+            (method, text)
+        })
+        .collect();
+    let mut chunks: Vec<Vec<(Option<syn::ImplItem>, String)>> = Vec::new();
+    let mut lines = 0;
+    for unit in units {
+        // A handle method is about twenty lines with its docs.
+        let unit_lines = unit.1.lines().count() + 20;
+        if chunks.is_empty() || (lines > 0 && lines + unit_lines > LINES_PER_FILE) {
+            chunks.push(Vec::new());
+            lines = 0;
+        }
+        lines += unit_lines;
+        if let Some(chunk) = chunks.last_mut() {
+            chunk.push(unit);
+        }
+    }
     let mut out = Vec::new();
-    let mut builders = builders.into_iter().peekable();
-    let mut i: usize = 0;
-    while builders.peek().is_some() {
-        let chunk: Vec<Vec<syn::Item>> = builders.by_ref().take(OPERATIONS_PER_FILE).collect();
+    for (i, chunk) in chunks.into_iter().enumerate() {
         let module = format_ident!("builders_{}", i + 1);
         file.items.push(syn::parse_quote! {
             #[rustfmt::skip]
@@ -426,27 +491,38 @@ fn split_resource_file(
             pub use #module::*;
         });
         let doc = format!(
-            " Request builders of `{}`, part {} (split for size).",
+            " Operations on `{}`, part {} (split for size): handle methods and request builders.",
             resource.key,
             i + 1
         );
-        let part = syn::File {
+        let (chunk_methods, texts): (Vec<Option<syn::ImplItem>>, Vec<String>) =
+            chunk.into_iter().unzip();
+        let chunk_methods = chunk_methods.into_iter().flatten();
+        let head = syn::File {
             shebang: None,
             attrs: vec![syn::parse_quote!(#![doc = #doc])],
-            items: std::iter::once(syn::parse_quote!(
-                #[cfg(doc)]
-                use super::#handle;
-            ))
-            .chain(chunk.into_iter().flatten())
-            .collect(),
+            items: vec![
+                syn::parse_quote!(
+                    use super::#handle;
+                ),
+                syn::parse_quote!(
+                    impl<'a> #handle<'a> {
+                        #(#chunk_methods)*
+                    }
+                ),
+            ],
         };
-        out.push((
-            format!("{folder}/{module}.rs"),
-            prettyplease::unparse(&part),
-        ));
-        i += 1;
+        let mut text = prettyplease::unparse(&head);
+        for unit in texts {
+            text.push_str(&unit);
+        }
+        out.push((format!("{folder}/{module}.rs"), text));
     }
-    // Header structs no builder claimed (none expected) stay with the handle.
+    // Header structs no builder claimed (none expected) stay with the handle, and so do
+    // methods no builder claimed.
+    if let Some(syn::Item::Impl(handle_impl)) = file.items.get_mut(1) {
+        handle_impl.items.extend(methods.into_values());
+    }
     file.items.extend(headers.into_values());
     out.insert(0, (path.to_owned(), prettyplease::unparse(&file)));
     out
@@ -492,8 +568,31 @@ fn plan_model_files<'a>(
         name
     };
     let mut files = Vec::new();
-    let mut push_chunks = |base: String, feature: Option<String>, defs: Vec<_>, per_type: bool| {
-        for (i, chunk) in defs.chunks(TYPES_PER_FILE).enumerate() {
+    let mut push_chunks = |base: String,
+                           feature: Option<String>,
+                           defs: Vec<&'a crate::model::ir::TypeDef>,
+                           per_type: bool| {
+        // Cut by weight (fields, variants), so files stay near `LINES_PER_FILE` lines.
+        let mut chunks: Vec<Vec<&crate::model::ir::TypeDef>> = Vec::new();
+        let mut filled = 0;
+        for def in defs {
+            // A gated type repeats its `cfg(any(feature = ...))` on each of its items.
+            let gate = if per_type && !always_compiled(placement, &def.name) {
+                placement.gate(&def.name).len()
+            } else {
+                0
+            };
+            let weight = crate::model::placement::type_weight(def) + gate;
+            if chunks.is_empty() || (filled > 0 && filled + weight > WEIGHT_PER_FILE) {
+                chunks.push(Vec::new());
+                filled = 0;
+            }
+            filled += weight;
+            if let Some(chunk) = chunks.last_mut() {
+                chunk.push(def);
+            }
+        }
+        for (i, chunk) in chunks.iter().enumerate() {
             let module = if i == 0 {
                 base.clone()
             } else {
