@@ -412,9 +412,12 @@ fn line_delta(old: &str, new: &str) -> (usize, usize) {
 
 /// Every generated Rust file under `base/dir`, as paths relative to `base`: all of them
 /// for a directory the generator owns whole; in a `--out` crate's `src/`, those with the
-/// generated marker (a hand-added module there is not the generator's to remove).
+/// generated marker (a hand-added module there is not the generator's to remove). Under a
+/// workspace's `crates/`, the members' manifests and READMEs too: a member that is no
+/// longer generated goes whole.
 fn owned_files_on_disk(base: &Path, dir: &str) -> Vec<String> {
     let whole = dir != "src" && dir != "crates";
+    let members = dir == "crates";
     let mut found = Vec::new();
     let mut dirs = vec![base.join(dir)];
     while let Some(dir) = dirs.pop() {
@@ -425,10 +428,12 @@ fn owned_files_on_disk(base: &Path, dir: &str) -> Vec<String> {
             let path = entry.path();
             if path.is_dir() {
                 dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs")
-                && (whole
-                    || fs::read_to_string(&path).is_ok_and(|t| t.starts_with(GENERATED_MARKER)))
-                && let Ok(rel) = path.strip_prefix(base)
+            } else if let Ok(rel) = path.strip_prefix(base)
+                && ((path.extension().is_some_and(|e| e == "rs")
+                    && (whole
+                        || fs::read_to_string(&path)
+                            .is_ok_and(|t| t.starts_with(GENERATED_MARKER))))
+                    || (members && is_member_package_file(&path)))
             {
                 found.push(rel.to_string_lossy().replace('\\', "/"));
             }
@@ -436,6 +441,18 @@ fn owned_files_on_disk(base: &Path, dir: &str) -> Vec<String> {
     }
     found.sort();
     found
+}
+
+/// A generated member's `Cargo.toml` (it starts with the generator's comment), or the
+/// `README.md` beside one.
+fn is_member_package_file(path: &Path) -> bool {
+    let generated_manifest =
+        |manifest: &Path| fs::read_to_string(manifest).is_ok_and(|t| t.starts_with("# @generated"));
+    match path.file_name().and_then(|n| n.to_str()) {
+        Some("Cargo.toml") => generated_manifest(path),
+        Some("README.md") => generated_manifest(&path.with_file_name("Cargo.toml")),
+        _ => false,
+    }
 }
 
 fn write(out: &Path, files: &BTreeMap<String, String>, drift: &[Drift]) -> Result<(), String> {
@@ -454,6 +471,16 @@ fn write(out: &Path, files: &BTreeMap<String, String>, drift: &[Drift]) -> Resul
                 let target = out.join(path);
                 fs::remove_file(&target)
                     .map_err(|e| format!("cannot remove {}: {e}", target.display()))?;
+                // A workspace member that is gone leaves no empty folder (cargo would
+                // take `crates/<key>/` for a member without a manifest).
+                let mut dir = target.parent();
+                while let Some(d) = dir
+                    && d.starts_with(out.join("crates"))
+                    && d != out.join("crates")
+                    && fs::remove_dir(d).is_ok()
+                {
+                    dir = d.parent();
+                }
             }
         }
     }
