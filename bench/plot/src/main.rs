@@ -74,6 +74,23 @@ fn read(path: &str) -> Result<Vec<Point>, String> {
     Ok(points)
 }
 
+/// A tick label: `0.01`, `1`, `10,000`.
+fn number(v: f64) -> String {
+    if v < 1.0 {
+        format!("{v}")
+    } else {
+        let digits = format!("{v:.0}");
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    }
+}
+
 fn draw(points: &[Point], output: &str) -> Result<(), Box<dyn std::error::Error>> {
     let root = SVGBackend::new(output, (1200, 900)).into_drawing_area();
     root.fill(&WHITE)?;
@@ -82,11 +99,12 @@ fn draw(points: &[Point], output: &str) -> Result<(), Box<dyn std::error::Error>
         ("sans-serif", 20),
     )?;
     let panels = root.split_evenly((2, 2));
-    let span = |values: &mut dyn Iterator<Item = f64>| {
-        let values: Vec<f64> = values.collect();
+    // Room on the right for the labels of the largest specs.
+    let span = |values: &mut dyn Iterator<Item = f64>, right: f64| {
+        let values: Vec<f64> = values.filter(|v| *v > 0.0).collect();
         let low = values.iter().copied().fold(f64::INFINITY, f64::min);
         let high = values.iter().copied().fold(0.0, f64::max);
-        (low / 1.5).max(1e-3)..(high * 1.5)
+        (low / 1.5).max(1e-3)..(high * right)
     };
     type Get = fn(&Point) -> f64;
     let charts: [(&str, &str, Get, Get); 4] = [
@@ -96,8 +114,8 @@ fn draw(points: &[Point], output: &str) -> Result<(), Box<dyn std::error::Error>
         ("spec size (bytes)", "peak RSS (MiB)", |p| p.bytes, |p| p.mib),
     ];
     for (panel, (x_label, y_label, x, y)) in panels.iter().zip(charts) {
-        let x_range = span(&mut points.iter().map(x));
-        let y_range = span(&mut points.iter().map(y));
+        let x_range = span(&mut points.iter().map(x), 6.0);
+        let y_range = span(&mut points.iter().map(y), 1.5);
         let mut chart = ChartBuilder::on(panel)
             .caption(format!("{y_label} vs {x_label}"), ("sans-serif", 16))
             .margin(12)
@@ -110,6 +128,8 @@ fn draw(points: &[Point], output: &str) -> Result<(), Box<dyn std::error::Error>
             .y_desc(y_label)
             .x_labels(6)
             .y_labels(6)
+            .x_label_formatter(&|v| number(*v))
+            .y_label_formatter(&|v| number(*v))
             .draw()?;
         chart.draw_series(points.iter().map(|p| Circle::new((x(p), y(p)), 4, BLUE.filled())))?;
         chart.draw_series(points.iter().map(|p| {
