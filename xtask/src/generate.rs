@@ -366,21 +366,24 @@ pub fn compare(
     files: &BTreeMap<String, String>,
     owned: &[String],
 ) -> Result<Vec<Drift>, String> {
-    let mut drift = Vec::new();
-    for (path, content) in files {
-        match fs::read_to_string(base.join(path)) {
-            Ok(existing) if &existing == content => {}
+    let entries: Vec<(&String, &String)> = files.iter().collect();
+    let mut drift: Vec<Drift> = on_threads(&entries, |(path, content)| {
+        Ok(match fs::read_to_string(base.join(path)) {
+            Ok(existing) if &existing == *content => None,
             Ok(existing) => {
                 let (added, removed) = line_delta(&existing, content);
-                drift.push(Drift::Changed {
-                    path: path.clone(),
+                Some(Drift::Changed {
+                    path: (*path).clone(),
                     added,
                     removed,
-                });
+                })
             }
-            Err(_) => drift.push(Drift::Missing(path.clone())),
-        }
-    }
+            Err(_) => Some(Drift::Missing((*path).clone())),
+        })
+    })?
+    .into_iter()
+    .flatten()
+    .collect();
     for dir in owned {
         for path in owned_files_on_disk(base, dir) {
             if !files.contains_key(&path) {
@@ -456,35 +459,70 @@ fn is_member_package_file(path: &Path) -> bool {
 }
 
 fn write(out: &Path, files: &BTreeMap<String, String>, drift: &[Drift]) -> Result<(), String> {
+    // Creating a file costs most of a millisecond on some filesystems, and a workspace has
+    // thousands: they are written on a few threads.
+    let writes: Vec<&String> = drift
+        .iter()
+        .filter_map(|d| match d {
+            Drift::Missing(path) | Drift::Changed { path, .. } => Some(path),
+            Drift::Stale(_) => None,
+        })
+        .collect();
+    let folders: std::collections::BTreeSet<PathBuf> = writes
+        .iter()
+        .filter_map(|path| out.join(path).parent().map(Path::to_path_buf))
+        .collect();
+    for folder in &folders {
+        fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    }
+    on_threads(&writes, |path| {
+        let target = out.join(path);
+        fs::write(&target, &files[path.as_str()])
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))
+    })?;
     for d in drift {
-        match d {
-            Drift::Missing(path) | Drift::Changed { path, .. } => {
-                let target = out.join(path);
-                if let Some(parent) = target.parent() {
-                    fs::create_dir_all(parent)
-                        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-                }
-                fs::write(&target, &files[path])
-                    .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
-            }
-            Drift::Stale(path) => {
-                let target = out.join(path);
-                fs::remove_file(&target)
-                    .map_err(|e| format!("cannot remove {}: {e}", target.display()))?;
-                // A workspace member that is gone leaves no empty folder (cargo would
-                // take `crates/<key>/` for a member without a manifest).
-                let mut dir = target.parent();
-                while let Some(d) = dir
-                    && d.starts_with(out.join("crates"))
-                    && d != out.join("crates")
-                    && fs::remove_dir(d).is_ok()
-                {
-                    dir = d.parent();
-                }
+        if let Drift::Stale(path) = d {
+            let target = out.join(path);
+            fs::remove_file(&target)
+                .map_err(|e| format!("cannot remove {}: {e}", target.display()))?;
+            // A workspace member that is gone leaves no empty folder (cargo would
+            // take `crates/<key>/` for a member without a manifest).
+            let mut dir = target.parent();
+            while let Some(d) = dir
+                && d.starts_with(out.join("crates"))
+                && d != out.join("crates")
+                && fs::remove_dir(d).is_ok()
+            {
+                dir = d.parent();
             }
         }
     }
     Ok(())
+}
+
+/// Runs `work` on every item on a few threads (file I/O waits more than it computes);
+/// the first error, in item order, is returned.
+fn on_threads<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> Result<R, String> + Sync,
+) -> Result<Vec<R>, String> {
+    const THREADS: usize = 8;
+    let chunk = items.len().div_ceil(THREADS).max(1);
+    let results: Vec<Vec<Result<R, String>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&work).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err("a file thread panicked".to_owned())])
+            })
+            .collect()
+    });
+    results.into_iter().flatten().collect()
 }
 
 /// The outcome of `cargo check` on a generated crate.
