@@ -54,12 +54,13 @@ pub fn spec(ops: usize) -> String {
         "components": {"schemas": {
             "Pet": {"type": "object", "required": ["name"], "properties": {
                 "name": {"type": "string"}, "owner": {"$ref": "#/components/schemas/Owner"},
+                "store": {"$ref": "#/components/schemas/Store"},
                 "kind": {"type": "string", "enum": ["cat", "dog"]}}},
             "Owner": {"type": "object", "properties": {"name": {"type": "string"},
                 "address": {"$ref": "#/components/schemas/Address"}}},
             "Address": {"type": "object", "properties": {"city": {"type": "string"}}},
             "Store": {"type": "object", "properties": {"owner": {"$ref": "#/components/schemas/Owner"},
-                "city": {"type": "string"}}},
+                "city": {"type": "string"}}, "additionalProperties": {"type": "string"}},
             "Archive": {"type": "object", "properties": {"pets": {"type": "array", "items": {
                 "$ref": "#/components/schemas/Pet"}}, "note": {"$ref": "#/components/schemas/Note"}}},
             "Note": {"type": "object", "properties": {"text": {"type": "string"}}}
@@ -145,6 +146,11 @@ fn a_large_api_is_a_workspace_with_the_paths_of_one_crate() {
         "{facade}"
     );
     assert!(facade.contains("stores_staff = [\"stores\", \"layout-stores/stores_staff\"]"));
+    // A body type of another member (shared) with extra properties is built whole.
+    assert!(
+        files["crates/stores/src/operations/stores.rs"]
+            .contains("additional_properties: Default::default()")
+    );
     // Member handles are built by the facade's client: their constructor is public.
     assert!(
         files["crates/stores/src/operations/stores.rs"].contains("#[doc(hidden)]\n    pub fn new(")

@@ -370,11 +370,13 @@ fn layout_spec(ops: usize, types: usize) -> String {
                 serde_json::json!({"type": "string", "enum": ["a", "b"]})
             }
         };
-        schemas.insert(
-            format!("T{i}"),
-            serde_json::json!({"type": "object", "properties": {
-                "left": child(2 * i + 1), "right": child(2 * i + 2), "n": {"type": "integer"}}}),
-        );
+        let mut schema = serde_json::json!({"type": "object", "properties": {
+            "left": child(2 * i + 1), "right": child(2 * i + 2), "n": {"type": "integer"}}});
+        if i == 0 {
+            // A body both resources use, with extra properties: built whole by a builder.
+            schema["additionalProperties"] = serde_json::json!({"type": "integer"});
+        }
+        schemas.insert(format!("T{i}"), schema);
     }
     schemas.insert(
         "Pet".to_owned(),

@@ -213,7 +213,7 @@ pub(crate) fn emit_target(
     let split = target.split;
     let features = target.features;
     let model_files = if split {
-        plan_model_files(api, placement)
+        plan_model_files(api, placement, &target.external)
     } else {
         Vec::new()
     };
@@ -253,7 +253,7 @@ pub(crate) fn emit_target(
             Job::Models(defs) => models::chunk(defs.iter().copied()),
             Job::ModelsMod => models_mod_file(api, &model_files),
             Job::ModelFile(file) => {
-                let text = render_model_file(api, file, placement)?;
+                let text = render_model_file(api, file, placement, &target.external)?;
                 return Ok(vec![(format!("{dir}/models/{}.rs", file.module), text)]);
             }
             Job::OperationsMod => operations::mod_file(api),
@@ -533,12 +533,19 @@ fn split_resource_file(
 fn plan_model_files<'a>(
     api: &'a Api,
     placement: &crate::model::placement::Placement,
+    external: &BTreeMap<String, String>,
 ) -> Vec<ModelFile<'a>> {
     use crate::model::placement::UNUSED_FEATURE;
     let mut own: BTreeMap<&str, Vec<&crate::model::ir::TypeDef>> = BTreeMap::new();
     let mut shared = Vec::new();
     let mut unused = Vec::new();
-    for def in api.types.values() {
+    // Types of other crates are in `api` for what their definitions tell (an
+    // `additional_properties` to initialize), not to be written here.
+    for def in api
+        .types
+        .values()
+        .filter(|d| !external.contains_key(&d.name))
+    {
         match placement.users.get(&def.name) {
             Some(users) if users.is_empty() => unused.push(def),
             Some(users) if users.len() == 1 => {
@@ -667,6 +674,7 @@ fn render_model_file(
     api: &Api,
     file: &ModelFile<'_>,
     placement: &crate::model::placement::Placement,
+    external: &BTreeMap<String, String>,
 ) -> Result<String> {
     let here: std::collections::BTreeSet<&str> =
         file.defs.iter().map(|d| d.name.as_str()).collect();
@@ -681,7 +689,11 @@ fn render_model_file(
         .filter(|def| {
             crate::model::placement::referenced_types(def)
                 .into_iter()
-                .any(|name| !here.contains(name) && api.types.contains_key(name))
+                .any(|name| {
+                    !here.contains(name)
+                        && api.types.contains_key(name)
+                        && !external.contains_key(name)
+                })
         })
         .collect();
     let mut items: Vec<syn::Item> = Vec::new();

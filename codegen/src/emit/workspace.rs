@@ -103,7 +103,12 @@ pub fn emit_workspace(
     let indices: Vec<usize> = (0..members.len()).collect();
     let rendered = super::run_parallel(&indices, |&i| -> Result<Files> {
         let member = &members[i];
-        let sub = member_api(api, member);
+        let external: BTreeMap<String, String> = placement::member_references(api, member)
+            .into_iter()
+            .filter(|name| !member.types.contains(*name))
+            .filter_map(|name| Some((name.to_owned(), crate_path(*home.get(name)?))))
+            .collect();
+        let sub = member_api(api, member, &external);
         let what = match member.kind {
             MemberKind::Shared => "types that several groups of resources use".to_owned(),
             MemberKind::Unused => "the types of the specification no operation uses".to_owned(),
@@ -137,13 +142,7 @@ pub fn emit_workspace(
                     package.name, package.name
                 ),
             }),
-            external: std::sync::Arc::new(
-                placement::member_references(api, member)
-                    .into_iter()
-                    .filter(|name| !member.types.contains(*name))
-                    .filter_map(|name| Some((name.to_owned(), crate_path(*home.get(name)?))))
-                    .collect(),
-            ),
+            external: std::sync::Arc::new(external),
         };
         let mut files = emit_target(&sub, settings, &target)?;
         files.insert(
@@ -258,8 +257,10 @@ pub fn emit_workspace(
     Ok(files)
 }
 
-/// The part of `api` a member holds: its types, its resources and their operations.
-fn member_api(api: &Api, member: &placement::Member) -> Api {
+/// The part of `api` a member holds: its types, its resources and their operations; and
+/// the definitions of the other members' types it names (`external`, not written here:
+/// what they are decides how its code builds them).
+fn member_api(api: &Api, member: &placement::Member, external: &BTreeMap<String, String>) -> Api {
     let mut operations = Vec::new();
     let resources: Vec<Resource> = api
         .resources
@@ -293,6 +294,7 @@ fn member_api(api: &Api, member: &placement::Member) -> Api {
         types: member
             .types
             .iter()
+            .chain(external.keys())
             .filter_map(|name| Some((name.clone(), api.types.get(name)?.clone())))
             .collect(),
         operations,
