@@ -31,6 +31,10 @@
 //! # name = "X-Api-Key"                  # for header, query and cookie
 //! [security]
 //! default = [["token"]]                 # alternatives; default: each scheme alone
+//!
+//! [layout]                              # how a `--out` crate is cut (compile-cost units:
+//! workspace_above = 4000                # 5 per operation, 1 per type and per field):
+//! member_budget = 2000                  # a workspace above this size, members this big
 //! ```
 
 use std::collections::BTreeMap;
@@ -52,6 +56,21 @@ pub struct Config {
     /// `[security]`: schemes for specs that declare none.
     #[serde(default)]
     pub security: SecurityConfig,
+    /// `[layout]`: when a whole crate becomes a workspace of crates, and their size.
+    #[serde(default)]
+    pub layout: LayoutConfig,
+}
+
+/// `[layout]`, in units of compile cost (`codegen::model::placement::api_weight`: five per
+/// operation, one per type and per field, variant or alternative).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutConfig {
+    /// Above this size a `--out` crate is a workspace: a facade and member crates
+    /// (`codegen::emit::WORKSPACE_ABOVE` unless set; 0: always).
+    pub workspace_above: Option<usize>,
+    /// The size member crates are filled to (`codegen::emit::GROUP_BUDGET` unless set).
+    pub member_budget: Option<usize>,
 }
 
 /// `[package]`. Absent keys are derived from the spec (see [`Package::resolve`]).

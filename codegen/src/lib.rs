@@ -83,7 +83,8 @@ pub fn generate_output(spec_json: &str, settings: &Settings) -> Result<Output> {
 }
 
 /// A whole crate ([`Layout::Crate`] sources plus `Cargo.toml` and `README.md`), depending on
-/// the runtime as `runtime` says. The package metadata comes from the config, with
+/// the runtime as `runtime` says; for a very large API ([`emit::wants_workspace`]) a
+/// workspace of crates instead, with the same public paths ([`emit::emit_workspace`]). The package metadata comes from the config, with
 /// defaults derived from the spec's title.
 pub fn generate_crate(
     spec_json: &str,
@@ -95,8 +96,12 @@ pub fn generate_crate(
         ..settings.clone()
     };
     let (api, warnings) = build_api(spec_json, &settings)?;
-    let mut files = emit::emit(&api, &settings)?;
     let package = settings.config.package.resolve(&api.title);
+    if emit::wants_workspace(&api, &settings) {
+        let files = emit::emit_workspace(&api, &settings, &package, runtime)?;
+        return Ok(Output { files, warnings });
+    }
+    let mut files = emit::emit(&api, &settings)?;
     files.extend(emit::package_files(&api, &settings, &package, runtime));
     Ok(Output { files, warnings })
 }

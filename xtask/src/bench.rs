@@ -8,6 +8,7 @@
 //! `target/bench`. Scratch output goes to `bench/tmp` (ignored by git).
 
 mod measure;
+mod scale;
 mod table;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ pub struct Options {
     pub skip_progenitor: bool,
     /// Skip the `cargo check` / clean `cargo build` rows.
     pub skip_build: bool,
+    /// GitHub's description (default: fetched with `npm pack` into `target/specs/`).
+    pub github: Option<PathBuf>,
 }
 
 impl Options {
@@ -36,6 +39,7 @@ impl Options {
             corpus: root.join("../shared/specs/cloudflare-api-without-stream.openapi.json"),
             skip_progenitor: false,
             skip_build: false,
+            github: None,
         }
     }
 }
@@ -93,13 +97,57 @@ pub fn run(root: &Path, options: &Options) -> Result<String, String> {
 
     let mut rows = Vec::new();
     let mut notes = Vec::new();
-    bench.generate_stream(&plan, &mut rows, &mut notes)?;
-    bench.generate_corpus(&plan, options, &mut rows, &mut notes)?;
+    let mut points = Vec::new();
+    points.extend(bench.generate_stream(&plan, &mut rows, &mut notes)?);
+    if options.corpus.is_file() {
+        let corpus = scale::Large {
+            ids: ["2a", "2b", "2c"],
+            label: "the Cloudflare corpus".to_owned(),
+            spec: options.corpus.clone(),
+            config: None,
+            resource: "dns_records_for_a_zone",
+            generate_s: 2.0,
+            generate_mib: 1024.0,
+            resource_s: 15.0,
+            everything_s: 150.0,
+            everything_mib: 4096.0,
+        };
+        points.push(bench.large_spec(&plan, &corpus, &mut rows, &mut notes)?);
+    } else {
+        let message = format!(
+            "corpus {} not found: rows 2a-2c skipped (pass --corpus PATH)",
+            options.corpus.display()
+        );
+        measure::progress(&message);
+        notes.push(message);
+    }
+    match bench.github(options) {
+        Ok((spec, config)) => {
+            let github = scale::Large {
+                ids: ["7a", "7b", "7c"],
+                label: "GitHub's API".to_owned(),
+                spec,
+                config: Some(config),
+                resource: "issues",
+                generate_s: 2.0,
+                generate_mib: 1024.0,
+                resource_s: 15.0,
+                everything_s: 60.0,
+                everything_mib: 2048.0,
+            };
+            points.push(bench.large_spec(&plan, &github, &mut rows, &mut notes)?);
+        }
+        Err(e) => notes.push(format!(
+            "GitHub's spec unavailable ({e}): rows 7a-7c skipped"
+        )),
+    }
+    bench.public_points(&plan, &mut points, &mut notes)?;
+    bench.scaling(&points, &mut rows, &mut notes)?;
     if plan.build {
         bench.clean_builds(plan.build_runs, &mut rows, &mut notes)?;
     } else {
         notes.push(
-            "Rows 2c and 3 (cargo check / clean cargo build) skipped: --quick or --skip-build."
+            "Rows 2b-2c, 7b-7c and 3 (cargo check / clean cargo build) skipped: --quick or --skip-build."
                 .to_owned(),
         );
     }
@@ -148,11 +196,6 @@ struct Bench {
 const STREAM_SPEC: &str = "spec/stream.openapi.json";
 const LIST_FIXTURE: &str = "conformance/fixtures/videos_list/thousand_videos.json";
 const MIB: f64 = 1024.0 * 1024.0;
-/// Limits of the corpus crate's `cargo check`. rustc peaks at 11.6 GB resident on today's
-/// output (17 GB before identical inline types were merged) and reserves more address space
-/// than it touches; the cap only keeps a runaway from taking the whole 24 GiB machine.
-const CHECK_TIMEOUT_S: u64 = 20 * 60;
-const CHECK_MEMORY_GIB: u64 = 20;
 
 impl Bench {
     fn new(root: &Path) -> Result<Self, String> {
@@ -197,6 +240,7 @@ impl Bench {
             "bench/client",
             &["--manifest-path", "bench/client/Cargo.toml"],
         )?;
+        self.cargo_release("bench/plot", &["--manifest-path", "bench/plot/Cargo.toml"])?;
         if progenitor {
             self.cargo_release(
                 "bench/progenitor-gen",
@@ -208,12 +252,25 @@ impl Bench {
 
     /// Runs the release `xtask generate` and returns (generator ms, lines, files, peak KiB).
     fn ours_generate(&self, spec: &Path, out: &Path) -> Result<Generated, String> {
-        let cmd = Cmd::new(self.release_bin("xtask").to_string_lossy())
+        self.ours_generate_with(spec, None, out)
+    }
+
+    /// [`Bench::ours_generate`] with a config.
+    fn ours_generate_with(
+        &self,
+        spec: &Path,
+        config: Option<&Path>,
+        out: &Path,
+    ) -> Result<Generated, String> {
+        let mut cmd = Cmd::new(self.release_bin("xtask").to_string_lossy())
             .arg("generate")
             .arg("--spec")
             .arg(spec.to_string_lossy())
             .arg("--out")
             .arg(out.to_string_lossy());
+        if let Some(config) = config {
+            cmd = cmd.arg("--config").arg(config.to_string_lossy());
+        }
         let out = cmd.timed_rss().run(&self.root)?;
         if !out.success {
             return Err(format!(
@@ -230,7 +287,6 @@ impl Bench {
         Ok(Generated {
             ms: measure::number_before(line, " ms").ok_or("no time in the summary")?,
             lines: measure::number_before(line, " lines)").unwrap_or(0.0) as usize,
-            files: measure::number_after(line, "generated ").unwrap_or(0.0) as usize,
             wall_s: out.wall.as_secs_f64(),
             peak_kib: out.peak_kib,
         })
@@ -289,21 +345,24 @@ impl Bench {
     }
 
     /// Row 1: the Stream spec, ours vs progenitor; and both on the subset progenitor accepts.
+    /// Returns the points of the scaling plot (the spec, and the subset both accept).
     fn generate_stream(
         &self,
         plan: &Plan,
         rows: &mut Vec<Row>,
         notes: &mut Vec<String>,
-    ) -> Result<(), String> {
+    ) -> Result<Vec<scale::Point>, String> {
         measure::progress("1. generating the Stream spec");
         let spec = self.root.join(STREAM_SPEC);
         let out = self.tmp.join("ours-stream");
         let _ = std::fs::remove_dir_all(&out);
         let mut runs = Vec::new();
+        let mut walls = Vec::new();
         let mut last = None;
         for _ in 0..plan.generate_runs {
             let generated = self.ours_generate(&spec, &out)?;
             runs.push(generated.ms);
+            walls.push(generated.wall_s);
             last = Some(generated);
         }
         let last = last.ok_or("no generator run")?;
@@ -330,8 +389,21 @@ impl Bench {
             verdict: Verdict::of(ours_ms < 50.0),
         });
 
+        let text =
+            std::fs::read_to_string(&spec).map_err(|e| format!("{}: {e}", spec.display()))?;
+        let mut points = vec![scale::Point {
+            name: "Stream".to_owned(),
+            bytes: text.len() as u64,
+            operations: scale::declared_operations(&text),
+            seconds: median(&walls),
+            peak_mib: last.peak_kib.map_or(0.0, |k| k as f64 / 1024.0),
+            lines: last.lines,
+            progenitor: progenitor
+                .as_ref()
+                .map(|p| p.as_ref().map(|run| run.lines).map_err(Clone::clone)),
+        }];
         if !plan.progenitor {
-            return Ok(());
+            return Ok(points);
         }
         // The like-for-like comparison: the operations progenitor accepts, both generators.
         let subset = self.tmp.join("stream-progenitor-subset.json");
@@ -345,7 +417,7 @@ impl Bench {
                 "progenitor --subset failed: {}",
                 measure::tail(&out.stderr, 3)
             ));
-            return Ok(());
+            return Ok(points);
         }
         let accepts = out.stdout.lines().next().unwrap_or_default().to_owned();
         let listed = |what: &str| {
@@ -414,163 +486,81 @@ impl Bench {
             target: "progenitor/ours >= 5x".to_owned(),
             verdict,
         });
-        Ok(())
+        points.push(scale::Point {
+            name: "Stream (progenitor's subset)".to_owned(),
+            bytes: std::fs::metadata(&subset).map_or(0, |m| m.len()),
+            operations,
+            seconds: ours_ms / 1000.0,
+            peak_mib: 0.0,
+            lines: ours_lines,
+            progenitor: Some(progenitor.map(|p| p.lines)),
+        });
+        Ok(points)
     }
 
-    /// Row 2: the Cloudflare corpus.
-    fn generate_corpus(
+    /// GitHub's description and its config: `--github PATH` or fetched with `npm pack`.
+    fn github(&self, options: &Options) -> Result<(PathBuf, PathBuf), String> {
+        let spec = match &options.github {
+            Some(path) => path.clone(),
+            None => crate::public_specs::package_dir(&self.root, crate::public_specs::OCTOKIT)?
+                .join(crate::public_specs::GITHUB_PATH),
+        };
+        if !spec.is_file() {
+            return Err(format!("{} not found", spec.display()));
+        }
+        let config = self.tmp.join("github.toml");
+        std::fs::write(&config, crate::public_specs::GITHUB_CONFIG)
+            .map_err(|e| format!("{}: {e}", config.display()))?;
+        Ok((spec, config))
+    }
+
+    /// Points of the public specs (and Microsoft Graph's 20 MB): ours and progenitor's
+    /// generation. A spec whose package cannot be fetched is left out with a note.
+    fn public_points(
         &self,
         plan: &Plan,
-        options: &Options,
-        rows: &mut Vec<Row>,
+        points: &mut Vec<scale::Point>,
         notes: &mut Vec<String>,
     ) -> Result<(), String> {
-        let corpus = &options.corpus;
-        if !corpus.is_file() {
-            let message = format!(
-                "corpus {} not found: rows 2a-2c skipped (pass --corpus PATH)",
-                corpus.display()
-            );
-            measure::progress(&message);
-            notes.push(message);
-            return Ok(());
-        }
-        measure::progress("2. generating the Cloudflare corpus");
-        let out = self.tmp.join("ours-corpus");
-        let mut runs = Vec::new();
-        let mut walls = Vec::new();
-        let mut peak = None;
-        let mut last = None;
-        for _ in 0..plan.corpus_runs {
-            // An empty directory each time: comparing with a previous output of another
-            // generator version line by line costs minutes and is not what is measured.
-            let _ = std::fs::remove_dir_all(&out);
-            let generated = self.ours_generate(corpus, &out)?;
-            runs.push(generated.ms);
-            walls.push(generated.wall_s);
-            peak = peak.max(generated.peak_kib);
-            last = Some(generated);
-        }
-        let last = last.ok_or("no corpus run")?;
-        let ours_s = median(&runs) / 1000.0;
-        let progenitor = if plan.progenitor {
-            measure::progress("2. progenitor on the corpus (timeout 300 s)");
-            Some(self.progenitor_generate(corpus, 1, None, 300)?)
-        } else {
-            None
-        };
-        rows.push(Row {
-            id: "2a",
-            measure: format!(
-                "Generate the Cloudflare corpus ({}), generator time, median",
-                table::relative(corpus, &self.root)
-            ),
-            ours: format!(
-                "{ours_s:.2} s (process wall {:.2} s; {} lines in {} files)",
-                median(&walls),
-                table::thousands(last.lines),
-                last.files
-            ),
-            other: match &progenitor {
-                None => "progenitor: skipped".to_owned(),
-                Some(Ok(p)) => format!("progenitor {:.2} s", median(&p.ms) / 1000.0),
-                Some(Err(end)) => format!("progenitor ends: {}", table::short(end, 110)),
-            },
-            ratio: match &progenitor {
-                Some(Ok(p)) => format!("{:.2}x", median(&p.ms) / 1000.0 / ours_s),
-                _ => "n/a".to_owned(),
-            },
-            target: "< 5 s".to_owned(),
-            verdict: Verdict::of(ours_s < 5.0),
-        });
-        rows.push(Row {
-            id: "2b",
-            measure: "Corpus: peak memory (max RSS of the generate process)".to_owned(),
-            ours: measure::peak_mib(peak),
-            other: String::new(),
-            ratio: String::new(),
-            target: "< 1 GiB".to_owned(),
-            verdict: peak.map_or(Verdict::NotMeasured, |k| Verdict::of(k < 1024 * 1024)),
-        });
-        if plan.build {
-            // The standalone Stream crate has the same dependencies: checking it first
-            // leaves only the corpus crate itself in the timed check.
-            measure::progress(&format!(
-                "2. cargo check of the generated corpus crate (up to {CHECK_TIMEOUT_S} s, {CHECK_MEMORY_GIB} GiB)"
-            ));
-            let check_target = self.target.join("check");
-            let warm = Cmd::new("cargo")
-                .arg("check")
-                .arg("--manifest-path")
-                .arg(self.tmp.join("ours-stream/Cargo.toml").to_string_lossy())
-                .arg("--target-dir")
-                .arg(check_target.to_string_lossy())
-                .run(&self.root)?;
-            if !warm.success {
-                notes.push(format!(
-                    "cargo check of the standalone Stream crate failed: {}",
-                    measure::tail(&warm.stderr, 5)
-                ));
-            }
-            let check = Cmd::new("cargo")
-                .arg("check")
-                .arg("--manifest-path")
-                .arg(out.join("Cargo.toml").to_string_lossy())
-                .arg("--target-dir")
-                .arg(check_target.to_string_lossy())
-                .timed_rss()
-                .timeout(CHECK_TIMEOUT_S)
-                .memory_limit_gib(CHECK_MEMORY_GIB)
-                .run(&self.root)?;
-            let rss = check
-                .peak_kib
-                .map(|k| format!(", peak RSS {:.1} GiB", k as f64 / 1024.0 / 1024.0))
-                .unwrap_or_default();
-            let out_of_memory = check.stderr.contains("memory allocation of")
-                || check.stderr.contains("out of memory");
-            let ours = if check.timed_out {
-                format!("unknown: `cargo check` did not finish within {CHECK_TIMEOUT_S} s{rss}")
-            } else if out_of_memory {
-                format!(
-                    "unknown: `cargo check` ran out of its {CHECK_MEMORY_GIB} GiB address space after {:.0} s{rss}",
-                    check.wall.as_secs_f64()
-                )
-            } else if check.success {
-                format!(
-                    "compiles: cargo check {:.0} s{rss}",
-                    check.wall.as_secs_f64()
-                )
-            } else {
-                let first = check
-                    .stderr
-                    .lines()
-                    .find(|l| l.starts_with("error"))
-                    .unwrap_or("cargo check failed")
-                    .to_owned();
-                notes.push(format!(
-                    "cargo check of the corpus crate failed:\n\n```\n{}\n```",
-                    measure::tail(&check.stderr, 20)
-                ));
-                format!(
-                    "does not compile after {:.0} s: {}",
-                    check.wall.as_secs_f64(),
-                    table::short(&first, 100)
-                )
+        let mut specs: Vec<crate::public_specs::PublicSpec> = crate::public_specs::PUBLIC_SPECS
+            .iter()
+            .filter(|s| s.name != "github")
+            .copied()
+            .collect();
+        specs.push(crate::public_specs::GRAPH);
+        for spec in specs {
+            measure::progress(&format!("9. generating the public spec {}", spec.name));
+            let path = match crate::public_specs::spec_path(&self.root, &spec) {
+                Ok(path) if path.is_file() => path,
+                Ok(path) => {
+                    notes.push(format!("{} not found: left out of row 9", path.display()));
+                    continue;
+                }
+                Err(e) => {
+                    notes.push(format!("{}: {e}: left out of row 9", spec.name));
+                    continue;
+                }
             };
-            rows.push(Row {
-                id: "2c",
-                measure: "Corpus: the generated crate compiles (`cargo check`, deps warm)"
-                    .to_owned(),
-                ours,
-                other: String::new(),
-                ratio: String::new(),
-                target: "compiles".to_owned(),
-                verdict: if check.timed_out || out_of_memory {
-                    Verdict::NotMeasured
-                } else {
-                    Verdict::of(check.success)
-                },
-            });
+            let config = match spec.config {
+                Some(text) => {
+                    let config = self.tmp.join(format!("{}.toml", spec.name));
+                    std::fs::write(&config, text)
+                        .map_err(|e| format!("{}: {e}", config.display()))?;
+                    Some(config)
+                }
+                None => None,
+            };
+            let out = self.tmp.join(format!("public-{}", spec.name));
+            let mut point =
+                self.point(spec.name, &path, config.as_deref(), &out, plan.corpus_runs)?;
+            if plan.progenitor {
+                point.progenitor = Some(
+                    self.progenitor_generate(&path, 1, None, 300)?
+                        .map(|run| run.lines),
+                );
+            }
+            let _ = std::fs::remove_dir_all(&out);
+            points.push(point);
         }
         Ok(())
     }
@@ -960,7 +950,6 @@ fn progenitor_with_tls(from: &Path, to: &Path) -> Result<(), String> {
 struct Generated {
     ms: f64,
     lines: usize,
-    files: usize,
     wall_s: f64,
     peak_kib: Option<u64>,
 }

@@ -201,15 +201,17 @@ pub fn run(options: &Options) -> Result<Report, String> {
                 codegen::generate_crate(&text, &settings, &runtime).map_err(located)?;
             if inside(out, &root)
                 && let Some(manifest) = output.files.get_mut("Cargo.toml")
+                && !manifest.contains("\n[workspace]\n")
             {
                 // Inside this workspace's folder but not a member: a workspace of its own,
                 // or cargo refuses to build it.
                 manifest.push_str("\n[workspace]\n");
             }
+            // A very large spec is a workspace: its member crates are under `crates/`.
             (
                 out.clone(),
                 output.files,
-                vec!["src".to_owned()],
+                vec!["src".to_owned(), "crates".to_owned()],
                 output.warnings,
             )
         }
@@ -364,21 +366,24 @@ pub fn compare(
     files: &BTreeMap<String, String>,
     owned: &[String],
 ) -> Result<Vec<Drift>, String> {
-    let mut drift = Vec::new();
-    for (path, content) in files {
-        match fs::read_to_string(base.join(path)) {
-            Ok(existing) if &existing == content => {}
+    let entries: Vec<(&String, &String)> = files.iter().collect();
+    let mut drift: Vec<Drift> = on_threads(&entries, |(path, content)| {
+        Ok(match fs::read_to_string(base.join(path)) {
+            Ok(existing) if &existing == *content => None,
             Ok(existing) => {
                 let (added, removed) = line_delta(&existing, content);
-                drift.push(Drift::Changed {
-                    path: path.clone(),
+                Some(Drift::Changed {
+                    path: (*path).clone(),
                     added,
                     removed,
-                });
+                })
             }
-            Err(_) => drift.push(Drift::Missing(path.clone())),
-        }
-    }
+            Err(_) => Some(Drift::Missing((*path).clone())),
+        })
+    })?
+    .into_iter()
+    .flatten()
+    .collect();
     for dir in owned {
         for path in owned_files_on_disk(base, dir) {
             if !files.contains_key(&path) {
@@ -410,9 +415,12 @@ fn line_delta(old: &str, new: &str) -> (usize, usize) {
 
 /// Every generated Rust file under `base/dir`, as paths relative to `base`: all of them
 /// for a directory the generator owns whole; in a `--out` crate's `src/`, those with the
-/// generated marker (a hand-added module there is not the generator's to remove).
+/// generated marker (a hand-added module there is not the generator's to remove). Under a
+/// workspace's `crates/`, the members' manifests and READMEs too: a member that is no
+/// longer generated goes whole.
 fn owned_files_on_disk(base: &Path, dir: &str) -> Vec<String> {
-    let whole = dir != "src";
+    let whole = dir != "src" && dir != "crates";
+    let members = dir == "crates";
     let mut found = Vec::new();
     let mut dirs = vec![base.join(dir)];
     while let Some(dir) = dirs.pop() {
@@ -423,10 +431,12 @@ fn owned_files_on_disk(base: &Path, dir: &str) -> Vec<String> {
             let path = entry.path();
             if path.is_dir() {
                 dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs")
-                && (whole
-                    || fs::read_to_string(&path).is_ok_and(|t| t.starts_with(GENERATED_MARKER)))
-                && let Ok(rel) = path.strip_prefix(base)
+            } else if let Ok(rel) = path.strip_prefix(base)
+                && ((path.extension().is_some_and(|e| e == "rs")
+                    && (whole
+                        || fs::read_to_string(&path)
+                            .is_ok_and(|t| t.starts_with(GENERATED_MARKER))))
+                    || (members && is_member_package_file(&path)))
             {
                 found.push(rel.to_string_lossy().replace('\\', "/"));
             }
@@ -436,26 +446,83 @@ fn owned_files_on_disk(base: &Path, dir: &str) -> Vec<String> {
     found
 }
 
+/// A generated member's `Cargo.toml` (it starts with the generator's comment), or the
+/// `README.md` beside one.
+fn is_member_package_file(path: &Path) -> bool {
+    let generated_manifest =
+        |manifest: &Path| fs::read_to_string(manifest).is_ok_and(|t| t.starts_with("# @generated"));
+    match path.file_name().and_then(|n| n.to_str()) {
+        Some("Cargo.toml") => generated_manifest(path),
+        Some("README.md") => generated_manifest(&path.with_file_name("Cargo.toml")),
+        _ => false,
+    }
+}
+
 fn write(out: &Path, files: &BTreeMap<String, String>, drift: &[Drift]) -> Result<(), String> {
+    // Creating a file costs most of a millisecond on some filesystems, and a workspace has
+    // thousands: they are written on a few threads.
+    let writes: Vec<&String> = drift
+        .iter()
+        .filter_map(|d| match d {
+            Drift::Missing(path) | Drift::Changed { path, .. } => Some(path),
+            Drift::Stale(_) => None,
+        })
+        .collect();
+    let folders: std::collections::BTreeSet<PathBuf> = writes
+        .iter()
+        .filter_map(|path| out.join(path).parent().map(Path::to_path_buf))
+        .collect();
+    for folder in &folders {
+        fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+    }
+    on_threads(&writes, |path| {
+        let target = out.join(path);
+        fs::write(&target, &files[path.as_str()])
+            .map_err(|e| format!("cannot write {}: {e}", target.display()))
+    })?;
     for d in drift {
-        match d {
-            Drift::Missing(path) | Drift::Changed { path, .. } => {
-                let target = out.join(path);
-                if let Some(parent) = target.parent() {
-                    fs::create_dir_all(parent)
-                        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-                }
-                fs::write(&target, &files[path])
-                    .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
-            }
-            Drift::Stale(path) => {
-                let target = out.join(path);
-                fs::remove_file(&target)
-                    .map_err(|e| format!("cannot remove {}: {e}", target.display()))?;
+        if let Drift::Stale(path) = d {
+            let target = out.join(path);
+            fs::remove_file(&target)
+                .map_err(|e| format!("cannot remove {}: {e}", target.display()))?;
+            // A workspace member that is gone leaves no empty folder (cargo would
+            // take `crates/<key>/` for a member without a manifest).
+            let mut dir = target.parent();
+            while let Some(d) = dir
+                && d.starts_with(out.join("crates"))
+                && d != out.join("crates")
+                && fs::remove_dir(d).is_ok()
+            {
+                dir = d.parent();
             }
         }
     }
     Ok(())
+}
+
+/// Runs `work` on every item on a few threads (file I/O waits more than it computes);
+/// the first error, in item order, is returned.
+fn on_threads<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> Result<R, String> + Sync,
+) -> Result<Vec<R>, String> {
+    const THREADS: usize = 8;
+    let chunk = items.len().div_ceil(THREADS).max(1);
+    let results: Vec<Vec<Result<R, String>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&work).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err("a file thread panicked".to_owned())])
+            })
+            .collect()
+    });
+    results.into_iter().flatten().collect()
 }
 
 /// The outcome of `cargo check` on a generated crate.
@@ -473,6 +540,11 @@ pub struct Checked {
 /// between crates so dependencies build once). A warning counts as a failure: generated
 /// code must compile clean.
 pub fn cargo_check(dir: &Path, target: &Path) -> Result<Checked, String> {
+    cargo_check_with(dir, target, &[])
+}
+
+/// [`cargo_check`] with more arguments (`--no-default-features`, `--features x`).
+pub fn cargo_check_with(dir: &Path, target: &Path, args: &[&str]) -> Result<Checked, String> {
     let started = Instant::now();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let output = std::process::Command::new(cargo)
@@ -483,6 +555,7 @@ pub fn cargo_check(dir: &Path, target: &Path) -> Result<Checked, String> {
             "--manifest-path",
         ])
         .arg(dir.join("Cargo.toml"))
+        .args(args)
         .env("CARGO_TARGET_DIR", target)
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;

@@ -6,4 +6,5 @@ pub mod conformance;
 pub mod diff;
 pub mod emulator;
 pub mod generate;
+pub mod public_specs;
 pub mod spec_coverage;

