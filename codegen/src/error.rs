@@ -19,7 +19,9 @@ fn line_suffix(line: Option<usize>) -> String {
 }
 
 impl Error {
-    pub(crate) fn new(pointer: &Pointer, message: impl Into<String>) -> Self {
+    /// An error at `pointer` (the root, `#`, for one that is about no part of the spec,
+    /// such as a file a sink of the output could not write).
+    pub fn new(pointer: &Pointer, message: impl Into<String>) -> Self {
         Self {
             pointer: pointer.clone(),
             message: message.into(),

@@ -91,6 +91,31 @@ pub fn generate_crate(
     settings: &Settings,
     runtime: &emit::RuntimeDependency,
 ) -> Result<Output> {
+    let collected = std::sync::Mutex::new(Files::new());
+    let warnings = generate_crate_into(spec_json, settings, runtime, &|files| {
+        // A poisoned lock only means another batch's sink panicked; its files are whole.
+        let mut all = collected
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.extend(files);
+        Ok(())
+    })?;
+    let files = collected
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Ok(Output { files, warnings })
+}
+
+/// Like [`generate_crate`], handing the files to `sink` in batches as they are rendered (a
+/// workspace member at a time, from the rendering threads) instead of returning them all:
+/// a very large spec's output is then never held whole. Returns the warnings. Nothing
+/// reaches `sink` when the spec does not load or model; an error of `sink` stops the run.
+pub fn generate_crate_into(
+    spec_json: &str,
+    settings: &Settings,
+    runtime: &emit::RuntimeDependency,
+    sink: &(dyn Fn(Files) -> Result<()> + Sync),
+) -> Result<Vec<Error>> {
     let settings = Settings {
         layout: Layout::Crate,
         ..settings.clone()
@@ -98,12 +123,13 @@ pub fn generate_crate(
     let (api, warnings) = build_api(spec_json, &settings)?;
     let package = settings.config.package.resolve(&api.title);
     if emit::wants_workspace(&api, &settings) {
-        let files = emit::emit_workspace(&api, &settings, &package, runtime)?;
-        return Ok(Output { files, warnings });
+        emit::emit_workspace(&api, &settings, &package, runtime, sink)?;
+    } else {
+        let mut files = emit::emit(&api, &settings)?;
+        files.extend(emit::package_files(&api, &settings, &package, runtime));
+        sink(files)?;
     }
-    let mut files = emit::emit(&api, &settings)?;
-    files.extend(emit::package_files(&api, &settings, &package, runtime));
-    Ok(Output { files, warnings })
+    Ok(warnings)
 }
 
 /// The test-harness dispatch module for the crate named `crate_path` generated from the

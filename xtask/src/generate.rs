@@ -11,7 +11,7 @@
 //! What a spec does not say comes from its config, `codegen.toml` beside the spec (or
 //! `--config`); a spec without one gets defaults derived from the spec.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -87,6 +87,15 @@ pub enum Drift {
     Stale(String),
 }
 
+impl Drift {
+    /// The file the drift is about.
+    pub fn path(&self) -> &str {
+        match self {
+            Drift::Missing(path) | Drift::Changed { path, .. } | Drift::Stale(path) => path,
+        }
+    }
+}
+
 impl std::fmt::Display for Drift {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -108,7 +117,8 @@ pub struct Report {
     pub files: usize,
     /// Their total line count.
     pub lines: usize,
-    /// Time spent in the generator (load, model, emit), excluding file I/O.
+    /// Time spent in the generator (load, model, emit); for `--out`, where files are
+    /// compared and written as they are rendered, the file I/O too.
     pub elapsed: Duration,
     /// Differences between disk and generated output (before writing, when not `check`).
     pub drift: Vec<Drift>,
@@ -158,71 +168,43 @@ pub fn run(options: &Options) -> Result<Report, String> {
     let located = |e: codegen::Error| format!("{}: {e}", options.spec.display());
 
     let started = Instant::now();
-    let (base, files, owned_dirs, warnings) = match &options.out {
-        None => {
-            let crate_path = product_crate_path(&config);
-            let settings = product_settings(&options.spec, config);
-            let output = codegen::generate_output(&text, &settings).map_err(located)?;
-            let dispatch =
-                codegen::generate_dispatch(&text, &settings, &crate_path).map_err(located)?;
-            let mut files: BTreeMap<String, String> = output
-                .files
+    if let Some(out) = &options.out {
+        return run_crate(options, out, &text, config, started);
+    }
+    // The product crate: its generated module, the conformance dispatch and the emulator's
+    // server bindings.
+    let (base, files, owned_dirs, warnings) = {
+        let crate_path = product_crate_path(&config);
+        let settings = product_settings(&options.spec, config);
+        let output = codegen::generate_output(&text, &settings).map_err(located)?;
+        let dispatch =
+            codegen::generate_dispatch(&text, &settings, &crate_path).map_err(located)?;
+        let mut files: BTreeMap<String, String> = output
+            .files
+            .into_iter()
+            .map(|(path, text)| (format!("generated/{path}"), text))
+            .collect();
+        files.insert("conformance/src/dispatch.rs".to_owned(), dispatch);
+        // The emulator's server bindings, from the same spec and model.
+        let server = ServerSettings {
+            spec_label: settings.spec_label.clone(),
+            command: settings.command.clone(),
+            dir: EMULATOR_BINDINGS.to_owned(),
+        };
+        let bindings = codegen::generate_server(&text, &settings, &server).map_err(located)?;
+        files.extend(
+            bindings
                 .into_iter()
-                .map(|(path, text)| (format!("generated/{path}"), text))
-                .collect();
-            files.insert("conformance/src/dispatch.rs".to_owned(), dispatch);
-            // The emulator's server bindings, from the same spec and model.
-            let server = ServerSettings {
-                spec_label: settings.spec_label.clone(),
-                command: settings.command.clone(),
-                dir: EMULATOR_BINDINGS.to_owned(),
-            };
-            let bindings = codegen::generate_server(&text, &settings, &server).map_err(located)?;
-            files.extend(
-                bindings
-                    .into_iter()
-                    .map(|(path, text)| (format!("emulator/{path}"), text)),
-            );
-            let owned = vec![
-                format!("generated/src/{PRODUCT_MODULE}"),
-                format!("emulator/{EMULATOR_BINDINGS}"),
-            ];
-            (root.clone(), files, owned, output.warnings)
-        }
-        Some(out) => {
-            let runtime = runtime_dependency(out, options.runtime, &root)?;
-            let settings = Settings {
-                spec_label: spec_label_for(&options.spec, out, &text),
-                command: "cargo xtask generate".to_owned(),
-                layout: Layout::Crate,
-                config,
-            };
-            let mut output =
-                codegen::generate_crate(&text, &settings, &runtime).map_err(located)?;
-            if inside(out, &root)
-                && let Some(manifest) = output.files.get_mut("Cargo.toml")
-                && !manifest.contains("\n[workspace]\n")
-            {
-                // Inside this workspace's folder but not a member: a workspace of its own,
-                // or cargo refuses to build it.
-                manifest.push_str("\n[workspace]\n");
-            }
-            // A very large spec is a workspace: its member crates are under `crates/`.
-            (
-                out.clone(),
-                output.files,
-                vec!["src".to_owned(), "crates".to_owned()],
-                output.warnings,
-            )
-        }
+                .map(|(path, text)| (format!("emulator/{path}"), text)),
+        );
+        let owned = vec![
+            format!("generated/src/{PRODUCT_MODULE}"),
+            format!("emulator/{EMULATOR_BINDINGS}"),
+        ];
+        (root.clone(), files, owned, output.warnings)
     };
     let elapsed = started.elapsed();
     let lines = files.values().map(|f| f.lines().count()).sum();
-    // A new `--out` crate is summed up in one line, not a `missing` line per file.
-    let fresh = options.out.is_some()
-        && owned_dirs
-            .iter()
-            .all(|dir| owned_files_on_disk(&base, dir).is_empty());
     let drift = compare(&base, &files, &owned_dirs)?;
     if !options.check {
         write(&base, &files, &drift)?;
@@ -232,7 +214,97 @@ pub fn run(options: &Options) -> Result<Report, String> {
         lines,
         elapsed,
         drift,
-        fresh,
+        fresh: false,
+        warnings: warnings.iter().map(ToString::to_string).collect(),
+    })
+}
+
+/// What a `--out` run has compared and written so far.
+#[derive(Default)]
+struct Streamed {
+    files: usize,
+    lines: usize,
+    seen: BTreeSet<String>,
+    drift: Vec<Drift>,
+}
+
+/// `--out`: a whole crate (or workspace) at `out`. Files are compared, and written unless
+/// `check`, batch by batch as the generator renders them (a workspace member at a time), so
+/// a very large spec's output is never held whole; what the generator owns on disk and did
+/// not produce is stale, removed at the end.
+fn run_crate(
+    options: &Options,
+    out: &Path,
+    text: &str,
+    config: Config,
+    started: Instant,
+) -> Result<Report, String> {
+    let root = workspace_root();
+    let runtime = runtime_dependency(out, options.runtime, &root)?;
+    let settings = Settings {
+        spec_label: spec_label_for(&options.spec, out, text),
+        command: "cargo xtask generate".to_owned(),
+        layout: Layout::Crate,
+        config,
+    };
+    // A very large spec is a workspace: its member crates are under `crates/`.
+    let before: BTreeSet<String> = ["src", "crates"]
+        .iter()
+        .flat_map(|dir| owned_files_on_disk(out, dir))
+        .collect();
+    // Inside this workspace's folder but not a member: a workspace of its own, or cargo
+    // refuses to build it.
+    let own_workspace = inside(out, &root);
+    let progress = std::sync::Mutex::new(Streamed::default());
+    let sink_error = |message: String| codegen::Error::new(&codegen::Pointer::root(), message);
+    let warnings = codegen::generate_crate_into(text, &settings, &runtime, &|mut batch| {
+        if own_workspace
+            && let Some(manifest) = batch.get_mut("Cargo.toml")
+            && !manifest.contains("\n[workspace]\n")
+        {
+            manifest.push_str("\n[workspace]\n");
+        }
+        let drift = compare(out, &batch, &[]).map_err(sink_error)?;
+        if !options.check {
+            write(out, &batch, &drift).map_err(sink_error)?;
+        }
+        let lines = batch.values().map(|f| f.lines().count()).sum::<usize>();
+        let mut progress = progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        progress.files += batch.len();
+        progress.lines += lines;
+        progress.seen.extend(batch.into_keys());
+        progress.drift.extend(drift);
+        Ok(())
+    })
+    .map_err(|e| format!("{}: {e}", options.spec.display()))?;
+    let Streamed {
+        files,
+        lines,
+        seen,
+        mut drift,
+    } = progress
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let stale: Vec<Drift> = before
+        .iter()
+        .filter(|path| !seen.contains(*path))
+        .map(|path| Drift::Stale(path.clone()))
+        .collect();
+    if !options.check {
+        write(out, &BTreeMap::new(), &stale)?;
+    }
+    drift.extend(stale);
+    // Batches arrive in the order threads finish them: the report is in path order.
+    drift.sort_by(|a, b| a.path().cmp(b.path()));
+    Ok(Report {
+        files,
+        lines,
+        elapsed: started.elapsed(),
+        drift,
+        // A new crate is summed up in one line, not a `missing` line per file.
+        fresh: before.is_empty(),
         warnings: warnings.iter().map(ToString::to_string).collect(),
     })
 }

@@ -46,13 +46,16 @@ pub fn wants_workspace(api: &Api, settings: &Settings) -> bool {
 }
 
 /// The whole workspace: the facade's manifest, README and sources at the root, each member
-/// under `crates/<key>/`.
+/// under `crates/<key>/`. Each member's files go to `sink` as soon as they are rendered (from
+/// the rendering thread), then the facade's: the output of a very large spec is never held
+/// whole, only the members being rendered.
 pub fn emit_workspace(
     api: &Api,
     settings: &Settings,
     package: &ResolvedPackage,
     runtime: &RuntimeDependency,
-) -> Result<Files> {
+    sink: &(dyn Fn(Files) -> Result<()> + Sync),
+) -> Result<()> {
     let placement = placement::place(api);
     let budget = settings.config.layout.member_budget.unwrap_or(GROUP_BUDGET);
     let grouping = placement::group(api, budget.max(1));
@@ -101,7 +104,7 @@ pub fn emit_workspace(
     // Members are rendered in parallel, each on one thread (they are many and alike in
     // size: better spread than the files of one at a time); output in member order.
     let indices: Vec<usize> = (0..members.len()).collect();
-    let rendered = super::run_parallel(&indices, |&i| -> Result<Files> {
+    super::run_parallel(&indices, |&i| -> Result<()> {
         let member = &members[i];
         let external: BTreeMap<String, String> = placement::member_references(api, member)
             .into_iter()
@@ -170,11 +173,8 @@ pub fn emit_workspace(
                 package.name
             ),
         );
-        Ok(files)
+        sink(files)
     })?;
-    for member_files in rendered {
-        files.extend(member_files);
-    }
 
     // The facade.
     let head = header(settings);
@@ -254,7 +254,7 @@ pub fn emit_workspace(
         facade_manifest(api, package, runtime, &placement, &grouping, &crate_name),
     );
     files.insert("README.md".to_owned(), readme(api, settings, package));
-    Ok(files)
+    sink(files)
 }
 
 /// The part of `api` a member holds: its types, its resources and their operations; and
