@@ -207,21 +207,25 @@ fn unknown_fields_impls(name: &syn::Ident, fields: &[Field]) -> TokenStream {
 
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct Visitor;
+                // Not `Visitor`: a model may have that name, and this one would shadow it.
+                struct __Visitor;
 
-                impl<'de> serde::de::Visitor<'de> for Visitor {
+                impl<'de> serde::de::Visitor<'de> for __Visitor {
                     type Value = #name;
 
                     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                         f.write_str(#expecting)
                     }
 
-                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
-                        use client_runtime::__private::{Key, fill};
+                    // `__A`, not `A`: a model named `A` must stay reachable in here.
+                    fn visit_map<__A: serde::de::MapAccess<'de>>(self, mut map: __A) -> Result<#name, __A::Error> {
+                        // Only the function is imported: a type import could clash with a
+                        // model of the same name (GitHub's spec has a `Key`).
+                        use client_runtime::__private::fill;
 
                         #(#declares)*
                         let mut extra = serde_json::Map::new();
-                        while let Some(key) = map.next_key::<Key<'de>>()? {
+                        while let Some(key) = map.next_key::<client_runtime::__private::Key<'de>>()? {
                             match key.as_str() {
                                 #(#arms)*
                                 _ => {
@@ -236,7 +240,7 @@ fn unknown_fields_impls(name: &syn::Ident, fields: &[Field]) -> TokenStream {
                     }
                 }
 
-                deserializer.deserialize_map(Visitor)
+                deserializer.deserialize_map(__Visitor)
             }
         }
     }

@@ -36,25 +36,27 @@ impl<'de> serde::Deserialize<'de> for ApiResponseCommon {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = ApiResponseCommon;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `ApiResponseCommon`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<ApiResponseCommon, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<ApiResponseCommon, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Vec<ResponseMessage>> = None;
                 let mut field1: Option<Vec<ResponseMessage>> = None;
                 let mut field2: Option<bool> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "errors" => fill(&mut field0, "errors", &mut map)?,
                         "messages" => fill(&mut field1, "messages", &mut map)?,
@@ -81,7 +83,7 @@ impl<'de> serde::Deserialize<'de> for ApiResponseCommon {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -117,20 +119,20 @@ impl<'de> serde::Deserialize<'de> for ApiResponseFailure {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = ApiResponseFailure;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `ApiResponseFailure`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<ApiResponseFailure, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<ApiResponseFailure, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Vec<ResponseMessage>> = None;
                 let mut field1: Option<Vec<ResponseMessage>> = None;
                 let mut field2: Option<bool> = None;
@@ -138,7 +140,9 @@ impl<'de> serde::Deserialize<'de> for ApiResponseFailure {
                     Option<std::collections::BTreeMap<String, serde_json::Value>>,
                 > = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "errors" => fill(&mut field0, "errors", &mut map)?,
                         "messages" => fill(&mut field1, "messages", &mut map)?,
@@ -167,7 +171,7 @@ impl<'de> serde::Deserialize<'de> for ApiResponseFailure {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -205,26 +209,28 @@ impl<'de> serde::Deserialize<'de> for Audio {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Audio;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Audio`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Audio, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Audio, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<AudioState>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "default" => fill(&mut field0, "default", &mut map)?,
                         "label" => fill(&mut field1, "label", &mut map)?,
@@ -244,7 +250,7 @@ impl<'de> serde::Deserialize<'de> for Audio {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -345,24 +351,26 @@ impl<'de> serde::Deserialize<'de> for AudioTrackCopyRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = AudioTrackCopyRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `AudioTrackCopyRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<AudioTrackCopyRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<AudioTrackCopyRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "label" => fill(&mut field0, "label", &mut map)?,
                         "url" => fill(&mut field1, "url", &mut map)?,
@@ -381,7 +389,7 @@ impl<'de> serde::Deserialize<'de> for AudioTrackCopyRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -419,24 +427,26 @@ impl<'de> serde::Deserialize<'de> for AudioTrackEditRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = AudioTrackEditRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `AudioTrackEditRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<AudioTrackEditRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<AudioTrackEditRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "default" => fill(&mut field0, "default", &mut map)?,
                         "label" => fill(&mut field1, "label", &mut map)?,
@@ -452,7 +462,7 @@ impl<'de> serde::Deserialize<'de> for AudioTrackEditRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -484,23 +494,25 @@ impl<'de> serde::Deserialize<'de> for AudioTrackGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = AudioTrackGetResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `AudioTrackGetResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<AudioTrackGetResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<AudioTrackGetResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<Audio>>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "audio" => fill(&mut field0, "audio", &mut map)?,
                         _ => {
@@ -514,7 +526,7 @@ impl<'de> serde::Deserialize<'de> for AudioTrackGetResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -552,26 +564,28 @@ impl<'de> serde::Deserialize<'de> for Caption {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Caption;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Caption`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Caption, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Caption, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<CaptionStatus>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "generated" => fill(&mut field0, "generated", &mut map)?,
                         "label" => fill(&mut field1, "label", &mut map)?,
@@ -591,7 +605,7 @@ impl<'de> serde::Deserialize<'de> for Caption {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -692,23 +706,25 @@ impl<'de> serde::Deserialize<'de> for CaptionUploadRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CaptionUploadRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `CaptionUploadRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<CaptionUploadRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<CaptionUploadRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<String> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "file" => fill(&mut field0, "file", &mut map)?,
                         _ => {
@@ -725,7 +741,7 @@ impl<'de> serde::Deserialize<'de> for CaptionUploadRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -816,20 +832,20 @@ impl<'de> serde::Deserialize<'de> for Clip {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Clip;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Clip`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Clip, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Clip, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<client_runtime::Timestamp>> = None;
@@ -846,7 +862,9 @@ impl<'de> serde::Deserialize<'de> for Clip {
                 let mut field13: Option<Option<f64>> = None;
                 let mut field14: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "allowedOrigins" => {
                             fill(&mut field0, "allowedOrigins", &mut map)?
@@ -902,7 +920,7 @@ impl<'de> serde::Deserialize<'de> for Clip {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -949,20 +967,20 @@ impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = DirectUploadCreateResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `DirectUploadCreateResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<DirectUploadCreateResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<DirectUploadCreateResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<
                     client_runtime::Nullable<client_runtime::Timestamp>,
                 > = None;
@@ -970,7 +988,9 @@ impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<Watermark>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "scheduledDeletion" => {
                             fill(&mut field0, "scheduledDeletion", &mut map)?
@@ -992,7 +1012,7 @@ impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1057,20 +1077,20 @@ impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = DirectUploadRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `DirectUploadRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<DirectUploadRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<DirectUploadRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<i64> = None;
                 let mut field1: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field2: Option<Option<String>> = None;
@@ -1083,7 +1103,9 @@ impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
                 let mut field7: Option<Option<f64>> = None;
                 let mut field8: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "maxDurationSeconds" => {
                             fill(&mut field0, "maxDurationSeconds", &mut map)?
@@ -1130,7 +1152,7 @@ impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1164,25 +1186,27 @@ impl<'de> serde::Deserialize<'de> for Download {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Download;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Download`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Download, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Download, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<f64> = None;
                 let mut field1: Option<DownloadStatus> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "percentComplete" => {
                             fill(&mut field0, "percentComplete", &mut map)?
@@ -1212,7 +1236,7 @@ impl<'de> serde::Deserialize<'de> for Download {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1259,24 +1283,26 @@ impl<'de> serde::Deserialize<'de> for DownloadGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = DownloadGetResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `DownloadGetResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<DownloadGetResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<DownloadGetResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Download>> = None;
                 let mut field1: Option<Option<Download>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "audio" => fill(&mut field0, "audio", &mut map)?,
                         "default" => fill(&mut field1, "default", &mut map)?,
@@ -1292,7 +1318,7 @@ impl<'de> serde::Deserialize<'de> for DownloadGetResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1412,25 +1438,27 @@ impl<'de> serde::Deserialize<'de> for KeyGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = KeyGetResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `KeyGetResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<KeyGetResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<KeyGetResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "id" => fill(&mut field0, "id", &mut map)?,
                         "created" => fill(&mut field1, "created", &mut map)?,
@@ -1448,7 +1476,7 @@ impl<'de> serde::Deserialize<'de> for KeyGetResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1502,26 +1530,28 @@ impl<'de> serde::Deserialize<'de> for Keys {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Keys;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Keys`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Keys, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Keys, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "id" => fill(&mut field0, "id", &mut map)?,
                         "created" => fill(&mut field1, "created", &mut map)?,
@@ -1541,7 +1571,7 @@ impl<'de> serde::Deserialize<'de> for Keys {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1622,20 +1652,20 @@ impl<'de> serde::Deserialize<'de> for LiveInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInput;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInput`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInput, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInput, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
@@ -1651,7 +1681,9 @@ impl<'de> serde::Deserialize<'de> for LiveInput {
                 let mut field12: Option<Option<LiveInputWebRtc>> = None;
                 let mut field13: Option<Option<LiveInputWebRtcPlayback>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "created" => fill(&mut field0, "created", &mut map)?,
                         "deleteRecordingAfterDays" => {
@@ -1695,7 +1727,7 @@ impl<'de> serde::Deserialize<'de> for LiveInput {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1736,25 +1768,27 @@ impl<'de> serde::Deserialize<'de> for LiveInputListResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputListResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputListResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputListResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputListResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<LiveInputSummary>>> = None;
                 let mut field1: Option<Option<i64>> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "liveInputs" => fill(&mut field0, "liveInputs", &mut map)?,
                         "range" => fill(&mut field1, "range", &mut map)?,
@@ -1772,7 +1806,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputListResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1884,27 +1918,29 @@ impl<'de> serde::Deserialize<'de> for LiveInputRecordingSettings {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputRecordingSettings;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputRecordingSettings`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputRecordingSettings, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputRecordingSettings, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<String>>> = None;
                 let mut field1: Option<Option<bool>> = None;
                 let mut field2: Option<Option<LiveInputRecordingMode>> = None;
                 let mut field3: Option<Option<bool>> = None;
                 let mut field4: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "allowedOrigins" => {
                             fill(&mut field0, "allowedOrigins", &mut map)?
@@ -1934,7 +1970,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputRecordingSettings {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1979,27 +2015,29 @@ impl<'de> serde::Deserialize<'de> for LiveInputRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
                 let mut field3: Option<Option<serde_json::Value>> = None;
                 let mut field4: Option<Option<LiveInputRecordingSettings>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "defaultCreator" => {
                             fill(&mut field0, "defaultCreator", &mut map)?
@@ -2025,7 +2063,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2069,24 +2107,26 @@ impl<'de> serde::Deserialize<'de> for LiveInputRtmps {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputRtmps;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputRtmps`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputRtmps, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputRtmps, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
                         "url" => fill(&mut field1, "url", &mut map)?,
@@ -2102,7 +2142,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputRtmps {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2146,24 +2186,26 @@ impl<'de> serde::Deserialize<'de> for LiveInputRtmpsPlayback {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputRtmpsPlayback;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputRtmpsPlayback`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputRtmpsPlayback, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputRtmpsPlayback, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
                         "url" => fill(&mut field1, "url", &mut map)?,
@@ -2179,7 +2221,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputRtmpsPlayback {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2227,25 +2269,27 @@ impl<'de> serde::Deserialize<'de> for LiveInputSrt {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputSrt;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputSrt`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputSrt, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputSrt, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "passphrase" => fill(&mut field0, "passphrase", &mut map)?,
                         "streamId" => fill(&mut field1, "streamId", &mut map)?,
@@ -2263,7 +2307,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputSrt {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2311,25 +2355,27 @@ impl<'de> serde::Deserialize<'de> for LiveInputSrtPlayback {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputSrtPlayback;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputSrtPlayback`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputSrtPlayback, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputSrtPlayback, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "passphrase" => fill(&mut field0, "passphrase", &mut map)?,
                         "streamId" => fill(&mut field1, "streamId", &mut map)?,
@@ -2347,7 +2393,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputSrtPlayback {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2482,20 +2528,20 @@ impl<'de> serde::Deserialize<'de> for LiveInputSummary {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputSummary;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputSummary`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputSummary, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputSummary, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
@@ -2503,7 +2549,9 @@ impl<'de> serde::Deserialize<'de> for LiveInputSummary {
                 let mut field4: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "created" => fill(&mut field0, "created", &mut map)?,
                         "deleteRecordingAfterDays" => {
@@ -2529,7 +2577,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputSummary {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2558,23 +2606,25 @@ impl<'de> serde::Deserialize<'de> for LiveInputWebRtc {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputWebRtc;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputWebRtc`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputWebRtc, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputWebRtc, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "url" => fill(&mut field0, "url", &mut map)?,
                         _ => {
@@ -2588,7 +2638,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputWebRtc {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2617,23 +2667,25 @@ impl<'de> serde::Deserialize<'de> for LiveInputWebRtcPlayback {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputWebRtcPlayback;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputWebRtcPlayback`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputWebRtcPlayback, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputWebRtcPlayback, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "url" => fill(&mut field0, "url", &mut map)?,
                         _ => {
@@ -2647,7 +2699,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputWebRtcPlayback {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2699,26 +2751,28 @@ impl<'de> serde::Deserialize<'de> for Output {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Output;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Output`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Output, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Output, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "enabled" => fill(&mut field0, "enabled", &mut map)?,
                         "streamKey" => fill(&mut field1, "streamKey", &mut map)?,
@@ -2738,7 +2792,7 @@ impl<'de> serde::Deserialize<'de> for Output {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2785,25 +2839,27 @@ impl<'de> serde::Deserialize<'de> for OutputCreateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = OutputCreateRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `OutputCreateRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<OutputCreateRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<OutputCreateRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<Option<bool>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
                         "url" => fill(&mut field1, "url", &mut map)?,
@@ -2827,7 +2883,7 @@ impl<'de> serde::Deserialize<'de> for OutputCreateRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2861,23 +2917,25 @@ impl<'de> serde::Deserialize<'de> for OutputUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = OutputUpdateRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `OutputUpdateRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<OutputUpdateRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<OutputUpdateRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<bool> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "enabled" => fill(&mut field0, "enabled", &mut map)?,
                         _ => {
@@ -2894,7 +2952,7 @@ impl<'de> serde::Deserialize<'de> for OutputUpdateRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2930,26 +2988,28 @@ impl<'de> serde::Deserialize<'de> for ResponseMessage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = ResponseMessage;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `ResponseMessage`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<ResponseMessage, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<ResponseMessage, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<i64> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<ResponseMessageSource>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "code" => fill(&mut field0, "code", &mut map)?,
                         "message" => fill(&mut field1, "message", &mut map)?,
@@ -2977,7 +3037,7 @@ impl<'de> serde::Deserialize<'de> for ResponseMessage {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3006,23 +3066,25 @@ impl<'de> serde::Deserialize<'de> for ResponseMessageSource {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = ResponseMessageSource;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `ResponseMessageSource`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<ResponseMessageSource, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<ResponseMessageSource, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "pointer" => fill(&mut field0, "pointer", &mut map)?,
                         _ => {
@@ -3036,7 +3098,7 @@ impl<'de> serde::Deserialize<'de> for ResponseMessageSource {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3074,26 +3136,28 @@ impl<'de> serde::Deserialize<'de> for TokenAccessRule {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = TokenAccessRule;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `TokenAccessRule`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<TokenAccessRule, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<TokenAccessRule, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<TokenAccessRuleAction>> = None;
                 let mut field1: Option<Option<Vec<String>>> = None;
                 let mut field2: Option<Option<Vec<String>>> = None;
                 let mut field3: Option<Option<TokenAccessRuleType>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "action" => fill(&mut field0, "action", &mut map)?,
                         "country" => fill(&mut field1, "country", &mut map)?,
@@ -3113,7 +3177,7 @@ impl<'de> serde::Deserialize<'de> for TokenAccessRule {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3310,20 +3374,20 @@ impl<'de> serde::Deserialize<'de> for TokenCreateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = TokenCreateRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `TokenCreateRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<TokenCreateRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<TokenCreateRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<Vec<TokenAccessRule>>> = None;
                 let mut field2: Option<Option<bool>> = None;
@@ -3332,7 +3396,9 @@ impl<'de> serde::Deserialize<'de> for TokenCreateRequest {
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "id" => fill(&mut field0, "id", &mut map)?,
                         "accessRules" => fill(&mut field1, "accessRules", &mut map)?,
@@ -3358,7 +3424,7 @@ impl<'de> serde::Deserialize<'de> for TokenCreateRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3398,23 +3464,25 @@ impl<'de> serde::Deserialize<'de> for TokenCreateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = TokenCreateResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `TokenCreateResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<TokenCreateResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<TokenCreateResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "token" => fill(&mut field0, "token", &mut map)?,
                         _ => {
@@ -3428,7 +3496,7 @@ impl<'de> serde::Deserialize<'de> for TokenCreateResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3457,23 +3525,25 @@ impl<'de> serde::Deserialize<'de> for TokenFlags {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = TokenFlags;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `TokenFlags`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<TokenFlags, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<TokenFlags, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<bool>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "original" => fill(&mut field0, "original", &mut map)?,
                         _ => {
@@ -3487,7 +3557,7 @@ impl<'de> serde::Deserialize<'de> for TokenFlags {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3611,20 +3681,20 @@ impl<'de> serde::Deserialize<'de> for Video {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Video;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Video`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Video, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Video, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<client_runtime::Timestamp>> = None;
@@ -3654,7 +3724,9 @@ impl<'de> serde::Deserialize<'de> for Video {
                 let mut field24: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field25: Option<Option<Watermark>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "allowedOrigins" => {
                             fill(&mut field0, "allowedOrigins", &mut map)?
@@ -3730,7 +3802,7 @@ impl<'de> serde::Deserialize<'de> for Video {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3807,20 +3879,20 @@ impl<'de> serde::Deserialize<'de> for VideoClipRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoClipRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoClipRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoClipRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoClipRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<String> = None;
                 let mut field1: Option<i64> = None;
                 let mut field2: Option<i64> = None;
@@ -3837,7 +3909,9 @@ impl<'de> serde::Deserialize<'de> for VideoClipRequest {
                 let mut field11: Option<Option<String>> = None;
                 let mut field12: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "clippedFromVideoUID" => {
                             fill(&mut field0, "clippedFromVideoUID", &mut map)?
@@ -3908,7 +3982,7 @@ impl<'de> serde::Deserialize<'de> for VideoClipRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3976,20 +4050,20 @@ impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoCopyRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoCopyRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoCopyRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoCopyRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
@@ -4003,7 +4077,9 @@ impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "allowedOrigins" => {
                             fill(&mut field0, "allowedOrigins", &mut map)?
@@ -4043,7 +4119,7 @@ impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4081,26 +4157,28 @@ impl<'de> serde::Deserialize<'de> for VideoEditPublicDetails {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoEditPublicDetails;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoEditPublicDetails`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoEditPublicDetails, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoEditPublicDetails, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "channel_link" => fill(&mut field0, "channel_link", &mut map)?,
                         "logo" => fill(&mut field1, "logo", &mut map)?,
@@ -4120,7 +4198,7 @@ impl<'de> serde::Deserialize<'de> for VideoEditPublicDetails {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4192,20 +4270,20 @@ impl<'de> serde::Deserialize<'de> for VideoEditRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoEditRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoEditRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoEditRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoEditRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
@@ -4219,7 +4297,9 @@ impl<'de> serde::Deserialize<'de> for VideoEditRequest {
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<client_runtime::Timestamp>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "allowedOrigins" => {
                             fill(&mut field0, "allowedOrigins", &mut map)?
@@ -4261,7 +4341,7 @@ impl<'de> serde::Deserialize<'de> for VideoEditRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4296,24 +4376,26 @@ impl<'de> serde::Deserialize<'de> for VideoInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoInput;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoInput`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoInput, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoInput, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<i64>> = None;
                 let mut field1: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "height" => fill(&mut field0, "height", &mut map)?,
                         "width" => fill(&mut field1, "width", &mut map)?,
@@ -4329,7 +4411,7 @@ impl<'de> serde::Deserialize<'de> for VideoInput {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4372,20 +4454,20 @@ impl<'de> serde::Deserialize<'de> for VideoListEnvelope {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoListEnvelope;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoListEnvelope`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoListEnvelope, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoListEnvelope, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Vec<ResponseMessage>> = None;
                 let mut field1: Option<Vec<ResponseMessage>> = None;
                 let mut field2: Option<bool> = None;
@@ -4393,7 +4475,9 @@ impl<'de> serde::Deserialize<'de> for VideoListEnvelope {
                 let mut field4: Option<Option<Vec<Video>>> = None;
                 let mut field5: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "errors" => fill(&mut field0, "errors", &mut map)?,
                         "messages" => fill(&mut field1, "messages", &mut map)?,
@@ -4426,7 +4510,7 @@ impl<'de> serde::Deserialize<'de> for VideoListEnvelope {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4458,24 +4542,26 @@ impl<'de> serde::Deserialize<'de> for VideoPlayback {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoPlayback;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoPlayback`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoPlayback, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoPlayback, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "dash" => fill(&mut field0, "dash", &mut map)?,
                         "hls" => fill(&mut field1, "hls", &mut map)?,
@@ -4491,7 +4577,7 @@ impl<'de> serde::Deserialize<'de> for VideoPlayback {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4532,27 +4618,29 @@ impl<'de> serde::Deserialize<'de> for VideoPublicDetails {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoPublicDetails;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoPublicDetails`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoPublicDetails, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoPublicDetails, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "channel_link" => fill(&mut field0, "channel_link", &mut map)?,
                         "logo" => fill(&mut field1, "logo", &mut map)?,
@@ -4574,7 +4662,7 @@ impl<'de> serde::Deserialize<'de> for VideoPublicDetails {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4703,26 +4791,28 @@ impl<'de> serde::Deserialize<'de> for VideoStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoStatus;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoStatus`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoStatus, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoStatus, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<VideoState>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "errorReasonCode" => {
                             fill(&mut field0, "errorReasonCode", &mut map)?
@@ -4746,7 +4836,7 @@ impl<'de> serde::Deserialize<'de> for VideoStatus {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4795,26 +4885,28 @@ impl<'de> serde::Deserialize<'de> for VideoStorageUsageResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoStorageUsageResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoStorageUsageResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoStorageUsageResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoStorageUsageResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<f64>> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "creator" => fill(&mut field0, "creator", &mut map)?,
                         "totalStorageMinutes" => {
@@ -4838,7 +4930,7 @@ impl<'de> serde::Deserialize<'de> for VideoStorageUsageResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4967,20 +5059,20 @@ impl<'de> serde::Deserialize<'de> for Watermark {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Watermark;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Watermark`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Watermark, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Watermark, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
@@ -4993,7 +5085,9 @@ impl<'de> serde::Deserialize<'de> for Watermark {
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "created" => fill(&mut field0, "created", &mut map)?,
                         "downloadedFrom" => {
@@ -5029,7 +5123,7 @@ impl<'de> serde::Deserialize<'de> for Watermark {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -5058,23 +5152,25 @@ impl<'de> serde::Deserialize<'de> for WatermarkAtUpload {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = WatermarkAtUpload;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `WatermarkAtUpload`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<WatermarkAtUpload, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<WatermarkAtUpload, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "uid" => fill(&mut field0, "uid", &mut map)?,
                         _ => {
@@ -5088,7 +5184,7 @@ impl<'de> serde::Deserialize<'de> for WatermarkAtUpload {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -5135,20 +5231,20 @@ impl<'de> serde::Deserialize<'de> for WatermarkCreateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = WatermarkCreateRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `WatermarkCreateRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<WatermarkCreateRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<WatermarkCreateRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<f64>> = None;
@@ -5157,7 +5253,9 @@ impl<'de> serde::Deserialize<'de> for WatermarkCreateRequest {
                 let mut field5: Option<Option<f64>> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "file" => fill(&mut field0, "file", &mut map)?,
                         "name" => fill(&mut field1, "name", &mut map)?,
@@ -5183,7 +5281,7 @@ impl<'de> serde::Deserialize<'de> for WatermarkCreateRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -5335,26 +5433,28 @@ impl<'de> serde::Deserialize<'de> for WebhookGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = WebhookGetResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `WebhookGetResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<WebhookGetResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<WebhookGetResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "modified" => fill(&mut field0, "modified", &mut map)?,
                         "notification_url" => {
@@ -5378,7 +5478,7 @@ impl<'de> serde::Deserialize<'de> for WebhookGetResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -5417,24 +5517,26 @@ impl<'de> serde::Deserialize<'de> for WebhookUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = WebhookUpdateRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `WebhookUpdateRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<WebhookUpdateRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<WebhookUpdateRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "notification_url" => {
                             fill(&mut field0, "notification_url", &mut map)?
@@ -5454,7 +5556,7 @@ impl<'de> serde::Deserialize<'de> for WebhookUpdateRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 

@@ -39,25 +39,27 @@ impl<'de> serde::Deserialize<'de> for ApiResponseCommon {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = ApiResponseCommon;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `ApiResponseCommon`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<ApiResponseCommon, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<ApiResponseCommon, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Vec<ResponseMessage>> = None;
                 let mut field1: Option<Vec<ResponseMessage>> = None;
                 let mut field2: Option<bool> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "errors" => fill(&mut field0, "errors", &mut map)?,
                         "messages" => fill(&mut field1, "messages", &mut map)?,
@@ -84,7 +86,7 @@ impl<'de> serde::Deserialize<'de> for ApiResponseCommon {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -123,20 +125,20 @@ impl<'de> serde::Deserialize<'de> for ApiResponseFailure {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = ApiResponseFailure;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `ApiResponseFailure`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<ApiResponseFailure, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<ApiResponseFailure, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Vec<ResponseMessage>> = None;
                 let mut field1: Option<Vec<ResponseMessage>> = None;
                 let mut field2: Option<bool> = None;
@@ -144,7 +146,9 @@ impl<'de> serde::Deserialize<'de> for ApiResponseFailure {
                     Option<std::collections::BTreeMap<String, serde_json::Value>>,
                 > = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "errors" => fill(&mut field0, "errors", &mut map)?,
                         "messages" => fill(&mut field1, "messages", &mut map)?,
@@ -173,7 +177,7 @@ impl<'de> serde::Deserialize<'de> for ApiResponseFailure {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -214,26 +218,28 @@ impl<'de> serde::Deserialize<'de> for Audio {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Audio;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Audio`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Audio, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Audio, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<AudioState>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "default" => fill(&mut field0, "default", &mut map)?,
                         "label" => fill(&mut field1, "label", &mut map)?,
@@ -253,7 +259,7 @@ impl<'de> serde::Deserialize<'de> for Audio {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -354,24 +360,26 @@ impl<'de> serde::Deserialize<'de> for AudioTrackCopyRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = AudioTrackCopyRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `AudioTrackCopyRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<AudioTrackCopyRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<AudioTrackCopyRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "label" => fill(&mut field0, "label", &mut map)?,
                         "url" => fill(&mut field1, "url", &mut map)?,
@@ -390,7 +398,7 @@ impl<'de> serde::Deserialize<'de> for AudioTrackCopyRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -428,24 +436,26 @@ impl<'de> serde::Deserialize<'de> for AudioTrackEditRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = AudioTrackEditRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `AudioTrackEditRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<AudioTrackEditRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<AudioTrackEditRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "default" => fill(&mut field0, "default", &mut map)?,
                         "label" => fill(&mut field1, "label", &mut map)?,
@@ -461,7 +471,7 @@ impl<'de> serde::Deserialize<'de> for AudioTrackEditRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -496,23 +506,25 @@ impl<'de> serde::Deserialize<'de> for AudioTrackGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = AudioTrackGetResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `AudioTrackGetResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<AudioTrackGetResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<AudioTrackGetResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<Audio>>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "audio" => fill(&mut field0, "audio", &mut map)?,
                         _ => {
@@ -526,7 +538,7 @@ impl<'de> serde::Deserialize<'de> for AudioTrackGetResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -567,26 +579,28 @@ impl<'de> serde::Deserialize<'de> for Caption {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Caption;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Caption`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Caption, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Caption, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<CaptionStatus>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "generated" => fill(&mut field0, "generated", &mut map)?,
                         "label" => fill(&mut field1, "label", &mut map)?,
@@ -606,7 +620,7 @@ impl<'de> serde::Deserialize<'de> for Caption {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -710,23 +724,25 @@ impl<'de> serde::Deserialize<'de> for CaptionUploadRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = CaptionUploadRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `CaptionUploadRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<CaptionUploadRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<CaptionUploadRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<String> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "file" => fill(&mut field0, "file", &mut map)?,
                         _ => {
@@ -743,7 +759,7 @@ impl<'de> serde::Deserialize<'de> for CaptionUploadRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -837,20 +853,20 @@ impl<'de> serde::Deserialize<'de> for Clip {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Clip;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Clip`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Clip, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Clip, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<client_runtime::Timestamp>> = None;
@@ -867,7 +883,9 @@ impl<'de> serde::Deserialize<'de> for Clip {
                 let mut field13: Option<Option<f64>> = None;
                 let mut field14: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "allowedOrigins" => {
                             fill(&mut field0, "allowedOrigins", &mut map)?
@@ -923,7 +941,7 @@ impl<'de> serde::Deserialize<'de> for Clip {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -973,20 +991,20 @@ impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = DirectUploadCreateResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `DirectUploadCreateResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<DirectUploadCreateResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<DirectUploadCreateResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<
                     client_runtime::Nullable<client_runtime::Timestamp>,
                 > = None;
@@ -994,7 +1012,9 @@ impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<Watermark>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "scheduledDeletion" => {
                             fill(&mut field0, "scheduledDeletion", &mut map)?
@@ -1016,7 +1036,7 @@ impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1081,20 +1101,20 @@ impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = DirectUploadRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `DirectUploadRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<DirectUploadRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<DirectUploadRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<i64> = None;
                 let mut field1: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field2: Option<Option<String>> = None;
@@ -1107,7 +1127,9 @@ impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
                 let mut field7: Option<Option<f64>> = None;
                 let mut field8: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "maxDurationSeconds" => {
                             fill(&mut field0, "maxDurationSeconds", &mut map)?
@@ -1154,7 +1176,7 @@ impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1191,25 +1213,27 @@ impl<'de> serde::Deserialize<'de> for Download {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Download;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Download`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Download, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Download, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<f64> = None;
                 let mut field1: Option<DownloadStatus> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "percentComplete" => {
                             fill(&mut field0, "percentComplete", &mut map)?
@@ -1239,7 +1263,7 @@ impl<'de> serde::Deserialize<'de> for Download {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1289,24 +1313,26 @@ impl<'de> serde::Deserialize<'de> for DownloadGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = DownloadGetResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `DownloadGetResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<DownloadGetResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<DownloadGetResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Download>> = None;
                 let mut field1: Option<Option<Download>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "audio" => fill(&mut field0, "audio", &mut map)?,
                         "default" => fill(&mut field1, "default", &mut map)?,
@@ -1322,7 +1348,7 @@ impl<'de> serde::Deserialize<'de> for DownloadGetResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1445,25 +1471,27 @@ impl<'de> serde::Deserialize<'de> for KeyGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = KeyGetResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `KeyGetResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<KeyGetResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<KeyGetResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "id" => fill(&mut field0, "id", &mut map)?,
                         "created" => fill(&mut field1, "created", &mut map)?,
@@ -1481,7 +1509,7 @@ impl<'de> serde::Deserialize<'de> for KeyGetResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1538,26 +1566,28 @@ impl<'de> serde::Deserialize<'de> for Keys {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Keys;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Keys`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Keys, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Keys, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "id" => fill(&mut field0, "id", &mut map)?,
                         "created" => fill(&mut field1, "created", &mut map)?,
@@ -1577,7 +1607,7 @@ impl<'de> serde::Deserialize<'de> for Keys {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1661,20 +1691,20 @@ impl<'de> serde::Deserialize<'de> for LiveInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInput;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInput`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInput, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInput, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
@@ -1690,7 +1720,9 @@ impl<'de> serde::Deserialize<'de> for LiveInput {
                 let mut field12: Option<Option<LiveInputWebRtc>> = None;
                 let mut field13: Option<Option<LiveInputWebRtcPlayback>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "created" => fill(&mut field0, "created", &mut map)?,
                         "deleteRecordingAfterDays" => {
@@ -1734,7 +1766,7 @@ impl<'de> serde::Deserialize<'de> for LiveInput {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1778,25 +1810,27 @@ impl<'de> serde::Deserialize<'de> for LiveInputListResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputListResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputListResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputListResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputListResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<LiveInputSummary>>> = None;
                 let mut field1: Option<Option<i64>> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "liveInputs" => fill(&mut field0, "liveInputs", &mut map)?,
                         "range" => fill(&mut field1, "range", &mut map)?,
@@ -1814,7 +1848,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputListResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -1926,27 +1960,29 @@ impl<'de> serde::Deserialize<'de> for LiveInputRecordingSettings {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputRecordingSettings;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputRecordingSettings`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputRecordingSettings, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputRecordingSettings, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<String>>> = None;
                 let mut field1: Option<Option<bool>> = None;
                 let mut field2: Option<Option<LiveInputRecordingMode>> = None;
                 let mut field3: Option<Option<bool>> = None;
                 let mut field4: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "allowedOrigins" => {
                             fill(&mut field0, "allowedOrigins", &mut map)?
@@ -1976,7 +2012,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputRecordingSettings {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2021,27 +2057,29 @@ impl<'de> serde::Deserialize<'de> for LiveInputRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
                 let mut field3: Option<Option<serde_json::Value>> = None;
                 let mut field4: Option<Option<LiveInputRecordingSettings>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "defaultCreator" => {
                             fill(&mut field0, "defaultCreator", &mut map)?
@@ -2067,7 +2105,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2114,24 +2152,26 @@ impl<'de> serde::Deserialize<'de> for LiveInputRtmps {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputRtmps;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputRtmps`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputRtmps, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputRtmps, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
                         "url" => fill(&mut field1, "url", &mut map)?,
@@ -2147,7 +2187,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputRtmps {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2194,24 +2234,26 @@ impl<'de> serde::Deserialize<'de> for LiveInputRtmpsPlayback {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputRtmpsPlayback;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputRtmpsPlayback`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputRtmpsPlayback, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputRtmpsPlayback, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
                         "url" => fill(&mut field1, "url", &mut map)?,
@@ -2227,7 +2269,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputRtmpsPlayback {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2278,25 +2320,27 @@ impl<'de> serde::Deserialize<'de> for LiveInputSrt {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputSrt;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputSrt`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputSrt, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputSrt, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "passphrase" => fill(&mut field0, "passphrase", &mut map)?,
                         "streamId" => fill(&mut field1, "streamId", &mut map)?,
@@ -2314,7 +2358,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputSrt {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2365,25 +2409,27 @@ impl<'de> serde::Deserialize<'de> for LiveInputSrtPlayback {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputSrtPlayback;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputSrtPlayback`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputSrtPlayback, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputSrtPlayback, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "passphrase" => fill(&mut field0, "passphrase", &mut map)?,
                         "streamId" => fill(&mut field1, "streamId", &mut map)?,
@@ -2401,7 +2447,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputSrtPlayback {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2539,20 +2585,20 @@ impl<'de> serde::Deserialize<'de> for LiveInputSummary {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputSummary;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputSummary`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputSummary, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputSummary, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<i64>> = None;
                 let mut field2: Option<Option<bool>> = None;
@@ -2560,7 +2606,9 @@ impl<'de> serde::Deserialize<'de> for LiveInputSummary {
                 let mut field4: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "created" => fill(&mut field0, "created", &mut map)?,
                         "deleteRecordingAfterDays" => {
@@ -2586,7 +2634,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputSummary {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2618,23 +2666,25 @@ impl<'de> serde::Deserialize<'de> for LiveInputWebRtc {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputWebRtc;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputWebRtc`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputWebRtc, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputWebRtc, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "url" => fill(&mut field0, "url", &mut map)?,
                         _ => {
@@ -2648,7 +2698,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputWebRtc {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2680,23 +2730,25 @@ impl<'de> serde::Deserialize<'de> for LiveInputWebRtcPlayback {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = LiveInputWebRtcPlayback;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `LiveInputWebRtcPlayback`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<LiveInputWebRtcPlayback, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<LiveInputWebRtcPlayback, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "url" => fill(&mut field0, "url", &mut map)?,
                         _ => {
@@ -2710,7 +2762,7 @@ impl<'de> serde::Deserialize<'de> for LiveInputWebRtcPlayback {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2765,26 +2817,28 @@ impl<'de> serde::Deserialize<'de> for Output {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Output;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Output`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Output, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Output, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "enabled" => fill(&mut field0, "enabled", &mut map)?,
                         "streamKey" => fill(&mut field1, "streamKey", &mut map)?,
@@ -2804,7 +2858,7 @@ impl<'de> serde::Deserialize<'de> for Output {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2851,25 +2905,27 @@ impl<'de> serde::Deserialize<'de> for OutputCreateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = OutputCreateRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `OutputCreateRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<OutputCreateRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<OutputCreateRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<Option<bool>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
                         "url" => fill(&mut field1, "url", &mut map)?,
@@ -2893,7 +2949,7 @@ impl<'de> serde::Deserialize<'de> for OutputCreateRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2927,23 +2983,25 @@ impl<'de> serde::Deserialize<'de> for OutputUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = OutputUpdateRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `OutputUpdateRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<OutputUpdateRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<OutputUpdateRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<bool> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "enabled" => fill(&mut field0, "enabled", &mut map)?,
                         _ => {
@@ -2960,7 +3018,7 @@ impl<'de> serde::Deserialize<'de> for OutputUpdateRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -2999,26 +3057,28 @@ impl<'de> serde::Deserialize<'de> for ResponseMessage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = ResponseMessage;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `ResponseMessage`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<ResponseMessage, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<ResponseMessage, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<i64> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<ResponseMessageSource>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "code" => fill(&mut field0, "code", &mut map)?,
                         "message" => fill(&mut field1, "message", &mut map)?,
@@ -3046,7 +3106,7 @@ impl<'de> serde::Deserialize<'de> for ResponseMessage {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3078,23 +3138,25 @@ impl<'de> serde::Deserialize<'de> for ResponseMessageSource {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = ResponseMessageSource;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `ResponseMessageSource`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<ResponseMessageSource, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<ResponseMessageSource, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "pointer" => fill(&mut field0, "pointer", &mut map)?,
                         _ => {
@@ -3108,7 +3170,7 @@ impl<'de> serde::Deserialize<'de> for ResponseMessageSource {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3146,26 +3208,28 @@ impl<'de> serde::Deserialize<'de> for TokenAccessRule {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = TokenAccessRule;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `TokenAccessRule`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<TokenAccessRule, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<TokenAccessRule, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<TokenAccessRuleAction>> = None;
                 let mut field1: Option<Option<Vec<String>>> = None;
                 let mut field2: Option<Option<Vec<String>>> = None;
                 let mut field3: Option<Option<TokenAccessRuleType>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "action" => fill(&mut field0, "action", &mut map)?,
                         "country" => fill(&mut field1, "country", &mut map)?,
@@ -3185,7 +3249,7 @@ impl<'de> serde::Deserialize<'de> for TokenAccessRule {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3382,20 +3446,20 @@ impl<'de> serde::Deserialize<'de> for TokenCreateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = TokenCreateRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `TokenCreateRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<TokenCreateRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<TokenCreateRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<Vec<TokenAccessRule>>> = None;
                 let mut field2: Option<Option<bool>> = None;
@@ -3404,7 +3468,9 @@ impl<'de> serde::Deserialize<'de> for TokenCreateRequest {
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "id" => fill(&mut field0, "id", &mut map)?,
                         "accessRules" => fill(&mut field1, "accessRules", &mut map)?,
@@ -3430,7 +3496,7 @@ impl<'de> serde::Deserialize<'de> for TokenCreateRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3473,23 +3539,25 @@ impl<'de> serde::Deserialize<'de> for TokenCreateResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = TokenCreateResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `TokenCreateResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<TokenCreateResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<TokenCreateResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "token" => fill(&mut field0, "token", &mut map)?,
                         _ => {
@@ -3503,7 +3571,7 @@ impl<'de> serde::Deserialize<'de> for TokenCreateResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3532,23 +3600,25 @@ impl<'de> serde::Deserialize<'de> for TokenFlags {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = TokenFlags;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `TokenFlags`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<TokenFlags, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<TokenFlags, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<bool>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "original" => fill(&mut field0, "original", &mut map)?,
                         _ => {
@@ -3562,7 +3632,7 @@ impl<'de> serde::Deserialize<'de> for TokenFlags {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3689,20 +3759,20 @@ impl<'de> serde::Deserialize<'de> for Video {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Video;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Video`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Video, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Video, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<client_runtime::Timestamp>> = None;
@@ -3732,7 +3802,9 @@ impl<'de> serde::Deserialize<'de> for Video {
                 let mut field24: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field25: Option<Option<Watermark>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "allowedOrigins" => {
                             fill(&mut field0, "allowedOrigins", &mut map)?
@@ -3808,7 +3880,7 @@ impl<'de> serde::Deserialize<'de> for Video {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -3885,20 +3957,20 @@ impl<'de> serde::Deserialize<'de> for VideoClipRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoClipRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoClipRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoClipRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoClipRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<String> = None;
                 let mut field1: Option<i64> = None;
                 let mut field2: Option<i64> = None;
@@ -3915,7 +3987,9 @@ impl<'de> serde::Deserialize<'de> for VideoClipRequest {
                 let mut field11: Option<Option<String>> = None;
                 let mut field12: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "clippedFromVideoUID" => {
                             fill(&mut field0, "clippedFromVideoUID", &mut map)?
@@ -3986,7 +4060,7 @@ impl<'de> serde::Deserialize<'de> for VideoClipRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4054,20 +4128,20 @@ impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoCopyRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoCopyRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoCopyRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoCopyRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
@@ -4081,7 +4155,9 @@ impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<WatermarkAtUpload>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "allowedOrigins" => {
                             fill(&mut field0, "allowedOrigins", &mut map)?
@@ -4121,7 +4197,7 @@ impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4159,26 +4235,28 @@ impl<'de> serde::Deserialize<'de> for VideoEditPublicDetails {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoEditPublicDetails;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoEditPublicDetails`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoEditPublicDetails, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoEditPublicDetails, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "channel_link" => fill(&mut field0, "channel_link", &mut map)?,
                         "logo" => fill(&mut field1, "logo", &mut map)?,
@@ -4198,7 +4276,7 @@ impl<'de> serde::Deserialize<'de> for VideoEditPublicDetails {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4270,20 +4348,20 @@ impl<'de> serde::Deserialize<'de> for VideoEditRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoEditRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoEditRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoEditRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoEditRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
@@ -4297,7 +4375,9 @@ impl<'de> serde::Deserialize<'de> for VideoEditRequest {
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<client_runtime::Timestamp>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "allowedOrigins" => {
                             fill(&mut field0, "allowedOrigins", &mut map)?
@@ -4339,7 +4419,7 @@ impl<'de> serde::Deserialize<'de> for VideoEditRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4377,24 +4457,26 @@ impl<'de> serde::Deserialize<'de> for VideoInput {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoInput;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoInput`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoInput, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoInput, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<i64>> = None;
                 let mut field1: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "height" => fill(&mut field0, "height", &mut map)?,
                         "width" => fill(&mut field1, "width", &mut map)?,
@@ -4410,7 +4492,7 @@ impl<'de> serde::Deserialize<'de> for VideoInput {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4456,20 +4538,20 @@ impl<'de> serde::Deserialize<'de> for VideoListEnvelope {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoListEnvelope;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoListEnvelope`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoListEnvelope, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoListEnvelope, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Vec<ResponseMessage>> = None;
                 let mut field1: Option<Vec<ResponseMessage>> = None;
                 let mut field2: Option<bool> = None;
@@ -4477,7 +4559,9 @@ impl<'de> serde::Deserialize<'de> for VideoListEnvelope {
                 let mut field4: Option<Option<Vec<Video>>> = None;
                 let mut field5: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "errors" => fill(&mut field0, "errors", &mut map)?,
                         "messages" => fill(&mut field1, "messages", &mut map)?,
@@ -4510,7 +4594,7 @@ impl<'de> serde::Deserialize<'de> for VideoListEnvelope {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4545,24 +4629,26 @@ impl<'de> serde::Deserialize<'de> for VideoPlayback {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoPlayback;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoPlayback`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoPlayback, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoPlayback, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "dash" => fill(&mut field0, "dash", &mut map)?,
                         "hls" => fill(&mut field1, "hls", &mut map)?,
@@ -4578,7 +4664,7 @@ impl<'de> serde::Deserialize<'de> for VideoPlayback {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4622,27 +4708,29 @@ impl<'de> serde::Deserialize<'de> for VideoPublicDetails {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoPublicDetails;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoPublicDetails`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoPublicDetails, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoPublicDetails, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "channel_link" => fill(&mut field0, "channel_link", &mut map)?,
                         "logo" => fill(&mut field1, "logo", &mut map)?,
@@ -4664,7 +4752,7 @@ impl<'de> serde::Deserialize<'de> for VideoPublicDetails {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4796,26 +4884,28 @@ impl<'de> serde::Deserialize<'de> for VideoStatus {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoStatus;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoStatus`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoStatus, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoStatus, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<VideoState>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "errorReasonCode" => {
                             fill(&mut field0, "errorReasonCode", &mut map)?
@@ -4839,7 +4929,7 @@ impl<'de> serde::Deserialize<'de> for VideoStatus {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -4891,26 +4981,28 @@ impl<'de> serde::Deserialize<'de> for VideoStorageUsageResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = VideoStorageUsageResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `VideoStorageUsageResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<VideoStorageUsageResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<VideoStorageUsageResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<f64>> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "creator" => fill(&mut field0, "creator", &mut map)?,
                         "totalStorageMinutes" => {
@@ -4934,7 +5026,7 @@ impl<'de> serde::Deserialize<'de> for VideoStorageUsageResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -5066,20 +5158,20 @@ impl<'de> serde::Deserialize<'de> for Watermark {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = Watermark;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `Watermark`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<Watermark, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<Watermark, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<client_runtime::Nullable<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
@@ -5092,7 +5184,9 @@ impl<'de> serde::Deserialize<'de> for Watermark {
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<i64>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "created" => fill(&mut field0, "created", &mut map)?,
                         "downloadedFrom" => {
@@ -5128,7 +5222,7 @@ impl<'de> serde::Deserialize<'de> for Watermark {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -5157,23 +5251,25 @@ impl<'de> serde::Deserialize<'de> for WatermarkAtUpload {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = WatermarkAtUpload;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `WatermarkAtUpload`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<WatermarkAtUpload, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<WatermarkAtUpload, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "uid" => fill(&mut field0, "uid", &mut map)?,
                         _ => {
@@ -5187,7 +5283,7 @@ impl<'de> serde::Deserialize<'de> for WatermarkAtUpload {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -5237,20 +5333,20 @@ impl<'de> serde::Deserialize<'de> for WatermarkCreateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = WatermarkCreateRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `WatermarkCreateRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<WatermarkCreateRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<WatermarkCreateRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<f64>> = None;
@@ -5259,7 +5355,9 @@ impl<'de> serde::Deserialize<'de> for WatermarkCreateRequest {
                 let mut field5: Option<Option<f64>> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "file" => fill(&mut field0, "file", &mut map)?,
                         "name" => fill(&mut field1, "name", &mut map)?,
@@ -5285,7 +5383,7 @@ impl<'de> serde::Deserialize<'de> for WatermarkCreateRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -5440,26 +5538,28 @@ impl<'de> serde::Deserialize<'de> for WebhookGetResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = WebhookGetResponse;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `WebhookGetResponse`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<WebhookGetResponse, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<WebhookGetResponse, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<client_runtime::Timestamp>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "modified" => fill(&mut field0, "modified", &mut map)?,
                         "notification_url" => {
@@ -5483,7 +5583,7 @@ impl<'de> serde::Deserialize<'de> for WebhookGetResponse {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
@@ -5522,24 +5622,26 @@ impl<'de> serde::Deserialize<'de> for WebhookUpdateRequest {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        struct Visitor;
+        struct __Visitor;
 
-        impl<'de> serde::de::Visitor<'de> for Visitor {
+        impl<'de> serde::de::Visitor<'de> for __Visitor {
             type Value = WebhookUpdateRequest;
 
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object `WebhookUpdateRequest`")
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
+            fn visit_map<__A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
-            ) -> Result<WebhookUpdateRequest, A::Error> {
-                use client_runtime::__private::{Key, fill};
+                mut map: __A,
+            ) -> Result<WebhookUpdateRequest, __A::Error> {
+                use client_runtime::__private::fill;
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut extra = serde_json::Map::new();
-                while let Some(key) = map.next_key::<Key<'de>>()? {
+                while let Some(key) = map
+                    .next_key::<client_runtime::__private::Key<'de>>()?
+                {
                     match key.as_str() {
                         "notification_url" => {
                             fill(&mut field0, "notification_url", &mut map)?
@@ -5559,7 +5661,7 @@ impl<'de> serde::Deserialize<'de> for WebhookUpdateRequest {
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(__Visitor)
     }
 }
 
