@@ -74,7 +74,10 @@ pub fn emit_server(api: &Api, doc: &Value, settings: &ServerSettings) -> Result<
     let defs: Vec<&TypeDef> = open.types.values().collect();
     models.push_str(&render_body(super::models::chunk(defs.into_iter()))?);
 
-    let server = format!("{header}{}", render_body(server_file(api, doc)?)?);
+    let server = super::with_models_path("super::models", || -> Result<String> {
+        render_body(server_file(api, doc)?)
+    })?;
+    let server = format!("{header}{server}");
     let module = format!(
         "{header}{}",
         render_body(quote! {
@@ -96,39 +99,10 @@ pub fn emit_server(api: &Api, doc: &Value, settings: &ServerSettings) -> Result<
     Ok(files)
 }
 
-/// A type as written in `server.rs`, where models are `super::models::X`.
+/// A type as written in `server.rs`, where models are `super::models::X`: the client's
+/// type tokens, rendered with that models path (see [`emit_server`]).
 fn server_ty(ty: &Ty) -> TokenStream {
-    match ty {
-        Ty::String => quote!(String),
-        Ty::Bool => quote!(bool),
-        Ty::I32 => quote!(i32),
-        Ty::I64 => quote!(i64),
-        Ty::F32 => quote!(f32),
-        Ty::F64 => quote!(f64),
-        Ty::Json => quote!(serde_json::Value),
-        Ty::Timestamp => quote!(client_runtime::Timestamp),
-        Ty::Date => quote!(client_runtime::Date),
-        Ty::Named(name) => {
-            let name = format_ident!("{}", name);
-            quote!(super::models::#name)
-        }
-        Ty::Vec(inner) => {
-            let inner = server_ty(inner);
-            quote!(Vec<#inner>)
-        }
-        Ty::Map(inner) => {
-            let inner = server_ty(inner);
-            quote!(std::collections::BTreeMap<String, #inner>)
-        }
-        Ty::Boxed(inner) => {
-            let inner = server_ty(inner);
-            quote!(Box<#inner>)
-        }
-        Ty::Envelope(inner) => {
-            let inner = server_ty(inner);
-            quote!(client_runtime::Envelope<#inner>)
-        }
-    }
+    super::ty_tokens(ty, true)
 }
 
 /// Everything about one operation the file needs, gathered once.
