@@ -90,6 +90,17 @@ pub enum Subject {
     Security,
 }
 
+impl Subject {
+    /// The parameter `name` in `location` of the operation `op`.
+    pub(crate) fn parameter(op: &str, location: &str, name: &str) -> Subject {
+        Subject::Parameter {
+            op: op.to_owned(),
+            location: location.to_owned(),
+            name: name.to_owned(),
+        }
+    }
+}
+
 /// One classified difference.
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {

@@ -127,6 +127,19 @@ pub struct Rule {
     pub description: &'static str,
 }
 
+impl Rule {
+    /// The one direction a change of this rule travels in: the only column the rule has a
+    /// level in. `None` for a rule with both (an operation or a document setting, read and
+    /// written alike).
+    pub fn direction(&self) -> Option<Direction> {
+        match (self.request, self.response) {
+            (Some(_), None) => Some(Direction::Request),
+            (None, Some(_)) => Some(Direction::Response),
+            _ => None,
+        }
+    }
+}
+
 /// The level of a [`Kind::Schema`] change in a component schema no operation uses.
 pub const UNUSED: Level = Level::Info;
 
@@ -363,6 +376,24 @@ pub fn markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fixed_rule_travels_in_its_only_column() {
+        assert_eq!(
+            REQUEST_PARAMETER_REMOVED.direction(),
+            Some(Direction::Request)
+        );
+        assert_eq!(RESPONSE_HEADER_ADDED.direction(), Some(Direction::Response));
+        assert_eq!(API_REMOVED.direction(), None);
+        // Every rule has a level somewhere, so each change is judged by a column.
+        for rule in RULES {
+            assert!(
+                rule.request.is_some() || rule.response.is_some(),
+                "{} has no level",
+                rule.id
+            );
+        }
+    }
 
     #[test]
     fn ids_are_unique_and_kebab_case() {

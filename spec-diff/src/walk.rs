@@ -219,6 +219,14 @@ fn parameters<'v>(root: &'v Value, op: &Op<'v>) -> BTreeMap<(String, String), (&
     out
 }
 
+/// The object at the JSON pointer `at` below `v`; an empty one when it is absent or not an
+/// object, so that both sides of a comparison read alike.
+fn object<'v>(v: &'v Value, at: &str) -> &'v serde_json::Map<String, Value> {
+    static EMPTY: std::sync::LazyLock<serde_json::Map<String, Value>> =
+        std::sync::LazyLock::new(serde_json::Map::new);
+    v.pointer(at).and_then(Value::as_object).unwrap_or(&EMPTY)
+}
+
 fn flag(v: &Value, key: &str) -> bool {
     v.get(key).and_then(Value::as_bool).unwrap_or(false)
 }
@@ -357,14 +365,12 @@ impl<'a> Differ<'a> {
         });
     }
 
-    /// Records a change outside schemas: one direction or none.
-    #[allow(clippy::too_many_arguments)]
+    /// Records a change outside schemas. Its area and the direction it travels in are the
+    /// rule's (its table row), so a call names only what the walk found.
     fn push_plain(
         &mut self,
         group: &Group,
-        area: Area,
         rule: &'static Rule,
-        direction: Option<Direction>,
         side: Side,
         pointer: String,
         subject: Subject,
@@ -372,8 +378,8 @@ impl<'a> Differ<'a> {
     ) {
         self.findings.push(Finding {
             rule,
-            directions: direction.into_iter().collect(),
-            area,
+            directions: rule.direction().into_iter().collect(),
+            area: rule.area,
             group: group.clone(),
             pointer,
             side,
@@ -400,9 +406,7 @@ impl<'a> Differ<'a> {
         if os.first() != ns.first() {
             self.push_plain(
                 &group,
-                Area::Paths,
                 &rules::SERVER_URL_CHANGED,
-                None,
                 Side::New,
                 "#/servers".to_owned(),
                 Subject::None,
@@ -415,21 +419,16 @@ impl<'a> Differ<'a> {
         }
         let (old_sec, new_sec) = (self.old.get("security"), self.new.get("security"));
         self.security(&group, old_sec, new_sec, "#/security", "the document");
-        let schemes = |d: &'a Value| {
-            d.pointer("/components/securitySchemes")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default()
-        };
-        let (o, n) = (schemes(self.old), schemes(self.new));
-        for (name, ov) in &o {
+        let (o, n) = (
+            object(self.old, "/components/securitySchemes"),
+            object(self.new, "/components/securitySchemes"),
+        );
+        for (name, ov) in o {
             let ptr = format!("#/components/securitySchemes/{}", escape_token(name));
             match n.get(name) {
                 None => self.push_plain(
                     &group,
-                    Area::Security,
                     &rules::SECURITY_SCHEME_REMOVED,
-                    Some(Direction::Request),
                     Side::Old,
                     ptr,
                     Subject::None,
@@ -440,9 +439,7 @@ impl<'a> Differ<'a> {
                         if ov.get(key) != nv.get(key) {
                             self.push_plain(
                                 &group,
-                                Area::Security,
                                 &rules::SECURITY_SCHEME_CHANGED,
-                                Some(Direction::Request),
                                 Side::New,
                                 format!("{ptr}/{key}"),
                                 Subject::None,
@@ -460,9 +457,7 @@ impl<'a> Differ<'a> {
         for name in n.keys().filter(|k| !o.contains_key(*k)) {
             self.push_plain(
                 &group,
-                Area::Security,
                 &rules::SECURITY_SCHEME_ADDED,
-                Some(Direction::Request),
                 Side::New,
                 format!("#/components/securitySchemes/{}", escape_token(name)),
                 Subject::None,
@@ -509,13 +504,11 @@ impl<'a> Differ<'a> {
         for alt in o.difference(&n) {
             self.push_plain(
                 group,
-                Area::Security,
                 if n.is_empty() {
                     &rules::SECURITY_ALL_REMOVED
                 } else {
                     &rules::SECURITY_REMOVED
                 },
-                Some(Direction::Request),
                 Side::Old,
                 pointer.to_owned(),
                 Subject::Security,
@@ -530,9 +523,7 @@ impl<'a> Differ<'a> {
             };
             self.push_plain(
                 group,
-                Area::Security,
                 rule,
-                Some(Direction::Request),
                 Side::New,
                 pointer.to_owned(),
                 Subject::Security,
@@ -561,9 +552,7 @@ impl<'a> Differ<'a> {
                 let nop = &new_ops[nk];
                 self.push_plain(
                     &group,
-                    Area::Paths,
                     &rules::API_PATH_CHANGED,
-                    None,
                     Side::New,
                     nop.ptr.clone(),
                     Subject::Operation(key.clone()),
@@ -581,9 +570,7 @@ impl<'a> Differ<'a> {
             } else {
                 self.push_plain(
                     &group,
-                    Area::Paths,
                     &rules::API_REMOVED,
-                    None,
                     Side::Old,
                     op.ptr.clone(),
                     Subject::Operation(key.clone()),
@@ -596,9 +583,7 @@ impl<'a> Differ<'a> {
             if !old_ops.contains_key(key) && !moved_to.contains(key) {
                 self.push_plain(
                     &Group::Operation(op.label()),
-                    Area::Paths,
                     &rules::API_ADDED,
-                    None,
                     Side::New,
                     op.ptr.clone(),
                     Subject::Operation(key.clone()),
@@ -614,9 +599,7 @@ impl<'a> Differ<'a> {
         if old.id() != new.id() {
             self.push_plain(
                 group,
-                Area::Paths,
                 &rules::API_OPERATION_ID_CHANGED,
-                None,
                 Side::New,
                 format!("{}/operationId", new.ptr),
                 Subject::OperationRenamed(okey.clone(), key.clone()),
@@ -636,9 +619,7 @@ impl<'a> Differ<'a> {
         if first_tag(old) != first_tag(new) {
             self.push_plain(
                 group,
-                Area::Paths,
                 &rules::API_TAG_CHANGED,
-                None,
                 Side::New,
                 format!("{}/tags", new.ptr),
                 Subject::OperationRenamed(okey.clone(), key.clone()),
@@ -652,9 +633,7 @@ impl<'a> Differ<'a> {
         if !flag(old.value, "deprecated") && flag(new.value, "deprecated") {
             self.push_plain(
                 group,
-                Area::Paths,
                 &rules::API_DEPRECATED,
-                None,
                 Side::New,
                 format!("{}/deprecated", new.ptr),
                 Subject::Operation(key.clone()),
@@ -684,23 +663,13 @@ impl<'a> Differ<'a> {
         let (mut op, mut np) = (parameters(self.old, old), parameters(self.new, new));
         self.path_renames(group, key, old, new, &mut op, &mut np);
         for ((location, name), (ov, optr)) in &op {
-            let subject_old = Subject::Parameter {
-                op: okey.to_owned(),
-                location: location.clone(),
-                name: name.clone(),
-            };
-            let subject_new = Subject::Parameter {
-                op: key.to_owned(),
-                location: location.clone(),
-                name: name.clone(),
-            };
+            let subject_old = Subject::parameter(okey, location, name);
+            let subject_new = Subject::parameter(key, location, name);
             let what = format!("{location} parameter `{name}`");
             let Some((nv, nptr)) = np.get(&(location.clone(), name.clone())) else {
                 self.push_plain(
                     group,
-                    Area::Parameters,
                     &rules::REQUEST_PARAMETER_REMOVED,
-                    Some(Direction::Request),
                     Side::Old,
                     optr.clone(),
                     subject_old,
@@ -717,26 +686,14 @@ impl<'a> Differ<'a> {
                 };
                 self.push_plain(
                     group,
-                    Area::Parameters,
                     rule,
-                    Some(Direction::Request),
                     Side::New,
                     format!("{nptr}/required"),
                     subject_new.clone(),
                     format!("{what} became {word}"),
                 );
             }
-            if let (Some(os), Some(ns)) = (ov.get("schema"), nv.get("schema")) {
-                let at = At {
-                    group: group.clone(),
-                    area: Area::Parameters,
-                    dirs: Dirs::REQUEST,
-                    old_ptr: format!("{optr}/schema"),
-                    new_ptr: format!("{nptr}/schema"),
-                    label: what.clone(),
-                };
-                self.schema_with(&at, os, ns, subject_new.clone());
-            }
+            self.parameter_schemas(group, (ov, optr), (nv, nptr), &what, subject_new);
         }
         for ((location, name), (nv, nptr)) in &np {
             if op.contains_key(&(location.clone(), name.clone())) {
@@ -750,16 +707,10 @@ impl<'a> Differ<'a> {
             };
             self.push_plain(
                 group,
-                Area::Parameters,
                 rule,
-                Some(Direction::Request),
                 Side::New,
                 nptr.clone(),
-                Subject::Parameter {
-                    op: key.to_owned(),
-                    location: location.clone(),
-                    name: name.clone(),
-                },
+                Subject::parameter(key, location, name),
                 format!("{word} {location} parameter `{name}` added"),
             );
         }
@@ -796,34 +747,41 @@ impl<'a> Differ<'a> {
             };
             self.push_plain(
                 group,
-                Area::Parameters,
                 &rules::REQUEST_PATH_PARAMETER_RENAMED,
-                Some(Direction::Request),
                 Side::New,
                 nptr.clone(),
-                Subject::Parameter {
-                    op: key.to_owned(),
-                    location: "path".to_owned(),
-                    name: n.clone(),
-                },
+                Subject::parameter(key, "path", &n),
                 format!("path parameter `{o}` renamed to `{n}`"),
             );
-            if let (Some(os), Some(ns)) = (ov.get("schema"), nv.get("schema")) {
-                let at = At {
-                    group: group.clone(),
-                    area: Area::Parameters,
-                    dirs: Dirs::REQUEST,
-                    old_ptr: format!("{optr}/schema"),
-                    new_ptr: format!("{nptr}/schema"),
-                    label: format!("path parameter `{n}`"),
-                };
-                let subject = Subject::Parameter {
-                    op: key.to_owned(),
-                    location: "path".to_owned(),
-                    name: n.clone(),
-                };
-                self.schema_with(&at, os, ns, subject);
-            }
+            self.parameter_schemas(
+                group,
+                (ov, &optr),
+                (nv, &nptr),
+                &format!("path parameter `{n}`"),
+                Subject::parameter(key, "path", &n),
+            );
+        }
+    }
+
+    /// Compares the schemas of a parameter present on both sides (`ptr`: the parameter's).
+    fn parameter_schemas(
+        &mut self,
+        group: &Group,
+        (ov, optr): (&'a Value, &str),
+        (nv, nptr): (&'a Value, &str),
+        label: &str,
+        subject: Subject,
+    ) {
+        if let (Some(os), Some(ns)) = (ov.get("schema"), nv.get("schema")) {
+            let at = At {
+                group: group.clone(),
+                area: Area::Parameters,
+                dirs: Dirs::REQUEST,
+                old_ptr: format!("{optr}/schema"),
+                new_ptr: format!("{nptr}/schema"),
+                label: label.to_owned(),
+            };
+            self.schema_with(&at, os, ns, subject);
         }
     }
 
@@ -838,9 +796,7 @@ impl<'a> Differ<'a> {
             (None, None) => {}
             (Some((_, optr)), None) => self.push_plain(
                 group,
-                Area::RequestBody,
                 &rules::REQUEST_BODY_REMOVED,
-                Some(Direction::Request),
                 Side::Old,
                 optr,
                 subject,
@@ -850,13 +806,11 @@ impl<'a> Differ<'a> {
                 let required = flag(nb, "required");
                 self.push_plain(
                     group,
-                    Area::RequestBody,
                     if required {
                         &rules::REQUEST_BODY_ADDED_REQUIRED
                     } else {
                         &rules::REQUEST_BODY_ADDED_OPTIONAL
                     },
-                    Some(Direction::Request),
                     Side::New,
                     nptr,
                     subject,
@@ -871,13 +825,11 @@ impl<'a> Differ<'a> {
                 if oreq != nreq {
                     self.push_plain(
                         group,
-                        Area::RequestBody,
                         if nreq {
                             &rules::REQUEST_BODY_BECAME_REQUIRED
                         } else {
                             &rules::REQUEST_BODY_BECAME_OPTIONAL
                         },
-                        Some(Direction::Request),
                         Side::New,
                         format!("{nptr}/required"),
                         subject.clone(),
@@ -902,15 +854,8 @@ impl<'a> Differ<'a> {
 
     /// A `content` map: media types removed/added, and the schemas of the common ones.
     fn content(&mut self, at: &At, old: &Value, new: &Value, subject: Subject) {
-        let empty = serde_json::Map::new();
-        let oc = old
-            .get("content")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let nc = new
-            .get("content")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let oc = object(old, "/content");
+        let nc = object(new, "/content");
         let request = at.dirs.request;
         for (media, ov) in oc {
             let child = At {
@@ -922,17 +867,11 @@ impl<'a> Differ<'a> {
             match nc.get(media) {
                 None => self.push_plain(
                     &at.group,
-                    at.area,
                     if request {
                         &rules::REQUEST_MEDIA_TYPE_REMOVED
                     } else {
                         &rules::RESPONSE_MEDIA_TYPE_REMOVED
                     },
-                    Some(if request {
-                        Direction::Request
-                    } else {
-                        Direction::Response
-                    }),
                     Side::Old,
                     child.old_ptr.clone(),
                     subject.clone(),
@@ -953,17 +892,11 @@ impl<'a> Differ<'a> {
         for media in nc.keys().filter(|m| !oc.contains_key(*m)) {
             self.push_plain(
                 &at.group,
-                at.area,
                 if request {
                     &rules::REQUEST_MEDIA_TYPE_ADDED
                 } else {
                     &rules::RESPONSE_MEDIA_TYPE_ADDED
                 },
-                Some(if request {
-                    Direction::Request
-                } else {
-                    Direction::Response
-                }),
                 Side::New,
                 format!("{}/content/{}", at.new_ptr, escape_token(media)),
                 subject.clone(),
@@ -973,17 +906,8 @@ impl<'a> Differ<'a> {
     }
 
     fn responses(&mut self, group: &Group, key: &str, old: &Op<'a>, new: &Op<'a>) {
-        let empty = serde_json::Map::new();
-        let or = old
-            .value
-            .get("responses")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let nr = new
-            .value
-            .get("responses")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let or = object(old.value, "/responses");
+        let nr = object(new.value, "/responses");
         let success = |s: &str| s.starts_with('2');
         let subject = Subject::Response(key.to_owned());
         for (status, ov) in or {
@@ -992,13 +916,11 @@ impl<'a> Differ<'a> {
                 let ok = success(status);
                 self.push_plain(
                     group,
-                    Area::Responses,
                     if ok {
                         &rules::RESPONSE_SUCCESS_STATUS_REMOVED
                     } else {
                         &rules::RESPONSE_NON_SUCCESS_STATUS_REMOVED
                     },
-                    Some(Direction::Response),
                     Side::Old,
                     optr,
                     subject.clone(),
@@ -1027,13 +949,11 @@ impl<'a> Differ<'a> {
             let ok = success(status);
             self.push_plain(
                 group,
-                Area::Responses,
                 if ok {
                     &rules::RESPONSE_SUCCESS_STATUS_ADDED
                 } else {
                     &rules::RESPONSE_NON_SUCCESS_STATUS_ADDED
                 },
-                Some(Direction::Response),
                 Side::New,
                 format!("{}/responses/{}", new.ptr, escape_token(status)),
                 subject.clone(),
@@ -1043,15 +963,8 @@ impl<'a> Differ<'a> {
     }
 
     fn headers(&mut self, at: &At, old: &Value, new: &Value, subject: &Subject) {
-        let empty = serde_json::Map::new();
-        let oh = old
-            .get("headers")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let nh = new
-            .get("headers")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let oh = object(old, "/headers");
+        let nh = object(new, "/headers");
         let lower = |m: &serde_json::Map<String, Value>| -> BTreeMap<String, String> {
             m.keys()
                 .map(|k| (k.to_ascii_lowercase(), k.clone()))
@@ -1065,13 +978,11 @@ impl<'a> Differ<'a> {
                 let required = flag(ov, "required");
                 self.push_plain(
                     &at.group,
-                    Area::Headers,
                     if required {
                         &rules::REQUIRED_RESPONSE_HEADER_REMOVED
                     } else {
                         &rules::OPTIONAL_RESPONSE_HEADER_REMOVED
                     },
-                    Some(Direction::Response),
                     Side::Old,
                     optr,
                     subject.clone(),
@@ -1084,9 +995,7 @@ impl<'a> Differ<'a> {
             if flag(ov, "required") && !flag(nv, "required") {
                 self.push_plain(
                     &at.group,
-                    Area::Headers,
                     &rules::RESPONSE_HEADER_BECAME_OPTIONAL,
-                    Some(Direction::Response),
                     Side::New,
                     format!("{nptr}/required"),
                     subject.clone(),
@@ -1108,9 +1017,7 @@ impl<'a> Differ<'a> {
             if !ol.contains_key(lc) {
                 self.push_plain(
                     &at.group,
-                    Area::Headers,
                     &rules::RESPONSE_HEADER_ADDED,
-                    Some(Direction::Response),
                     Side::New,
                     format!("{}/headers/{}", at.new_ptr, escape_token(nname)),
                     subject.clone(),
@@ -1122,14 +1029,11 @@ impl<'a> Differ<'a> {
 
     /// Component schemas: each compared once, graded by how the operations use it.
     fn components(&mut self) {
-        let schemas = |d: &'a Value| {
-            d.pointer("/components/schemas")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default()
-        };
-        let (o, n) = (schemas(self.old), schemas(self.new));
-        for (name, ov) in &o {
+        let (o, n) = (
+            object(self.old, "/components/schemas"),
+            object(self.new, "/components/schemas"),
+        );
+        for (name, ov) in o {
             let ptr = format!("#/components/schemas/{}", escape_token(name));
             let dirs = self.usage.get(name).copied().unwrap_or_default();
             let at = At {
@@ -1143,9 +1047,7 @@ impl<'a> Differ<'a> {
             match n.get(name) {
                 None => self.push_plain(
                     &at.group,
-                    Area::Schemas,
                     &rules::SCHEMA_REMOVED,
-                    None,
                     Side::Old,
                     ptr.clone(),
                     Subject::Schema(ptr),
@@ -1161,9 +1063,7 @@ impl<'a> Differ<'a> {
             let ptr = format!("#/components/schemas/{}", escape_token(name));
             self.push_plain(
                 &Group::Schema(name.clone()),
-                Area::Schemas,
                 &rules::SCHEMA_ADDED,
-                None,
                 Side::New,
                 ptr.clone(),
                 Subject::Schema(ptr),
@@ -1454,15 +1354,8 @@ impl<'a> Differ<'a> {
     }
 
     fn properties(&mut self, at: &At, old: &Value, new: &Value, _subject: &Subject) {
-        let empty = serde_json::Map::new();
-        let op = old
-            .get("properties")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let np = new
-            .get("properties")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let op = object(old, "/properties");
+        let np = object(new, "/properties");
         let required = |v: &Value| -> BTreeSet<String> {
             v.get("required")
                 .and_then(Value::as_array)
