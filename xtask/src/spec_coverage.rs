@@ -961,7 +961,6 @@ fn count_fields(fields: &[RefField]) -> usize {
 
 /// Checks `fields` against the object `container` (None: the container is missing, so every
 /// field is uncovered but only the container was reported). Returns the number covered.
-#[allow(clippy::too_many_arguments)]
 fn check_fields<'a>(
     ctx: &mut Ctx<'a>,
     operation: &str,
