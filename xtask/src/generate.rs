@@ -38,6 +38,9 @@ pub enum RuntimeSource {
     Path,
     /// A version requirement on the published `client-runtime`.
     Version,
+    /// A copy of the runtime inside the generated crate (`client-runtime/`), depended on
+    /// by path: a crate that builds on its own.
+    Vendor,
 }
 
 /// What to generate and where.
@@ -248,7 +251,12 @@ fn run_crate(
         config,
     };
     // A very large spec is a workspace: its member crates are under `crates/`.
-    let before: BTreeSet<String> = ["src", "crates"]
+    let vendor = options.runtime == Some(RuntimeSource::Vendor);
+    let mut owned_dirs = vec!["src", "crates"];
+    if vendor {
+        owned_dirs.push(crate::vendor::VENDOR_DIR);
+    }
+    let before: BTreeSet<String> = owned_dirs
         .iter()
         .flat_map(|dir| owned_files_on_disk(out, dir))
         .collect();
@@ -279,6 +287,20 @@ fn run_crate(
         Ok(())
     })
     .map_err(|e| format!("{}: {e}", options.spec.display()))?;
+    if vendor {
+        let files = crate::vendor::runtime_files(&root)?;
+        let drift = compare(out, &files, &[])?;
+        if !options.check {
+            write(out, &files, &drift)?;
+        }
+        let mut progress = progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        progress.files += files.len();
+        progress.lines += files.values().map(|f| f.lines().count()).sum::<usize>();
+        progress.seen.extend(files.into_keys());
+        progress.drift.extend(drift);
+    }
     let Streamed {
         files,
         lines,
@@ -335,6 +357,7 @@ fn runtime_dependency(
             &absolute(out),
             &absolute(&root.join("runtime")),
         )),
+        RuntimeSource::Vendor => RuntimeDependency::Path(crate::vendor::VENDOR_DIR.to_owned()),
         RuntimeSource::Version => {
             let manifest = root.join("runtime/Cargo.toml");
             let text = fs::read_to_string(&manifest)

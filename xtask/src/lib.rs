@@ -8,3 +8,4 @@ pub mod emulator;
 pub mod generate;
 pub mod public_specs;
 pub mod spec_coverage;
+pub mod vendor;

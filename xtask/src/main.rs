@@ -24,7 +24,7 @@ Commands:
 ";
 
 const GENERATE_HELP: &str = "\
-cargo xtask generate [--check] [--spec PATH] [--config PATH] [--out DIR [--runtime path|version]]
+cargo xtask generate [--check] [--spec PATH] [--config PATH] [--out DIR [--runtime path|version|vendor]]
 
 Generates Rust from an OpenAPI 3.0/3.1 document.
 
@@ -34,8 +34,10 @@ Generates Rust from an OpenAPI 3.0/3.1 document.
   --out DIR        write a whole crate there (sources, Cargo.toml, README.md) instead of
                    the product crate's generated module and the conformance dispatch
   --runtime KIND   how the --out crate depends on the runtime crate: `path` (this
-                   workspace's runtime/; the default inside this workspace) or `version`
-                   (the published client-runtime; the default elsewhere)
+                   workspace's runtime/; the default inside this workspace), `version`
+                   (the published client-runtime; the default elsewhere) or `vendor` (a
+                   copy in DIR/client-runtime/: a crate that builds on its own)
+  --vendor-runtime the same as `--runtime vendor`
   --check          write nothing; exit 1 with a per-file summary if the files on disk
                    differ from what the spec generates (CI's drift check)
 ";
@@ -81,9 +83,11 @@ fn generate_cmd(args: &[String]) -> Result<(), String> {
                 options.runtime = Some(match args.next().map(String::as_str) {
                     Some("path") => generate::RuntimeSource::Path,
                     Some("version") => generate::RuntimeSource::Version,
-                    _ => return Err("--runtime needs `path` or `version`".to_owned()),
+                    Some("vendor") => generate::RuntimeSource::Vendor,
+                    _ => return Err("--runtime needs `path`, `version` or `vendor`".to_owned()),
                 })
             }
+            "--vendor-runtime" => options.runtime = Some(generate::RuntimeSource::Vendor),
             "-h" | "--help" => {
                 print!("{GENERATE_HELP}");
                 return Ok(());
