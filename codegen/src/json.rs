@@ -6,13 +6,38 @@
 //! - [`resolve_ref`] / [`resolve_ref_at`] / [`follow_refs`]: a `#/...` reference (percent-encoded
 //!   or not, RFC 6901 §6) to the value it names, following chains of `$ref` with cycle detection;
 //! - [`component_ref`]: the component name a `#/components/<kind>/<name>` reference names;
-//! - [`flatten_all_of`] / [`merge_all_of`]: an `allOf` (and the `$ref`s in it) as one schema.
+//! - [`flatten_all_of`] / [`merge_all_of`]: an `allOf` (and the `$ref`s in it) as one schema;
+//! - [`OPERATION_METHODS`] / [`operation_count`]: which keys of a path item are operations.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 
 use serde_json::{Map, Value};
+
+/// The keys of a path item that hold operations, in the specification's order.
+pub const OPERATION_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// How many operations a document declares: operation keys under every path item (0 for a
+/// document without `paths`).
+pub fn operation_count(document: &Value) -> usize {
+    document
+        .get("paths")
+        .and_then(Value::as_object)
+        .map_or(0, |paths| {
+            paths
+                .values()
+                .filter_map(Value::as_object)
+                .map(|item| {
+                    item.keys()
+                        .filter(|key| OPERATION_METHODS.contains(&key.as_str()))
+                        .count()
+                })
+                .sum()
+        })
+}
 
 /// Why a pointer or a reference could not be read or resolved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -89,10 +89,7 @@ impl Spec {
                 .cloned()
                 .unwrap_or_default();
             for (method, op) in item {
-                if !matches!(
-                    method.as_str(),
-                    "get" | "put" | "post" | "delete" | "patch" | "head" | "options" | "trace"
-                ) {
+                if !codegen::json::OPERATION_METHODS.contains(&method.as_str()) {
                     continue;
                 }
                 let Some(id) = op.get("operationId").and_then(Value::as_str) else {

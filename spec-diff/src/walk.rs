@@ -149,10 +149,6 @@ pub(crate) fn path_shape(path: &str) -> String {
     out
 }
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
 /// One operation of a document.
 struct Op<'a> {
     path: String,
@@ -166,7 +162,7 @@ fn operations(doc: &Value) -> BTreeMap<String, Op<'_>> {
     let mut out = BTreeMap::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
-            for method in METHODS {
+            for method in codegen::json::OPERATION_METHODS {
                 if let Some(op) = item.get(method) {
                     let key = format!("{} {}", method.to_uppercase(), path_shape(path));
                     out.insert(

@@ -431,28 +431,7 @@ pub fn group(api: &Api, budget: usize) -> Grouping {
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let mut pending: Vec<&Ty> = Vec::new();
-            for name in &m.types {
-                if let Some(def) = api.types.get(name) {
-                    def_types(def, &mut pending);
-                }
-            }
-            for r in api
-                .resources
-                .iter()
-                .filter(|r| m.resources.contains(&r.key))
-            {
-                for &op in &r.operations {
-                    if let Some(op) = api.operations.get(op) {
-                        operation_types(op, &mut pending);
-                    }
-                }
-            }
-            let mut names = Vec::new();
-            for ty in pending {
-                named_in(ty, &mut names);
-            }
-            names
+            member_references(api, m)
                 .into_iter()
                 .filter_map(|n| home.get(n).copied())
                 .filter(|&d| d != i)

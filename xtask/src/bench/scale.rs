@@ -80,23 +80,7 @@ fn gib_or_mib(kib: u64) -> String {
 
 /// Operations a spec declares (method keys under every path item).
 pub fn declared_operations(text: &str) -> usize {
-    const METHODS: &[&str] = &[
-        "get", "put", "post", "delete", "options", "head", "patch", "trace",
-    ];
-    let Ok(value) = codegen::spec::parse(text) else {
-        return 0;
-    };
-    value["paths"].as_object().map_or(0, |paths| {
-        paths
-            .values()
-            .filter_map(|item| item.as_object())
-            .map(|item| {
-                item.keys()
-                    .filter(|k| METHODS.contains(&k.as_str()))
-                    .count()
-            })
-            .sum()
-    })
+    codegen::spec::parse(text).map_or(0, |value| codegen::json::operation_count(&value))
 }
 
 impl Bench {
