@@ -293,25 +293,24 @@ fn ip_in_range(ip: IpAddr, range: &str) -> bool {
     };
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let bits = bits.unwrap_or(32).min(32);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits)
-            };
-            u32::from(a) & mask == u32::from(n) & mask
+            same_prefix(u32::from(a).into(), u32::from(n).into(), 32, bits)
         }
-        (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let bits = bits.unwrap_or(128).min(128);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - bits)
-            };
-            u128::from(a) & mask == u128::from(n) & mask
-        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => same_prefix(u128::from(a), u128::from(n), 128, bits),
         _ => false,
     }
+}
+
+/// Whether two addresses of `width` bits (an IPv4 one widened to `u128`) agree on their
+/// first `bits` (all of them when absent, at most `width`).
+fn same_prefix(a: u128, n: u128, width: u32, bits: Option<u32>) -> bool {
+    let bits = bits.unwrap_or(width).min(width);
+    // Zero bits: every address; a shift by the whole width would overflow.
+    let mask = if bits == 0 {
+        0
+    } else {
+        u128::MAX << (width - bits)
+    };
+    a & mask == n & mask
 }
 
 #[cfg(test)]

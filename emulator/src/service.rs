@@ -12,8 +12,10 @@ use axum::response::IntoResponse;
 use crate::Shared;
 use crate::generated::models::{self, *};
 use crate::generated::server::{self as api, Api, Failure, Problem, RequestContext};
-use crate::store::{CaptionRecord, LiveInputRecord, UploadRecord, VideoRecord, WebhookRecord};
-use crate::util::{self, bad_request, codes, failure, no_messages, not_found};
+use crate::store::{
+    CaptionRecord, KeyRecord, LiveInputRecord, UploadRecord, VideoRecord, WebhookRecord,
+};
+use crate::util::{self, bad_request, codes, failure, found, internal, no_messages, not_found};
 
 /// The whole application: the generated API router at `/` and `/client/v4`, the upload and
 /// playback routes, and Cloudflare's envelope for unknown routes.
@@ -52,7 +54,40 @@ macro_rules! envelope {
     }};
 }
 
+/// The answer of an operation from its outcome: the success envelope around the value,
+/// or the failure. One place for what almost every operation ends with.
+fn answer<T, R>(outcome: Result<T, Failure>) -> R
+where
+    R: From<client_runtime::Envelope<T>> + From<Failure>,
+{
+    match outcome {
+        Ok(value) => client_runtime::Envelope::new(value).into(),
+        Err(failure) => failure.into(),
+    }
+}
+
+/// The `"ok"` result of a deletion, or `404 Not Found` naming `what` when nothing was
+/// removed.
+fn deleted<T>(removed: Option<T>, what: &str) -> Result<String, Failure> {
+    found(removed, what).map(|_| "ok".to_owned())
+}
+
+/// `Ok` once the video is ready at `now`, else `400`: `action` (captions, downloads)
+/// needs a ready video.
+fn require_ready(rec: &VideoRecord, now: u64, step: u64, action: &str) -> Result<(), Failure> {
+    if matches!(processing(rec, now, step).0, VideoState::Ready) {
+        Ok(())
+    } else {
+        Err(bad_request(format!("{action} once the video is ready")))
+    }
+}
+
 impl Service {
+    /// The state every part of the emulator shares.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     fn now(&self) -> String {
         util::rfc3339(self.shared.clock.now())
     }
@@ -86,6 +121,28 @@ impl Service {
         self.shared.update(|s| match s.videos.get_mut(uid) {
             Some(record) => change(record),
             None => Err(not_found("video")),
+        })
+    }
+
+    fn live_input<T>(
+        &self,
+        uid: &str,
+        look: impl FnOnce(&LiveInputRecord) -> T,
+    ) -> Result<T, Failure> {
+        found(
+            self.shared.read(|s| s.live_inputs.get(uid).map(look)),
+            "live input",
+        )
+    }
+
+    fn update_live_input<T>(
+        &self,
+        uid: &str,
+        change: impl FnOnce(&mut LiveInputRecord) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        self.shared.update(|s| match s.live_inputs.get_mut(uid) {
+            Some(record) => change(record),
+            None => Err(not_found("live input")),
         })
     }
 
@@ -231,29 +288,22 @@ pub async fn notifier(shared: Arc<Shared>) {
         }
         let now_ms = shared.clock.now_ms();
         let step = u64::try_from(shared.config.processing_step.as_millis()).unwrap_or(u64::MAX);
+        // Whether a video finished processing and was not announced yet.
+        let due = |r: &VideoRecord| {
+            !r.notified
+                && matches!(
+                    processing(r, now_ms, step).0,
+                    VideoState::Ready | VideoState::Error
+                )
+        };
         let due: Vec<Video> = {
-            let has_due = shared.read(|s| {
-                s.videos.values().any(|r| {
-                    !r.notified
-                        && matches!(
-                            processing(r, now_ms, step).0,
-                            VideoState::Ready | VideoState::Error
-                        )
-                })
-            });
-            if !has_due {
+            if !shared.read(|s| s.videos.values().any(&due)) {
                 continue;
             }
             shared.update(|s| {
                 s.videos
                     .values_mut()
-                    .filter(|r| {
-                        !r.notified
-                            && matches!(
-                                processing(r, now_ms, step).0,
-                                VideoState::Ready | VideoState::Error
-                            )
-                    })
+                    .filter(|r| due(r))
                     .map(|r| {
                         r.notified = true;
                         view(&shared, r, now_ms, step)
@@ -348,7 +398,9 @@ fn meta_name(video: &Video) -> Option<&str> {
     video.meta.as_ref()?.get("name")?.as_str()
 }
 
-fn apply_upload_options(
+/// Sets the upload options a request gives (and leaves the others): shared by every way a
+/// video is made or edited.
+pub(crate) fn apply_upload_options(
     video: &mut Video,
     meta: Option<serde_json::Value>,
     allowed_origins: Option<Vec<String>>,
@@ -531,7 +583,7 @@ impl Api for Service {
         ctx: RequestContext,
         r: api::VideosInitiateTusUploadRequest,
     ) -> api::VideosInitiateTusUploadResponse {
-        crate::uploads::create_tus(&self.shared, self, &origin(&self.shared, &ctx), r)
+        crate::uploads::create_tus(self, &origin(&self.shared, &ctx), r)
     }
 
     async fn videos_get(
@@ -539,10 +591,7 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::VideosGetRequest,
     ) -> api::VideosGetResponse {
-        match self.video(&r.identifier, |rec| self.view(rec)) {
-            Ok(v) => envelope!(VideoEnvelope, v).into(),
-            Err(f) => f.into(),
-        }
+        answer(self.video(&r.identifier, |rec| self.view(rec)))
     }
 
     async fn videos_edit(
@@ -554,23 +603,18 @@ impl Api for Service {
         let now = self.now();
         let result = self.update_video(&r.identifier, |rec| {
             let v = &mut rec.video;
-            if let Some(meta) = body.meta {
-                v.meta = Some(meta);
-            }
-            if let Some(o) = body.allowed_origins {
-                v.allowed_origins = Some(o);
-            }
-            if body.creator.is_some() {
-                v.creator = body.creator;
-            }
+            // The deletion date is checked below, against the upload time.
+            apply_upload_options(
+                v,
+                body.meta,
+                body.allowed_origins,
+                body.require_signed_urls,
+                body.thumbnail_timestamp_pct,
+                cloudflare_stream::Nullable::Absent,
+                body.creator,
+            );
             if let Some(m) = body.max_duration_seconds {
                 v.max_duration_seconds = Some(m);
-            }
-            if let Some(req) = body.require_signed_urls {
-                v.require_signed_urls = Some(req);
-            }
-            if let Some(pct) = body.thumbnail_timestamp_pct {
-                v.thumbnail_timestamp_pct = Some(pct);
             }
             if body.upload_expiry.is_some() {
                 v.upload_expiry = body.upload_expiry;
@@ -608,10 +652,7 @@ impl Api for Service {
             rec.video.modified = Some(util::ts(now));
             Ok(())
         });
-        match result.and_then(|()| self.video(&r.identifier, |rec| self.view(rec))) {
-            Ok(v) => envelope!(VideoEnvelope, v).into(),
-            Err(f) => f.into(),
-        }
+        answer(result.and_then(|()| self.video(&r.identifier, |rec| self.view(rec))))
     }
 
     async fn videos_delete(
@@ -634,17 +675,10 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::AudioTracksListRequest,
     ) -> api::AudioTracksListResponse {
-        match self.video(&r.identifier, |rec| rec.audio.values().cloned().collect()) {
-            Ok(audio) => envelope!(
-                AudioTrackGetEnvelope,
-                AudioTrackGetResponse {
-                    extra: Default::default(),
-                    audio: Some(audio)
-                }
-            )
-            .into(),
-            Err(f) => f.into(),
-        }
+        answer(self.video(&r.identifier, |rec| AudioTrackGetResponse {
+            extra: Default::default(),
+            audio: Some(rec.audio.values().cloned().collect()),
+        }))
     }
 
     async fn audio_tracks_delete(
@@ -652,16 +686,9 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::AudioTracksDeleteRequest,
     ) -> api::AudioTracksDeleteResponse {
-        let result = self.update_video(&r.identifier, |rec| {
-            rec.audio
-                .remove(&r.audio_identifier)
-                .map(|_| ())
-                .ok_or_else(|| not_found("audio track"))
-        });
-        match result {
-            Ok(()) => envelope!(AudioTrackDeleteEnvelope, "ok".to_owned()).into(),
-            Err(f) => f.into(),
-        }
+        answer(self.update_video(&r.identifier, |rec| {
+            deleted(rec.audio.remove(&r.audio_identifier), "audio track")
+        }))
     }
 
     async fn audio_tracks_edit(
@@ -679,10 +706,7 @@ impl Api for Service {
                     track.default = Some(false);
                 }
             }
-            let track = rec
-                .audio
-                .get_mut(&r.audio_identifier)
-                .ok_or_else(|| not_found("audio track"))?;
+            let track = found(rec.audio.get_mut(&r.audio_identifier), "audio track")?;
             if let Some(d) = body.default {
                 track.default = Some(d);
             }
@@ -691,10 +715,7 @@ impl Api for Service {
             }
             Ok(track.clone())
         });
-        match result {
-            Ok(track) => envelope!(AudioEnvelope, track).into(),
-            Err(f) => f.into(),
-        }
+        answer(result)
     }
 
     async fn audio_tracks_copy(
@@ -714,10 +735,7 @@ impl Api for Service {
                 .insert(track.uid.clone().unwrap_or_default(), track.clone());
             Ok(track.clone())
         });
-        match result {
-            Ok(track) => envelope!(AudioEnvelope, track).into(),
-            Err(f) => f.into(),
-        }
+        answer(result)
     }
 
     async fn videos_storage_usage(
@@ -791,12 +809,7 @@ impl Api for Service {
             .copy(&b.clipped_from_video_uid, &uid)
             .await
         {
-            return failure(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                codes::INTERNAL,
-                e.to_string(),
-            )
-            .into();
+            return internal(e.to_string()).into();
         }
         let video = self.view(&rec);
         self.shared.update(|s| s.videos.insert(uid, rec));
@@ -841,7 +854,7 @@ impl Api for Service {
         ctx: RequestContext,
         r: api::VideosDirectUploadRequest,
     ) -> api::VideosDirectUploadResponse {
-        crate::uploads::create_direct(&self.shared, self, &origin(&self.shared, &ctx), r)
+        crate::uploads::create_direct(self, &origin(&self.shared, &ctx), r)
     }
 
     async fn keys_list(
@@ -868,22 +881,9 @@ impl Api for Service {
         _ctx: RequestContext,
         _r: api::KeysCreateRequest,
     ) -> api::KeysCreateResponse {
-        let created = self.now();
-        let key = match tokio::task::spawn_blocking(move || crate::playback::generate_key(created))
-            .await
-        {
-            Ok(Ok(key)) => key,
-            Ok(Err(e)) => {
-                return failure(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, e).into();
-            }
-            Err(e) => {
-                return failure(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    codes::INTERNAL,
-                    e.to_string(),
-                )
-                .into();
-            }
+        let key = match self.generate_key().await {
+            Ok(key) => key,
+            Err(f) => return f.into(),
         };
         let answer = Keys {
             extra: Default::default(),
@@ -901,10 +901,10 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::KeysDeleteRequest,
     ) -> api::KeysDeleteResponse {
-        match self.shared.update(|s| s.keys.remove(&r.identifier)) {
-            Some(_) => envelope!(KeyDeleteEnvelope, "ok".to_owned()).into(),
-            None => not_found("signing key").into(),
-        }
+        answer(deleted(
+            self.shared.update(|s| s.keys.remove(&r.identifier)),
+            "signing key",
+        ))
     }
 
     async fn live_inputs_list(
@@ -1011,14 +1011,7 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::LiveInputsGetRequest,
     ) -> api::LiveInputsGetResponse {
-        match self.shared.read(|s| {
-            s.live_inputs
-                .get(&r.live_input_identifier)
-                .map(|l| l.input.clone())
-        }) {
-            Some(input) => envelope!(LiveInputEnvelope, input).into(),
-            None => not_found("live input").into(),
-        }
+        answer(self.live_input(&r.live_input_identifier, |l| l.input.clone()))
     }
 
     async fn live_inputs_update(
@@ -1028,8 +1021,7 @@ impl Api for Service {
     ) -> api::LiveInputsUpdateResponse {
         let b = r.body.unwrap_or_default();
         let now = self.now();
-        let updated = self.shared.update(|s| {
-            let l = s.live_inputs.get_mut(&r.live_input_identifier)?;
+        answer(self.update_live_input(&r.live_input_identifier, |l| {
             if let Some(e) = b.enabled {
                 l.input.enabled = Some(e);
             }
@@ -1046,12 +1038,8 @@ impl Api for Service {
                 l.default_creator = b.default_creator;
             }
             l.input.modified = Some(util::ts(now));
-            Some(l.input.clone())
-        });
-        match updated {
-            Some(input) => envelope!(LiveInputEnvelope, input).into(),
-            None => not_found("live input").into(),
-        }
+            Ok(l.input.clone())
+        }))
     }
 
     async fn live_inputs_delete(
@@ -1073,14 +1061,9 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::LiveInputsOutputsListRequest,
     ) -> api::LiveInputsOutputsListResponse {
-        match self.shared.read(|s| {
-            s.live_inputs
-                .get(&r.live_input_identifier)
-                .map(|l| l.outputs.values().cloned().collect())
-        }) {
-            Some(outputs) => envelope!(OutputListEnvelope, outputs).into(),
-            None => not_found("live input").into(),
-        }
+        answer(self.live_input(&r.live_input_identifier, |l| {
+            l.outputs.values().cloned().collect::<Vec<_>>()
+        }))
     }
 
     async fn live_inputs_outputs_create(
@@ -1095,16 +1078,11 @@ impl Api for Service {
             stream_key: Some(r.body.stream_key),
             enabled: Some(r.body.enabled.unwrap_or(true)),
         };
-        let created = self.shared.update(|s| {
-            let l = s.live_inputs.get_mut(&r.live_input_identifier)?;
+        answer(self.update_live_input(&r.live_input_identifier, |l| {
             l.outputs
                 .insert(output.uid.clone().unwrap_or_default(), output.clone());
-            Some(output)
-        });
-        match created {
-            Some(o) => envelope!(OutputEnvelope, o).into(),
-            None => not_found("live input").into(),
-        }
+            Ok(output)
+        }))
     }
 
     async fn live_inputs_outputs_update(
@@ -1112,19 +1090,11 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::LiveInputsOutputsUpdateRequest,
     ) -> api::LiveInputsOutputsUpdateResponse {
-        let updated = self.shared.update(|s| {
-            let l = s
-                .live_inputs
-                .get_mut(&r.live_input_identifier)
-                .ok_or("live input")?;
-            let o = l.outputs.get_mut(&r.output_identifier).ok_or("output")?;
+        answer(self.update_live_input(&r.live_input_identifier, |l| {
+            let o = found(l.outputs.get_mut(&r.output_identifier), "output")?;
             o.enabled = Some(r.body.enabled);
-            Ok::<_, &str>(o.clone())
-        });
-        match updated {
-            Ok(o) => envelope!(OutputEnvelope, o).into(),
-            Err(what) => not_found(what).into(),
-        }
+            Ok(o.clone())
+        }))
     }
 
     async fn live_inputs_outputs_delete(
@@ -1132,16 +1102,12 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::LiveInputsOutputsDeleteRequest,
     ) -> api::LiveInputsOutputsDeleteResponse {
-        let removed = self.shared.update(|s| {
-            let l = s
-                .live_inputs
-                .get_mut(&r.live_input_identifier)
-                .ok_or("live input")?;
-            l.outputs.remove(&r.output_identifier).ok_or("output")
+        let removed = self.update_live_input(&r.live_input_identifier, |l| {
+            found(l.outputs.remove(&r.output_identifier), "output")
         });
         match removed {
             Ok(_) => EmptyObject::new().into(),
-            Err(what) => not_found(what).into(),
+            Err(f) => f.into(),
         }
     }
 
@@ -1200,13 +1166,7 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::WatermarksGetRequest,
     ) -> api::WatermarksGetResponse {
-        match self
-            .shared
-            .read(|s| s.watermarks.get(&r.identifier).cloned())
-        {
-            Some(m) => envelope!(WatermarkEnvelope, m).into(),
-            None => not_found("watermark").into(),
-        }
+        answer(found(self.watermark(Some(&r.identifier)), "watermark"))
     }
 
     async fn watermarks_delete(
@@ -1214,10 +1174,10 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::WatermarksDeleteRequest,
     ) -> api::WatermarksDeleteResponse {
-        match self.shared.update(|s| s.watermarks.remove(&r.identifier)) {
-            Some(_) => envelope!(WatermarkDeleteEnvelope, "ok".to_owned()).into(),
-            None => not_found("watermark").into(),
-        }
+        answer(deleted(
+            self.shared.update(|s| s.watermarks.remove(&r.identifier)),
+            "watermark",
+        ))
     }
 
     async fn webhooks_get(
@@ -1225,10 +1185,7 @@ impl Api for Service {
         _ctx: RequestContext,
         _r: api::WebhooksGetRequest,
     ) -> api::WebhooksGetResponse {
-        match self.shared.read(|s| s.webhook.clone()) {
-            Some(h) => envelope!(WebhookGetEnvelope, webhook_view(&h)).into(),
-            None => not_found("webhook").into(),
-        }
+        answer(found(self.shared.read(|s| s.webhook.clone()), "webhook").map(|h| webhook_view(&h)))
     }
 
     async fn webhooks_update(
@@ -1266,10 +1223,7 @@ impl Api for Service {
         _ctx: RequestContext,
         _r: api::WebhooksDeleteRequest,
     ) -> api::WebhooksDeleteResponse {
-        match self.shared.update(|s| s.webhook.take()) {
-            Some(_) => envelope!(WebhookDeleteEnvelope, "ok".to_owned()).into(),
-            None => not_found("webhook").into(),
-        }
+        answer(deleted(self.shared.update(|s| s.webhook.take()), "webhook"))
     }
 
     async fn captions_list(
@@ -1279,15 +1233,12 @@ impl Api for Service {
     ) -> api::CaptionsListResponse {
         let now = self.shared.clock.now_ms();
         let step = self.step_ms();
-        match self.video(&r.identifier, |rec| {
+        answer(self.video(&r.identifier, |rec| {
             rec.captions
                 .iter()
                 .map(|(lang, c)| caption_view(lang, c, now, step))
-                .collect()
-        }) {
-            Ok(list) => envelope!(CaptionListEnvelope, list).into(),
-            Err(f) => f.into(),
-        }
+                .collect::<Vec<_>>()
+        }))
     }
 
     async fn captions_get(
@@ -1297,15 +1248,12 @@ impl Api for Service {
     ) -> api::CaptionsGetResponse {
         let now = self.shared.clock.now_ms();
         let step = self.step_ms();
-        match self.video(&r.identifier, |rec| {
+        let caption = self.video(&r.identifier, |rec| {
             rec.captions
                 .get(&r.language)
                 .map(|c| caption_view(&r.language, c, now, step))
-        }) {
-            Ok(Some(c)) => envelope!(CaptionEnvelope, c).into(),
-            Ok(None) => not_found("caption").into(),
-            Err(f) => f.into(),
-        }
+        });
+        answer(caption.and_then(|c| found(c, "caption")))
     }
 
     async fn captions_upload(
@@ -1331,10 +1279,7 @@ impl Api for Service {
             rec.captions.insert(r.language.clone(), record);
             Ok(())
         });
-        match result {
-            Ok(()) => envelope!(CaptionEnvelope, view).into(),
-            Err(f) => f.into(),
-        }
+        answer(result.map(|()| view))
     }
 
     async fn captions_delete(
@@ -1342,16 +1287,10 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::CaptionsDeleteRequest,
     ) -> api::CaptionsDeleteResponse {
-        let result = self.update_video(&r.identifier, |rec| {
-            rec.captions
-                .remove(&r.language)
-                .map(|_| ())
-                .ok_or_else(|| not_found("caption"))
-        });
-        match result {
-            Ok(()) => envelope!(LanguageDeleteEnvelope, String::new()).into(),
-            Err(f) => f.into(),
-        }
+        // Stream answers an empty string here, not `"ok"`.
+        answer(self.update_video(&r.identifier, |rec| {
+            found(rec.captions.remove(&r.language), "caption").map(|_| String::new())
+        }))
     }
 
     async fn captions_generate(
@@ -1370,18 +1309,11 @@ impl Api for Service {
         };
         let view = caption_view(&r.language, &record, now, step);
         let result = self.update_video(&r.identifier, |rec| {
-            if !matches!(processing(rec, now, step).0, VideoState::Ready) {
-                return Err(bad_request(
-                    "captions can be generated once the video is ready",
-                ));
-            }
+            require_ready(rec, now, step, "captions can be generated")?;
             rec.captions.insert(r.language.clone(), record);
             Ok(())
         });
-        match result {
-            Ok(()) => envelope!(CaptionEnvelope, view).into(),
-            Err(f) => f.into(),
-        }
+        answer(result.map(|()| view))
     }
 
     async fn captions_vtt(
@@ -1389,11 +1321,11 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::CaptionsVttRequest,
     ) -> api::CaptionsVttResponse {
-        match self.video(&r.identifier, |rec| {
+        let vtt = self.video(&r.identifier, |rec| {
             rec.captions.get(&r.language).map(|c| c.vtt.clone())
-        }) {
-            Ok(Some(vtt)) => api::CaptionsVttResponse::Ok(vtt),
-            Ok(None) => not_found("caption").into(),
+        });
+        match vtt.and_then(|vtt| found(vtt, "caption")) {
+            Ok(vtt) => api::CaptionsVttResponse::Ok(vtt),
             Err(f) => f.into(),
         }
     }
@@ -1403,10 +1335,7 @@ impl Api for Service {
         _ctx: RequestContext,
         r: api::DownloadsListRequest,
     ) -> api::DownloadsListResponse {
-        match self.video(&r.identifier, |rec| self.downloads_view(rec)) {
-            Ok(d) => envelope!(DownloadGetEnvelope, d).into(),
-            Err(f) => f.into(),
-        }
+        answer(self.video(&r.identifier, |rec| self.downloads_view(rec)))
     }
 
     async fn downloads_create(
@@ -1417,18 +1346,11 @@ impl Api for Service {
         let now = self.shared.clock.now_ms();
         let step = self.step_ms();
         let result = self.update_video(&r.identifier, |rec| {
-            if !matches!(processing(rec, now, step).0, VideoState::Ready) {
-                return Err(bad_request(
-                    "downloads can be created once the video is ready",
-                ));
-            }
+            require_ready(rec, now, step, "downloads can be created")?;
             rec.downloads.entry("default".to_owned()).or_insert(now);
             Ok(())
         });
-        match result.and_then(|()| self.video(&r.identifier, |rec| self.downloads_view(rec))) {
-            Ok(d) => envelope!(DownloadCreateEnvelope, d).into(),
-            Err(f) => f.into(),
-        }
+        answer(result.and_then(|()| self.video(&r.identifier, |rec| self.downloads_view(rec))))
     }
 
     async fn downloads_delete(
@@ -1440,10 +1362,7 @@ impl Api for Service {
             rec.downloads.clear();
             Ok(())
         });
-        match result {
-            Ok(()) => envelope!(DownloadDeleteEnvelope, "ok".to_owned()).into(),
-            Err(f) => f.into(),
-        }
+        answer(result.map(|()| "ok".to_owned()))
     }
 
     async fn videos_embed(
@@ -1486,22 +1405,20 @@ impl Api for Service {
             now,
             &body,
         );
-        match token {
-            Ok(token) => envelope!(
-                TokenCreateEnvelope,
-                TokenCreateResponse {
+        answer(
+            token
+                .map(|token| TokenCreateResponse {
                     extra: Default::default(),
-                    token: Some(token)
-                }
-            )
-            .into(),
-            Err(e) => bad_request(e).into(),
-        }
+                    token: Some(token),
+                })
+                .map_err(bad_request),
+        )
     }
 }
 
 impl Service {
-    fn watermark(&self, uid: Option<&str>) -> Option<Watermark> {
+    /// The watermark `uid`, if there is one.
+    pub(crate) fn watermark(&self, uid: Option<&str>) -> Option<Watermark> {
         let uid = uid?;
         self.shared.read(|s| s.watermarks.get(uid).cloned())
     }
@@ -1539,22 +1456,21 @@ impl Service {
         }
     }
 
+    /// A new RSA signing key, created now (on a blocking thread: generation takes a while).
+    async fn generate_key(&self) -> Result<KeyRecord, Failure> {
+        let created = self.now();
+        tokio::task::spawn_blocking(move || crate::playback::generate_key(created))
+            .await
+            .map_err(|e| internal(e.to_string()))?
+            .map_err(internal)
+    }
+
     /// The key `/token` signs with when the request brings none, made on first use.
-    async fn account_key(&self) -> Result<crate::store::KeyRecord, Failure> {
+    async fn account_key(&self) -> Result<KeyRecord, Failure> {
         if let Some(key) = self.shared.read(|s| s.account_key.clone()) {
             return Ok(key);
         }
-        let created = self.now();
-        let key = tokio::task::spawn_blocking(move || crate::playback::generate_key(created))
-            .await
-            .map_err(|e| {
-                failure(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    codes::INTERNAL,
-                    e.to_string(),
-                )
-            })?
-            .map_err(|e| failure(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, e))?;
+        let key = self.generate_key().await?;
         Ok(self
             .shared
             .update(|s| s.account_key.get_or_insert(key).clone()))

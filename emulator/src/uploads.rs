@@ -22,9 +22,9 @@ use crate::generated::models::{
     DirectUploadCreateEnvelope, DirectUploadCreateResponse, VideoState,
 };
 use crate::generated::server as api;
-use crate::service::{Service, looks_like_video, processing, set_meta_name};
+use crate::service::{Service, apply_upload_options, looks_like_video, processing, set_meta_name};
 use crate::store::UploadRecord;
-use crate::util::{self, bad_request, codes, failure, not_found};
+use crate::util::{self, bad_request, codes, failure, found, not_found};
 
 /// The tus version spoken.
 const TUS_VERSION: &str = "1.0.0";
@@ -89,11 +89,11 @@ fn metadata(text: &str) -> Result<Vec<(String, String)>, String> {
 
 /// `POST /accounts/{account_id}/stream` with `Tus-Resumable`: a new upload.
 pub fn create_tus(
-    shared: &Arc<Shared>,
     service: &Service,
     origin: &str,
     r: api::VideosInitiateTusUploadRequest,
 ) -> api::VideosInitiateTusUploadResponse {
+    let shared = service.shared();
     let Ok(length) = u64::try_from(r.upload_length) else {
         return bad_request("Upload-Length must be a non-negative integer").into();
     };
@@ -134,12 +134,10 @@ pub fn create_tus(
                         .into();
                 }
             },
-            "watermark" => {
-                record.video.watermark = shared.read(|s| s.watermarks.get(&value).cloned());
-                if record.video.watermark.is_none() {
-                    return not_found("watermark").into();
-                }
-            }
+            "watermark" => match found(service.watermark(Some(&value)), "watermark") {
+                Ok(mark) => record.video.watermark = Some(mark),
+                Err(f) => return f.into(),
+            },
             "scheduleddeletion" => {
                 record.video.scheduled_deletion =
                     cloudflare_stream::Nullable::Value(util::ts(value))
@@ -167,11 +165,11 @@ pub fn create_tus(
 
 /// `POST .../stream/direct_upload`: a one-time upload URL for an end user.
 pub fn create_direct(
-    shared: &Arc<Shared>,
     service: &Service,
     origin: &str,
     r: api::VideosDirectUploadRequest,
 ) -> api::VideosDirectUploadResponse {
+    let shared = service.shared();
     let b = r.body;
     if !(1..=21_600).contains(&b.max_duration_seconds) {
         return bad_request("maxDurationSeconds must be between 1 and 21600").into();
@@ -209,23 +207,21 @@ pub fn create_direct(
     let v = &mut record.video;
     v.max_duration_seconds = Some(b.max_duration_seconds);
     v.upload_expiry = Some(util::ts(util::rfc3339(expiry)));
-    if let Some(meta) = b.meta {
-        v.meta = Some(meta);
-    }
-    if let Some(o) = b.allowed_origins {
-        v.allowed_origins = Some(o);
-    }
-    if let Some(req) = b.require_signed_urls {
-        v.require_signed_urls = Some(req);
-    }
-    if let Some(pct) = b.thumbnail_timestamp_pct {
-        v.thumbnail_timestamp_pct = Some(pct);
-    }
+    apply_upload_options(
+        v,
+        b.meta,
+        b.allowed_origins,
+        b.require_signed_urls,
+        b.thumbnail_timestamp_pct,
+        cloudflare_stream::Nullable::Absent,
+        None,
+    );
+    // Unlike the other ways a video is made, a direct upload keeps an explicit `null`.
     v.scheduled_deletion = b.scheduled_deletion.clone();
     if let Some(uid) = b.watermark.and_then(|w| w.uid) {
-        v.watermark = shared.read(|s| s.watermarks.get(&uid).cloned());
-        if v.watermark.is_none() {
-            return not_found("watermark").into();
+        match found(service.watermark(Some(&uid)), "watermark") {
+            Ok(mark) => v.watermark = Some(mark),
+            Err(f) => return f.into(),
         }
     }
     let uid = v.uid.clone().unwrap_or_default();

@@ -186,6 +186,16 @@ pub fn not_found(what: &str) -> Failure {
     )
 }
 
+/// `value`, or `404 Not Found` naming `what`.
+pub fn found<T>(value: Option<T>, what: &str) -> Result<T, Failure> {
+    value.ok_or_else(|| not_found(what))
+}
+
+/// `500 Internal Server Error` with code 10002.
+pub fn internal(message: impl Into<String>) -> Failure {
+    failure(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, message)
+}
+
 /// `400 Bad Request` with code 10005.
 pub fn bad_request(message: impl Into<String>) -> Failure {
     failure(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, message)

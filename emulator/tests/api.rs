@@ -59,38 +59,79 @@ impl Api {
         )
     }
 
-    async fn tus_video(&self, bytes: &[u8], metadata: Option<&str>) -> String {
+    /// How many videos `videos_list` answers with `query`.
+    async fn listed(&self, query: &str) -> Option<usize> {
+        let list = self.ok("videos_list", Method::GET, query, None).await;
+        list["result"].as_array().map(Vec::len)
+    }
+
+    /// Calls each of `calls` in order as [`Api::ok`] does, for the answers not looked at.
+    async fn ok_each(&self, calls: &[(&str, Method, &str, Option<Value>)]) {
+        for (operation, method, path, body) in calls {
+            self.ok(operation, method.clone(), path, body.clone()).await;
+        }
+    }
+
+    /// Sends a multipart form.
+    async fn multipart(
+        &self,
+        method: Method,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> reqwest::Response {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("the emulator answers")
+    }
+
+    /// Creates a tus upload of `length` bytes (as text: the header's value).
+    async fn tus_create(&self, length: &str, metadata: Option<&str>) -> reqwest::Response {
         let mut request = self
             .http
             .post(&self.base)
             .bearer_auth(&self.token)
             .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Length", bytes.len().to_string());
+            .header("Upload-Length", length);
         if let Some(m) = metadata {
             request = request.header("Upload-Metadata", m);
         }
-        let created = request.send().await.expect("create");
-        assert_eq!(created.status(), 201);
-        let location = created.headers()["location"]
-            .to_str()
-            .expect("ascii")
-            .to_owned();
-        let patched = self
-            .http
-            .patch(&location)
+        request.send().await.expect("create")
+    }
+
+    /// Sends `bytes` to the tus upload at `location`, claiming they start at `offset`.
+    async fn tus_patch(&self, location: &str, offset: u64, bytes: Vec<u8>) -> reqwest::Response {
+        self.http
+            .patch(location)
             .header("Tus-Resumable", "1.0.0")
-            .header("Upload-Offset", "0")
+            .header("Upload-Offset", offset.to_string())
             .header("Content-Type", "application/offset+octet-stream")
-            .body(bytes.to_vec())
+            .body(bytes)
             .send()
             .await
-            .expect("patch");
-        assert_eq!(patched.status(), 204);
-        created.headers()["stream-media-id"]
-            .to_str()
-            .expect("ascii")
-            .to_owned()
+            .expect("patch")
     }
+
+    async fn tus_video(&self, bytes: &[u8], metadata: Option<&str>) -> String {
+        let created = self.tus_create(&bytes.len().to_string(), metadata).await;
+        assert_eq!(created.status(), 201);
+        let patched = self.tus_patch(&location(&created), 0, bytes.to_vec()).await;
+        assert_eq!(patched.status(), 204);
+        header(&created, "stream-media-id")
+    }
+}
+
+/// The value of header `name`.
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response.headers()[name].to_str().expect("ascii").to_owned()
+}
+
+/// Where a tus upload was created.
+fn location(created: &reqwest::Response) -> String {
+    header(created, "location")
 }
 
 const MP4: &[u8] = b"\0\0\0\x18ftypmp42 and then some video bytes";
@@ -144,24 +185,8 @@ async fn every_operation_answers_as_the_spec_says() {
     assert_eq!(list["total"], 2);
     assert_eq!(list["range"], 1);
     assert_eq!(list["result"][0]["uid"], uid.as_str());
-    let found = api
-        .ok(
-            "videos_list",
-            Method::GET,
-            "?search=scenario&status=ready",
-            None,
-        )
-        .await;
-    assert_eq!(found["result"].as_array().map(Vec::len), Some(1));
-    let none = api
-        .ok(
-            "videos_list",
-            Method::GET,
-            "?after=2999-01-01T00:00:00Z",
-            None,
-        )
-        .await;
-    assert_eq!(none["result"].as_array().map(Vec::len), Some(0));
+    assert_eq!(api.listed("?search=scenario&status=ready").await, Some(1));
+    assert_eq!(api.listed("?after=2999-01-01T00:00:00Z").await, Some(0));
     let edited = api
         .ok(
             "videos_edit",
@@ -171,10 +196,7 @@ async fn every_operation_answers_as_the_spec_says() {
         )
         .await;
     assert_eq!(edited["result"]["meta"]["name"], "renamed");
-    let by_creator = api
-        .ok("videos_list", Method::GET, "?creator=c1", None)
-        .await;
-    assert_eq!(by_creator["result"].as_array().map(Vec::len), Some(1));
+    assert_eq!(api.listed("?creator=c1").await, Some(1));
     let usage = api
         .ok(
             "videos_storage_usage",
@@ -224,26 +246,26 @@ async fn every_operation_answers_as_the_spec_says() {
         )
         .await;
     let track_id = track["result"]["uid"].as_str().expect("a uid").to_owned();
-    api.ok(
-        "audio_tracks_list",
-        Method::GET,
-        &format!("/{uid}/audio"),
-        None,
-    )
-    .await;
-    api.ok(
-        "audio_tracks_edit",
-        Method::PATCH,
-        &format!("/{uid}/audio/{track_id}"),
-        Some(json!({"default": true})),
-    )
-    .await;
-    api.ok(
-        "audio_tracks_delete",
-        Method::DELETE,
-        &format!("/{uid}/audio/{track_id}"),
-        None,
-    )
+    api.ok_each(&[
+        (
+            "audio_tracks_list",
+            Method::GET,
+            &format!("/{uid}/audio"),
+            None,
+        ),
+        (
+            "audio_tracks_edit",
+            Method::PATCH,
+            &format!("/{uid}/audio/{track_id}"),
+            Some(json!({"default": true})),
+        ),
+        (
+            "audio_tracks_delete",
+            Method::DELETE,
+            &format!("/{uid}/audio/{track_id}"),
+            None,
+        ),
+    ])
     .await;
 
     // Captions: upload a VTT and get it back; generate.
@@ -253,68 +275,58 @@ async fn every_operation_answers_as_the_spec_says() {
             .file_name("en.vtt"),
     );
     let uploaded = api
-        .http
-        .put(format!("{}/{uid}/captions/en", api.base))
-        .bearer_auth(&api.token)
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
+        .multipart(Method::PUT, &format!("/{uid}/captions/en"), form)
+        .await;
     assert_eq!(uploaded.status(), 200);
     let vtt = api
         .call(Method::GET, &format!("/{uid}/captions/en/vtt"), None)
         .await;
     assert!(vtt.1.as_str().is_some_and(|t| t.contains("hello")));
-    api.ok(
-        "captions_get",
-        Method::GET,
-        &format!("/{uid}/captions/en"),
-        None,
-    )
-    .await;
-    api.ok(
-        "captions_generate",
-        Method::POST,
-        &format!("/{uid}/captions/de/generate"),
-        None,
-    )
-    .await;
-    api.ok(
-        "captions_list",
-        Method::GET,
-        &format!("/{uid}/captions"),
-        None,
-    )
-    .await;
-    api.ok(
-        "captions_delete",
-        Method::DELETE,
-        &format!("/{uid}/captions/en"),
-        None,
-    )
-    .await;
-
-    // Downloads.
-    api.ok(
-        "downloads_create",
-        Method::POST,
-        &format!("/{uid}/downloads"),
-        None,
-    )
-    .await;
-    api.ok(
-        "downloads_list",
-        Method::GET,
-        &format!("/{uid}/downloads"),
-        None,
-    )
-    .await;
-    api.ok(
-        "downloads_delete",
-        Method::DELETE,
-        &format!("/{uid}/downloads"),
-        None,
-    )
+    api.ok_each(&[
+        (
+            "captions_get",
+            Method::GET,
+            &format!("/{uid}/captions/en"),
+            None,
+        ),
+        (
+            "captions_generate",
+            Method::POST,
+            &format!("/{uid}/captions/de/generate"),
+            None,
+        ),
+        (
+            "captions_list",
+            Method::GET,
+            &format!("/{uid}/captions"),
+            None,
+        ),
+        (
+            "captions_delete",
+            Method::DELETE,
+            &format!("/{uid}/captions/en"),
+            None,
+        ),
+        // Downloads.
+        (
+            "downloads_create",
+            Method::POST,
+            &format!("/{uid}/downloads"),
+            None,
+        ),
+        (
+            "downloads_list",
+            Method::GET,
+            &format!("/{uid}/downloads"),
+            None,
+        ),
+        (
+            "downloads_delete",
+            Method::DELETE,
+            &format!("/{uid}/downloads"),
+            None,
+        ),
+    ])
     .await;
 
     // Keys and tokens.
@@ -356,26 +368,26 @@ async fn every_operation_answers_as_the_spec_says() {
         )
         .await;
     let live_id = live["result"]["uid"].as_str().expect("a uid").to_owned();
-    api.ok(
-        "live_inputs_list",
-        Method::GET,
-        "/live_inputs?include_counts=true",
-        None,
-    )
-    .await;
-    api.ok(
-        "live_inputs_get",
-        Method::GET,
-        &format!("/live_inputs/{live_id}"),
-        None,
-    )
-    .await;
-    api.ok(
-        "live_inputs_update",
-        Method::PUT,
-        &format!("/live_inputs/{live_id}"),
-        Some(json!({"enabled": false})),
-    )
+    api.ok_each(&[
+        (
+            "live_inputs_list",
+            Method::GET,
+            "/live_inputs?include_counts=true",
+            None,
+        ),
+        (
+            "live_inputs_get",
+            Method::GET,
+            &format!("/live_inputs/{live_id}"),
+            None,
+        ),
+        (
+            "live_inputs_update",
+            Method::PUT,
+            &format!("/live_inputs/{live_id}"),
+            Some(json!({"enabled": false})),
+        ),
+    ])
     .await;
     let output = api
         .ok(
@@ -386,33 +398,33 @@ async fn every_operation_answers_as_the_spec_says() {
         )
         .await;
     let output_id = output["result"]["uid"].as_str().expect("a uid").to_owned();
-    api.ok(
-        "live_inputs_outputs_list",
-        Method::GET,
-        &format!("/live_inputs/{live_id}/outputs"),
-        None,
-    )
-    .await;
-    api.ok(
-        "live_inputs_outputs_update",
-        Method::PUT,
-        &format!("/live_inputs/{live_id}/outputs/{output_id}"),
-        Some(json!({"enabled": false})),
-    )
-    .await;
-    api.ok(
-        "live_inputs_outputs_delete",
-        Method::DELETE,
-        &format!("/live_inputs/{live_id}/outputs/{output_id}"),
-        None,
-    )
-    .await;
-    api.ok(
-        "live_inputs_delete",
-        Method::DELETE,
-        &format!("/live_inputs/{live_id}"),
-        None,
-    )
+    let output_path = format!("/live_inputs/{live_id}/outputs/{output_id}");
+    api.ok_each(&[
+        (
+            "live_inputs_outputs_list",
+            Method::GET,
+            &format!("/live_inputs/{live_id}/outputs"),
+            None,
+        ),
+        (
+            "live_inputs_outputs_update",
+            Method::PUT,
+            &output_path,
+            Some(json!({"enabled": false})),
+        ),
+        (
+            "live_inputs_outputs_delete",
+            Method::DELETE,
+            &output_path,
+            None,
+        ),
+        (
+            "live_inputs_delete",
+            Method::DELETE,
+            &format!("/live_inputs/{live_id}"),
+            None,
+        ),
+    ])
     .await;
 
     // Watermarks (a multipart PNG).
@@ -424,49 +436,28 @@ async fn every_operation_answers_as_the_spec_says() {
             reqwest::multipart::Part::bytes(png).file_name("logo.png"),
         )
         .text("name", "logo");
-    let created = api
-        .http
-        .post(format!("{}/watermarks", api.base))
-        .bearer_auth(&api.token)
-        .multipart(form)
-        .send()
-        .await
-        .expect("create");
+    let created = api.multipart(Method::POST, "/watermarks", form).await;
     let mark: Value = serde_json::from_str(&created.text().await.expect("text")).expect("JSON");
     assert_eq!(mark["result"]["width"], 64);
     stream_emulator::check_response("watermarks_create", &mark).expect("valid");
     let mark_id = mark["result"]["uid"].as_str().expect("a uid").to_owned();
-    api.ok("watermarks_list", Method::GET, "/watermarks", None)
-        .await;
-    api.ok(
-        "watermarks_get",
-        Method::GET,
-        &format!("/watermarks/{mark_id}"),
-        None,
-    )
+    let mark_path = format!("/watermarks/{mark_id}");
+    api.ok_each(&[
+        ("watermarks_list", Method::GET, "/watermarks", None),
+        ("watermarks_get", Method::GET, &mark_path, None),
+        ("watermarks_delete", Method::DELETE, &mark_path, None),
+        // Webhooks.
+        (
+            "webhooks_update",
+            Method::PUT,
+            "/webhook",
+            Some(json!({"notificationUrl": "http://127.0.0.1:9/hook"})),
+        ),
+        ("webhooks_get", Method::GET, "/webhook", None),
+        ("webhooks_delete", Method::DELETE, "/webhook", None),
+        ("videos_delete", Method::DELETE, &format!("/{uid}"), None),
+    ])
     .await;
-    api.ok(
-        "watermarks_delete",
-        Method::DELETE,
-        &format!("/watermarks/{mark_id}"),
-        None,
-    )
-    .await;
-
-    // Webhooks.
-    api.ok(
-        "webhooks_update",
-        Method::PUT,
-        "/webhook",
-        Some(json!({"notificationUrl": "http://127.0.0.1:9/hook"})),
-    )
-    .await;
-    api.ok("webhooks_get", Method::GET, "/webhook", None).await;
-    api.ok("webhooks_delete", Method::DELETE, "/webhook", None)
-        .await;
-
-    api.ok("videos_delete", Method::DELETE, &format!("/{uid}"), None)
-        .await;
     let (status, gone) = api.call(Method::GET, &format!("/{uid}"), None).await;
     assert_eq!(status, 404);
     assert_eq!(gone["errors"][0]["code"], 10003);
@@ -516,29 +507,9 @@ async fn errors_are_cloudflare_envelopes() {
     assert_eq!(status, 400, "an enum value outside the spec is refused");
 
     // tus chunk rules: a 1 MiB first chunk of a 20 MiB upload is refused, nothing kept.
-    let created = api
-        .http
-        .post(&api.base)
-        .bearer_auth(&api.token)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Length", (20 * 1024 * 1024).to_string())
-        .send()
-        .await
-        .expect("create");
-    let location = created.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    let small = api
-        .http
-        .patch(&location)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Offset", "0")
-        .header("Content-Type", "application/offset+octet-stream")
-        .body(vec![0u8; 1024 * 1024])
-        .send()
-        .await
-        .expect("patch");
+    let created = api.tus_create(&(20 * 1024 * 1024).to_string(), None).await;
+    let location = location(&created);
+    let small = api.tus_patch(&location, 0, vec![0u8; 1024 * 1024]).await;
     assert_eq!(small.status(), 400);
     let head = api
         .http
@@ -548,26 +519,9 @@ async fn errors_are_cloudflare_envelopes() {
         .await
         .expect("head");
     assert_eq!(head.headers()["upload-offset"], "0");
-    let wrong_offset = api
-        .http
-        .patch(&location)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Offset", "5")
-        .header("Content-Type", "application/offset+octet-stream")
-        .body(vec![0u8; 10])
-        .send()
-        .await
-        .expect("patch");
+    let wrong_offset = api.tus_patch(&location, 5, vec![0u8; 10]).await;
     assert_eq!(wrong_offset.status(), 409);
-    let too_big = api
-        .http
-        .post(&api.base)
-        .bearer_auth(&api.token)
-        .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Length", "40000000000")
-        .send()
-        .await
-        .expect("create");
+    let too_big = api.tus_create("40000000000", None).await;
     assert_eq!(too_big.status(), 413);
 
     let unknown = reqwest::get(format!("{}/nowhere", emulator.base_url()))

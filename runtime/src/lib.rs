@@ -16,6 +16,10 @@
 //!   [`Nullable`] for fields that may be absent or `null`, [`FilePart`] for uploads,
 //!   [`Timestamp`] and [`Date`] for `format: date-time` and `format: date`.
 //!
+//! With the `server` feature, [`server`] holds what the axum bindings `codegen` generates
+//! for the server side of an API share: the request context, request problems, error
+//! answers and received file parts.
+//!
 //! Items generated code calls and users never need (the request builder, parameter
 //! encoding, the decoder) sit in the hidden [`__private`] module: they are not part of this
 //! crate's documented API and may change in any release.
@@ -31,6 +35,8 @@ mod request;
 mod response;
 mod retry;
 mod secret;
+#[cfg(feature = "server")]
+pub mod server;
 mod timestamp;
 
 /// Binary request and response bodies.
@@ -62,6 +68,12 @@ pub mod __private {
     pub use crate::multipart::Multipart;
     pub use crate::param::ParamValue;
     pub use crate::request::{Request, decode_json, decode_json_with};
+
+    /// What generated servers' handlers and decoders call (feature `server`).
+    #[cfg(feature = "server")]
+    pub mod server {
+        pub use crate::server::support::*;
+    }
 
     /// Reads the value of the known field `name` into its slot; a second occurrence of the
     /// key is an error, as with `#[derive(Deserialize)]`. One call per field keeps each arm

@@ -247,7 +247,9 @@ fn items(
                             signature: ty_line(&f.ty),
                             shape: String::new(),
                             parent_exhaustive: exhaustive,
-                            hidden,
+                            // A public field only generated code may set (a `static`
+                            // literal) is hidden on its own.
+                            hidden: hidden || doc_hidden(&f.attrs),
                         },
                     );
                 }

@@ -149,6 +149,20 @@ fn hidden_items_are_at_most_a_patch() {
         "pub fn deep() {}\n#[doc(hidden)]\npub fn shim() {}\n",
     );
     assert_eq!(compare(&base(), &new).bump, Bump::Patch);
+    // So does one on a field (public only so that generated code can write the struct).
+    let (old, new) = (
+        with(
+            base(),
+            "src/client/inner.rs",
+            "pub struct Info {\n    pub id: u8,\n}\n",
+        ),
+        with(
+            base(),
+            "src/client/inner.rs",
+            "pub struct Info {\n    pub id: u8,\n    #[doc(hidden)]\n    pub cache: u8,\n}\n",
+        ),
+    );
+    assert_eq!(compare(&old, &new).bump, Bump::Patch);
 }
 
 #[test]

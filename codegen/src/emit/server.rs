@@ -13,6 +13,14 @@
 //!
 //! A change of the spec changes the trait, so an implementation that no longer matches
 //! fails to compile.
+//!
+//! Only what the spec decides is emitted. What every server shares is in the runtime's
+//! `server` feature: the types an implementation names (`OperationInfo`, `Problem`,
+//! `ProblemLocation`, `FilePart`, `RequestContext<C>` and `Failure<E>`, in
+//! `client_runtime::server`) and the helpers the handlers and decoders call (reading,
+//! validating, answering, in `client_runtime::__private::server`, imported as `support`).
+//! `server.rs` re-exports the former and aliases the generic ones over its `Credentials`
+//! and its error body.
 
 mod schema;
 
@@ -107,7 +115,6 @@ fn server_ty(ty: &Ty) -> TokenStream {
 
 /// Everything about one operation the file needs, gathered once.
 struct Op<'a> {
-    index: usize,
     op: &'a Operation,
     facts: OperationFacts,
     /// `VideosList`.
@@ -121,9 +128,7 @@ fn server_file(api: &Api, doc: &Value) -> Result<TokenStream> {
     let ops: Vec<Op<'_>> = api
         .operations
         .iter()
-        .enumerate()
-        .map(|(index, op)| Op {
-            index,
+        .map(|op| Op {
             op,
             facts: schema::operation_facts(doc, &op.path, op.method.as_str()),
             pascal: op.builder.clone(),
@@ -161,37 +166,18 @@ fn server_file(api: &Api, doc: &Value) -> Result<TokenStream> {
     let decoders = ops.iter().map(decoder);
     let forms = ops.iter().map(form_struct);
     let routes = routes(&ops);
-    let support = support();
 
     Ok(quote! {
         #module_doc
 
         use std::sync::Arc;
 
-        use axum::http::{HeaderMap, Method, StatusCode, Uri};
+        use axum::http::{HeaderMap, Uri};
         use axum::response::{IntoResponse, Response};
+        // The helpers every handler and decoder calls: fixed code, in the runtime.
+        use client_runtime::__private::server as support;
 
-        /// Static facts about an operation, as the specification gives them.
-        #[derive(Debug)]
-        pub struct OperationInfo {
-            /// The `operationId`.
-            pub id: &'static str,
-            /// The HTTP method.
-            pub method: &'static str,
-            /// The path template.
-            pub path: &'static str,
-            /// Security requirements: any one set of scheme names suffices; none: public.
-            pub security: &'static [&'static [&'static str]],
-            /// The schema (JSON Schema 2020-12, as JSON text) the JSON body is validated
-            /// against.
-            pub body_schema: Option<&'static str>,
-            /// The schema the parameters are validated against: an object with `path`,
-            /// `query` and `header` objects keyed by parameter name.
-            pub params_schema: &'static str,
-            /// The schema of the success response's JSON body (for checking answers).
-            pub response_schema: Option<&'static str>,
-            index: usize,
-        }
+        pub use client_runtime::server::{FilePart, OperationInfo, Problem, ProblemLocation};
 
         #(#infos)*
 
@@ -202,99 +188,16 @@ fn server_file(api: &Api, doc: &Value) -> Result<TokenStream> {
         /// schemas in [`OperationInfo`]).
         pub const SCHEMA_DEFS: &str = #defs;
 
+        /// [`SCHEMA_DEFS`], parsed once for the validators of every operation.
+        static SCHEMA_DEFS_CACHE: support::SchemaDefs = support::SchemaDefs::new(SCHEMA_DEFS);
+
         #credentials
 
         /// What the router knows about a request besides its typed arguments.
-        #[derive(Clone, Debug)]
-        pub struct RequestContext {
-            /// The operation called.
-            pub operation: &'static OperationInfo,
-            /// The request method.
-            pub method: Method,
-            /// The request URI as received.
-            pub uri: Uri,
-            /// Every request header.
-            pub headers: HeaderMap,
-            /// The credentials the request carried.
-            pub credentials: Credentials,
-        }
-
-        /// Where a request problem is.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum ProblemLocation {
-            /// A path parameter.
-            Path,
-            /// A query parameter.
-            Query,
-            /// A request header.
-            Header,
-            /// The request body.
-            Body,
-        }
-
-        /// Why a request does not match the specification.
-        #[derive(Clone, Debug, PartialEq, Eq)]
-        pub struct Problem {
-            /// Where.
-            pub location: ProblemLocation,
-            /// The parameter or part name, or the JSON pointer into the body.
-            pub name: String,
-            /// What is wrong.
-            pub message: String,
-        }
-
-        impl std::fmt::Display for Problem {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                let location = match self.location {
-                    ProblemLocation::Path => "path parameter",
-                    ProblemLocation::Query => "query parameter",
-                    ProblemLocation::Header => "header",
-                    ProblemLocation::Body => "body",
-                };
-                if self.name.is_empty() {
-                    write!(f, "{location}: {}", self.message)
-                } else {
-                    write!(f, "{location} `{}`: {}", self.name, self.message)
-                }
-            }
-        }
+        pub type RequestContext = client_runtime::server::RequestContext<Credentials>;
 
         /// An error answer: a status, extra headers and the error body.
-        #[derive(Clone, Debug)]
-        pub struct Failure {
-            /// The HTTP status (4xx or 5xx).
-            pub status: StatusCode,
-            /// Headers sent with it (`Retry-After`, ...).
-            pub headers: HeaderMap,
-            /// The error body (boxed: failures travel in `Result`s, which stay small).
-            pub body: Box<#error_ty>,
-        }
-
-        impl Failure {
-            /// A failure with no extra headers.
-            pub fn new(status: StatusCode, body: #error_ty) -> Self {
-                Self { status, headers: HeaderMap::new(), body: Box::new(body) }
-            }
-        }
-
-        impl IntoResponse for Failure {
-            fn into_response(self) -> Response {
-                let mut response = support::json_response(self.status, &*self.body);
-                response.headers_mut().extend(self.headers);
-                response
-            }
-        }
-
-        /// A multipart file part as received.
-        #[derive(Clone, Debug, PartialEq, Eq)]
-        pub struct FilePart {
-            /// The part's `filename`.
-            pub file_name: Option<String>,
-            /// The part's `Content-Type`.
-            pub content_type: Option<String>,
-            /// The content.
-            pub bytes: bytes::Bytes,
-        }
+        pub type Failure = client_runtime::server::Failure<#error_ty>;
 
         #(#requests)*
         #(#forms)*
@@ -327,8 +230,6 @@ fn server_file(api: &Api, doc: &Value) -> Result<TokenStream> {
 
         #(#handlers)*
         #(#decoders)*
-
-        #support
     })
 }
 
@@ -341,7 +242,6 @@ fn operation_info(o: &Op<'_>, schemes: &[SecurityScheme]) -> TokenStream {
     let id = &o.op.id;
     let method = o.op.method.as_str();
     let path = &o.op.path;
-    let index = o.index;
     let known: Vec<&str> = schemes.iter().map(|s| s.name.as_str()).collect();
     let sets = o.facts.security.iter().map(|set| {
         let names = set.iter().filter(|n| known.contains(&n.as_str()));
@@ -389,7 +289,7 @@ fn operation_info(o: &Op<'_>, schemes: &[SecurityScheme]) -> TokenStream {
             body_schema: #body,
             params_schema: #params,
             response_schema: #response,
-            index: #index,
+            validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
         };
     }
 }
@@ -695,7 +595,7 @@ fn handler(o: &Op<'_>) -> TokenStream {
             request: axum::extract::Request,
         ) -> Response {
             let (mut parts, body) = request.into_parts();
-            let ctx = support::context(&#info, &parts);
+            let ctx = support::context(&#info, &parts, Credentials::from_request);
             #authorize
             let path = support::path_params(&mut parts).await;
             let body = match support::read_body(body, api.max_body_bytes()).await {
@@ -764,34 +664,16 @@ fn decoder(o: &Op<'_>) -> TokenStream {
     let body = match &o.op.body {
         None => quote!(let _ = body;),
         Some(Body::Json { required, .. }) => {
-            let read = quote! {
-                let body = support::json_body(&#info, &body, #required, &mut problems);
-            };
-            if *required {
-                unwraps.push(quote! {
-                    let Some(body) = body else {
-                        return Err(support::missing(ProblemLocation::Body, ""));
-                    };
-                });
-            }
-            fields.push(quote!(body,));
-            read
+            whole_body(*required, &mut unwraps, &mut fields);
+            quote!(let body = support::json_body(&#info, &body, #required, &mut problems);)
         }
         Some(Body::Raw { text, required, .. }) => {
-            let read = if *text {
+            whole_body(*required, &mut unwraps, &mut fields);
+            if *text {
                 quote!(let body = support::text_body(&body, #required, &mut problems);)
             } else {
                 quote!(let body = (!body.is_empty()).then_some(body);)
-            };
-            if *required {
-                unwraps.push(quote! {
-                    let Some(body) = body else {
-                        return Err(support::missing(ProblemLocation::Body, ""));
-                    };
-                });
             }
-            fields.push(quote!(body,));
-            read
         }
         Some(Body::Multipart { parts: form_parts }) => {
             let form = format_ident!("{}Form", o.pascal);
@@ -857,6 +739,19 @@ fn decoder(o: &Op<'_>) -> TokenStream {
     }
 }
 
+/// The request field of a JSON or raw body, read whole into `body` (an `Option`): set
+/// as is, or, when the body is required, unwrapped after validation.
+fn whole_body(required: bool, unwraps: &mut Vec<TokenStream>, fields: &mut Vec<TokenStream>) {
+    if required {
+        unwraps.push(quote! {
+            let Some(body) = body else {
+                return Err(support::missing(ProblemLocation::Body, ""));
+            };
+        });
+    }
+    fields.push(quote!(body,));
+}
+
 fn routes(ops: &[Op<'_>]) -> Vec<TokenStream> {
     let mut by_path: BTreeMap<&str, Vec<&Op<'_>>> = BTreeMap::new();
     let mut order: Vec<&str> = Vec::new();
@@ -877,425 +772,4 @@ fn routes(ops: &[Op<'_>]) -> Vec<TokenStream> {
             quote!(.route(#path, axum::routing::MethodRouter::new() #(#handlers)*))
         })
         .collect()
-}
-
-/// Helpers every handler and decoder uses.
-fn support() -> TokenStream {
-    quote! {
-        /// Decoding, validation and response helpers of the generated handlers (public only
-        /// so that the ones a specification does not need are not dead code).
-        #[doc(hidden)]
-        pub mod support {
-            use std::sync::OnceLock;
-
-            use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
-            use axum::response::Response;
-            use serde::de::DeserializeOwned;
-
-            use super::{Credentials, OperationInfo, OPERATIONS, Problem, ProblemLocation, RequestContext, SCHEMA_DEFS};
-
-            pub fn context(
-                operation: &'static OperationInfo,
-                parts: &axum::http::request::Parts,
-            ) -> RequestContext {
-                RequestContext {
-                    operation,
-                    method: parts.method.clone(),
-                    uri: parts.uri.clone(),
-                    headers: parts.headers.clone(),
-                    credentials: Credentials::from_request(&parts.headers, &parts.uri),
-                }
-            }
-
-            pub fn status(code: u16) -> StatusCode {
-                StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
-            }
-
-            pub fn empty_response(code: u16) -> Response {
-                let mut response = Response::new(axum::body::Body::empty());
-                *response.status_mut() = status(code);
-                response
-            }
-
-            pub fn body_response(code: u16, content_type: &'static str, body: axum::body::Body) -> Response {
-                let mut response = Response::new(body);
-                *response.status_mut() = status(code);
-                if !content_type.is_empty() {
-                    response.headers_mut().insert(
-                        axum::http::header::CONTENT_TYPE,
-                        HeaderValue::from_static(content_type),
-                    );
-                }
-                response
-            }
-
-            pub fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
-                match serde_json::to_vec(body) {
-                    Ok(bytes) => {
-                        let mut response = Response::new(axum::body::Body::from(bytes));
-                        *response.status_mut() = status;
-                        response.headers_mut().insert(
-                            axum::http::header::CONTENT_TYPE,
-                            HeaderValue::from_static("application/json"),
-                        );
-                        response
-                    }
-                    Err(_) => empty_response(500),
-                }
-            }
-
-            pub fn set_header(response: &mut Response, name: &'static str, value: Option<&str>) {
-                if let (Some(value), Ok(name)) = (value, HeaderName::try_from(name))
-                    && let Ok(value) = HeaderValue::from_str(value)
-                {
-                    response.headers_mut().insert(name, value);
-                }
-            }
-
-            pub fn authorization(headers: &HeaderMap, scheme: &str) -> Option<String> {
-                let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
-                let (name, rest) = value.split_once(' ')?;
-                name.eq_ignore_ascii_case(scheme).then(|| rest.trim().to_owned())
-            }
-
-            pub fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-                headers.get(name)?.to_str().ok().map(str::to_owned)
-            }
-
-            pub fn query_value(uri: &Uri, name: &str) -> Option<String> {
-                query_values(uri, name).pop()
-            }
-
-            pub fn query_values(uri: &Uri, name: &str) -> Vec<String> {
-                form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-                    .filter(|(k, _)| k == name)
-                    .map(|(_, v)| v.into_owned())
-                    .collect()
-            }
-
-            pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
-                headers
-                    .get_all(name)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .map(str::to_owned)
-                    .collect()
-            }
-
-            pub fn path_values(path: &[(String, String)], name: &str) -> Vec<String> {
-                path.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-            }
-
-            pub async fn path_params(parts: &mut axum::http::request::Parts) -> Vec<(String, String)> {
-                use axum::extract::FromRequestParts;
-                match axum::extract::RawPathParams::from_request_parts(parts, &()).await {
-                    Ok(params) => params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
-                    Err(_) => Vec::new(),
-                }
-            }
-
-            pub async fn read_body(body: axum::body::Body, limit: usize) -> Result<bytes::Bytes, Problem> {
-                axum::body::to_bytes(body, limit).await.map_err(|e| Problem {
-                    location: ProblemLocation::Body,
-                    name: String::new(),
-                    message: format!("cannot read the body (at most {limit} bytes): {e}"),
-                })
-            }
-
-            pub fn missing(location: ProblemLocation, name: &str) -> Vec<Problem> {
-                vec![Problem { location, name: name.to_owned(), message: "required".to_owned() }]
-            }
-
-            /// One value: as a JSON string first (strings, enums), else as JSON text
-            /// (numbers, booleans).
-            pub fn text_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, String> {
-                let raw = raws.into_iter().next_back().unwrap_or_default();
-                match serde_json::from_value(serde_json::Value::String(raw.clone())) {
-                    Ok(value) => Ok(value),
-                    Err(first) => serde_json::from_str(&raw).map_err(|_| first.to_string()),
-                }
-            }
-
-            /// Every value of a repeated parameter.
-            pub fn repeated_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, String> {
-                let items = raws
-                    .into_iter()
-                    .map(|raw| match serde_json::from_str::<serde_json::Value>(&raw) {
-                        Ok(value @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_))) => value,
-                        _ => serde_json::Value::String(raw),
-                    })
-                    .collect();
-                serde_json::from_value(serde_json::Value::Array(items)).map_err(|e| e.to_string())
-            }
-
-            /// A value written as JSON text.
-            pub fn json_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, String> {
-                let raw = raws.into_iter().next_back().unwrap_or_default();
-                serde_json::from_str(&raw).map_err(|e| e.to_string())
-            }
-
-            /// Decodes a parameter and records its value for schema validation.
-            pub fn param<T: serde::Serialize>(
-                location: ProblemLocation,
-                name: &str,
-                raws: Vec<String>,
-                required: bool,
-                decode: fn(Vec<String>) -> Result<T, String>,
-                problems: &mut Vec<Problem>,
-                values: &mut serde_json::Map<String, serde_json::Value>,
-            ) -> Option<T> {
-                if raws.is_empty() {
-                    if required {
-                        problems.push(Problem { location, name: name.to_owned(), message: "required".to_owned() });
-                    }
-                    return None;
-                }
-                match decode(raws) {
-                    Ok(value) => {
-                        if let Ok(json) = serde_json::to_value(&value) {
-                            let group = values
-                                .entry(location_key(location))
-                                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-                            if let serde_json::Value::Object(group) = group {
-                                group.insert(name.to_owned(), json);
-                            }
-                        }
-                        Some(value)
-                    }
-                    Err(message) => {
-                        problems.push(Problem { location, name: name.to_owned(), message });
-                        None
-                    }
-                }
-            }
-
-            fn defs() -> &'static serde_json::Value {
-                static DEFS: OnceLock<serde_json::Value> = OnceLock::new();
-                DEFS.get_or_init(|| serde_json::from_str(SCHEMA_DEFS).unwrap_or_default())
-            }
-
-            fn compile(schema: &str) -> Result<jsonschema::Validator, String> {
-                let mut root = match serde_json::from_str::<serde_json::Value>(schema) {
-                    Ok(serde_json::Value::Object(map)) => map,
-                    Ok(other) => {
-                        let mut map = serde_json::Map::new();
-                        map.insert("allOf".to_owned(), serde_json::Value::Array(vec![other]));
-                        map
-                    }
-                    Err(e) => return Err(e.to_string()),
-                };
-                root.insert("$schema".to_owned(), "https://json-schema.org/draft/2020-12/schema".into());
-                root.insert("$defs".to_owned(), defs().clone());
-                jsonschema::options()
-                    .with_draft(jsonschema::Draft::Draft202012)
-                    .should_validate_formats(false)
-                    .build(&serde_json::Value::Object(root))
-                    .map_err(|e| e.to_string())
-            }
-
-            type Compiled = Result<jsonschema::Validator, String>;
-
-            fn validators() -> &'static [(OnceLock<Compiled>, OnceLock<Compiled>)] {
-                static VALIDATORS: OnceLock<Vec<(OnceLock<Compiled>, OnceLock<Compiled>)>> = OnceLock::new();
-                VALIDATORS.get_or_init(|| OPERATIONS.iter().map(|_| (OnceLock::new(), OnceLock::new())).collect())
-            }
-
-            fn check(
-                compiled: &Compiled,
-                location: ProblemLocation,
-                instance: &serde_json::Value,
-                problems: &mut Vec<Problem>,
-            ) {
-                match compiled {
-                    Ok(validator) => {
-                        for error in validator.iter_errors(instance) {
-                            let name = error.instance_path().to_string();
-                            problems.push(Problem { location, name, message: error.to_string() });
-                        }
-                    }
-                    Err(message) => problems.push(Problem {
-                        location,
-                        name: String::new(),
-                        message: format!("the server's schema does not compile: {message}"),
-                    }),
-                }
-            }
-
-            fn location_key(location: ProblemLocation) -> String {
-                match location {
-                    ProblemLocation::Path => "path",
-                    ProblemLocation::Query => "query",
-                    ProblemLocation::Header => "header",
-                    ProblemLocation::Body => "body",
-                }
-                .to_owned()
-            }
-
-            pub fn validate_params(
-                info: &'static OperationInfo,
-                values: &mut serde_json::Map<String, serde_json::Value>,
-                problems: &mut Vec<Problem>,
-            ) {
-                let Some((cell, _)) = validators().get(info.index) else { return };
-                let compiled = cell.get_or_init(|| compile(info.params_schema));
-                let instance = serde_json::Value::Object(std::mem::take(values));
-                let mut found = Vec::new();
-                check(compiled, ProblemLocation::Query, &instance, &mut found);
-                // The instance path is `/<location>/<name>...`.
-                for mut problem in found {
-                    let mut segments = problem.name.trim_start_matches('/').splitn(3, '/');
-                    let location = match segments.next() {
-                        Some("path") => ProblemLocation::Path,
-                        Some("header") => ProblemLocation::Header,
-                        _ => ProblemLocation::Query,
-                    };
-                    problem.location = location;
-                    problem.name = segments.next().unwrap_or_default().to_owned();
-                    problems.push(problem);
-                }
-            }
-
-            pub fn json_body<T: DeserializeOwned>(
-                info: &'static OperationInfo,
-                body: &[u8],
-                required: bool,
-                problems: &mut Vec<Problem>,
-            ) -> Option<T> {
-                if body.iter().all(u8::is_ascii_whitespace) {
-                    if required {
-                        problems.push(Problem { location: ProblemLocation::Body, name: String::new(), message: "a JSON body is required".to_owned() });
-                    }
-                    return None;
-                }
-                let value: serde_json::Value = match serde_json::from_slice(body) {
-                    Ok(value) => value,
-                    Err(e) => {
-                        problems.push(Problem { location: ProblemLocation::Body, name: String::new(), message: format!("not JSON: {e}") });
-                        return None;
-                    }
-                };
-                if let (Some(schema), Some((_, cell))) = (info.body_schema, validators().get(info.index)) {
-                    let before = problems.len();
-                    check(cell.get_or_init(|| compile(schema)), ProblemLocation::Body, &value, problems);
-                    if problems.len() > before {
-                        return None;
-                    }
-                }
-                match serde_json::from_value(value) {
-                    Ok(decoded) => Some(decoded),
-                    Err(e) => {
-                        problems.push(Problem { location: ProblemLocation::Body, name: String::new(), message: e.to_string() });
-                        None
-                    }
-                }
-            }
-
-            pub fn text_body(body: &bytes::Bytes, required: bool, problems: &mut Vec<Problem>) -> Option<String> {
-                if body.is_empty() {
-                    if required {
-                        problems.push(Problem { location: ProblemLocation::Body, name: String::new(), message: "a body is required".to_owned() });
-                    }
-                    return None;
-                }
-                match std::str::from_utf8(body) {
-                    Ok(text) => Some(text.to_owned()),
-                    Err(e) => {
-                        problems.push(Problem { location: ProblemLocation::Body, name: String::new(), message: format!("not UTF-8: {e}") });
-                        None
-                    }
-                }
-            }
-
-            /// A form part as received.
-            pub struct Part {
-                name: String,
-                file_name: Option<String>,
-                content_type: Option<String>,
-                bytes: bytes::Bytes,
-            }
-
-            pub async fn multipart(headers: &HeaderMap, body: bytes::Bytes, problems: &mut Vec<Problem>) -> Vec<Part> {
-                let problem = |message: String| Problem { location: ProblemLocation::Body, name: String::new(), message };
-                let boundary = headers
-                    .get(axum::http::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| multer::parse_boundary(v).ok());
-                let Some(boundary) = boundary else {
-                    problems.push(problem("expected a multipart/form-data body with a boundary".to_owned()));
-                    return Vec::new();
-                };
-                let stream = futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
-                let mut form = multer::Multipart::new(stream, boundary);
-                let mut parts = Vec::new();
-                loop {
-                    match form.next_field().await {
-                        Ok(Some(field)) => {
-                            let name = field.name().unwrap_or_default().to_owned();
-                            let file_name = field.file_name().map(str::to_owned);
-                            let content_type = field.content_type().map(ToString::to_string);
-                            match field.bytes().await {
-                                Ok(bytes) => parts.push(Part { name, file_name, content_type, bytes }),
-                                Err(e) => {
-                                    problems.push(problem(format!("malformed multipart body: {e}")));
-                                    break;
-                                }
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            problems.push(problem(format!("malformed multipart body: {e}")));
-                            break;
-                        }
-                    }
-                }
-                parts
-            }
-
-            fn take(form: &mut Vec<Part>, name: &str) -> Option<Part> {
-                let index = form.iter().position(|p| p.name == name)?;
-                Some(form.remove(index))
-            }
-
-            pub fn file_part(form: &mut Vec<Part>, name: &str, required: bool, problems: &mut Vec<Problem>) -> Option<super::FilePart> {
-                match take(form, name) {
-                    Some(part) => Some(super::FilePart { file_name: part.file_name, content_type: part.content_type, bytes: part.bytes }),
-                    None => {
-                        if required {
-                            problems.push(Problem { location: ProblemLocation::Body, name: name.to_owned(), message: "required".to_owned() });
-                        }
-                        None
-                    }
-                }
-            }
-
-            pub fn text_part<T>(
-                form: &mut Vec<Part>,
-                name: &str,
-                required: bool,
-                decode: fn(Vec<String>) -> Result<T, String>,
-                problems: &mut Vec<Problem>,
-            ) -> Option<T> {
-                let Some(part) = take(form, name) else {
-                    if required {
-                        problems.push(Problem { location: ProblemLocation::Body, name: name.to_owned(), message: "required".to_owned() });
-                    }
-                    return None;
-                };
-                let text = match String::from_utf8(part.bytes.to_vec()) {
-                    Ok(text) => text,
-                    Err(e) => {
-                        problems.push(Problem { location: ProblemLocation::Body, name: name.to_owned(), message: format!("not UTF-8: {e}") });
-                        return None;
-                    }
-                };
-                match decode(vec![text]) {
-                    Ok(value) => Some(value),
-                    Err(message) => {
-                        problems.push(Problem { location: ProblemLocation::Body, name: name.to_owned(), message });
-                        None
-                    }
-                }
-            }
-        }
-    }
 }

@@ -4,29 +4,10 @@
 //! Server bindings of the Cloudflare Stream API: the [`Api`] trait, one method per operation, and the [`router`] that authenticates, decodes and validates requests into it.
 
 use std::sync::Arc;
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
-/// Static facts about an operation, as the specification gives them.
-#[derive(Debug)]
-pub struct OperationInfo {
-    /// The `operationId`.
-    pub id: &'static str,
-    /// The HTTP method.
-    pub method: &'static str,
-    /// The path template.
-    pub path: &'static str,
-    /// Security requirements: any one set of scheme names suffices; none: public.
-    pub security: &'static [&'static [&'static str]],
-    /// The schema (JSON Schema 2020-12, as JSON text) the JSON body is validated
-    /// against.
-    pub body_schema: Option<&'static str>,
-    /// The schema the parameters are validated against: an object with `path`,
-    /// `query` and `header` objects keyed by parameter name.
-    pub params_schema: &'static str,
-    /// The schema of the success response's JSON body (for checking answers).
-    pub response_schema: Option<&'static str>,
-    index: usize,
-}
+use client_runtime::__private::server as support;
+pub use client_runtime::server::{FilePart, OperationInfo, Problem, ProblemLocation};
 
 /// `videos_list`: `GET /accounts/{account_id}/stream`.
 pub static VIDEOS_LIST: OperationInfo = OperationInfo {
@@ -37,7 +18,7 @@ pub static VIDEOS_LIST: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"after\":{\"type\":\"string\"},\"asc\":{\"type\":\"boolean\"},\"before\":{\"type\":\"string\"},\"creator\":{\"type\":\"string\"},\"end\":{\"type\":\"string\"},\"include_counts\":{\"type\":\"boolean\"},\"limit\":{\"type\":\"integer\"},\"live_input_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"search\":{\"type\":\"string\"},\"start\":{\"type\":\"string\"},\"status\":{\"$ref\":\"#/$defs/VideoState\"},\"type\":{\"type\":\"string\",\"enum\":[\"vod\",\"live\"]},\"video_name\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoListEnvelope\"}"),
-    index: 0usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `videos_initiate_tus_upload`: `POST /accounts/{account_id}/stream`.
@@ -49,7 +30,7 @@ pub static VIDEOS_INITIATE_TUS_UPLOAD: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"header\":{\"type\":\"object\",\"properties\":{\"Tus-Resumable\":{\"type\":\"string\",\"enum\":[\"1.0.0\"]},\"Upload-Length\":{\"type\":\"integer\"},\"Upload-Creator\":{\"type\":\"string\"},\"Upload-Metadata\":{\"type\":\"string\"}}},\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"direct_user\":{\"type\":\"boolean\"}}}}}",
     response_schema: None,
-    index: 1usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `videos_get`: `GET /accounts/{account_id}/stream/{identifier}`.
@@ -61,7 +42,7 @@ pub static VIDEOS_GET: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
-    index: 2usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `videos_edit`: `POST /accounts/{account_id}/stream/{identifier}`.
@@ -73,7 +54,7 @@ pub static VIDEOS_EDIT: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/VideoEditRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
-    index: 3usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `videos_delete`: `DELETE /accounts/{account_id}/stream/{identifier}`.
@@ -85,7 +66,7 @@ pub static VIDEOS_DELETE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: None,
-    index: 4usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `audio_tracks_list`: `GET /accounts/{account_id}/stream/{identifier}/audio`.
@@ -97,7 +78,7 @@ pub static AUDIO_TRACKS_LIST: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/AudioTrackGetEnvelope\"}"),
-    index: 5usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `audio_tracks_delete`: `DELETE /accounts/{account_id}/stream/{identifier}/audio/{audio_identifier}`.
@@ -109,7 +90,7 @@ pub static AUDIO_TRACKS_DELETE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"audio_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/AudioTrackDeleteEnvelope\"}"),
-    index: 6usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `audio_tracks_edit`: `PATCH /accounts/{account_id}/stream/{identifier}/audio/{audio_identifier}`.
@@ -121,7 +102,7 @@ pub static AUDIO_TRACKS_EDIT: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/AudioTrackEditRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"audio_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/AudioEnvelope\"}"),
-    index: 7usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `audio_tracks_copy`: `POST /accounts/{account_id}/stream/{identifier}/audio/copy`.
@@ -133,7 +114,7 @@ pub static AUDIO_TRACKS_COPY: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/AudioTrackCopyRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/AudioEnvelope\"}"),
-    index: 8usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `videos_storage_usage`: `GET /accounts/{account_id}/stream/storage-usage`.
@@ -145,7 +126,7 @@ pub static VIDEOS_STORAGE_USAGE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"creator\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoStorageUsageEnvelope\"}"),
-    index: 9usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `videos_clip`: `POST /accounts/{account_id}/stream/clip`.
@@ -157,7 +138,7 @@ pub static VIDEOS_CLIP: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/VideoClipRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
-    index: 10usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `videos_copy`: `POST /accounts/{account_id}/stream/copy`.
@@ -169,7 +150,7 @@ pub static VIDEOS_COPY: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/VideoCopyRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"header\":{\"type\":\"object\",\"properties\":{\"Upload-Creator\":{\"type\":\"string\"}}},\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
-    index: 11usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `videos_direct_upload`: `POST /accounts/{account_id}/stream/direct_upload`.
@@ -181,7 +162,7 @@ pub static VIDEOS_DIRECT_UPLOAD: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/DirectUploadRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"header\":{\"type\":\"object\",\"properties\":{\"Upload-Creator\":{\"type\":\"string\"}}},\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/DirectUploadCreateEnvelope\"}"),
-    index: 12usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `keys_list`: `GET /accounts/{account_id}/stream/keys`.
@@ -193,7 +174,7 @@ pub static KEYS_LIST: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/KeyGetListEnvelope\"}"),
-    index: 13usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `keys_create`: `POST /accounts/{account_id}/stream/keys`.
@@ -205,7 +186,7 @@ pub static KEYS_CREATE: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/KeyCreateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/KeysEnvelope\"}"),
-    index: 14usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `keys_delete`: `DELETE /accounts/{account_id}/stream/keys/{identifier}`.
@@ -217,7 +198,7 @@ pub static KEYS_DELETE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/KeyDeleteEnvelope\"}"),
-    index: 15usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `live_inputs_list`: `GET /accounts/{account_id}/stream/live_inputs`.
@@ -229,7 +210,7 @@ pub static LIVE_INPUTS_LIST: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"include_counts\":{\"type\":\"boolean\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/LiveInputListEnvelope\"}"),
-    index: 16usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `live_inputs_create`: `POST /accounts/{account_id}/stream/live_inputs`.
@@ -241,7 +222,7 @@ pub static LIVE_INPUTS_CREATE: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/LiveInputRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/LiveInputEnvelope\"}"),
-    index: 17usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `live_inputs_get`: `GET /accounts/{account_id}/stream/live_inputs/{live_input_identifier}`.
@@ -253,7 +234,7 @@ pub static LIVE_INPUTS_GET: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/LiveInputEnvelope\"}"),
-    index: 18usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `live_inputs_update`: `PUT /accounts/{account_id}/stream/live_inputs/{live_input_identifier}`.
@@ -265,7 +246,7 @@ pub static LIVE_INPUTS_UPDATE: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/LiveInputRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/LiveInputEnvelope\"}"),
-    index: 19usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `live_inputs_delete`: `DELETE /accounts/{account_id}/stream/live_inputs/{live_input_identifier}`.
@@ -277,7 +258,7 @@ pub static LIVE_INPUTS_DELETE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/EmptyObject\"}"),
-    index: 20usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `live_inputs_outputs_list`: `GET /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs`.
@@ -289,7 +270,7 @@ pub static LIVE_INPUTS_OUTPUTS_LIST: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/OutputListEnvelope\"}"),
-    index: 21usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `live_inputs_outputs_create`: `POST /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs`.
@@ -301,7 +282,7 @@ pub static LIVE_INPUTS_OUTPUTS_CREATE: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/OutputCreateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/OutputEnvelope\"}"),
-    index: 22usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `live_inputs_outputs_update`: `PUT /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs/{output_identifier}`.
@@ -313,7 +294,7 @@ pub static LIVE_INPUTS_OUTPUTS_UPDATE: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/OutputUpdateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"},\"output_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/OutputEnvelope\"}"),
-    index: 23usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `live_inputs_outputs_delete`: `DELETE /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs/{output_identifier}`.
@@ -325,7 +306,7 @@ pub static LIVE_INPUTS_OUTPUTS_DELETE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"},\"output_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/EmptyObject\"}"),
-    index: 24usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `watermarks_list`: `GET /accounts/{account_id}/stream/watermarks`.
@@ -337,7 +318,7 @@ pub static WATERMARKS_LIST: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WatermarkListEnvelope\"}"),
-    index: 25usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `watermarks_create`: `POST /accounts/{account_id}/stream/watermarks`.
@@ -349,7 +330,7 @@ pub static WATERMARKS_CREATE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WatermarkEnvelope\"}"),
-    index: 26usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `watermarks_get`: `GET /accounts/{account_id}/stream/watermarks/{identifier}`.
@@ -361,7 +342,7 @@ pub static WATERMARKS_GET: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WatermarkEnvelope\"}"),
-    index: 27usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `watermarks_delete`: `DELETE /accounts/{account_id}/stream/watermarks/{identifier}`.
@@ -373,7 +354,7 @@ pub static WATERMARKS_DELETE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WatermarkDeleteEnvelope\"}"),
-    index: 28usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `webhooks_get`: `GET /accounts/{account_id}/stream/webhook`.
@@ -385,7 +366,7 @@ pub static WEBHOOKS_GET: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WebhookGetEnvelope\"}"),
-    index: 29usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `webhooks_update`: `PUT /accounts/{account_id}/stream/webhook`.
@@ -397,7 +378,7 @@ pub static WEBHOOKS_UPDATE: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/WebhookUpdateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WebhookUpdateEnvelope\"}"),
-    index: 30usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `webhooks_delete`: `DELETE /accounts/{account_id}/stream/webhook`.
@@ -409,7 +390,7 @@ pub static WEBHOOKS_DELETE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WebhookDeleteEnvelope\"}"),
-    index: 31usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `captions_list`: `GET /accounts/{account_id}/stream/{identifier}/captions`.
@@ -421,7 +402,7 @@ pub static CAPTIONS_LIST: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/CaptionListEnvelope\"}"),
-    index: 32usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `captions_get`: `GET /accounts/{account_id}/stream/{identifier}/captions/{language}`.
@@ -433,7 +414,7 @@ pub static CAPTIONS_GET: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/CaptionEnvelope\"}"),
-    index: 33usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `captions_upload`: `PUT /accounts/{account_id}/stream/{identifier}/captions/{language}`.
@@ -445,7 +426,7 @@ pub static CAPTIONS_UPLOAD: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/CaptionEnvelope\"}"),
-    index: 34usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `captions_delete`: `DELETE /accounts/{account_id}/stream/{identifier}/captions/{language}`.
@@ -457,7 +438,7 @@ pub static CAPTIONS_DELETE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/LanguageDeleteEnvelope\"}"),
-    index: 35usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `captions_generate`: `POST /accounts/{account_id}/stream/{identifier}/captions/{language}/generate`.
@@ -469,7 +450,7 @@ pub static CAPTIONS_GENERATE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/CaptionEnvelope\"}"),
-    index: 36usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `captions_vtt`: `GET /accounts/{account_id}/stream/{identifier}/captions/{language}/vtt`.
@@ -481,7 +462,7 @@ pub static CAPTIONS_VTT: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
     response_schema: None,
-    index: 37usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `downloads_list`: `GET /accounts/{account_id}/stream/{identifier}/downloads`.
@@ -493,7 +474,7 @@ pub static DOWNLOADS_LIST: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/DownloadGetEnvelope\"}"),
-    index: 38usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `downloads_create`: `POST /accounts/{account_id}/stream/{identifier}/downloads`.
@@ -505,7 +486,7 @@ pub static DOWNLOADS_CREATE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/DownloadCreateEnvelope\"}"),
-    index: 39usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `downloads_delete`: `DELETE /accounts/{account_id}/stream/{identifier}/downloads`.
@@ -517,7 +498,7 @@ pub static DOWNLOADS_DELETE: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/DownloadDeleteEnvelope\"}"),
-    index: 40usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `videos_embed`: `GET /accounts/{account_id}/stream/{identifier}/embed`.
@@ -529,7 +510,7 @@ pub static VIDEOS_EMBED: OperationInfo = OperationInfo {
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: None,
-    index: 41usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// `videos_create_token`: `POST /accounts/{account_id}/stream/{identifier}/token`.
@@ -541,7 +522,7 @@ pub static VIDEOS_CREATE_TOKEN: OperationInfo = OperationInfo {
     body_schema: Some("{\"$ref\":\"#/$defs/TokenCreateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/TokenCreateEnvelope\"}"),
-    index: 42usize,
+    validators: support::Validators::new(&SCHEMA_DEFS_CACHE),
 };
 
 /// Every operation, in specification order.
@@ -595,6 +576,9 @@ pub static OPERATIONS: [&OperationInfo; 43usize] = [
 /// schemas in [`OperationInfo`]).
 pub const SCHEMA_DEFS: &str = "{\"ResponseMessageSource\":{\"type\":\"object\",\"properties\":{\"pointer\":{\"type\":\"string\"}}},\"ResponseMessage\":{\"type\":\"object\",\"required\":[\"code\",\"message\"],\"properties\":{\"code\":{\"type\":\"integer\"},\"message\":{\"type\":\"string\"},\"documentation_url\":{\"type\":\"string\"},\"source\":{\"$ref\":\"#/$defs/ResponseMessageSource\"}}},\"ApiResponseCommon\":{\"type\":\"object\",\"required\":[\"errors\",\"messages\",\"success\"],\"properties\":{\"errors\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/ResponseMessage\"}},\"messages\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/ResponseMessage\"}},\"success\":{\"type\":\"boolean\",\"enum\":[true]}}},\"ApiResponseFailure\":{\"type\":\"object\",\"required\":[\"errors\",\"messages\",\"success\",\"result\"],\"properties\":{\"errors\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/ResponseMessage\"}},\"messages\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/ResponseMessage\"}},\"success\":{\"type\":\"boolean\",\"enum\":[false]},\"result\":{\"type\":[\"object\",\"null\"]}}},\"EmptyObject\":{\"type\":\"object\"},\"AllowedOrigins\":{\"type\":\"string\"},\"VideoInput\":{\"type\":\"object\",\"properties\":{\"height\":{\"type\":\"integer\"},\"width\":{\"type\":\"integer\"}}},\"VideoPlayback\":{\"type\":\"object\",\"properties\":{\"dash\":{\"type\":\"string\"},\"hls\":{\"type\":\"string\"}}},\"VideoPublicDetails\":{\"type\":\"object\",\"properties\":{\"channel_link\":{\"type\":\"string\"},\"logo\":{\"type\":\"string\"},\"media_id\":{\"type\":\"integer\"},\"share_link\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"}}},\"VideoState\":{\"type\":\"string\",\"enum\":[\"pendingupload\",\"downloading\",\"queued\",\"inprogress\",\"ready\",\"error\",\"live-inprogress\"]},\"VideoStatus\":{\"type\":\"object\",\"properties\":{\"errorReasonCode\":{\"type\":\"string\"},\"errorReasonText\":{\"type\":\"string\"},\"pctComplete\":{\"type\":\"string\"},\"state\":{\"$ref\":\"#/$defs/VideoState\"}}},\"WatermarkPosition\":{\"type\":\"string\",\"enum\":[\"upperRight\",\"upperLeft\",\"lowerLeft\",\"lowerRight\",\"center\"]},\"Watermark\":{\"type\":\"object\",\"properties\":{\"created\":{\"type\":\"string\"},\"downloadedFrom\":{\"type\":[\"string\",\"null\"]},\"height\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"},\"opacity\":{\"type\":\"number\"},\"padding\":{\"type\":\"number\"},\"position\":{\"$ref\":\"#/$defs/WatermarkPosition\"},\"scale\":{\"type\":\"number\"},\"size\":{\"type\":\"integer\"},\"uid\":{\"type\":\"string\"},\"width\":{\"type\":\"integer\"}}},\"Video\":{\"type\":\"object\",\"properties\":{\"allowedOrigins\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/AllowedOrigins\"}},\"clippedFrom\":{\"type\":\"string\"},\"created\":{\"type\":\"string\"},\"creator\":{\"type\":\"string\"},\"duration\":{\"type\":\"number\"},\"input\":{\"$ref\":\"#/$defs/VideoInput\"},\"liveInput\":{\"type\":\"string\"},\"maxDurationSeconds\":{\"type\":\"integer\"},\"maxSizeBytes\":{\"type\":\"integer\"},\"meta\":{},\"modified\":{\"type\":\"string\"},\"playback\":{\"$ref\":\"#/$defs/VideoPlayback\"},\"preview\":{\"type\":\"string\"},\"publicDetails\":{\"$ref\":\"#/$defs/VideoPublicDetails\"},\"readyToStream\":{\"type\":\"boolean\"},\"readyToStreamAt\":{\"type\":\"string\"},\"requireSignedURLs\":{\"type\":\"boolean\"},\"scheduledDeletion\":{\"type\":[\"string\",\"null\"]},\"size\":{\"type\":\"integer\"},\"status\":{\"$ref\":\"#/$defs/VideoStatus\"},\"thumbnail\":{\"type\":\"string\"},\"thumbnailTimestampPct\":{\"type\":\"number\"},\"uid\":{\"type\":\"string\"},\"uploaded\":{\"type\":\"string\"},\"uploadExpiry\":{\"type\":\"string\"},\"watermark\":{\"$ref\":\"#/$defs/Watermark\"}}},\"AudioState\":{\"type\":\"string\",\"enum\":[\"queued\",\"ready\",\"error\"]},\"Audio\":{\"type\":\"object\",\"properties\":{\"default\":{\"type\":\"boolean\"},\"label\":{\"type\":\"string\"},\"status\":{\"$ref\":\"#/$defs/AudioState\"},\"uid\":{\"type\":\"string\"}}},\"AudioTrackGetResponse\":{\"type\":\"object\",\"properties\":{\"audio\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Audio\"}}}},\"AudioTrackDeleteResponse\":{\"type\":\"string\"},\"VideoStorageUsageResponse\":{\"type\":\"object\",\"properties\":{\"creator\":{\"type\":\"string\"},\"totalStorageMinutes\":{\"type\":\"number\"},\"totalStorageMinutesLimit\":{\"type\":\"integer\"},\"videoCount\":{\"type\":\"integer\"}}},\"WatermarkAtUpload\":{\"type\":\"object\",\"properties\":{\"uid\":{\"type\":\"string\"}}},\"Clip\":{\"type\":\"object\",\"properties\":{\"allowedOrigins\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/AllowedOrigins\"}},\"clippedFromVideoUID\":{\"type\":\"string\"},\"created\":{\"type\":\"string\"},\"creator\":{\"type\":\"string\"},\"endTimeSeconds\":{\"type\":\"integer\"},\"maxDurationSeconds\":{\"type\":\"integer\"},\"meta\":{},\"modified\":{\"type\":\"string\"},\"playback\":{\"$ref\":\"#/$defs/VideoPlayback\"},\"preview\":{\"type\":\"string\"},\"requireSignedURLs\":{\"type\":\"boolean\"},\"startTimeSeconds\":{\"type\":\"integer\"},\"status\":{\"$ref\":\"#/$defs/VideoState\"},\"thumbnailTimestampPct\":{\"type\":\"number\"},\"watermark\":{\"$ref\":\"#/$defs/WatermarkAtUpload\"}}},\"DirectUploadCreateResponse\":{\"type\":\"object\",\"properties\":{\"scheduledDeletion\":{\"type\":[\"string\",\"null\"]},\"uid\":{\"type\":\"string\"},\"uploadURL\":{\"type\":\"string\"},\"watermark\":{\"$ref\":\"#/$defs/Watermark\"}}},\"Keys\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"created\":{\"type\":\"string\"},\"jwk\":{\"type\":\"string\"},\"pem\":{\"type\":\"string\"}}},\"KeyGetResponse\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"created\":{\"type\":\"string\"},\"key_id\":{\"type\":\"string\"}}},\"KeyDeleteResponse\":{\"type\":\"string\"},\"LiveInputRecordingMode\":{\"type\":\"string\",\"enum\":[\"off\",\"automatic\"]},\"LiveInputRecordingSettings\":{\"type\":\"object\",\"properties\":{\"allowedOrigins\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"hideLiveViewerCount\":{\"type\":\"boolean\"},\"mode\":{\"$ref\":\"#/$defs/LiveInputRecordingMode\"},\"requireSignedURLs\":{\"type\":\"boolean\"},\"timeoutSeconds\":{\"type\":\"integer\"}}},\"LiveInputRtmps\":{\"type\":\"object\",\"properties\":{\"streamKey\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}}},\"LiveInputRtmpsPlayback\":{\"type\":\"object\",\"properties\":{\"streamKey\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}}},\"LiveInputSrt\":{\"type\":\"object\",\"properties\":{\"passphrase\":{\"type\":\"string\"},\"streamId\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}}},\"LiveInputSrtPlayback\":{\"type\":\"object\",\"properties\":{\"passphrase\":{\"type\":\"string\"},\"streamId\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}}},\"LiveInputStatus\":{\"type\":\"string\",\"enum\":[\"connected\",\"reconnected\",\"reconnecting\",\"client_disconnect\",\"ttl_exceeded\",\"failed_to_connect\",\"failed_to_reconnect\",\"new_configuration_accepted\"]},\"LiveInputWebRtc\":{\"type\":\"object\",\"properties\":{\"url\":{\"type\":\"string\"}}},\"LiveInputWebRtcPlayback\":{\"type\":\"object\",\"properties\":{\"url\":{\"type\":\"string\"}}},\"LiveInput\":{\"type\":\"object\",\"properties\":{\"created\":{\"type\":\"string\"},\"deleteRecordingAfterDays\":{\"type\":[\"integer\",\"null\"]},\"enabled\":{\"type\":\"boolean\"},\"meta\":{},\"modified\":{\"type\":\"string\"},\"recording\":{\"$ref\":\"#/$defs/LiveInputRecordingSettings\"},\"rtmps\":{\"$ref\":\"#/$defs/LiveInputRtmps\"},\"rtmpsPlayback\":{\"$ref\":\"#/$defs/LiveInputRtmpsPlayback\"},\"srt\":{\"$ref\":\"#/$defs/LiveInputSrt\"},\"srtPlayback\":{\"$ref\":\"#/$defs/LiveInputSrtPlayback\"},\"status\":{\"$ref\":\"#/$defs/LiveInputStatus\"},\"uid\":{\"type\":\"string\"},\"webRTC\":{\"$ref\":\"#/$defs/LiveInputWebRtc\"},\"webRTCPlayback\":{\"$ref\":\"#/$defs/LiveInputWebRtcPlayback\"}}},\"LiveInputSummary\":{\"type\":\"object\",\"properties\":{\"created\":{\"type\":\"string\"},\"deleteRecordingAfterDays\":{\"type\":[\"integer\",\"null\"]},\"enabled\":{\"type\":\"boolean\"},\"meta\":{},\"modified\":{\"type\":\"string\"},\"uid\":{\"type\":\"string\"}}},\"LiveInputListResponse\":{\"type\":\"object\",\"properties\":{\"liveInputs\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/LiveInputSummary\"}},\"range\":{\"type\":\"integer\"},\"total\":{\"type\":\"integer\"}}},\"Output\":{\"type\":\"object\",\"properties\":{\"enabled\":{\"type\":\"boolean\"},\"streamKey\":{\"type\":\"string\"},\"uid\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}}},\"WatermarkDeleteResponse\":{\"type\":\"string\"},\"WebhookGetResponse\":{\"type\":\"object\",\"properties\":{\"modified\":{\"type\":\"string\"},\"notification_url\":{\"type\":\"string\"},\"notificationUrl\":{\"type\":\"string\"},\"secret\":{\"type\":\"string\"}}},\"WebhookUpdateResponse\":{\"$ref\":\"#/$defs/WebhookGetResponse\"},\"WebhookDeleteResponse\":{\"type\":\"string\"},\"CaptionStatus\":{\"type\":\"string\",\"enum\":[\"ready\",\"inprogress\",\"error\"]},\"Caption\":{\"type\":\"object\",\"properties\":{\"generated\":{\"type\":\"boolean\"},\"label\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"},\"status\":{\"$ref\":\"#/$defs/CaptionStatus\"}}},\"LanguageDeleteResponse\":{\"type\":\"string\"},\"VttGetResponse\":{\"type\":\"string\"},\"DownloadStatus\":{\"type\":\"string\",\"enum\":[\"ready\",\"inprogress\",\"error\"]},\"Download\":{\"type\":\"object\",\"required\":[\"percentComplete\",\"status\"],\"properties\":{\"percentComplete\":{\"type\":\"number\"},\"status\":{\"$ref\":\"#/$defs/DownloadStatus\"},\"url\":{\"type\":\"string\"}}},\"DownloadGetResponse\":{\"type\":\"object\",\"properties\":{\"audio\":{\"allOf\":[{\"$ref\":\"#/$defs/Download\"}]},\"default\":{\"allOf\":[{\"$ref\":\"#/$defs/Download\"}]}}},\"DownloadCreateResponse\":{\"$ref\":\"#/$defs/DownloadGetResponse\"},\"DownloadDeleteResponse\":{\"type\":\"string\"},\"EmbedGetResponse\":{\"type\":\"string\"},\"TokenCreateResponse\":{\"type\":\"object\",\"properties\":{\"token\":{\"type\":\"string\"}}},\"VideoListEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"range\":{\"type\":\"integer\"},\"result\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Video\"}},\"total\":{\"type\":\"integer\"}}}]},\"VideoEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/Video\"}}}]},\"VideoEditPublicDetails\":{\"type\":\"object\",\"properties\":{\"channel_link\":{\"type\":\"string\"},\"logo\":{\"type\":\"string\"},\"share_link\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"}}},\"VideoEditRequest\":{\"type\":\"object\",\"properties\":{\"allowedOrigins\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/AllowedOrigins\"}},\"creator\":{\"type\":\"string\"},\"maxDurationSeconds\":{\"type\":\"integer\"},\"meta\":{},\"publicDetails\":{\"$ref\":\"#/$defs/VideoEditPublicDetails\"},\"requireSignedURLs\":{\"type\":\"boolean\"},\"scheduledDeletion\":{\"type\":[\"string\",\"null\"]},\"thumbnailTimestampPct\":{\"type\":\"number\"},\"uid\":{\"type\":\"string\"},\"uploadExpiry\":{\"type\":\"string\"}}},\"AudioTrackGetEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/AudioTrackGetResponse\"}}}]},\"AudioTrackEditRequest\":{\"type\":\"object\",\"properties\":{\"default\":{\"type\":\"boolean\"},\"label\":{\"type\":\"string\"}}},\"AudioEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/Audio\"}}}]},\"AudioTrackDeleteEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/AudioTrackDeleteResponse\"}}}]},\"AudioTrackCopyRequest\":{\"type\":\"object\",\"required\":[\"label\"],\"properties\":{\"label\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"}}},\"VideoStorageUsageEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/VideoStorageUsageResponse\"}}}]},\"VideoClipRequest\":{\"type\":\"object\",\"required\":[\"clippedFromVideoUID\",\"endTimeSeconds\",\"startTimeSeconds\"],\"properties\":{\"clippedFromVideoUID\":{\"type\":\"string\"},\"endTimeSeconds\":{\"type\":\"integer\"},\"startTimeSeconds\":{\"type\":\"integer\"},\"allowedOrigins\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/AllowedOrigins\"}},\"creator\":{\"type\":\"string\"},\"input\":{\"type\":\"string\"},\"meta\":{},\"name\":{\"type\":\"string\"},\"requireSignedURLs\":{\"type\":\"boolean\"},\"scheduledDeletion\":{\"type\":[\"string\",\"null\"]},\"thumbnailTimestampPct\":{\"type\":\"number\"},\"url\":{\"type\":\"string\"},\"watermark\":{\"$ref\":\"#/$defs/WatermarkAtUpload\"}}},\"VideoCopyRequest\":{\"type\":\"object\",\"properties\":{\"allowedOrigins\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/AllowedOrigins\"}},\"creator\":{\"type\":\"string\"},\"input\":{\"type\":\"string\"},\"meta\":{},\"name\":{\"type\":\"string\"},\"requireSignedURLs\":{\"type\":\"boolean\"},\"scheduledDeletion\":{\"type\":[\"string\",\"null\"]},\"thumbnailTimestampPct\":{\"type\":\"number\"},\"url\":{\"type\":\"string\"},\"watermark\":{\"$ref\":\"#/$defs/WatermarkAtUpload\"}}},\"DirectUploadRequest\":{\"type\":\"object\",\"required\":[\"maxDurationSeconds\"],\"properties\":{\"maxDurationSeconds\":{\"type\":\"integer\"},\"allowedOrigins\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/AllowedOrigins\"}},\"creator\":{\"type\":\"string\"},\"expiry\":{\"type\":\"string\"},\"meta\":{},\"requireSignedURLs\":{\"type\":\"boolean\"},\"scheduledDeletion\":{\"type\":[\"string\",\"null\"]},\"thumbnailTimestampPct\":{\"type\":\"number\"},\"watermark\":{\"$ref\":\"#/$defs/WatermarkAtUpload\"}}},\"DirectUploadCreateEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/DirectUploadCreateResponse\"}}}]},\"KeyGetListEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/KeyGetResponse\"}}}}]},\"KeyCreateRequest\":{\"type\":\"object\"},\"KeysEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/Keys\"}}}]},\"KeyDeleteEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/KeyDeleteResponse\"}}}]},\"LiveInputListEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/LiveInputListResponse\"}}}]},\"LiveInputEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/LiveInput\"}}}]},\"LiveInputRequest\":{\"type\":\"object\",\"properties\":{\"defaultCreator\":{\"type\":\"string\"},\"deleteRecordingAfterDays\":{\"type\":[\"integer\",\"null\"]},\"enabled\":{\"type\":\"boolean\"},\"meta\":{},\"recording\":{\"$ref\":\"#/$defs/LiveInputRecordingSettings\"}}},\"OutputListEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Output\"}}}}]},\"OutputCreateRequest\":{\"type\":\"object\",\"required\":[\"streamKey\",\"url\"],\"properties\":{\"streamKey\":{\"type\":\"string\"},\"url\":{\"type\":\"string\"},\"enabled\":{\"type\":\"boolean\"}}},\"OutputEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/Output\"}}}]},\"OutputUpdateRequest\":{\"type\":\"object\",\"required\":[\"enabled\"],\"properties\":{\"enabled\":{\"type\":\"boolean\"}}},\"WatermarkListEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Watermark\"}}}}]},\"WatermarkEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/Watermark\"}}}]},\"WatermarkCreateRequest\":{\"type\":\"object\",\"properties\":{\"file\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"opacity\":{\"type\":\"number\"},\"padding\":{\"type\":\"number\"},\"position\":{\"$ref\":\"#/$defs/WatermarkPosition\"},\"scale\":{\"type\":\"number\"},\"url\":{\"type\":\"string\"}}},\"WatermarkDeleteEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/WatermarkDeleteResponse\"}}}]},\"WebhookGetEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/WebhookGetResponse\"}}}]},\"WebhookUpdateRequest\":{\"type\":\"object\",\"properties\":{\"notification_url\":{\"type\":\"string\"},\"notificationUrl\":{\"type\":\"string\"}}},\"WebhookUpdateEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/WebhookUpdateResponse\"}}}]},\"WebhookDeleteEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/WebhookDeleteResponse\"}}}]},\"CaptionListEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/Caption\"}}}}]},\"CaptionEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/Caption\"}}}]},\"CaptionUploadRequest\":{\"type\":\"object\",\"required\":[\"file\"],\"properties\":{\"file\":{\"type\":\"string\"}}},\"LanguageDeleteEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/LanguageDeleteResponse\"}}}]},\"DownloadGetEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/DownloadGetResponse\"}}}]},\"DownloadCreateEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"allOf\":[{\"$ref\":\"#/$defs/DownloadCreateResponse\"}]}}}]},\"DownloadDeleteEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/DownloadDeleteResponse\"}}}]},\"TokenAccessRuleAction\":{\"type\":\"string\",\"enum\":[\"allow\",\"block\"]},\"TokenAccessRuleType\":{\"type\":\"string\",\"enum\":[\"any\",\"ip.src\",\"ip.geoip.country\"]},\"TokenAccessRule\":{\"type\":\"object\",\"properties\":{\"action\":{\"$ref\":\"#/$defs/TokenAccessRuleAction\"},\"country\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"ip\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},\"type\":{\"$ref\":\"#/$defs/TokenAccessRuleType\"}}},\"TokenFlags\":{\"type\":\"object\",\"properties\":{\"original\":{\"type\":\"boolean\"}}},\"TokenCreateRequest\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"accessRules\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/$defs/TokenAccessRule\"}},\"downloadable\":{\"type\":\"boolean\"},\"exp\":{\"type\":\"integer\"},\"flags\":{\"$ref\":\"#/$defs/TokenFlags\"},\"nbf\":{\"type\":\"integer\"},\"pem\":{\"type\":\"string\"}}},\"TokenCreateEnvelope\":{\"allOf\":[{\"$ref\":\"#/$defs/ApiResponseCommon\"},{\"type\":\"object\",\"properties\":{\"result\":{\"$ref\":\"#/$defs/TokenCreateResponse\"}}}]}}";
 
+/// [`SCHEMA_DEFS`], parsed once for the validators of every operation.
+static SCHEMA_DEFS_CACHE: support::SchemaDefs = support::SchemaDefs::new(SCHEMA_DEFS);
+
 /// The credentials a request carried, one field per security scheme of the
 /// specification (absent when not sent).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -626,100 +610,10 @@ impl Credentials {
 }
 
 /// What the router knows about a request besides its typed arguments.
-#[derive(Clone, Debug)]
-pub struct RequestContext {
-    /// The operation called.
-    pub operation: &'static OperationInfo,
-    /// The request method.
-    pub method: Method,
-    /// The request URI as received.
-    pub uri: Uri,
-    /// Every request header.
-    pub headers: HeaderMap,
-    /// The credentials the request carried.
-    pub credentials: Credentials,
-}
-
-/// Where a request problem is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProblemLocation {
-    /// A path parameter.
-    Path,
-    /// A query parameter.
-    Query,
-    /// A request header.
-    Header,
-    /// The request body.
-    Body,
-}
-
-/// Why a request does not match the specification.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// Where.
-    pub location: ProblemLocation,
-    /// The parameter or part name, or the JSON pointer into the body.
-    pub name: String,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let location = match self.location {
-            ProblemLocation::Path => "path parameter",
-            ProblemLocation::Query => "query parameter",
-            ProblemLocation::Header => "header",
-            ProblemLocation::Body => "body",
-        };
-        if self.name.is_empty() {
-            write!(f, "{location}: {}", self.message)
-        } else {
-            write!(f, "{location} `{}`: {}", self.name, self.message)
-        }
-    }
-}
+pub type RequestContext = client_runtime::server::RequestContext<Credentials>;
 
 /// An error answer: a status, extra headers and the error body.
-#[derive(Clone, Debug)]
-pub struct Failure {
-    /// The HTTP status (4xx or 5xx).
-    pub status: StatusCode,
-    /// Headers sent with it (`Retry-After`, ...).
-    pub headers: HeaderMap,
-    /// The error body (boxed: failures travel in `Result`s, which stay small).
-    pub body: Box<super::models::ApiResponseFailure>,
-}
-
-impl Failure {
-    /// A failure with no extra headers.
-    pub fn new(status: StatusCode, body: super::models::ApiResponseFailure) -> Self {
-        Self {
-            status,
-            headers: HeaderMap::new(),
-            body: Box::new(body),
-        }
-    }
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        let mut response = support::json_response(self.status, &*self.body);
-        response.headers_mut().extend(self.headers);
-        response
-    }
-}
-
-/// A multipart file part as received.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FilePart {
-    /// The part's `filename`.
-    pub file_name: Option<String>,
-    /// The part's `Content-Type`.
-    pub content_type: Option<String>,
-    /// The content.
-    pub bytes: bytes::Bytes,
-}
+pub type Failure = client_runtime::server::Failure<super::models::ApiResponseFailure>;
 
 /// The arguments of `videos_list` (`GET /accounts/{account_id}/stream`), decoded and validated.
 #[derive(Clone, Debug, PartialEq)]
@@ -3146,7 +3040,7 @@ async fn handle_videos_list<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_LIST, &parts);
+    let ctx = support::context(&VIDEOS_LIST, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3166,7 +3060,11 @@ async fn handle_videos_initiate_tus_upload<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_INITIATE_TUS_UPLOAD, &parts);
+    let ctx = support::context(
+        &VIDEOS_INITIATE_TUS_UPLOAD,
+        &parts,
+        Credentials::from_request,
+    );
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3186,7 +3084,7 @@ async fn handle_videos_get<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_GET, &parts);
+    let ctx = support::context(&VIDEOS_GET, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3206,7 +3104,7 @@ async fn handle_videos_edit<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_EDIT, &parts);
+    let ctx = support::context(&VIDEOS_EDIT, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3226,7 +3124,7 @@ async fn handle_videos_delete<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_DELETE, &parts);
+    let ctx = support::context(&VIDEOS_DELETE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3246,7 +3144,7 @@ async fn handle_audio_tracks_list<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&AUDIO_TRACKS_LIST, &parts);
+    let ctx = support::context(&AUDIO_TRACKS_LIST, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3266,7 +3164,7 @@ async fn handle_audio_tracks_delete<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&AUDIO_TRACKS_DELETE, &parts);
+    let ctx = support::context(&AUDIO_TRACKS_DELETE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3286,7 +3184,7 @@ async fn handle_audio_tracks_edit<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&AUDIO_TRACKS_EDIT, &parts);
+    let ctx = support::context(&AUDIO_TRACKS_EDIT, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3306,7 +3204,7 @@ async fn handle_audio_tracks_copy<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&AUDIO_TRACKS_COPY, &parts);
+    let ctx = support::context(&AUDIO_TRACKS_COPY, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3326,7 +3224,7 @@ async fn handle_videos_storage_usage<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_STORAGE_USAGE, &parts);
+    let ctx = support::context(&VIDEOS_STORAGE_USAGE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3346,7 +3244,7 @@ async fn handle_videos_clip<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_CLIP, &parts);
+    let ctx = support::context(&VIDEOS_CLIP, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3366,7 +3264,7 @@ async fn handle_videos_copy<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_COPY, &parts);
+    let ctx = support::context(&VIDEOS_COPY, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3386,7 +3284,7 @@ async fn handle_videos_direct_upload<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_DIRECT_UPLOAD, &parts);
+    let ctx = support::context(&VIDEOS_DIRECT_UPLOAD, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3406,7 +3304,7 @@ async fn handle_keys_list<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&KEYS_LIST, &parts);
+    let ctx = support::context(&KEYS_LIST, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3426,7 +3324,7 @@ async fn handle_keys_create<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&KEYS_CREATE, &parts);
+    let ctx = support::context(&KEYS_CREATE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3446,7 +3344,7 @@ async fn handle_keys_delete<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&KEYS_DELETE, &parts);
+    let ctx = support::context(&KEYS_DELETE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3466,7 +3364,7 @@ async fn handle_live_inputs_list<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_LIST, &parts);
+    let ctx = support::context(&LIVE_INPUTS_LIST, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3486,7 +3384,7 @@ async fn handle_live_inputs_create<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_CREATE, &parts);
+    let ctx = support::context(&LIVE_INPUTS_CREATE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3506,7 +3404,7 @@ async fn handle_live_inputs_get<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_GET, &parts);
+    let ctx = support::context(&LIVE_INPUTS_GET, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3526,7 +3424,7 @@ async fn handle_live_inputs_update<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_UPDATE, &parts);
+    let ctx = support::context(&LIVE_INPUTS_UPDATE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3546,7 +3444,7 @@ async fn handle_live_inputs_delete<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_DELETE, &parts);
+    let ctx = support::context(&LIVE_INPUTS_DELETE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3566,7 +3464,11 @@ async fn handle_live_inputs_outputs_list<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_OUTPUTS_LIST, &parts);
+    let ctx = support::context(
+        &LIVE_INPUTS_OUTPUTS_LIST,
+        &parts,
+        Credentials::from_request,
+    );
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3586,7 +3488,11 @@ async fn handle_live_inputs_outputs_create<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_OUTPUTS_CREATE, &parts);
+    let ctx = support::context(
+        &LIVE_INPUTS_OUTPUTS_CREATE,
+        &parts,
+        Credentials::from_request,
+    );
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3606,7 +3512,11 @@ async fn handle_live_inputs_outputs_update<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_OUTPUTS_UPDATE, &parts);
+    let ctx = support::context(
+        &LIVE_INPUTS_OUTPUTS_UPDATE,
+        &parts,
+        Credentials::from_request,
+    );
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3626,7 +3536,11 @@ async fn handle_live_inputs_outputs_delete<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_OUTPUTS_DELETE, &parts);
+    let ctx = support::context(
+        &LIVE_INPUTS_OUTPUTS_DELETE,
+        &parts,
+        Credentials::from_request,
+    );
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3646,7 +3560,7 @@ async fn handle_watermarks_list<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WATERMARKS_LIST, &parts);
+    let ctx = support::context(&WATERMARKS_LIST, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3666,7 +3580,7 @@ async fn handle_watermarks_create<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WATERMARKS_CREATE, &parts);
+    let ctx = support::context(&WATERMARKS_CREATE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3686,7 +3600,7 @@ async fn handle_watermarks_get<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WATERMARKS_GET, &parts);
+    let ctx = support::context(&WATERMARKS_GET, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3706,7 +3620,7 @@ async fn handle_watermarks_delete<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WATERMARKS_DELETE, &parts);
+    let ctx = support::context(&WATERMARKS_DELETE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3726,7 +3640,7 @@ async fn handle_webhooks_get<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WEBHOOKS_GET, &parts);
+    let ctx = support::context(&WEBHOOKS_GET, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3746,7 +3660,7 @@ async fn handle_webhooks_update<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WEBHOOKS_UPDATE, &parts);
+    let ctx = support::context(&WEBHOOKS_UPDATE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3766,7 +3680,7 @@ async fn handle_webhooks_delete<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WEBHOOKS_DELETE, &parts);
+    let ctx = support::context(&WEBHOOKS_DELETE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3786,7 +3700,7 @@ async fn handle_captions_list<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_LIST, &parts);
+    let ctx = support::context(&CAPTIONS_LIST, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3806,7 +3720,7 @@ async fn handle_captions_get<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_GET, &parts);
+    let ctx = support::context(&CAPTIONS_GET, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3826,7 +3740,7 @@ async fn handle_captions_upload<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_UPLOAD, &parts);
+    let ctx = support::context(&CAPTIONS_UPLOAD, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3846,7 +3760,7 @@ async fn handle_captions_delete<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_DELETE, &parts);
+    let ctx = support::context(&CAPTIONS_DELETE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3866,7 +3780,7 @@ async fn handle_captions_generate<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_GENERATE, &parts);
+    let ctx = support::context(&CAPTIONS_GENERATE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3886,7 +3800,7 @@ async fn handle_captions_vtt<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_VTT, &parts);
+    let ctx = support::context(&CAPTIONS_VTT, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3906,7 +3820,7 @@ async fn handle_downloads_list<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&DOWNLOADS_LIST, &parts);
+    let ctx = support::context(&DOWNLOADS_LIST, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3926,7 +3840,7 @@ async fn handle_downloads_create<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&DOWNLOADS_CREATE, &parts);
+    let ctx = support::context(&DOWNLOADS_CREATE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3946,7 +3860,7 @@ async fn handle_downloads_delete<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&DOWNLOADS_DELETE, &parts);
+    let ctx = support::context(&DOWNLOADS_DELETE, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3966,7 +3880,7 @@ async fn handle_videos_embed<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_EMBED, &parts);
+    let ctx = support::context(&VIDEOS_EMBED, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -3986,7 +3900,7 @@ async fn handle_videos_create_token<A: Api>(
     request: axum::extract::Request,
 ) -> Response {
     let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_CREATE_TOKEN, &parts);
+    let ctx = support::context(&VIDEOS_CREATE_TOKEN, &parts, Credentials::from_request);
     if let Err(failure) = api.authorize(&ctx).await {
         return failure.into_response();
     }
@@ -6107,562 +6021,4 @@ async fn decode_videos_create_token(
         identifier: p_identifier,
         body,
     })
-}
-
-/// Decoding, validation and response helpers of the generated handlers (public only
-/// so that the ones a specification does not need are not dead code).
-#[doc(hidden)]
-pub mod support {
-    use std::sync::OnceLock;
-    use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
-    use axum::response::Response;
-    use serde::de::DeserializeOwned;
-    use super::{
-        Credentials, OperationInfo, OPERATIONS, Problem, ProblemLocation, RequestContext,
-        SCHEMA_DEFS,
-    };
-
-    pub fn context(
-        operation: &'static OperationInfo,
-        parts: &axum::http::request::Parts,
-    ) -> RequestContext {
-        RequestContext {
-            operation,
-            method: parts.method.clone(),
-            uri: parts.uri.clone(),
-            headers: parts.headers.clone(),
-            credentials: Credentials::from_request(&parts.headers, &parts.uri),
-        }
-    }
-
-    pub fn status(code: u16) -> StatusCode {
-        StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
-    }
-
-    pub fn empty_response(code: u16) -> Response {
-        let mut response = Response::new(axum::body::Body::empty());
-        *response.status_mut() = status(code);
-        response
-    }
-
-    pub fn body_response(
-        code: u16,
-        content_type: &'static str,
-        body: axum::body::Body,
-    ) -> Response {
-        let mut response = Response::new(body);
-        *response.status_mut() = status(code);
-        if !content_type.is_empty() {
-            response
-                .headers_mut()
-                .insert(
-                    axum::http::header::CONTENT_TYPE,
-                    HeaderValue::from_static(content_type),
-                );
-        }
-        response
-    }
-
-    pub fn json_response<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
-        match serde_json::to_vec(body) {
-            Ok(bytes) => {
-                let mut response = Response::new(axum::body::Body::from(bytes));
-                *response.status_mut() = status;
-                response
-                    .headers_mut()
-                    .insert(
-                        axum::http::header::CONTENT_TYPE,
-                        HeaderValue::from_static("application/json"),
-                    );
-                response
-            }
-            Err(_) => empty_response(500),
-        }
-    }
-
-    pub fn set_header(response: &mut Response, name: &'static str, value: Option<&str>) {
-        if let (Some(value), Ok(name)) = (value, HeaderName::try_from(name))
-            && let Ok(value) = HeaderValue::from_str(value)
-        {
-            response.headers_mut().insert(name, value);
-        }
-    }
-
-    pub fn authorization(headers: &HeaderMap, scheme: &str) -> Option<String> {
-        let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
-        let (name, rest) = value.split_once(' ')?;
-        name.eq_ignore_ascii_case(scheme).then(|| rest.trim().to_owned())
-    }
-
-    pub fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-        headers.get(name)?.to_str().ok().map(str::to_owned)
-    }
-
-    pub fn query_value(uri: &Uri, name: &str) -> Option<String> {
-        query_values(uri, name).pop()
-    }
-
-    pub fn query_values(uri: &Uri, name: &str) -> Vec<String> {
-        form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-            .collect()
-    }
-
-    pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
-        headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(str::to_owned)
-            .collect()
-    }
-
-    pub fn path_values(path: &[(String, String)], name: &str) -> Vec<String> {
-        path.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-    }
-
-    pub async fn path_params(
-        parts: &mut axum::http::request::Parts,
-    ) -> Vec<(String, String)> {
-        use axum::extract::FromRequestParts;
-        match axum::extract::RawPathParams::from_request_parts(parts, &()).await {
-            Ok(params) => {
-                params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
-            }
-            Err(_) => Vec::new(),
-        }
-    }
-
-    pub async fn read_body(
-        body: axum::body::Body,
-        limit: usize,
-    ) -> Result<bytes::Bytes, Problem> {
-        axum::body::to_bytes(body, limit)
-            .await
-            .map_err(|e| Problem {
-                location: ProblemLocation::Body,
-                name: String::new(),
-                message: format!("cannot read the body (at most {limit} bytes): {e}"),
-            })
-    }
-
-    pub fn missing(location: ProblemLocation, name: &str) -> Vec<Problem> {
-        vec![
-            Problem { location, name : name.to_owned(), message : "required".to_owned() }
-        ]
-    }
-
-    /// One value: as a JSON string first (strings, enums), else as JSON text
-    /// (numbers, booleans).
-    pub fn text_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, String> {
-        let raw = raws.into_iter().next_back().unwrap_or_default();
-        match serde_json::from_value(serde_json::Value::String(raw.clone())) {
-            Ok(value) => Ok(value),
-            Err(first) => serde_json::from_str(&raw).map_err(|_| first.to_string()),
-        }
-    }
-
-    /// Every value of a repeated parameter.
-    pub fn repeated_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, String> {
-        let items = raws
-            .into_iter()
-            .map(|raw| match serde_json::from_str::<serde_json::Value>(&raw) {
-                Ok(
-                    value @ (serde_json::Value::Number(_) | serde_json::Value::Bool(_)),
-                ) => value,
-                _ => serde_json::Value::String(raw),
-            })
-            .collect();
-        serde_json::from_value(serde_json::Value::Array(items))
-            .map_err(|e| e.to_string())
-    }
-
-    /// A value written as JSON text.
-    pub fn json_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, String> {
-        let raw = raws.into_iter().next_back().unwrap_or_default();
-        serde_json::from_str(&raw).map_err(|e| e.to_string())
-    }
-
-    /// Decodes a parameter and records its value for schema validation.
-    pub fn param<T: serde::Serialize>(
-        location: ProblemLocation,
-        name: &str,
-        raws: Vec<String>,
-        required: bool,
-        decode: fn(Vec<String>) -> Result<T, String>,
-        problems: &mut Vec<Problem>,
-        values: &mut serde_json::Map<String, serde_json::Value>,
-    ) -> Option<T> {
-        if raws.is_empty() {
-            if required {
-                problems
-                    .push(Problem {
-                        location,
-                        name: name.to_owned(),
-                        message: "required".to_owned(),
-                    });
-            }
-            return None;
-        }
-        match decode(raws) {
-            Ok(value) => {
-                if let Ok(json) = serde_json::to_value(&value) {
-                    let group = values
-                        .entry(location_key(location))
-                        .or_insert_with(|| serde_json::Value::Object(
-                            serde_json::Map::new(),
-                        ));
-                    if let serde_json::Value::Object(group) = group {
-                        group.insert(name.to_owned(), json);
-                    }
-                }
-                Some(value)
-            }
-            Err(message) => {
-                problems
-                    .push(Problem {
-                        location,
-                        name: name.to_owned(),
-                        message,
-                    });
-                None
-            }
-        }
-    }
-
-    fn defs() -> &'static serde_json::Value {
-        static DEFS: OnceLock<serde_json::Value> = OnceLock::new();
-        DEFS.get_or_init(|| serde_json::from_str(SCHEMA_DEFS).unwrap_or_default())
-    }
-
-    fn compile(schema: &str) -> Result<jsonschema::Validator, String> {
-        let mut root = match serde_json::from_str::<serde_json::Value>(schema) {
-            Ok(serde_json::Value::Object(map)) => map,
-            Ok(other) => {
-                let mut map = serde_json::Map::new();
-                map.insert("allOf".to_owned(), serde_json::Value::Array(vec![other]));
-                map
-            }
-            Err(e) => return Err(e.to_string()),
-        };
-        root.insert(
-            "$schema".to_owned(),
-            "https://json-schema.org/draft/2020-12/schema".into(),
-        );
-        root.insert("$defs".to_owned(), defs().clone());
-        jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(false)
-            .build(&serde_json::Value::Object(root))
-            .map_err(|e| e.to_string())
-    }
-
-    type Compiled = Result<jsonschema::Validator, String>;
-
-    fn validators() -> &'static [(OnceLock<Compiled>, OnceLock<Compiled>)] {
-        static VALIDATORS: OnceLock<Vec<(OnceLock<Compiled>, OnceLock<Compiled>)>> = OnceLock::new();
-        VALIDATORS
-            .get_or_init(|| {
-                OPERATIONS.iter().map(|_| (OnceLock::new(), OnceLock::new())).collect()
-            })
-    }
-
-    fn check(
-        compiled: &Compiled,
-        location: ProblemLocation,
-        instance: &serde_json::Value,
-        problems: &mut Vec<Problem>,
-    ) {
-        match compiled {
-            Ok(validator) => {
-                for error in validator.iter_errors(instance) {
-                    let name = error.instance_path().to_string();
-                    problems
-                        .push(Problem {
-                            location,
-                            name,
-                            message: error.to_string(),
-                        });
-                }
-            }
-            Err(message) => {
-                problems
-                    .push(Problem {
-                        location,
-                        name: String::new(),
-                        message: format!(
-                            "the server's schema does not compile: {message}"
-                        ),
-                    })
-            }
-        }
-    }
-
-    fn location_key(location: ProblemLocation) -> String {
-        match location {
-            ProblemLocation::Path => "path",
-            ProblemLocation::Query => "query",
-            ProblemLocation::Header => "header",
-            ProblemLocation::Body => "body",
-        }
-            .to_owned()
-    }
-
-    pub fn validate_params(
-        info: &'static OperationInfo,
-        values: &mut serde_json::Map<String, serde_json::Value>,
-        problems: &mut Vec<Problem>,
-    ) {
-        let Some((cell, _)) = validators().get(info.index) else { return };
-        let compiled = cell.get_or_init(|| compile(info.params_schema));
-        let instance = serde_json::Value::Object(std::mem::take(values));
-        let mut found = Vec::new();
-        check(compiled, ProblemLocation::Query, &instance, &mut found);
-        for mut problem in found {
-            let mut segments = problem.name.trim_start_matches('/').splitn(3, '/');
-            let location = match segments.next() {
-                Some("path") => ProblemLocation::Path,
-                Some("header") => ProblemLocation::Header,
-                _ => ProblemLocation::Query,
-            };
-            problem.location = location;
-            problem.name = segments.next().unwrap_or_default().to_owned();
-            problems.push(problem);
-        }
-    }
-
-    pub fn json_body<T: DeserializeOwned>(
-        info: &'static OperationInfo,
-        body: &[u8],
-        required: bool,
-        problems: &mut Vec<Problem>,
-    ) -> Option<T> {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            if required {
-                problems
-                    .push(Problem {
-                        location: ProblemLocation::Body,
-                        name: String::new(),
-                        message: "a JSON body is required".to_owned(),
-                    });
-            }
-            return None;
-        }
-        let value: serde_json::Value = match serde_json::from_slice(body) {
-            Ok(value) => value,
-            Err(e) => {
-                problems
-                    .push(Problem {
-                        location: ProblemLocation::Body,
-                        name: String::new(),
-                        message: format!("not JSON: {e}"),
-                    });
-                return None;
-            }
-        };
-        if let (Some(schema), Some((_, cell))) = (
-            info.body_schema,
-            validators().get(info.index),
-        ) {
-            let before = problems.len();
-            check(
-                cell.get_or_init(|| compile(schema)),
-                ProblemLocation::Body,
-                &value,
-                problems,
-            );
-            if problems.len() > before {
-                return None;
-            }
-        }
-        match serde_json::from_value(value) {
-            Ok(decoded) => Some(decoded),
-            Err(e) => {
-                problems
-                    .push(Problem {
-                        location: ProblemLocation::Body,
-                        name: String::new(),
-                        message: e.to_string(),
-                    });
-                None
-            }
-        }
-    }
-
-    pub fn text_body(
-        body: &bytes::Bytes,
-        required: bool,
-        problems: &mut Vec<Problem>,
-    ) -> Option<String> {
-        if body.is_empty() {
-            if required {
-                problems
-                    .push(Problem {
-                        location: ProblemLocation::Body,
-                        name: String::new(),
-                        message: "a body is required".to_owned(),
-                    });
-            }
-            return None;
-        }
-        match std::str::from_utf8(body) {
-            Ok(text) => Some(text.to_owned()),
-            Err(e) => {
-                problems
-                    .push(Problem {
-                        location: ProblemLocation::Body,
-                        name: String::new(),
-                        message: format!("not UTF-8: {e}"),
-                    });
-                None
-            }
-        }
-    }
-
-    /// A form part as received.
-    pub struct Part {
-        name: String,
-        file_name: Option<String>,
-        content_type: Option<String>,
-        bytes: bytes::Bytes,
-    }
-
-    pub async fn multipart(
-        headers: &HeaderMap,
-        body: bytes::Bytes,
-        problems: &mut Vec<Problem>,
-    ) -> Vec<Part> {
-        let problem = |message: String| Problem {
-            location: ProblemLocation::Body,
-            name: String::new(),
-            message,
-        };
-        let boundary = headers
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| multer::parse_boundary(v).ok());
-        let Some(boundary) = boundary else {
-            problems
-                .push(
-                    problem(
-                        "expected a multipart/form-data body with a boundary".to_owned(),
-                    ),
-                );
-            return Vec::new();
-        };
-        let stream = futures_util::stream::once(async move {
-            Ok::<_, std::convert::Infallible>(body)
-        });
-        let mut form = multer::Multipart::new(stream, boundary);
-        let mut parts = Vec::new();
-        loop {
-            match form.next_field().await {
-                Ok(Some(field)) => {
-                    let name = field.name().unwrap_or_default().to_owned();
-                    let file_name = field.file_name().map(str::to_owned);
-                    let content_type = field.content_type().map(ToString::to_string);
-                    match field.bytes().await {
-                        Ok(bytes) => {
-                            parts
-                                .push(Part {
-                                    name,
-                                    file_name,
-                                    content_type,
-                                    bytes,
-                                })
-                        }
-                        Err(e) => {
-                            problems
-                                .push(problem(format!("malformed multipart body: {e}")));
-                            break;
-                        }
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    problems.push(problem(format!("malformed multipart body: {e}")));
-                    break;
-                }
-            }
-        }
-        parts
-    }
-
-    fn take(form: &mut Vec<Part>, name: &str) -> Option<Part> {
-        let index = form.iter().position(|p| p.name == name)?;
-        Some(form.remove(index))
-    }
-
-    pub fn file_part(
-        form: &mut Vec<Part>,
-        name: &str,
-        required: bool,
-        problems: &mut Vec<Problem>,
-    ) -> Option<super::FilePart> {
-        match take(form, name) {
-            Some(part) => {
-                Some(super::FilePart {
-                    file_name: part.file_name,
-                    content_type: part.content_type,
-                    bytes: part.bytes,
-                })
-            }
-            None => {
-                if required {
-                    problems
-                        .push(Problem {
-                            location: ProblemLocation::Body,
-                            name: name.to_owned(),
-                            message: "required".to_owned(),
-                        });
-                }
-                None
-            }
-        }
-    }
-
-    pub fn text_part<T>(
-        form: &mut Vec<Part>,
-        name: &str,
-        required: bool,
-        decode: fn(Vec<String>) -> Result<T, String>,
-        problems: &mut Vec<Problem>,
-    ) -> Option<T> {
-        let Some(part) = take(form, name) else {
-            if required {
-                problems
-                    .push(Problem {
-                        location: ProblemLocation::Body,
-                        name: name.to_owned(),
-                        message: "required".to_owned(),
-                    });
-            }
-            return None;
-        };
-        let text = match String::from_utf8(part.bytes.to_vec()) {
-            Ok(text) => text,
-            Err(e) => {
-                problems
-                    .push(Problem {
-                        location: ProblemLocation::Body,
-                        name: name.to_owned(),
-                        message: format!("not UTF-8: {e}"),
-                    });
-                return None;
-            }
-        };
-        match decode(vec![text]) {
-            Ok(value) => Some(value),
-            Err(message) => {
-                problems
-                    .push(Problem {
-                        location: ProblemLocation::Body,
-                        name: name.to_owned(),
-                        message,
-                    });
-                None
-            }
-        }
-    }
 }
