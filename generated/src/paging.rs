@@ -5,7 +5,9 @@
 //! asks for videos created before the last one (after it, with `asc(true)`), until a page
 //! comes back short, the envelope's `range` says nothing remains, or a page brings nothing new.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
+
+use client_runtime::paging::{Page, paginate};
 
 use futures_util::Stream;
 
@@ -42,49 +44,44 @@ impl<'a> VideosList<'a> {
     ///
     /// The stream yields the first error of any page request and then ends.
     pub fn into_stream(self) -> impl Stream<Item = Result<Video, Error>> + 'a {
-        let state = Pager {
+        let first = Cursor {
             ascending: self.asc.unwrap_or(false),
             page_size: self.limit.unwrap_or(DEFAULT_PAGE_SIZE),
-            next: Some(self),
-            buffer: VecDeque::new(),
+            request: self,
             boundary: None,
             boundary_uids: HashSet::new(),
         };
-        futures_util::stream::try_unfold(state, |mut pager| async move {
-            loop {
-                if let Some(video) = pager.buffer.pop_front() {
-                    return Ok(Some((video, pager)));
-                }
-                let Some(request) = pager.next.take() else {
-                    return Ok(None);
-                };
-                let envelope = request.clone().send_with_response().await?.into_body();
-                pager.accept(request, envelope.result.unwrap_or_default(), envelope.range);
-            }
+        paginate(first, |cursor| async move {
+            let envelope = cursor
+                .request
+                .clone()
+                .send_with_response()
+                .await?
+                .into_body();
+            Ok(cursor.page(envelope.result.unwrap_or_default(), envelope.range))
         })
     }
 }
 
-/// The walk's state between pages.
-struct Pager<'a> {
+/// Where the walk stands: the request for the next page and what the last page ended at.
+struct Cursor<'a> {
     ascending: bool,
     page_size: i64,
-    /// The request for the next page; `None` once the last page is in.
-    next: Option<VideosList<'a>>,
-    /// Videos fetched but not yet yielded.
-    buffer: VecDeque<Video>,
-    /// Creation time of the last video yielded so far (the cursor).
+    /// The request for this page.
+    request: VideosList<'a>,
+    /// Creation time of the last video yielded so far.
     boundary: Option<client_runtime::Timestamp>,
     /// Uids of the videos created exactly at `boundary`, to drop repeats.
     boundary_uids: HashSet<String>,
 }
 
-impl<'a> Pager<'a> {
-    /// Takes one page: buffers the new videos and prepares the next request, if any.
-    fn accept(&mut self, request: VideosList<'a>, page: Vec<Video>, range: Option<i64>) {
-        let page_len = i64::try_from(page.len()).unwrap_or(i64::MAX);
-        let mut fresh = 0usize;
-        for video in page {
+impl<'a> Cursor<'a> {
+    /// The page this cursor's request brought back: the videos not seen before, and the
+    /// cursor of the next page unless this one was the last.
+    fn page(mut self, videos: Vec<Video>, range: Option<i64>) -> Page<Video, Cursor<'a>> {
+        let page_len = i64::try_from(videos.len()).unwrap_or(i64::MAX);
+        let mut fresh = Vec::with_capacity(videos.len());
+        for video in videos {
             if let (Some(created), Some(uid)) = (&video.created, &video.uid) {
                 if self.boundary.as_ref() == Some(created) {
                     if !self.boundary_uids.insert(uid.clone()) {
@@ -96,14 +93,20 @@ impl<'a> Pager<'a> {
                     self.boundary_uids.insert(uid.clone());
                 }
             }
-            self.buffer.push_back(video);
-            fresh += 1;
+            fresh.push(video);
         }
-        let exhausted = fresh == 0 || page_len < self.page_size || range == Some(0);
-        self.next = match (&self.boundary, exhausted) {
-            (Some(cursor), false) if self.ascending => Some(request.after(cursor.clone())),
-            (Some(cursor), false) => Some(request.before(cursor.clone())),
+        let exhausted = fresh.is_empty() || page_len < self.page_size || range == Some(0);
+        let next = match self.boundary.clone() {
+            Some(boundary) if !exhausted => {
+                let request = if self.ascending {
+                    self.request.after(boundary)
+                } else {
+                    self.request.before(boundary)
+                };
+                Some(Cursor { request, ..self })
+            }
             _ => None,
         };
+        Page::new(fresh, next)
     }
 }

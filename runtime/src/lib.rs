@@ -14,7 +14,8 @@
 //! - results: [`ApiResponse`] (status, headers, body), the [`Error`] type, the
 //!   [`Envelope`] of APIs that wrap payloads in `{success, errors, messages, result}`,
 //!   [`Nullable`] for fields that may be absent or `null`, [`FilePart`] for uploads,
-//!   [`Timestamp`] and [`Date`] for `format: date-time` and `format: date`.
+//!   [`Timestamp`] and [`Date`] for `format: date-time` and `format: date`;
+//! - lists: [`paging::paginate`], every item of a paged list as one stream, for any cursor.
 //!
 //! With the `server` feature, [`server`] holds what the axum bindings `codegen` generates
 //! for the server side of an API share: the request context, request problems, error
@@ -30,6 +31,7 @@ mod envelope;
 mod error;
 mod multipart;
 mod nullable;
+pub mod paging;
 mod param;
 mod request;
 mod response;
