@@ -34,22 +34,10 @@ pub fn runtime_files(root: &Path) -> Result<BTreeMap<String, String>, String> {
         format!("{VENDOR_DIR}/README.md"),
         read(&crate_dir.join("README.md"))?,
     );
-    let mut dirs = vec![crate_dir.join("src")];
-    while let Some(dir) = dirs.pop() {
-        let entries = fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        for entry in entries {
-            let path = entry.map_err(|e| format!("{}: {e}", dir.display()))?.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let rel = path
-                    .strip_prefix(&crate_dir)
-                    .map_err(|e| format!("{}: {e}", path.display()))?
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                files.insert(format!("{VENDOR_DIR}/{rel}"), read(&path)?);
-            }
-        }
+    let sources = spec_diff::source::crate_sources_in(&crate_dir)?
+        .ok_or_else(|| format!("{} has no src/", crate_dir.display()))?;
+    for (path, text) in sources {
+        files.insert(format!("{VENDOR_DIR}/{path}"), text);
     }
     Ok(files)
 }
