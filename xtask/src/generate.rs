@@ -264,17 +264,11 @@ fn run_crate(
     // refuses to build it.
     let own_workspace = inside(out, &root);
     let progress = std::sync::Mutex::new(Streamed::default());
-    let sink_error = |message: String| codegen::Error::new(&codegen::Pointer::root(), message);
-    let warnings = codegen::generate_crate_into(text, &settings, &runtime, &|mut batch| {
-        if own_workspace
-            && let Some(manifest) = batch.get_mut("Cargo.toml")
-            && !manifest.contains("\n[workspace]\n")
-        {
-            manifest.push_str("\n[workspace]\n");
-        }
-        let drift = compare(out, &batch, &[]).map_err(sink_error)?;
+    // One batch of files: compared, written unless `check`, and counted.
+    let settle = |batch: BTreeMap<String, String>| -> Result<(), String> {
+        let drift = compare(out, &batch, &[])?;
         if !options.check {
-            write(out, &batch, &drift).map_err(sink_error)?;
+            write(out, &batch, &drift)?;
         }
         let lines = batch.values().map(|f| f.lines().count()).sum::<usize>();
         let mut progress = progress
@@ -285,21 +279,19 @@ fn run_crate(
         progress.seen.extend(batch.into_keys());
         progress.drift.extend(drift);
         Ok(())
+    };
+    let warnings = codegen::generate_crate_into(text, &settings, &runtime, &|mut batch| {
+        if own_workspace
+            && let Some(manifest) = batch.get_mut("Cargo.toml")
+            && !manifest.contains("\n[workspace]\n")
+        {
+            manifest.push_str("\n[workspace]\n");
+        }
+        settle(batch).map_err(|message| codegen::Error::new(&codegen::Pointer::root(), message))
     })
     .map_err(|e| format!("{}: {e}", options.spec.display()))?;
     if vendor {
-        let files = crate::vendor::runtime_files(&root)?;
-        let drift = compare(out, &files, &[])?;
-        if !options.check {
-            write(out, &files, &drift)?;
-        }
-        let mut progress = progress
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        progress.files += files.len();
-        progress.lines += files.values().map(|f| f.lines().count()).sum::<usize>();
-        progress.seen.extend(files.into_keys());
-        progress.drift.extend(drift);
+        settle(crate::vendor::runtime_files(&root)?)?;
     }
     let Streamed {
         files,
