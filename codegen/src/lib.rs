@@ -143,13 +143,31 @@ pub fn generate_dispatch(spec_json: &str, settings: &Settings, crate_path: &str)
 /// `spec_text` is JSON or YAML ([`spec::parse`]); errors and warnings carry the line of
 /// their pointer in it.
 pub fn build_api(spec_text: &str, settings: &Settings) -> Result<(model::ir::Api, Vec<Error>)> {
-    let value = spec::parse(spec_text)?;
-    build_api_value(&value, settings)
-        .map(|(api, warnings)| {
-            let warnings = locate_all(spec_text, warnings);
-            (api, warnings)
-        })
-        .map_err(|e| locate(spec_text, e))
+    load_api(spec_text, settings).map(|loaded| (loaded.api, loaded.warnings))
+}
+
+/// A spec read once for every output made from it: the document as parsed (the server
+/// target validates against its schemas), its IR and the warnings of loading and modelling.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The document as [`spec::parse`] read it.
+    pub document: serde_json::Value,
+    /// The model every emitter works from.
+    pub api: model::ir::Api,
+    /// Warnings of both stages, with lines for YAML.
+    pub warnings: Vec<Error>,
+}
+
+/// [`build_api`] keeping the parsed document: for callers that emit several outputs
+/// (client, dispatch, server bindings) from one spec without reading it again.
+pub fn load_api(spec_text: &str, settings: &Settings) -> Result<Loaded> {
+    let document = spec::parse(spec_text)?;
+    let (api, warnings) = build_api_value(&document, settings).map_err(|e| locate(spec_text, e))?;
+    Ok(Loaded {
+        document,
+        api,
+        warnings: locate_all(spec_text, warnings),
+    })
 }
 
 /// The line of an error's pointer, for text of more than one line (in a one-line JSON
@@ -190,7 +208,6 @@ pub fn generate_server(
     settings: &Settings,
     server: &emit::server::ServerSettings,
 ) -> Result<Files> {
-    let (api, _) = build_api(spec_json, settings)?;
-    let raw = spec::parse(spec_json)?;
-    emit::server::emit_server(&api, &raw, server)
+    let loaded = load_api(spec_json, settings)?;
+    emit::server::emit_server(&loaded.api, &loaded.document, server)
 }

@@ -179,11 +179,12 @@ pub fn run(options: &Options) -> Result<Report, String> {
     let (base, files, owned_dirs, warnings) = {
         let crate_path = product_crate_path(&config);
         let settings = product_settings(&options.spec, config);
-        let output = codegen::generate_output(&text, &settings).map_err(located)?;
+        // Read and modelled once for the three outputs.
+        let loaded = codegen::load_api(&text, &settings).map_err(located)?;
+        let client = codegen::emit::emit(&loaded.api, &settings).map_err(located)?;
         let dispatch =
-            codegen::generate_dispatch(&text, &settings, &crate_path).map_err(located)?;
-        let mut files: BTreeMap<String, String> = output
-            .files
+            codegen::emit::emit_dispatch(&loaded.api, &settings, &crate_path).map_err(located)?;
+        let mut files: BTreeMap<String, String> = client
             .into_iter()
             .map(|(path, text)| (format!("generated/{path}"), text))
             .collect();
@@ -194,7 +195,8 @@ pub fn run(options: &Options) -> Result<Report, String> {
             command: settings.command.clone(),
             dir: EMULATOR_BINDINGS.to_owned(),
         };
-        let bindings = codegen::generate_server(&text, &settings, &server).map_err(located)?;
+        let bindings = codegen::emit::server::emit_server(&loaded.api, &loaded.document, &server)
+            .map_err(located)?;
         files.extend(
             bindings
                 .into_iter()
@@ -204,7 +206,7 @@ pub fn run(options: &Options) -> Result<Report, String> {
             format!("generated/src/{PRODUCT_MODULE}"),
             format!("emulator/{EMULATOR_BINDINGS}"),
         ];
-        (root.clone(), files, owned, output.warnings)
+        (root.clone(), files, owned, loaded.warnings)
     };
     let elapsed = started.elapsed();
     let lines = files.values().map(|f| f.lines().count()).sum();
@@ -245,7 +247,7 @@ fn run_crate(
     let root = workspace_root();
     let runtime = runtime_dependency(out, options.runtime, &root)?;
     let settings = Settings {
-        spec_label: spec_label_for(&options.spec, out, text),
+        spec_label: spec_label_for(&options.spec, out),
         command: "cargo xtask generate".to_owned(),
         layout: Layout::Crate,
         config,
@@ -368,9 +370,9 @@ fn runtime_dependency(
 }
 
 /// How a `--out` crate's README and headers name its spec: by a path relative to the
-/// crate when the spec sits beside or under it, else by file name and title, never by an
-/// absolute path of this machine.
-fn spec_label_for(spec: &Path, out: &Path, text: &str) -> String {
+/// crate when the spec sits beside or under it, else by its file name (the README adds the
+/// API's title and version), never by an absolute path of this machine.
+fn spec_label_for(spec: &Path, out: &Path) -> String {
     let spec_abs = absolute(spec);
     let out_abs = absolute(out);
     let file = spec.file_name().map_or_else(
@@ -379,15 +381,7 @@ fn spec_label_for(spec: &Path, out: &Path, text: &str) -> String {
     );
     match spec_abs.strip_prefix(&out_abs) {
         Ok(relative) => format!("`{}`", relative.display()),
-        Err(_) => {
-            let title = codegen::spec::parse(text)
-                .ok()
-                .and_then(|v| v.pointer("/info/title")?.as_str().map(str::to_owned));
-            match title {
-                Some(title) => format!("`{file}` ({title})"),
-                None => format!("`{file}`"),
-            }
-        }
+        Err(_) => format!("`{file}`"),
     }
 }
 

@@ -161,8 +161,8 @@ pub(crate) fn readme(api: &Api, settings: &Settings, package: &ResolvedPackage) 
     format!(
         "# {name}\n\n\
          {description}\n\n\
-         Generated from {spec} ({title} {version}) by `{command}`; every file but this one's \
-         siblings' hand edits is regenerated, so change the spec or its config instead.\n\n\
+         Generated from {spec} ({title} {version}) by `{command}`: every file here is \
+         regenerated, so change the spec or its config rather than editing them.\n\n\
          ```rust,no_run\n\
          # async fn run() -> Result<(), {crate_ident}::Error> {{\n\
          let client = {crate_ident}::Client::from_env()?;\n\
