@@ -494,6 +494,16 @@ fn line_delta(old: &str, new: &str) -> (usize, usize) {
     (added, removed)
 }
 
+/// Whether the file at `path` begins with [`GENERATED_MARKER`]. Reads only the marker's
+/// length: the whole file is read later, and only when it is compared.
+fn starts_with_marker(path: &Path) -> bool {
+    use std::io::Read as _;
+    let mut head = [0u8; GENERATED_MARKER.len()];
+    fs::File::open(path)
+        .and_then(|mut file| file.read_exact(&mut head))
+        .is_ok_and(|()| head == *GENERATED_MARKER.as_bytes())
+}
+
 /// Every generated Rust file under `base/dir`, as paths relative to `base`: all of them
 /// for a directory the generator owns whole; in a `--out` crate's `src/`, those with the
 /// generated marker (a hand-added module there is not the generator's to remove). Under a
@@ -514,9 +524,7 @@ fn owned_files_on_disk(base: &Path, dir: &str) -> Vec<String> {
                 dirs.push(path);
             } else if let Ok(rel) = path.strip_prefix(base)
                 && ((path.extension().is_some_and(|e| e == "rs")
-                    && (whole
-                        || fs::read_to_string(&path)
-                            .is_ok_and(|t| t.starts_with(GENERATED_MARKER))))
+                    && (whole || starts_with_marker(&path)))
                     || (members && is_member_package_file(&path)))
             {
                 found.push(rel.to_string_lossy().replace('\\', "/"));
