@@ -126,15 +126,18 @@ fn access_rule(rule: &TokenAccessRule) -> Result<AccessRule, String> {
 }
 
 /// The claims the playback endpoint checks.
+///
+/// Read fail-closed: a claim that is present but cannot be read rejects the token instead of
+/// counting as absent (`exp: 1000.5` must expire, `exp: "soon"` must not play forever).
 #[derive(Debug, serde::Deserialize)]
 struct Claims {
     sub: String,
     #[serde(default)]
     kid: Option<String>,
-    #[serde(default, deserialize_with = "number_or_string")]
-    exp: Option<u64>,
-    #[serde(default, deserialize_with = "number_or_string")]
-    nbf: Option<u64>,
+    #[serde(default, deserialize_with = "numeric_date")]
+    exp: Option<f64>,
+    #[serde(default, deserialize_with = "numeric_date")]
+    nbf: Option<f64>,
     #[serde(default)]
     downloadable: Option<bool>,
     #[serde(default, rename = "accessRules")]
@@ -152,14 +155,31 @@ struct RuleClaim {
     country: Vec<String>,
 }
 
-/// Cloudflare's example tokens carry `exp` and `nbf` as strings; accept both forms.
-fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+/// The access-rule types a token may carry (Stream's `type` enum); any other type denies,
+/// since the emulator cannot know whether it would have matched.
+const RULE_TYPES: &[&str] = &["any", "ip.src", "ip.geoip.country"];
+
+/// The access-rule actions; any other action denies.
+const RULE_ACTIONS: &[&str] = &["allow", "block"];
+
+/// A NumericDate (RFC 7519, section 2): seconds since the epoch, "non-integer values can be
+/// represented", so `1000.5` and `-1` are dates like any other. Cloudflare's example tokens
+/// carry `exp` and `nbf` as strings of digits, so a numeric string is read too. Anything
+/// else present (`null`, a boolean, an object, a string that is no finite number) is an
+/// error, and so rejects the token.
+fn numeric_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     use serde::Deserialize as _;
-    match Option::<serde_json::Value>::deserialize(d)? {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Number(n)) => Ok(n.as_u64()),
-        Some(serde_json::Value::String(s)) => s.parse().map(Some).map_err(serde::de::Error::custom),
-        Some(other) => Err(serde::de::Error::custom(format!("not a time: {other}"))),
+    let value = serde_json::Value::deserialize(d)?;
+    let seconds = match &value {
+        serde_json::Value::Number(n) => n.as_f64(),
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match seconds {
+        Some(s) if s.is_finite() => Ok(Some(s)),
+        _ => Err(serde::de::Error::custom(format!(
+            "not a NumericDate: {value}"
+        ))),
     }
 }
 
@@ -185,15 +205,74 @@ pub struct Grant {
     pub downloadable: bool,
 }
 
-/// Checks a playback request for `id` (a uid or a token) from `viewer` (with the
-/// `CF-IPCountry`-style `country`, when known).
+/// Who asks to play: what the access rules and `allowedOrigins` are checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct Viewer<'a> {
+    /// The peer address (`ip.src` rules).
+    pub ip: IpAddr,
+    /// The `CF-IPCountry`-style country code, when known (`ip.geoip.country` rules).
+    pub country: Option<&'a str>,
+    /// The embedding page's origin: the `Origin` header, else the `Referer`'s
+    /// scheme-host-port (`allowedOrigins`).
+    pub origin: Option<&'a str>,
+}
+
+/// Checks a playback request for `id` (a uid or a token) from `viewer`.
 pub fn authorize(
     store: &Store,
     id: &str,
     now: SystemTime,
-    viewer: IpAddr,
-    country: Option<&str>,
+    viewer: Viewer<'_>,
 ) -> Result<Grant, Denied> {
+    let grant = verify(store, id, now, viewer)?;
+    let origins = store
+        .videos
+        .get(&grant.uid)
+        .and_then(|record| record.video.allowed_origins.as_deref())
+        .unwrap_or_default();
+    if !origin_allowed(origins, viewer.origin) {
+        return Err(Denied::Invalid(match viewer.origin {
+            Some(origin) => format!("the origin {origin} is not in the video's allowedOrigins"),
+            None => "the video is restricted to its allowedOrigins and the request names no \
+                     origin (Origin or Referer)"
+                .to_owned(),
+        }));
+    }
+    Ok(grant)
+}
+
+/// Whether a page at `origin` may show a video restricted to `allowed` (Stream's
+/// `allowedOrigins`: domains, `*.` for any subdomain; an empty list allows every origin). A
+/// restricted video asked for with no origin at all is refused: fail closed, as a
+/// hotlinking player that strips its `Referer` must not get around the list.
+fn origin_allowed(allowed: &[String], origin: Option<&str>) -> bool {
+    if allowed.is_empty() {
+        return true;
+    }
+    let Some(host) = origin.and_then(origin_host) else {
+        return false;
+    };
+    allowed.iter().any(|pattern| {
+        let pattern = pattern.trim().trim_end_matches('.').to_ascii_lowercase();
+        match pattern.strip_prefix("*.") {
+            Some(parent) => host
+                .strip_suffix(parent)
+                .is_some_and(|rest| rest.len() > 1 && rest.ends_with('.')),
+            None => host == pattern,
+        }
+    })
+}
+
+/// The lower-cased host of an origin or URL (`https://a.example.com:8443/page` ->
+/// `a.example.com`); `None` for text that names no host (`null`, an opaque origin).
+fn origin_host(origin: &str) -> Option<String> {
+    let url = url::Url::parse(origin.trim()).ok()?;
+    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    (!host.is_empty()).then_some(host)
+}
+
+/// The token (or bare uid) check: signature, times and access rules.
+fn verify(store: &Store, id: &str, now: SystemTime, viewer: Viewer<'_>) -> Result<Grant, Denied> {
     if let Some(record) = store.videos.get(id) {
         if record.video.require_signed_urls == Some(true) {
             return Err(Denied::SignatureRequired);
@@ -218,11 +297,11 @@ pub fn authorize(
     if header.get("alg").and_then(|a| a.as_str()) != Some("RS256") {
         return Err(invalid("the token is not RS256"));
     }
-    let claims: Claims = URL_SAFE_NO_PAD
+    let claims = URL_SAFE_NO_PAD
         .decode(payload)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| invalid("the token claims are not base64url JSON"))?;
+        .map_err(|_| invalid("the token claims are not base64url"))?;
+    let claims: Claims = serde_json::from_slice(&claims)
+        .map_err(|e| Denied::Invalid(format!("the token claims are unreadable: {e}")))?;
     let kid = header
         .get("kid")
         .and_then(|k| k.as_str())
@@ -242,21 +321,34 @@ pub fn authorize(
     signature::UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, public)
         .verify(message.as_bytes(), &signature)
         .map_err(|_| invalid("the token signature does not verify"))?;
-    let now = util::unix(now);
+    // Sub-second precision: a token that expires at 1000.5 is still good at 1000.4.
+    let now = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
     if claims.exp.is_some_and(|exp| now >= exp) {
         return Err(invalid("the token has expired"));
     }
     if claims.nbf.is_some_and(|nbf| now < nbf) {
         return Err(invalid("the token is not valid yet"));
     }
+    // Every rule is checked before any is applied: one the emulator cannot read denies,
+    // wherever it stands in the list.
+    if let Some(rule) = claims.access_rules.iter().find(|r| {
+        !RULE_TYPES.contains(&r.rule_type.as_str()) || !RULE_ACTIONS.contains(&r.action.as_str())
+    }) {
+        return Err(Denied::Invalid(format!(
+            "the token has an access rule of unknown type {:?} or action {:?}",
+            rule.rule_type, rule.action
+        )));
+    }
     for rule in &claims.access_rules {
         let matches = match rule.rule_type.as_str() {
-            "any" => true,
-            "ip.src" => rule.ip.iter().any(|range| ip_in_range(viewer, range)),
-            "ip.geoip.country" => {
-                country.is_some_and(|c| rule.country.iter().any(|r| r.eq_ignore_ascii_case(c)))
-            }
-            _ => false,
+            "ip.src" => rule.ip.iter().any(|range| ip_in_range(viewer.ip, range)),
+            "ip.geoip.country" => viewer
+                .country
+                .is_some_and(|c| rule.country.iter().any(|r| r.eq_ignore_ascii_case(c))),
+            // `any`, the only other type left after the check above.
+            _ => true,
         };
         if matches {
             if rule.action == "block" {

@@ -598,12 +598,14 @@ async fn playback(
     let now = shared.clock.now();
     let now_ms = shared.clock.now_ms();
     let step = u64::try_from(shared.config.processing_step.as_millis()).unwrap_or(u64::MAX);
-    let country = headers
-        .get("cf-ipcountry")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let viewer = crate::playback::Viewer {
+        ip: peer.ip(),
+        country: header("cf-ipcountry"),
+        origin: header("origin").or_else(|| header("referer")),
+    };
     let checked = shared.read(|s| {
-        let grant = crate::playback::authorize(s, &id, now, peer.ip(), country.as_deref())?;
+        let grant = crate::playback::authorize(s, &id, now, viewer)?;
         let record = s
             .videos
             .get(&grant.uid)
