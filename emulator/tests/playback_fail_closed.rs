@@ -236,6 +236,9 @@ async fn tokens_fail_closed() {
     assert_eq!(fixture.play(&forged, &[]).await, StatusCode::FORBIDDEN);
 }
 
+/// A playback case: its name, the video, the request's headers, the expected status.
+type OriginCase<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, StatusCode);
+
 #[tokio::test]
 async fn allowed_origins_are_enforced() {
     let fixture = Fixture::start().await;
@@ -243,7 +246,7 @@ async fn allowed_origins_are_enforced() {
     let listed = fixture
         .video(json!({"allowedOrigins": ["example.com", "*.trusted.org"]}))
         .await;
-    let cases: Vec<(&str, &str, Vec<(&str, &str)>, StatusCode)> = vec![
+    let cases: Vec<OriginCase<'_>> = vec![
         ("no list, no origin", &open, vec![], StatusCode::OK),
         (
             "no list, any origin",
