@@ -135,24 +135,83 @@ pub(crate) struct Shared {
     pub(crate) deliveries: Mutex<Vec<Delivery>>,
     pub(crate) tick: Notify,
     pub(crate) rate: Mutex<(u64, u32)>,
+    /// Uploads with a request writing them (see [`Shared::claim_writer`]).
+    pub(crate) writers: Mutex<std::collections::HashSet<String>>,
     pub(crate) http: reqwest::Client,
 }
 
 impl Shared {
-    /// Runs `change` on the store and saves it; the result of `change` is returned.
+    /// Runs `change` on the store and commits what it touched (one durable transaction
+    /// under `--persist`); the result of `change` is returned once the change is durable. When
+    /// the commit fails the change is undone and the error returned: the caller answers it
+    /// as a server error, and nothing it did is visible.
+    pub(crate) fn try_update<T>(
+        &self,
+        change: impl FnOnce(&mut Store) -> T,
+    ) -> std::io::Result<T> {
+        let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let out = change(&mut store);
+        // The commit waits for the disk: off the async worker where the runtime allows
+        // (a multi-threaded one), so other connections are served meanwhile.
+        let mut commit = || self.persistence.commit(&mut store);
+        let committed = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(commit),
+            _ => commit(),
+        };
+        committed.map(|()| out)
+    }
+
+    /// Runs `change` and writes it, keeping it in memory even when the write fails (the
+    /// failure is logged). For the callers not yet answering a failed write as an error;
+    /// [`Shared::try_update`] is the one that loses nothing.
     pub(crate) fn update<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         let out = change(&mut store);
-        if let Err(e) = self.persistence.save(&store) {
+        let written = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => {
+                tokio::task::block_in_place(|| self.persistence.write(&store))
+            }
+            _ => self.persistence.write(&store),
+        };
+        if let Err(e) = written {
             eprintln!("stream-emulator: cannot save state: {e}");
         }
+        store.settle();
         out
+    }
+
+    /// Claims the one writer slot of upload `uid` (a tus upload's `PATCH`/`DELETE`, a
+    /// direct upload's `POST`); `None` while another request holds it. The slot is freed
+    /// when the guard drops, however the request ends.
+    pub(crate) fn claim_writer(&self, uid: &str) -> Option<WriterGuard<'_>> {
+        let mut writers = self.writers.lock().unwrap_or_else(|e| e.into_inner());
+        writers.insert(uid.to_owned()).then(|| WriterGuard {
+            shared: self,
+            uid: uid.to_owned(),
+        })
     }
 
     /// Reads the store.
     pub(crate) fn read<T>(&self, look: impl FnOnce(&Store) -> T) -> T {
         let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         look(&store)
+    }
+}
+
+/// The writer slot of one upload, held for as long as the request writing it.
+#[derive(Debug)]
+pub(crate) struct WriterGuard<'a> {
+    shared: &'a Shared,
+    uid: String,
+}
+
+impl Drop for WriterGuard<'_> {
+    fn drop(&mut self) {
+        self.shared
+            .writers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.uid);
     }
 }
 
@@ -188,6 +247,7 @@ impl Emulator {
             deliveries: Mutex::new(Vec::new()),
             tick: Notify::new(),
             rate: Mutex::new((0, 0)),
+            writers: Mutex::new(std::collections::HashSet::new()),
             http: reqwest::Client::new(),
         });
         let app = service::app(shared.clone());

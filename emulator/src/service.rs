@@ -301,17 +301,13 @@ pub async fn notifier(shared: Arc<Shared>) {
                 continue;
             }
             shared.update(|s| {
-                s.videos
-                    .values_mut()
-                    .filter(|r| due(r))
-                    .map(|r| {
-                        r.notified = true;
-                        view(&shared, r, now_ms, step)
-                    })
-                    .collect()
+                s.videos.update_where(&due, |r| {
+                    r.notified = true;
+                    view(&shared, r, now_ms, step)
+                })
             })
         };
-        let Some(hook) = shared.read(|s| s.webhook.clone()) else {
+        let Some(hook) = shared.read(|s| s.webhook.as_ref().cloned()) else {
             continue;
         };
         for video in due {
@@ -1185,7 +1181,7 @@ impl Api for Service {
         _ctx: RequestContext,
         _r: api::WebhooksGetRequest,
     ) -> api::WebhooksGetResponse {
-        answer(found(self.shared.read(|s| s.webhook.clone()), "webhook").map(|h| webhook_view(&h)))
+        answer(found(self.shared.read(|s| s.webhook.as_ref().cloned()), "webhook").map(|h| webhook_view(&h)))
     }
 
     async fn webhooks_update(
@@ -1212,7 +1208,7 @@ impl Api for Service {
                 secret,
                 modified,
             };
-            s.webhook = Some(hook.clone());
+            s.webhook.set(hook.clone());
             hook
         });
         envelope!(WebhookUpdateEnvelope, webhook_view(&hook)).into()
@@ -1467,13 +1463,13 @@ impl Service {
 
     /// The key `/token` signs with when the request brings none, made on first use.
     async fn account_key(&self) -> Result<KeyRecord, Failure> {
-        if let Some(key) = self.shared.read(|s| s.account_key.clone()) {
+        if let Some(key) = self.shared.read(|s| s.account_key.as_ref().cloned()) {
             return Ok(key);
         }
         let key = self.generate_key().await?;
         Ok(self
             .shared
-            .update(|s| s.account_key.get_or_insert(key).clone()))
+            .update(|s| s.account_key.get_or_insert_with(|| key).clone()))
     }
 }
 

@@ -14,7 +14,6 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
-use bytes::Bytes;
 use futures_util::StreamExt as _;
 
 use crate::Shared;
@@ -247,25 +246,52 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Option<Result<u64, ()>> {
 }
 
 /// Checks Cloudflare's chunk rule for a chunk of `n` bytes at `offset` of `length`.
-fn chunk_rule(offset: u64, n: u64, length: u64) -> Result<(), String> {
-    if offset + n > length {
-        return Err(format!(
-            "the chunk ends at {} beyond Upload-Length {length}",
-            offset + n
-        ));
+/// The largest chunk Cloudflare accepts in one `PATCH` (209,715,200 bytes, 200 MiB).
+const MAX_CHUNK: u64 = 209_715_200;
+
+fn chunk_rule(offset: u64, n: u64, length: u64) -> Result<(), ChunkError> {
+    // Header values are the client's: `offset + n` is checked, never trusted to fit.
+    let end = offset.checked_add(n).filter(|&end| end <= length);
+    let Some(end) = end else {
+        return Err(ChunkError::TooLarge(format!(
+            "the chunk of {n} bytes at offset {offset} ends beyond Upload-Length {length}"
+        )));
+    };
+    if n > MAX_CHUNK {
+        return Err(ChunkError::TooLarge(format!(
+            "a chunk may be at most {MAX_CHUNK} bytes (200 MiB); got {n}"
+        )));
     }
-    let last = offset + n == length;
+    let last = end == length;
     if !last && n < MIN_CHUNK {
-        return Err(format!(
+        return Err(ChunkError::Invalid(format!(
             "chunks except the last must be at least 5242880 bytes (5 MiB); got {n}"
-        ));
+        )));
     }
     if !last && !n.is_multiple_of(CHUNK_MULTIPLE) {
-        return Err(format!(
+        return Err(ChunkError::Invalid(format!(
             "chunks except the last must be a multiple of 262144 bytes (256 KiB); got {n}"
-        ));
+        )));
     }
     Ok(())
+}
+
+/// Why a chunk is refused.
+#[derive(Debug)]
+enum ChunkError {
+    /// Past `Upload-Length` or above the largest chunk: 413.
+    TooLarge(String),
+    /// Against the size rules: 400.
+    Invalid(String),
+}
+
+impl ChunkError {
+    fn into_response(self) -> Response {
+        match self {
+            ChunkError::TooLarge(m) => tus_failure(StatusCode::PAYLOAD_TOO_LARGE, m),
+            ChunkError::Invalid(m) => tus_failure(StatusCode::BAD_REQUEST, m),
+        }
+    }
 }
 
 async fn tus_patch(
@@ -297,6 +323,14 @@ async fn tus_patch(
         Some(Ok(o)) => o,
         _ => return tus_failure(StatusCode::BAD_REQUEST, "Upload-Offset is required"),
     };
+    // One writer per upload: a second PATCH while one is in flight (a client retrying a
+    // chunk whose first attempt has not finished) would write the same offset twice.
+    let Some(_writer) = shared.claim_writer(&uid) else {
+        return tus_failure(
+            StatusCode::CONFLICT,
+            "another PATCH of this upload is in progress; retry with HEAD to learn the offset",
+        );
+    };
     let current = shared.read(|s| match s.videos.get(&uid).map(|r| &r.upload) {
         Some(UploadRecord::Tus { length, offset }) => Some((*length, *offset)),
         _ => None,
@@ -313,7 +347,7 @@ async fn tus_patch(
     if let Some(Ok(n)) = header_u64(&headers, header::CONTENT_LENGTH.as_str())
         && let Err(e) = chunk_rule(offset, n, length)
     {
-        return tus_failure(StatusCode::BAD_REQUEST, e);
+        return e.into_response();
     }
     // Read the chunk: the pieces are kept until the chunk is complete, then committed.
     let mut pieces = Vec::new();
@@ -325,16 +359,14 @@ async fn tus_patch(
             return tus_failure(StatusCode::BAD_REQUEST, "the chunk was cut off");
         };
         received += piece.len() as u64;
-        if offset + received > length {
-            return tus_failure(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the chunk goes beyond Upload-Length",
-            );
+        // Stop reading as soon as the chunk is too long, before it is held.
+        if let Err(ChunkError::TooLarge(m)) = chunk_rule(offset, received, length) {
+            return tus_failure(StatusCode::PAYLOAD_TOO_LARGE, m);
         }
         pieces.push(piece);
     }
     if let Err(e) = chunk_rule(offset, received, length) {
-        return tus_failure(StatusCode::BAD_REQUEST, e);
+        return e.into_response();
     }
     let head: Option<Vec<u8>> = (offset == 0).then(|| {
         let mut head = Vec::with_capacity(SNIFF);
@@ -403,6 +435,10 @@ async fn tus_head(State(shared): State<Arc<Shared>>, Path(uid): Path<String>) ->
 }
 
 async fn tus_delete(State(shared): State<Arc<Shared>>, Path(uid): Path<String>) -> Response {
+    // Not while a PATCH writes: its blob would outlive the record.
+    let Some(_writer) = shared.claim_writer(&uid) else {
+        return tus_failure(StatusCode::CONFLICT, "a PATCH of this upload is in progress");
+    };
     let removed = shared.update(|s| {
         let pending = matches!(
             s.videos.get(&uid).map(|r| (&r.upload, r.uploaded_ms)),
@@ -456,6 +492,25 @@ async fn direct_post(
         }
         Some(_) => {}
     }
+    // One writer per URL: a second POST while the first streams gets 409, and one after it
+    // completed the "already used" 400 above.
+    let Some(_writer) = shared.claim_writer(&uid) else {
+        return failure(
+            StatusCode::CONFLICT,
+            codes::BAD_REQUEST,
+            "an upload to this URL is already in progress".to_owned(),
+        )
+        .into_response();
+    };
+    // Checked again under the claim: the first POST may have finished meanwhile.
+    if shared.read(|s| {
+        matches!(
+            s.videos.get(&uid).map(|r| &r.upload),
+            Some(UploadRecord::Direct { used: true, .. })
+        )
+    }) {
+        return bad_request("this upload URL has already been used").into_response();
+    }
     let boundary = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -466,22 +521,22 @@ async fn direct_post(
     let mut form = multer::Multipart::new(body.into_data_stream(), boundary);
     let mut total = 0u64;
     let mut head = Vec::new();
-    let mut found = false;
-    // Write in pieces of about 1 MiB: nothing near the whole file is held in memory.
-    let mut batch: Vec<Bytes> = Vec::new();
-    let mut batch_len = 0usize;
+    // The file is written whole or not at all (a partial file, renamed into place only
+    // when complete): a cut-off POST leaves nothing a retry would append to.
+    let mut blob = None;
     loop {
         let field = match form.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(e) => {
-                return discard(&shared, &uid, format!("malformed multipart body: {e}")).await;
-            }
+            Err(e) => return discard(blob, format!("malformed multipart body: {e}")).await,
         };
         if field.name() != Some("file") {
             continue;
         }
-        found = true;
+        let writer = match shared.blobs.begin_whole(&uid).await {
+            Ok(writer) => blob.insert(writer),
+            Err(e) => return internal(e),
+        };
         let mut field = field;
         loop {
             match field.chunk().await {
@@ -489,8 +544,7 @@ async fn direct_post(
                     total += piece.len() as u64;
                     if total > shared.config.max_upload_bytes {
                         return discard(
-                            &shared,
-                            &uid,
+                            blob,
                             "the file exceeds the maximum upload size".to_owned(),
                         )
                         .await;
@@ -499,32 +553,24 @@ async fn direct_post(
                         let take = (SNIFF - head.len()).min(piece.len());
                         head.extend_from_slice(&piece[..take]);
                     }
-                    batch_len += piece.len();
-                    batch.push(piece);
-                    if batch_len >= 1024 * 1024 {
-                        if let Err(e) = shared.blobs.append(&uid, std::mem::take(&mut batch)).await
-                        {
-                            return discard(&shared, &uid, e.to_string()).await;
-                        }
-                        batch_len = 0;
+                    if let Err(e) = writer.push(piece).await {
+                        return discard(blob, e.to_string()).await;
                     }
                 }
                 Ok(None) => break,
-                Err(e) => {
-                    return discard(&shared, &uid, format!("the upload was cut off: {e}")).await;
-                }
+                Err(e) => return discard(blob, format!("the upload was cut off: {e}")).await,
             }
         }
         break;
     }
-    if !found {
-        return discard(&shared, &uid, "the form has no `file` field".to_owned()).await;
-    }
-    if let Err(e) = shared.blobs.append(&uid, batch).await {
-        return discard(&shared, &uid, e.to_string()).await;
+    let Some(blob) = blob else {
+        return bad_request("the form has no `file` field").into_response();
+    };
+    if let Err(e) = blob.finish().await {
+        return internal(e);
     }
     let now_ms = shared.clock.now_ms();
-    shared.update(|s| {
+    let stored = shared.try_update(|s| {
         if let Some(record) = s.videos.get_mut(&uid) {
             record.upload = UploadRecord::Direct {
                 expires_ms: 0,
@@ -535,13 +581,28 @@ async fn direct_post(
             record.video.size = Some(i64::try_from(total).unwrap_or(i64::MAX));
         }
     });
+    if let Err(e) = stored {
+        return internal(e);
+    }
     shared.tick.notify_one();
     StatusCode::OK.into_response()
 }
 
-/// Drops what a failed direct upload stored; the URL stays usable.
-async fn discard(shared: &Shared, uid: &str, message: String) -> Response {
-    shared.blobs.remove(uid).await;
+/// A 500 envelope for a failure of the emulator's own storage.
+fn internal(e: std::io::Error) -> Response {
+    failure(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        codes::INTERNAL,
+        format!("the upload could not be stored: {e}"),
+    )
+    .into_response()
+}
+
+/// Drops what a failed direct upload wrote; the URL stays usable.
+async fn discard(blob: Option<crate::store::WholeBlob<'_>>, message: String) -> Response {
+    if let Some(blob) = blob {
+        blob.abort().await;
+    }
     bad_request(message).into_response()
 }
 
