@@ -145,10 +145,7 @@ impl Shared {
     /// under `--persist`); the result of `change` is returned once the change is durable. When
     /// the commit fails the change is undone and the error returned: the caller answers it
     /// as a server error, and nothing it did is visible.
-    pub(crate) fn try_update<T>(
-        &self,
-        change: impl FnOnce(&mut Store) -> T,
-    ) -> std::io::Result<T> {
+    pub(crate) fn try_update<T>(&self, change: impl FnOnce(&mut Store) -> T) -> std::io::Result<T> {
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         let out = change(&mut store);
         // The commit waits for the disk: off the async worker where the runtime allows

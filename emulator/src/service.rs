@@ -1181,7 +1181,10 @@ impl Api for Service {
         _ctx: RequestContext,
         _r: api::WebhooksGetRequest,
     ) -> api::WebhooksGetResponse {
-        answer(found(self.shared.read(|s| s.webhook.as_ref().cloned()), "webhook").map(|h| webhook_view(&h)))
+        answer(
+            found(self.shared.read(|s| s.webhook.as_ref().cloned()), "webhook")
+                .map(|h| webhook_view(&h)),
+        )
     }
 
     async fn webhooks_update(

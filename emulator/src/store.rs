@@ -66,7 +66,8 @@ impl<V> std::ops::Deref for Table<V> {
 impl<V: Clone> Table<V> {
     fn touch(&mut self, id: &str) {
         if !self.journal.contains_key(id) {
-            self.journal.insert(id.to_owned(), self.rows.get(id).cloned());
+            self.journal
+                .insert(id.to_owned(), self.rows.get(id).cloned());
         }
     }
 
@@ -390,7 +391,10 @@ impl Persistence {
     /// Memory only, or the directory `dir` (created if needed) with its database.
     pub fn new(dir: Option<PathBuf>) -> io::Result<Self> {
         let Some(dir) = dir else {
-            return Ok(Self { dir: None, db: None });
+            return Ok(Self {
+                dir: None,
+                db: None,
+            });
         };
         std::fs::create_dir_all(dir.join("blobs"))?;
         let path = dir.join("state.redb");
@@ -516,7 +520,10 @@ fn read_table<V: serde::de::DeserializeOwned>(
 }
 
 /// A [`Slot`]'s change as the one-row change of its fixed id.
-fn single<V>(id: &'static str, changed: Option<Option<V>>) -> impl Iterator<Item = (&'static str, Option<V>)> {
+fn single<V>(
+    id: &'static str,
+    changed: Option<Option<V>>,
+) -> impl Iterator<Item = (&'static str, Option<V>)> {
     changed.map(|value| (id, value)).into_iter()
 }
 
@@ -579,8 +586,18 @@ fn write_changes(db: &redb::Database, path: &Path, store: &Store) -> io::Result<
     apply(&txn, KEYS, store.keys.changes(), path)?;
     apply(&txn, LIVE_INPUTS, store.live_inputs.changes(), path)?;
     apply(&txn, WATERMARKS, store.watermarks.changes(), path)?;
-    apply(&txn, SINGLETONS, single(ACCOUNT_KEY, store.account_key.changed()), path)?;
-    apply(&txn, SINGLETONS, single(WEBHOOK, store.webhook.changed()), path)?;
+    apply(
+        &txn,
+        SINGLETONS,
+        single(ACCOUNT_KEY, store.account_key.changed()),
+        path,
+    )?;
+    apply(
+        &txn,
+        SINGLETONS,
+        single(WEBHOOK, store.webhook.changed()),
+        path,
+    )?;
     // `Durability::Immediate` (redb's default): the commit returns once it is on disk.
     txn.commit().map_err(|e| db_error(path, e))
 }
@@ -673,15 +690,14 @@ impl Blobs {
     fn recover(dir: &Path, store: &Store) -> io::Result<()> {
         let blobs = dir.join("blobs");
         for (uid, record) in store.videos.iter() {
-            if let UploadRecord::Tus { offset, .. } = record.upload {
-                if let Ok(file) = std::fs::OpenOptions::new()
+            if let UploadRecord::Tus { offset, .. } = record.upload
+                && let Ok(file) = std::fs::OpenOptions::new()
                     .write(true)
                     .open(Self::path(&blobs, uid))
-                    && file.metadata()?.len() > offset
-                {
-                    file.set_len(offset)?;
-                    file.sync_all()?;
-                }
+                && file.metadata()?.len() > offset
+            {
+                file.set_len(offset)?;
+                file.sync_all()?;
             }
         }
         for entry in std::fs::read_dir(&blobs)? {

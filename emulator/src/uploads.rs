@@ -437,7 +437,10 @@ async fn tus_head(State(shared): State<Arc<Shared>>, Path(uid): Path<String>) ->
 async fn tus_delete(State(shared): State<Arc<Shared>>, Path(uid): Path<String>) -> Response {
     // Not while a PATCH writes: its blob would outlive the record.
     let Some(_writer) = shared.claim_writer(&uid) else {
-        return tus_failure(StatusCode::CONFLICT, "a PATCH of this upload is in progress");
+        return tus_failure(
+            StatusCode::CONFLICT,
+            "a PATCH of this upload is in progress",
+        );
     };
     let removed = shared.update(|s| {
         let pending = matches!(
@@ -765,6 +768,21 @@ mod tests {
             "the last chunk may be small"
         );
         assert!(chunk_rule(len - 10, 11, len).is_err());
+        // Sums that overflow are refused, never computed.
+        assert!(matches!(
+            chunk_rule(MIN_CHUNK, u64::MAX, len),
+            Err(ChunkError::TooLarge(_))
+        ));
+        assert!(matches!(
+            chunk_rule(u64::MAX, 1, u64::MAX),
+            Err(ChunkError::TooLarge(_))
+        ));
+        let huge = 1 << 40;
+        assert!(chunk_rule(0, MAX_CHUNK, huge).is_ok());
+        assert!(matches!(
+            chunk_rule(0, MAX_CHUNK + CHUNK_MULTIPLE, huge),
+            Err(ChunkError::TooLarge(_))
+        ));
     }
 
     #[test]
