@@ -27,6 +27,7 @@
 
 pub mod generated;
 mod playback;
+mod serve;
 mod service;
 mod store;
 mod uploads;
@@ -40,6 +41,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Notify;
 
+pub use serve::Limits;
 pub use store::Store;
 
 /// How an emulator runs.
@@ -65,6 +67,8 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// How long a direct creator upload URL stays valid unless the request says (30 min).
     pub direct_upload_expiry: Duration,
+    /// The server's time limits: header read (10 s) and shutdown grace (3 s).
+    pub limits: Limits,
 }
 
 impl Default for Config {
@@ -79,6 +83,7 @@ impl Default for Config {
             persist: None,
             max_upload_bytes: 30_000_000_000,
             direct_upload_expiry: Duration::from_secs(30 * 60),
+            limits: Limits::default(),
         }
     }
 }
@@ -249,18 +254,15 @@ impl Emulator {
         });
         let app = service::app(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            let serve = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
+        let limits = shared.config.limits;
+        let server = tokio::spawn(serve::serve(
+            listener,
+            app,
+            async {
                 let _ = rx.await;
-            });
-            if let Err(e) = serve.await {
-                eprintln!("stream-emulator: server error: {e}");
-            }
-        });
+            },
+            limits,
+        ));
         let ticker = tokio::spawn(service::notifier(shared.clone()));
         Ok(Emulator {
             shared,

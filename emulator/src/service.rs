@@ -39,6 +39,7 @@ pub fn app(shared: Arc<Shared>) -> axum::Router {
             )
             .into_response()
         })
+        .layer(axum::middleware::from_fn(crate::uploads::tus_negotiation))
 }
 
 /// The [`Api`] implementation.

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use futures_util::StreamExt as _;
@@ -48,6 +48,33 @@ pub fn routes(shared: Arc<Shared>) -> axum::Router {
         .route("/upload/{uid}", post(direct_post))
         .route("/playback/{id}/{*rest}", get(playback))
         .with_state(shared)
+}
+
+/// tus 1.0 version negotiation, before routing (so before the generated router's own
+/// validation of the header, which would answer 400): a tus request (`PATCH`, `HEAD`,
+/// `DELETE` of an upload; a creation `POST` that names a version) whose `Tus-Resumable` is
+/// missing or not `1.0.0` gets `412 Precondition Failed` with the `Tus-Version` the server
+/// speaks, as the protocol requires. `OPTIONS` is exempt (it is how a client asks).
+pub async fn tus_negotiation(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = request.uri().path();
+    let method = request.method();
+    let version = request.headers().get("tus-resumable");
+    let upload_request =
+        path.starts_with("/tus/") && [Method::PATCH, Method::HEAD, Method::DELETE].contains(method);
+    let creation = *method == Method::POST && path.ends_with("/stream") && version.is_some();
+    if (upload_request || creation) && version.and_then(|v| v.to_str().ok()) != Some(TUS_VERSION) {
+        let mut r = tus_failure(
+            StatusCode::PRECONDITION_FAILED,
+            format!("this server speaks tus {TUS_VERSION}: send Tus-Resumable: {TUS_VERSION}"),
+        );
+        r.headers_mut()
+            .insert("tus-version", HeaderValue::from_static(TUS_VERSION));
+        return r;
+    }
+    next.run(request).await
 }
 
 fn tus_headers(response: &mut Response) {
@@ -153,8 +180,20 @@ pub fn create_tus(
             _ => {}
         }
     }
+    if length == 0 {
+        // Nothing to send: complete now, without the empty PATCH tus would otherwise need.
+        record.uploaded_ms = Some(shared.clock.now_ms());
+    }
     let uid = record.video.uid.clone().unwrap_or_default();
-    shared.update(|s| s.videos.insert(uid.clone(), record));
+    if let Err(e) = shared.try_update(|s| s.videos.insert(uid.clone(), record)) {
+        return failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            codes::INTERNAL,
+            format!("the upload could not be stored: {e}"),
+        )
+        .into();
+    }
+    shared.tick.notify_one();
     api::VideosInitiateTusUploadResponse::Created {
         location: format!("{origin}/tus/{uid}"),
         stream_media_id: uid,
@@ -300,15 +339,7 @@ async fn tus_patch(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    if headers.get("tus-resumable").and_then(|v| v.to_str().ok()) != Some(TUS_VERSION) {
-        let mut r = tus_failure(
-            StatusCode::PRECONDITION_FAILED,
-            "Tus-Resumable: 1.0.0 is required",
-        );
-        r.headers_mut()
-            .insert("tus-version", HeaderValue::from_static(TUS_VERSION));
-        return r;
-    }
+    // `Tus-Resumable` was checked before routing (`tus_negotiation`).
     if headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

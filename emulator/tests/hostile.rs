@@ -473,3 +473,121 @@ async fn older_state_directories_migrate_or_are_refused() {
         "the message names the file: {error}"
     );
 }
+
+#[tokio::test]
+async fn tus_version_negotiation_and_empty_uploads() {
+    let emulator = Emulator::start(Config {
+        processing_step: Duration::ZERO,
+        ..Config::default()
+    })
+    .await
+    .expect("start");
+    let api = Api::of(&emulator);
+    let location = api.tus_create(SIX_MIB as u64).await;
+    let http = &api.http;
+    let requests = [
+        (
+            "PATCH without a version",
+            http.patch(&location).header("Upload-Offset", "0"),
+        ),
+        (
+            "PATCH of another version",
+            http.patch(&location).header("Tus-Resumable", "0.2.2"),
+        ),
+        ("HEAD without a version", http.head(&location)),
+        (
+            "DELETE of another version",
+            http.delete(&location).header("Tus-Resumable", "2.0.0"),
+        ),
+        (
+            "creation of another version",
+            http.post(&api.base)
+                .bearer_auth(&api.token)
+                .header("Tus-Resumable", "0.2.2")
+                .header("Upload-Length", "10"),
+        ),
+    ];
+    for (case, request) in requests {
+        let response = request.send().await.expect("answered");
+        assert_eq!(response.status(), StatusCode::PRECONDITION_FAILED, "{case}");
+        assert_eq!(
+            response
+                .headers()
+                .get("tus-version")
+                .and_then(|v| v.to_str().ok()),
+            Some("1.0.0"),
+            "{case}"
+        );
+    }
+    // OPTIONS is how a client asks, without a version.
+    let options = http
+        .request(reqwest::Method::OPTIONS, &location)
+        .send()
+        .await
+        .expect("options");
+    assert_eq!(options.status(), StatusCode::NO_CONTENT);
+    // The upload is untouched.
+    assert_eq!(api.tus_offset(&location).await, 0);
+
+    // A zero-length upload is complete at creation: no empty PATCH needed.
+    let empty = api.tus_create(0).await;
+    let uid = empty.rsplit('/').next().expect("a uid").to_owned();
+    assert_eq!(api.tus_offset(&empty).await, 0);
+    let video = api.video(&uid).await;
+    assert_ne!(video["status"]["state"], json!("pendingupload"), "{video}");
+}
+
+#[tokio::test]
+async fn slow_clients_time_out_and_shutdown_is_bounded() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let emulator = Emulator::start(Config {
+        limits: stream_emulator::Limits {
+            header_read_timeout: Duration::from_millis(300),
+            shutdown_grace: Duration::from_millis(500),
+        },
+        ..Config::default()
+    })
+    .await
+    .expect("start");
+    let api = Api::of(&emulator);
+    let address = emulator.base_url().trim_start_matches("http://").to_owned();
+    // A client that never finishes its request head is dropped.
+    let mut slow = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connect");
+    slow.write_all(b"GET /client/v4/accounts/x/stream HTTP/1.1\r\nHost: e\r\n")
+        .await
+        .expect("write");
+    let mut buf = [0u8; 256];
+    let closed = tokio::time::timeout(Duration::from_secs(5), slow.read(&mut buf))
+        .await
+        .expect("the server gives up on the slow client within seconds");
+    // Closed (0 bytes) or answered with 408; either way the connection is not held.
+    match closed {
+        Ok(0) | Err(_) => {}
+        Ok(n) => assert!(
+            String::from_utf8_lossy(&buf[..n]).contains("408"),
+            "{}",
+            String::from_utf8_lossy(&buf[..n])
+        ),
+    }
+    // Others are served meanwhile, and after.
+    let location = api.tus_create(SIX_MIB as u64).await;
+
+    // A request held open (a PATCH whose body never ends) does not hold up a stop.
+    let held = api
+        .tus_patch(&location, 0)
+        .header("Content-Length", SIX_MIB.to_string())
+        .body(slow_body(SIX_MIB, b'a', 1000, Duration::from_secs(1)))
+        .send();
+    let held = tokio::spawn(held);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    emulator.shutdown().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "stopped in {:?}",
+        started.elapsed()
+    );
+    held.abort();
+}
