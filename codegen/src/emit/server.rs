@@ -36,7 +36,120 @@ use crate::Files;
 use crate::error::{Error, Pointer, Result};
 use crate::model::ir::*;
 use crate::model::naming;
-use schema::{OperationFacts, SchemeKind, SecurityScheme};
+
+/// What the server reads of each operation, from the IR and the schemas it points at.
+#[derive(Debug, Clone, Default)]
+struct OperationFacts {
+    /// The success status code.
+    status: u16,
+    /// The success response's media type, when it has a body.
+    media_type: Option<String>,
+    /// The success response's JSON schema, translated, when its body is JSON.
+    response_schema: Option<Value>,
+    /// Security requirements: any one set of scheme names suffices; empty: no auth.
+    security: Vec<Vec<String>>,
+    /// The JSON body's schema, translated.
+    body_schema: Option<Value>,
+    /// Parameter schemas, translated: wire name, location (`path`, `query`, `header`),
+    /// schema.
+    param_schemas: Vec<(String, &'static str, Value)>,
+    /// The error responses' schema (`#/components/schemas/X`), when all agree.
+    error_ref: Option<String>,
+}
+
+impl OperationFacts {
+    fn of(op: &Operation, doc: &Value) -> Self {
+        let json_schema = |media: Option<&Media>| {
+            media
+                .filter(|m| m.kind == MediaKind::Json)
+                .map(|m| schema::schema_at(doc, m.schema.as_ref()))
+        };
+        OperationFacts {
+            status: op.success.status,
+            media_type: op.success.media.as_ref().map(|m| m.media_type.clone()),
+            response_schema: op
+                .success
+                .media
+                .as_ref()
+                .filter(|m| m.kind == MediaKind::Json && m.schema.is_some())
+                .map(|m| schema::schema_at(doc, m.schema.as_ref())),
+            security: op.requirement.clone(),
+            body_schema: json_schema(op.body_media()),
+            param_schemas: op
+                .params
+                .iter()
+                .map(|p| {
+                    let location = match p.location {
+                        ParamLocation::Path => "path",
+                        ParamLocation::Query => "query",
+                        ParamLocation::Header => "header",
+                    };
+                    (
+                        p.wire.clone(),
+                        location,
+                        schema::schema_at(doc, p.schema.as_ref()),
+                    )
+                })
+                .collect(),
+            error_ref: op.error_schema.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// A security scheme the server extracts credentials for.
+#[derive(Debug, Clone)]
+struct SecurityScheme {
+    /// The scheme's name in the document.
+    name: String,
+    /// Where its credential is.
+    kind: SchemeKind,
+    /// Its description.
+    description: Option<String>,
+}
+
+/// How a credential is carried.
+#[derive(Debug, Clone)]
+enum SchemeKind {
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// `Authorization: Basic <base64>` (kept encoded).
+    Basic,
+    /// A header.
+    Header(String),
+    /// A query parameter.
+    Query(String),
+}
+
+/// The API's security schemes the server can read (not cookies), in the IR's order.
+fn security_schemes(api: &Api, doc: &Value) -> Vec<SecurityScheme> {
+    use crate::load::{ApiKeyLocation, SecurityScheme as Kind};
+    api.security_schemes
+        .iter()
+        .filter_map(|s| {
+            let kind = match &s.kind {
+                Kind::Bearer => SchemeKind::Bearer,
+                Kind::Basic => SchemeKind::Basic,
+                Kind::ApiKey {
+                    location: ApiKeyLocation::Header,
+                    name,
+                } => SchemeKind::Header(name.clone()),
+                Kind::ApiKey {
+                    location: ApiKeyLocation::Query,
+                    name,
+                } => SchemeKind::Query(name.clone()),
+                Kind::ApiKey {
+                    location: ApiKeyLocation::Cookie,
+                    ..
+                } => return None,
+            };
+            Some(SecurityScheme {
+                name: s.name.clone(),
+                kind,
+                description: schema::description_at(doc, s.pointer.as_ref()),
+            })
+        })
+        .collect()
+}
 
 /// What the server target needs besides the spec.
 #[derive(Debug, Clone)]
@@ -124,13 +237,13 @@ struct Op<'a> {
 }
 
 fn server_file(api: &Api, doc: &Value) -> Result<TokenStream> {
-    let schemes = schema::security_schemes(doc);
+    let schemes = security_schemes(api, doc);
     let ops: Vec<Op<'_>> = api
         .operations
         .iter()
         .map(|op| Op {
             op,
-            facts: schema::operation_facts(doc, &op.path, op.method.as_str()),
+            facts: OperationFacts::of(op, doc),
             pascal: op.builder.clone(),
             snake: naming::snake(&op.builder),
         })
@@ -257,7 +370,7 @@ fn operation_info(o: &Op<'_>, schemes: &[SecurityScheme]) -> TokenStream {
     let mut groups: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
     for (wire, location, schema) in &o.facts.param_schemas {
         groups
-            .entry(location.as_str())
+            .entry(*location)
             .or_default()
             .insert(wire.clone(), schema.clone());
     }
