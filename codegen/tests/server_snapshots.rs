@@ -97,10 +97,19 @@ fn client_and_server_agree_on_media_security_and_parameters() {
     // body as `Thing`; the server validates the body and the answer and types its failures.
     let api = client("problem_json");
     let op = &api.operations[0];
-    assert!(matches!(op.response, codegen::model::ir::ResponseKind::Json { .. }));
-    assert!(matches!(op.body, Some(codegen::model::ir::Body::Json { .. })));
+    assert!(matches!(
+        op.response,
+        codegen::model::ir::ResponseKind::Json { .. }
+    ));
+    assert!(matches!(
+        op.body,
+        Some(codegen::model::ir::Body::Json { .. })
+    ));
     let server = &generate("problem_json")["src/generated/server.rs"];
-    assert!(server.contains("client_runtime::server::Failure<super::models::Problem>"), "{server}");
+    assert!(
+        server.contains("client_runtime::server::Failure<super::models::Problem>"),
+        "{server}"
+    );
     assert!(!server.contains("response_schema: None"), "{server}");
     assert!(!server.contains("body_schema: None"), "{server}");
 
@@ -112,12 +121,19 @@ fn client_and_server_agree_on_media_security_and_parameters() {
     let server = &generate("config_security")["src/generated/server.rs"];
     assert!(server.contains("pub token: Option<String>"), "{server}");
     assert!(server.contains("security: &[&[\"token\"]]"), "{server}");
-    assert!(server.contains("security: &[]"), "the public operation: {server}");
+    assert!(
+        server.contains("security: &[]"),
+        "the public operation: {server}"
+    );
 
     // 3. An overriding parameter: once in the client, once in the server's schema, with the
     // operation's own schema.
     let api = client("param_override");
-    let wires: Vec<&str> = api.operations[0].params.iter().map(|p| p.wire.as_str()).collect();
+    let wires: Vec<&str> = api.operations[0]
+        .params
+        .iter()
+        .map(|p| p.wire.as_str())
+        .collect();
     assert_eq!(wires, ["limit", "cursor"]);
     let server = &generate("param_override")["src/generated/server.rs"];
     assert_eq!(server.matches("\\\"limit\\\":").count(), 1, "{server}");

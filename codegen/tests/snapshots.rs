@@ -58,7 +58,8 @@ fn generate(name: &str) -> String {
     let shown = files.iter().filter(|(path, _)| {
         path.as_str() == "src/models.rs"
             || path.starts_with("src/operations/")
-            || (path.as_str() == "src/client.rs" && matches!(name, "envelope" | "security" | "config_security"))
+            || (path.as_str() == "src/client.rs"
+                && matches!(name, "envelope" | "security" | "config_security"))
     });
     for (path, content) in shown {
         out.push_str(&format!("// ==== {path} ====\n"));

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use crate::check::{self, CHECKS, contains_diff, pointer_matches};
 use crate::fixture::{Case, Fixture, RecordedRequest, RecordedResponse};
 use crate::schema::{OperationSpec, Spec, response_key};
-use codegen::model::media::{self, MediaKind};
 use crate::server::{ReplayServer, SeenRequest};
+use codegen::model::media::{self, MediaKind};
 
 /// The token the client sends; fixtures never hold a real one.
 pub const TOKEN: &str = "conformance-token";

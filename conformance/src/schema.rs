@@ -244,14 +244,22 @@ mod tests {
         });
         let spec = Spec::from_document(&doc).unwrap();
         let op = &spec.operations["list_things"];
-        let names: Vec<(&str, &str)> = op.params.iter().map(|p| (p.location, p.name.as_str())).collect();
+        let names: Vec<(&str, &str)> = op
+            .params
+            .iter()
+            .map(|p| (p.location, p.name.as_str()))
+            .collect();
         assert_eq!(names, [("query", "limit"), ("query", "cursor")]);
         let limit = &op.params[0];
         assert!(limit.required);
         assert_eq!(limit.schema["type"], "string");
         // The client's model of the same spec has the same one parameter.
         let (api, _) = codegen::build_api_value(&doc, &codegen::Settings::default()).unwrap();
-        let wires: Vec<&str> = api.operations[0].params.iter().map(|p| p.wire.as_str()).collect();
+        let wires: Vec<&str> = api.operations[0]
+            .params
+            .iter()
+            .map(|p| p.wire.as_str())
+            .collect();
         assert_eq!(wires, ["limit", "cursor"]);
         // The response's media type is keyed by its essence, and it is JSON.
         assert!(op.responses["200"].contains_key("application/problem+json"));
