@@ -239,3 +239,123 @@ fn pairs(pairs: &[(String, String)], name: &str) -> Vec<String> {
         .map(|(_, v)| v.clone())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use http::StatusCode;
+    use serde_json::{Value, json};
+
+    use super::support::{SchemaDefs, Validators};
+    use super::*;
+    use crate::server::ParamInfo;
+
+    static DEFS: SchemaDefs = SchemaDefs::new("{}");
+
+    static SEARCH: OperationInfo = OperationInfo {
+        id: "search",
+        method: "GET",
+        path: "/search",
+        security: &[&["token"]],
+        params: &[
+            ParamInfo::query("limit", false),
+            ParamInfo::query("tag", true),
+        ],
+        body_schema: None,
+        params_schema: r#"{"type":"object","properties":{"query":{"type":"object","properties":{"limit":{"type":"integer","maximum":10}}}}}"#,
+        response_schema: None,
+        validators: Validators::new(&DEFS),
+    };
+
+    /// Hooks accepting one bearer token, rejecting with the problems as a JSON list.
+    #[derive(Clone)]
+    struct Token(&'static str);
+
+    impl Hooks for Token {
+        type Credentials = Option<String>;
+        type Error = Value;
+
+        fn credentials(headers: &HeaderMap, _: &Uri) -> Option<String> {
+            support::authorization(headers, "bearer")
+        }
+
+        async fn authorize(
+            &self,
+            ctx: &RequestContext<Option<String>>,
+        ) -> Result<(), Failure<Value>> {
+            if ctx.credentials.as_deref() == Some(self.0) {
+                Ok(())
+            } else {
+                Err(Failure::new(StatusCode::UNAUTHORIZED, json!("who are you")))
+            }
+        }
+
+        fn reject(
+            &self,
+            _: &RequestContext<Option<String>>,
+            problems: Vec<Problem>,
+        ) -> Failure<Value> {
+            let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            Failure::new(StatusCode::BAD_REQUEST, json!(problems))
+        }
+
+        fn max_body_bytes(&self) -> usize {
+            16
+        }
+    }
+
+    async fn decode(mut input: Input) -> Result<(Option<i64>, String), Vec<Problem>> {
+        let limit = input.param(0, support::text_value);
+        let tag = input.param(1, support::text_value);
+        input.finish(move || Some((limit, tag?)))
+    }
+
+    /// Sends `uri` with `token` through the one handler; the status and body text.
+    async fn send(uri: &str, token: &str, body: &'static str) -> (StatusCode, String) {
+        let handler = handler(
+            &SEARCH,
+            decode,
+            |_: Token, _ctx, (limit, tag): (Option<i64>, String)| async move {
+                Ok::<_, Failure<Value>>(format!("{tag}:{limit:?}"))
+            },
+        );
+        let request = http::Request::builder()
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let response = handler(axum::extract::State(Token("t")), request).await;
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn the_handler_authorizes_decodes_validates_then_calls() {
+        assert_eq!(
+            send("/search?tag=a&limit=5", "t", "").await,
+            (StatusCode::OK, "a:Some(5)".to_owned())
+        );
+        assert_eq!(
+            send("/search?tag=a", "t", "").await,
+            (StatusCode::OK, "a:None".to_owned())
+        );
+        let (status, body) = send("/search?tag=a", "wrong", "").await;
+        assert_eq!(
+            (status, body.as_str()),
+            (StatusCode::UNAUTHORIZED, "\"who are you\"")
+        );
+        // Every problem at once: the schema's maximum and the missing required parameter.
+        let (status, body) = send("/search?limit=20", "t", "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("query parameter `tag`: required"), "{body}");
+        assert!(body.contains("query parameter `limit`"), "{body}");
+        let (status, body) = send("/search?tag=a&limit=x", "t", "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        // The body limit is the hooks'.
+        let (status, body) = send("/search?tag=a", "t", "more than sixteen bytes").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("at most 16 bytes"), "{body}");
+    }
+}
