@@ -13,7 +13,9 @@ use std::fmt;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, Method, StatusCode, Uri};
 
-// Reached through `client_runtime::__private::server`: what only generated code calls.
+// Reached through `client_runtime::__private::server`: what only generated code calls
+// (`support`, which re-exports the one handler and its request input from `serve`).
+#[doc(hidden)]
 mod serve;
 #[doc(hidden)]
 pub(crate) mod support;
