@@ -137,10 +137,10 @@ pub fn create_tus(
                     ));
                 }
             },
-            "watermark" => match found(video::watermark(shared, Some(&value)), "watermark") {
-                Ok(mark) => record.video.watermark = Some(mark),
-                Err(f) => return Err(f),
-            },
+            "watermark" => {
+                record.video.watermark =
+                    Some(found(video::watermark(shared, Some(&value)), "watermark")?)
+            }
             "scheduleddeletion" => {
                 record.video.scheduled_deletion =
                     cloudflare_stream::Nullable::Value(util::ts(value))
@@ -225,10 +225,7 @@ pub fn create_direct(
     // Unlike the other ways a video is made, a direct upload keeps an explicit `null`.
     v.scheduled_deletion = b.scheduled_deletion.clone();
     if let Some(uid) = b.watermark.and_then(|w| w.uid) {
-        match found(video::watermark(shared, Some(&uid)), "watermark") {
-            Ok(mark) => v.watermark = Some(mark),
-            Err(f) => return Err(f),
-        }
+        v.watermark = Some(found(video::watermark(shared, Some(&uid)), "watermark")?);
     }
     let uid = v.uid.clone().unwrap_or_default();
     let answer = DirectUploadCreateResponse {

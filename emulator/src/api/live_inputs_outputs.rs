@@ -52,12 +52,9 @@ impl LiveInputsOutputsApi for Service {
         _ctx: RequestContext,
         r: api::LiveInputsOutputsDeleteRequest,
     ) -> Result<api::LiveInputsOutputsDeleteResponse, Failure> {
-        let removed = self.update_live_input(&r.live_input_identifier, |l| {
+        self.update_live_input(&r.live_input_identifier, |l| {
             found(l.outputs.remove(&r.output_identifier), "output")
-        });
-        match removed {
-            Ok(_) => Ok(EmptyObject::new().into()),
-            Err(f) => Err(f),
-        }
+        })?;
+        Ok(EmptyObject::new().into())
     }
 }

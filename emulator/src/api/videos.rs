@@ -215,12 +215,9 @@ impl VideosApi for Service {
         if b.end_time_seconds <= b.start_time_seconds || b.start_time_seconds < 0 {
             return Err(bad_request("endTimeSeconds must be after startTimeSeconds"));
         }
-        let source = match self.video(&b.clipped_from_video_uid, |rec| {
+        let source = self.video(&b.clipped_from_video_uid, |rec| {
             (rec.uploaded_ms.is_some(), rec.is_video)
-        }) {
-            Ok(s) => s,
-            Err(f) => return Err(f),
-        };
+        })?;
         if !source.0 {
             return Err(bad_request("the source video has not been uploaded"));
         }
@@ -319,9 +316,7 @@ impl VideosApi for Service {
         _ctx: RequestContext,
         r: api::VideosCreateTokenRequest,
     ) -> Result<api::VideosCreateTokenResponse, Failure> {
-        if let Err(f) = self.video(&r.identifier, |_| ()) {
-            return Err(f);
-        }
+        self.video(&r.identifier, |_| ())?;
         let body = r.body.unwrap_or_default();
         let request_key = match (&body.id, &body.pem) {
             (Some(id), Some(pem)) => Some((id.clone(), pem.clone())),
