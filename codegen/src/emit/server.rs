@@ -6,7 +6,7 @@
 //!   `#[non_exhaustive]`);
 //! - `server.rs`: per operation a request struct (typed path, query, header and body
 //!   arguments), a response enum (the success shape or typed headers) and a decoder over
-//!   its parameter table ([`OperationInfo`]'s `params`); one trait per resource
+//!   its parameter table (`OperationInfo::params`); one trait per resource
 //!   (`VideosApi`) with an async method per operation returning `Result<Response,
 //!   Failure>`, combined into the `Api` trait with the router's hooks; the router, whose
 //!   every route runs the runtime's one handler (`support::serve`: authenticate, decode,

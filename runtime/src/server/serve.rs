@@ -43,7 +43,7 @@ pub trait Hooks: Clone + Send + Sync + 'static {
 /// A boxed, sendable future: what an axum handler made by [`handler`] returns.
 type Answer = std::pin::Pin<Box<dyn Future<Output = Response> + Send>>;
 
-/// The axum handler of `info`'s operation: [`serve`] over the router's state `H`.
+/// The axum handler of `info`'s operation: `serve` over the router's state `H`.
 pub fn handler<H, R, S, D, DF, C, CF>(
     info: &'static OperationInfo,
     decode: D,
