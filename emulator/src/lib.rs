@@ -25,8 +25,9 @@
 //! ```
 #![deny(missing_docs)]
 
-// Layers, each using only those above it: the generated bindings; store and util; the
-// video domain; uploads and playback; the API modules; the router.
+// Layers, each module using only the layers before its own (and the shared state below):
+// the generated bindings; store and util; the video domain; uploads and playback; the API
+// modules (a resource each); the router.
 mod api;
 pub mod generated;
 mod playback;
