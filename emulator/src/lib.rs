@@ -25,13 +25,18 @@
 //! ```
 #![deny(missing_docs)]
 
+// Layers, each module using only the layers before its own (and the shared state below):
+// the generated bindings; store and util; the video domain; uploads and playback; the API
+// modules (a resource each); the router.
+mod api;
 pub mod generated;
 mod playback;
+mod router;
 mod serve;
-mod service;
 mod store;
 mod uploads;
 mod util;
+mod video;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -147,12 +152,22 @@ pub(crate) struct Shared {
 
 impl Shared {
     /// Runs `change` on the store and commits what it touched (one durable transaction
-    /// under `--persist`); the result of `change` is returned once the change is durable. When
-    /// the commit fails the change is undone and the error returned: the caller answers it
-    /// as a server error, and nothing it did is visible.
-    pub(crate) fn try_update<T>(&self, change: impl FnOnce(&mut Store) -> T) -> std::io::Result<T> {
+    /// under `--persist`); its result is returned once the change is durable. When `change`
+    /// fails, or the commit does (mapped by `storage`), the change is undone and the error
+    /// returned: the caller answers it, and nothing of the change is visible or kept.
+    pub(crate) fn transact<T, E>(
+        &self,
+        change: impl FnOnce(&mut Store) -> Result<T, E>,
+        storage: impl FnOnce(std::io::Error) -> E,
+    ) -> Result<T, E> {
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-        let out = change(&mut store);
+        let out = match change(&mut store) {
+            Ok(out) => out,
+            Err(e) => {
+                store.roll_back();
+                return Err(e);
+            }
+        };
         // The commit waits for the disk: off the async worker where the runtime allows
         // (a multi-threaded one), so other connections are served meanwhile.
         let mut commit = || self.persistence.commit(&mut store);
@@ -160,7 +175,12 @@ impl Shared {
             Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(commit),
             _ => commit(),
         };
-        committed.map(|()| out)
+        committed.map(|()| out).map_err(storage)
+    }
+
+    /// [`Shared::transact`] for a change that cannot fail by itself.
+    pub(crate) fn try_update<T>(&self, change: impl FnOnce(&mut Store) -> T) -> std::io::Result<T> {
+        self.transact(|store| Ok(change(store)), |e| e)
     }
 
     /// Runs `change` and writes it, keeping it in memory even when the write fails (the
@@ -252,7 +272,7 @@ impl Emulator {
             writers: Mutex::new(std::collections::HashSet::new()),
             http: reqwest::Client::new(),
         });
-        let app = service::app(shared.clone());
+        let app = router::app(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let limits = shared.config.limits;
         let server = tokio::spawn(serve::serve(
@@ -263,7 +283,7 @@ impl Emulator {
             },
             limits,
         ));
-        let ticker = tokio::spawn(service::notifier(shared.clone()));
+        let ticker = tokio::spawn(video::notifier(shared.clone()));
         Ok(Emulator {
             shared,
             shutdown: Some(tx),
@@ -296,6 +316,14 @@ impl Emulator {
     /// enforces signed URLs as Stream's delivery does.
     pub fn playback_url(&self, uid_or_token: &str) -> String {
         format!("{}/playback/{uid_or_token}/video", self.shared.base_url)
+    }
+
+    /// Makes the next `n` changes fail as if the disk had (a full disk, an I/O error): the
+    /// API answers each with a 500 envelope and keeps nothing of it. For tests of a client's
+    /// handling of server errors, and of the emulator's promise that an answered write is
+    /// durable and a failed one leaves no trace.
+    pub fn fail_writes(&self, n: u32) {
+        self.shared.persistence.fail_next(n);
     }
 
     /// Moves the emulator's clock forward: processing, expiries and token times follow.

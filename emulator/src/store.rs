@@ -380,6 +380,8 @@ const WEBHOOK: &str = "webhook";
 pub struct Persistence {
     dir: Option<PathBuf>,
     db: Option<redb::Database>,
+    /// How many of the next commits fail as if the disk had ([`Persistence::fail_next`]).
+    failures: std::sync::atomic::AtomicU32,
 }
 
 /// The database's errors, as I/O errors naming the file.
@@ -394,6 +396,7 @@ impl Persistence {
             return Ok(Self {
                 dir: None,
                 db: None,
+                failures: 0.into(),
             });
         };
         std::fs::create_dir_all(dir.join("blobs"))?;
@@ -402,6 +405,7 @@ impl Persistence {
         Ok(Self {
             dir: Some(dir),
             db: Some(db),
+            failures: 0.into(),
         })
     }
 
@@ -473,8 +477,23 @@ impl Persistence {
         result
     }
 
+    /// Makes the next `n` commits fail (in memory mode too), as a full or broken disk would.
+    pub fn fail_next(&self, n: u32) {
+        self.failures.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// Writes what the change in progress touched, leaving the journal as it is.
     pub(crate) fn write(&self, store: &Store) -> io::Result<()> {
+        use std::sync::atomic::Ordering;
+        if self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            return Err(io::Error::other(
+                "injected storage failure (Emulator::fail_writes)",
+            ));
+        }
         match (&self.dir, &self.db) {
             (Some(dir), Some(db)) => write_changes(db, &dir.join("state.redb"), store),
             _ => Ok(()),

@@ -591,3 +591,48 @@ async fn slow_clients_time_out_and_shutdown_is_bounded() {
     );
     held.abort();
 }
+
+#[tokio::test]
+async fn a_failed_write_is_a_server_error_and_keeps_nothing() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let config = || Config {
+        persist: Some(dir.path().to_owned()),
+        ..Config::default()
+    };
+    let emulator = Emulator::start(config()).await.expect("start");
+    let api = Api::of(&emulator);
+    let (_, uid) = api.direct_url().await;
+    emulator.fail_writes(1);
+    let (status, body) = api
+        .json(
+            reqwest::Method::POST,
+            &format!("/{uid}"),
+            json!({"meta": {"name": "lost"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert_eq!(body["success"], json!(false));
+    assert_eq!(body["errors"][0]["code"], json!(10002));
+    // Nothing of it is visible, now or after a restart.
+    assert_ne!(api.video(&uid).await["meta"]["name"], json!("lost"));
+    let (status, _) = api.json(reqwest::Method::POST, "/keys", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "the next write goes through");
+    emulator.shutdown().await;
+    let emulator = Emulator::start(config()).await.expect("restart");
+    let api = Api::of(&emulator);
+    assert_ne!(api.video(&uid).await["meta"]["name"], json!("lost"));
+    assert_eq!(
+        emulator.snapshot().keys.len(),
+        1,
+        "the acknowledged key is kept"
+    );
+    // A webhook URL that is not http(s) is refused.
+    let (status, _) = api
+        .json(
+            reqwest::Method::PUT,
+            "/webhook",
+            json!({"notificationUrl": "file:///etc/passwd"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -36,6 +36,15 @@ pub(crate) struct TypeBuilder<'d> {
 }
 
 impl<'d> TypeBuilder<'d> {
+    /// Where the component schema `name` (as a schema's `reference` names it) is.
+    pub(crate) fn component_pointer(&self, name: &str) -> Option<crate::json::Pointer> {
+        self.doc
+            .components
+            .schemas
+            .get(name)
+            .map(|s| s.pointer.clone())
+    }
+
     pub(crate) fn new(doc: &'d Document) -> Self {
         let mut names = Namespace::with_reserved(naming::RESERVED_TYPE_NAMES.iter().copied());
         let mut component_names = HashMap::new();
