@@ -154,6 +154,7 @@ pub fn run(root: &Path, options: &Options) -> Result<String, String> {
     bench.decode(&plan, &mut rows)?;
     bench.overhead(&plan, &mut rows)?;
     bench.upload(&plan, &mut rows)?;
+    bench.emulator_load(&plan, &mut rows)?;
     let load_after = measure::load_average();
 
     let header = table::Header {
@@ -241,6 +242,10 @@ impl Bench {
             &["--manifest-path", "bench/client/Cargo.toml"],
         )?;
         self.cargo_release("bench/plot", &["--manifest-path", "bench/plot/Cargo.toml"])?;
+        self.cargo_release(
+            "bench/emulator-load",
+            &["--manifest-path", "bench/emulator-load/Cargo.toml"],
+        )?;
         if progenitor {
             self.cargo_release(
                 "bench/progenitor-gen",
@@ -888,6 +893,85 @@ impl Bench {
             });
         }
         Ok(())
+    }
+}
+
+impl Bench {
+    /// Row 10: the emulator under 200 concurrent clients of a mixed load (30% writes), with
+    /// `--persist` against memory mode in the same run (`bench/emulator-load`).
+    fn emulator_load(&self, plan: &Plan, rows: &mut Vec<Row>) -> Result<(), String> {
+        let seconds = if plan.progenitor || plan.build {
+            "8"
+        } else {
+            "3"
+        };
+        let out = Cmd::new(self.release_bin("bench-emulator-load").to_string_lossy())
+            .arg(seconds)
+            .arg("200")
+            .run(&self.root)?;
+        if !out.success {
+            return Err(format!(
+                "bench-emulator-load failed:\n{}",
+                measure::tail(&out.stderr, 20)
+            ));
+        }
+        let mode = |name: &str| -> Result<LoadFigures, String> {
+            let line = out
+                .stdout
+                .lines()
+                .find(|l| l.starts_with(&format!("mode={name} ")))
+                .ok_or_else(|| format!("bench-emulator-load printed no {name} line"))?;
+            LoadFigures::parse(line)
+        };
+        let memory = mode("memory")?;
+        let persist = mode("persist")?;
+        let ratio = persist.rps / memory.rps;
+        rows.push(Row {
+            id: "10",
+            measure: format!(
+                "Emulator under 200 concurrent clients, mixed API load (6 reads, 1 list, 2 edits, 1 create in 10), {seconds} s after a 1 s warm-up: `--persist` (redb, one durable transaction per change) against memory mode, same run"
+            ),
+            ours: format!(
+                "--persist {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, {} errors",
+                persist.rps, persist.p50_ms, persist.p99_ms, persist.errors
+            ),
+            other: format!(
+                "memory {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, {} errors",
+                memory.rps, memory.p50_ms, memory.p99_ms, memory.errors
+            ),
+            ratio: format!("{:.0}%", ratio * 100.0),
+            target: ">= 50% of memory mode, --persist p99 < 200 ms".to_owned(),
+            verdict: Verdict::of(
+                ratio >= 0.5 && persist.p99_ms < 200.0 && persist.errors == 0 && memory.errors == 0,
+            ),
+        });
+        Ok(())
+    }
+}
+
+/// One mode's line of `bench-emulator-load`.
+struct LoadFigures {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+impl LoadFigures {
+    /// Reads `mode=M requests=N rps=R p50_ms=A p99_ms=B errors=E`.
+    fn parse(line: &str) -> Result<Self, String> {
+        let field = |key: &str| -> Result<f64, String> {
+            line.split_whitespace()
+                .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("no {key} in {line:?}"))
+        };
+        Ok(LoadFigures {
+            rps: field("rps")?,
+            p50_ms: field("p50_ms")?,
+            p99_ms: field("p99_ms")?,
+            errors: field("errors")? as u64,
+        })
     }
 }
 
