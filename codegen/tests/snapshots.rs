@@ -46,7 +46,8 @@ fn generate(name: &str) -> String {
     let shown = files.iter().filter(|(path, _)| {
         path.as_str() == "src/models.rs"
             || path.starts_with("src/operations/")
-            || (path.as_str() == "src/client.rs" && matches!(name, "envelope" | "security"))
+            || (path.as_str() == "src/client.rs"
+                && matches!(name, "envelope" | "security" | "client_methods"))
     });
     for (path, content) in shown {
         out.push_str(&format!("// ==== {path} ====\n"));
@@ -136,6 +137,9 @@ construct!(
     adversarial_names,
     // YAML 1.2 input: anchors, merge keys, unquoted status codes, `on`/`no` as strings
     yaml_input,
+    // tags named like the client's own methods (`runtime`, `builder`, `request`,
+    // `from_env`) and a keyword (`type`): their handles take other names
+    client_methods,
 );
 
 /// Every bad spec fails with a message that starts with the JSON pointer of the problem.
