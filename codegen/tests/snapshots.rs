@@ -120,7 +120,7 @@ construct!(
     // unions, objects, arrays of objects
     query_params,
     // names the generated code uses itself: `options`, `new`, `additional_properties`,
-    // `EnumVisitor`, `client`, `send` (the output does not compile yet: see the xtask test)
+    // `EnumVisitor`, `client`, `send`
     reserved_names,
     // tags that are keywords, start with a digit or hold spaces and slashes; an empty
     // operationId
