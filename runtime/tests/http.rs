@@ -1265,7 +1265,7 @@ async fn an_absolute_url_with_a_streamed_body_is_one_attempt() {
     let mut request = Request::new(Method::PATCH, "upload_chunk");
     request.absolute_url(handed_out(&server, "/tus/abc?tusv2=true"));
     request.header("upload-offset", 5_u64);
-    let pieces = futures_util::stream::iter(["hel", "lo"].map(|s| Ok::<_, std::io::Error>(s)));
+    let pieces = futures_util::stream::iter(["hel", "lo"].map(Ok::<_, std::io::Error>));
     request.stream(
         "application/offset+octet-stream",
         Some(5),
