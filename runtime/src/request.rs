@@ -430,9 +430,12 @@ impl Request {
         self.merge_body_fields()?;
         let (url, headers) = self.prepare(client)?;
         let timeout = self.options.timeout.unwrap_or_else(|| client.timeout());
-        let deadline = match self.single_attempt {
-            true => self.options.deadline,
-            false => self.options.deadline.or_else(|| client.deadline()),
+        // A caller that resumes by itself spans many calls: the client's deadline, meant
+        // for one call and its retries, would cut its attempts short.
+        let deadline = if self.single_attempt {
+            self.options.deadline
+        } else {
+            self.options.deadline.or_else(|| client.deadline())
         };
         let started = tokio::time::Instant::now();
         let policy = client.retry_policy();
