@@ -135,7 +135,8 @@ impl Upload {
     /// [`Error::InvalidRequest`] for a chunk size outside Cloudflare's rule, zero attempts
     /// or invalid metadata; [`Error::Io`] when the source cannot be read or ends early;
     /// [`Error::Api`] when the server refuses the upload (4xx other than 408, 409, 423
-    /// and 429, which are resumed); [`Error::Decode`] when an answer breaks the tus
+    /// and 429, which are resumed), with the request id and the predicates
+    /// ([`Error::is_not_found`], ...) of any call's error; [`Error::Decode`] when an answer breaks the tus
     /// protocol (no `Location`, a missing or impossible `Upload-Offset`); otherwise the
     /// last error once [`max_attempts`](Self::max_attempts) attempts in a row failed.
     pub async fn send(mut self) -> Result<UploadedVideo, Error> {
