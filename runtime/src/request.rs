@@ -2,16 +2,20 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
+use super::client::Applied;
 use super::error::{ApiError, DecodeError};
 use super::multipart::Multipart;
 use super::param::ParamValue;
@@ -124,6 +128,19 @@ enum Body {
         data: Bytes,
     },
     Multipart(Multipart),
+    /// Read as it is sent, so there is one attempt; taken by it.
+    Stream(Arc<Mutex<Option<Streamed>>>),
+}
+
+/// A body that is read while it is sent (a file being uploaded).
+enum Streamed {
+    Bytes {
+        content_type: HeaderValue,
+        /// Sent as `Content-Length` (a stream has none of its own).
+        length: Option<u64>,
+        body: reqwest::Body,
+    },
+    Form(reqwest::multipart::Form),
 }
 
 /// One API call being built.
@@ -144,6 +161,10 @@ pub struct Request {
     security: Option<&'static [&'static [&'static str]]>,
     options: RequestOptions,
     error: Option<Error>,
+    /// Where the call goes instead of base URL + path: a URL the API handed out.
+    absolute: Option<Url>,
+    /// The caller repeats or resumes the call itself: one attempt, no client deadline.
+    single_attempt: bool,
 }
 
 impl Request {
@@ -160,6 +181,8 @@ impl Request {
             security: None,
             options: RequestOptions::default(),
             error: None,
+            absolute: None,
+            single_attempt: false,
         }
     }
 
@@ -297,6 +320,48 @@ impl Request {
         }
     }
 
+    /// Sets a body read from `body` while it is sent, `length` bytes when known (sent as
+    /// `Content-Length`; chunked otherwise). A stream cannot be sent twice, so the call
+    /// makes one attempt whatever the retry policy.
+    pub fn stream(&mut self, content_type: &str, length: Option<u64>, body: reqwest::Body) {
+        match HeaderValue::from_str(content_type) {
+            Ok(content_type) => {
+                self.body = Body::Stream(Arc::new(Mutex::new(Some(Streamed::Bytes {
+                    content_type,
+                    length,
+                    body,
+                }))))
+            }
+            Err(_) => self.fail(Error::invalid_request(format!(
+                "invalid content type `{content_type}`"
+            ))),
+        }
+    }
+
+    /// Sets a `multipart/form-data` body whose parts are read while it is sent (see
+    /// [`Request::stream`]: one attempt).
+    pub fn stream_form(&mut self, form: reqwest::multipart::Form) {
+        self.body = Body::Stream(Arc::new(Mutex::new(Some(Streamed::Form(form)))));
+    }
+
+    /// Sends the call to `url`, a URL the API handed out (an upload URL, often on another
+    /// host), instead of the base URL and the path. The call's query parameters are added
+    /// to the URL's own; the client's default query and credentials are the API's, so of
+    /// them only the header credentials of the API's security go along (as the API's own
+    /// examples send them to its upload URLs); query credentials and cookies stay with
+    /// the base URL.
+    pub fn absolute_url(&mut self, url: Url) {
+        self.path = url.path().to_owned();
+        self.absolute = Some(url);
+    }
+
+    /// The caller repeats or resumes the call itself (a resumable upload asks the server
+    /// where it stands, then goes on): one attempt whatever the retry policy, and the
+    /// client's deadline does not apply (the call's own timeout and deadline do).
+    pub fn single_attempt(&mut self) {
+        self.single_attempt = true;
+    }
+
     /// The operation's security requirement when it differs from the API's default:
     /// alternatives, each a set of scheme names sent together; `&[]` for none.
     pub fn security(&mut self, alternatives: &'static [&'static [&'static str]]) {
@@ -365,10 +430,20 @@ impl Request {
         self.merge_body_fields()?;
         let (url, headers) = self.prepare(client)?;
         let timeout = self.options.timeout.unwrap_or_else(|| client.timeout());
-        let deadline = self.options.deadline.or_else(|| client.deadline());
+        // A caller that resumes by itself spans many calls: the client's deadline, meant
+        // for one call and its retries, would cut its attempts short.
+        let deadline = if self.single_attempt {
+            self.options.deadline
+        } else {
+            self.options.deadline.or_else(|| client.deadline())
+        };
         let started = tokio::time::Instant::now();
         let policy = client.retry_policy();
-        let max_retries = self.options.max_retries.unwrap_or(policy.max_retries());
+        let max_retries = if self.single_attempt || matches!(self.body, Body::Stream(_)) {
+            0
+        } else {
+            self.options.max_retries.unwrap_or(policy.max_retries())
+        };
         let opted_in = self.options.retry_non_idempotent || is_idempotent(&self.method);
         let request_id_header = client.config().request_id_header;
         let span = tracing::info_span!(
@@ -497,6 +572,27 @@ impl Request {
                 .header(CONTENT_TYPE, content_type.clone())
                 .body(data.clone()),
             Body::Multipart(form) => builder.multipart(form.to_form()?),
+            Body::Stream(once) => match once.lock().ok().and_then(|mut body| body.take()) {
+                Some(Streamed::Bytes {
+                    content_type,
+                    length,
+                    body,
+                }) => {
+                    builder = builder.header(CONTENT_TYPE, content_type);
+                    if let Some(length) = length {
+                        builder = builder.header(CONTENT_LENGTH, length);
+                    }
+                    builder.body(body)
+                }
+                Some(Streamed::Form(form)) => builder.multipart(form),
+                // `execute` makes one attempt of a streamed call; this is a second.
+                None => {
+                    return Err(Error::invalid_request(format!(
+                        "`{}`: a streamed body cannot be sent twice",
+                        self.operation
+                    )));
+                }
+            },
         };
         let exchange = async {
             let mut response = builder.send().await?;
@@ -529,7 +625,9 @@ impl Request {
         let mut url = self.url(client);
         let mut headers = self.headers(client)?;
         for credential in client.credentials_for(self.security) {
-            credential.apply_to(&mut headers, &mut url);
+            if self.absolute.is_none() || matches!(credential, Applied::Header(..)) {
+                credential.apply_to(&mut headers, &mut url);
+            }
         }
         Ok((url, headers))
     }
@@ -537,11 +635,16 @@ impl Request {
     /// Base URL, then the path, then the query, form-encoded: the client's default
     /// parameters, the operation's, then the call's extra ones.
     fn url(&self, client: &Client) -> Url {
-        let mut url = client.base_url().clone();
-        // Keep the base's own path (`/client/v4`): `Url::join` would replace it.
-        let path = format!("{}{}", url.path().trim_end_matches('/'), self.path);
-        url.set_path(&path);
-        let defaults = client.default_query();
+        let (mut url, defaults) = match &self.absolute {
+            Some(url) => (url.clone(), &[][..]),
+            None => {
+                let mut url = client.base_url().clone();
+                // Keep the base's own path (`/client/v4`): `Url::join` would replace it.
+                let path = format!("{}{}", url.path().trim_end_matches('/'), self.path);
+                url.set_path(&path);
+                (url, client.default_query())
+            }
+        };
         if !(self.query.is_empty() && self.options.query.is_empty() && defaults.is_empty()) {
             let pairs = defaults
                 .iter()
@@ -606,6 +709,7 @@ impl fmt::Debug for Request {
                 )
             }
             Body::Multipart(form) => format!("multipart ({} parts)", form.len()),
+            Body::Stream(_) => "stream".to_owned(),
         };
         f.debug_struct("Request")
             .field("method", &self.method)

@@ -1240,3 +1240,115 @@ async fn raw_request_has_auth_retries_and_errors() {
     assert_eq!(error.api_error().unwrap().operation(), "things_missing");
     assert_eq!(server.requests()[2].path, "/client/v4/missing");
 }
+
+// ---------------------------------------------------------------- URLs the API hands out
+
+/// `server`'s origin with `path`: a URL such as an upload URL, outside the base path.
+fn handed_out(server: &Server, path: &str) -> url::Url {
+    let mut url = url::Url::parse(&server.base_url).unwrap();
+    url.set_path("");
+    url.join(path).unwrap()
+}
+
+#[tokio::test]
+async fn an_absolute_url_with_a_streamed_body_is_one_attempt() {
+    let server = Server::start(vec![
+        Reply::error(503, 1, "busy").header("x-request-id", "req-9"),
+    ])
+    .await;
+    let client = server
+        .builder()
+        .default_query("tenant", "t1")
+        .default_header("x-team", "video")
+        .build()
+        .unwrap();
+    let mut request = Request::new(Method::PATCH, "upload_chunk");
+    request.absolute_url(handed_out(&server, "/tus/abc?tusv2=true"));
+    request.header("upload-offset", 5_u64);
+    let pieces = futures_util::stream::iter(["hel", "lo"].map(Ok::<_, std::io::Error>));
+    request.stream(
+        "application/offset+octet-stream",
+        Some(5),
+        reqwest::Body::wrap_stream(pieces),
+    );
+    let error = request.send_empty(&client).await.unwrap_err();
+    // The runtime's error, as for any call: status, predicates, request id.
+    assert!(error.is_server_error() && error.is_retryable(), "{error:?}");
+    assert_eq!(error.request_id(), Some("req-9"));
+    assert_eq!(error.api_error().unwrap().operation(), "upload_chunk");
+    // Not retried (the stream is spent), although 503 is retryable.
+    let seen = server.only_request();
+    assert_eq!(seen.path, "/tus/abc");
+    // The URL's own query; the client's default query is the base URL's.
+    assert_eq!(seen.query.as_deref(), Some("tusv2=true"));
+    assert_eq!(
+        seen.header("authorization"),
+        Some(&*format!("Bearer {TOKEN}"))
+    );
+    assert_eq!(seen.header("x-team"), Some("video"));
+    assert_eq!(seen.header("upload-offset"), Some("5"));
+    assert_eq!(seen.header("content-length"), Some("5"));
+    assert_eq!(
+        seen.header("content-type"),
+        Some("application/offset+octet-stream")
+    );
+    assert_eq!(&seen.body[..], b"hello");
+}
+
+#[tokio::test]
+async fn an_absolute_url_gets_header_credentials_only() {
+    let server = Server::start(vec![]).await;
+    let client = common::plain()
+        .token("k")
+        .base_url(&server.base_url)
+        .build()
+        .unwrap();
+    let mut request = Request::new(Method::HEAD, "upload_offset");
+    request.absolute_url(handed_out(&server, "/tus/abc"));
+    request.send_empty(&client).await.unwrap();
+    // `key` is an API key in the query: it stays with the API's own URLs.
+    assert_eq!(server.only_request().query, None);
+}
+
+#[tokio::test]
+async fn a_streamed_form_is_sent_once() {
+    let server = Server::start(vec![Reply::error(429, 1, "slow down")]).await;
+    let client = server.client();
+    let mut request = Request::new(Method::POST, "direct_upload");
+    request.absolute_url(handed_out(&server, "/direct/xyz"));
+    let part = reqwest::multipart::Part::stream_with_length("WEBVTT\n", 7).file_name("a.vtt");
+    request.stream_form(reqwest::multipart::Form::new().part("file", part));
+    let error = request.send_empty(&client).await.unwrap_err();
+    assert!(error.is_rate_limited(), "{error:?}");
+    let seen = server.only_request();
+    let parts = parse_multipart(&seen);
+    assert_eq!(parts.len(), 1);
+    assert_eq!(parts[0].name, "file");
+    assert_eq!(parts[0].file_name.as_deref(), Some("a.vtt"));
+    assert_eq!(parts[0].data, "WEBVTT\n");
+}
+
+#[tokio::test]
+async fn a_single_attempt_call_ignores_retries_and_the_client_deadline() {
+    let server = Server::start(vec![
+        Reply::error(503, 1, "busy"),
+        Reply::ok(json!(1)).delay(Duration::from_millis(300)),
+    ])
+    .await;
+    let client = server
+        .builder()
+        .deadline(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let single = || {
+        let mut request = list_things(&client);
+        request.single_attempt();
+        request
+    };
+    let error = single().send_empty(&client).await.unwrap_err();
+    assert!(error.is_server_error(), "{error:?}");
+    assert_eq!(server.requests().len(), 1, "not retried");
+    // Slower than the client's deadline: the caller's own loop bounds the time.
+    single().send_empty(&client).await.unwrap();
+    assert_eq!(server.requests().len(), 2);
+}
