@@ -31,6 +31,7 @@ mod envelope;
 mod error;
 mod multipart;
 mod nullable;
+mod options;
 pub mod paging;
 mod param;
 mod request;
@@ -52,7 +53,7 @@ pub use error::{ApiError, ApiMessage, DecodeError, Error};
 pub use http;
 pub use multipart::FilePart;
 pub use nullable::Nullable;
-pub use request::RequestOptions;
+pub use options::{JsonBodyOptionsBuilder, RequestOptions, RequestOptionsBuilder};
 pub use response::ApiResponse;
 pub use retry::{
     MAX_RETRY_AFTER, RETRY_RULES, RetryCalls, RetryFailure, RetryPolicy, RetryRule, rules_markdown,
@@ -67,6 +68,7 @@ pub use timestamp::{Date, ParseTimeError, Timestamp};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::client::{ApiConfig, SchemeKind, SecurityScheme};
+    pub use crate::__request_options as request_options;
     pub use crate::multipart::Multipart;
     pub use crate::param::ParamValue;
     pub use crate::request::{Request, decode_json, decode_json_with};

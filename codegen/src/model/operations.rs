@@ -188,7 +188,7 @@ fn param_of(
         docs.text = p.description.clone();
     }
     docs.deprecated |= p.deprecated;
-    let encoding = types.param_encoding(&ty);
+    let encoding = types.param_encoding(&ty, p.explode);
     let client_default = location == ParamLocation::Path
             // Only text: the client's defaults are strings (`account_id`), and another API's
             // integer parameter of the same name is the caller's to give.

@@ -99,6 +99,7 @@ pub struct CaptionsList<'a> {
     pub(crate) identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsList);
 
 impl<'a> CaptionsList<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -115,38 +116,6 @@ impl<'a> CaptionsList<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
         self
     }
 
@@ -173,16 +142,12 @@ impl<'a> CaptionsList<'a> {
         client_runtime::ApiResponse<crate::generated::models::CaptionListEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "captions_list",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions");
@@ -203,6 +168,7 @@ pub struct CaptionsGet<'a> {
     pub(crate) language: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsGet);
 
 impl<'a> CaptionsGet<'a> {
     pub(crate) fn new(
@@ -224,38 +190,6 @@ impl<'a> CaptionsGet<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
         self
     }
 
@@ -282,16 +216,12 @@ impl<'a> CaptionsGet<'a> {
         client_runtime::ApiResponse<crate::generated::models::CaptionEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "captions_get",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions/");
@@ -312,6 +242,7 @@ pub struct CaptionsUpload<'a> {
     pub(crate) file: client_runtime::FilePart,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsUpload);
 
 impl<'a> CaptionsUpload<'a> {
     pub(crate) fn new(
@@ -335,38 +266,6 @@ impl<'a> CaptionsUpload<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
         self
     }
 
@@ -394,16 +293,12 @@ impl<'a> CaptionsUpload<'a> {
         client_runtime::ApiResponse<crate::generated::models::CaptionEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::PUT,
             "captions_upload",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions/");
@@ -429,6 +324,7 @@ pub struct CaptionsDelete<'a> {
     pub(crate) language: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsDelete);
 
 impl<'a> CaptionsDelete<'a> {
     pub(crate) fn new(
@@ -450,38 +346,6 @@ impl<'a> CaptionsDelete<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
         self
     }
 
@@ -512,16 +376,12 @@ impl<'a> CaptionsDelete<'a> {
         client_runtime::ApiResponse<crate::generated::models::LanguageDeleteEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::DELETE,
             "captions_delete",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions/");
@@ -543,6 +403,7 @@ pub struct CaptionsGenerate<'a> {
     pub(crate) language: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsGenerate);
 
 impl<'a> CaptionsGenerate<'a> {
     pub(crate) fn new(
@@ -564,46 +425,6 @@ impl<'a> CaptionsGenerate<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
         self
     }
 
@@ -631,16 +452,12 @@ impl<'a> CaptionsGenerate<'a> {
         client_runtime::ApiResponse<crate::generated::models::CaptionEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "captions_generate",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions/");
@@ -661,6 +478,7 @@ pub struct CaptionsVtt<'a> {
     pub(crate) language: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsVtt);
 
 impl<'a> CaptionsVtt<'a> {
     pub(crate) fn new(
@@ -685,38 +503,6 @@ impl<'a> CaptionsVtt<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -734,16 +520,12 @@ impl<'a> CaptionsVtt<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<client_runtime::ApiResponse<String>, client_runtime::Error> {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "captions_vtt",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions/");

@@ -59,6 +59,7 @@ pub struct WatermarksList<'a> {
     pub(crate) account_id: Option<String>,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(WatermarksList);
 
 impl<'a> WatermarksList<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -74,38 +75,6 @@ impl<'a> WatermarksList<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
         self
     }
 
@@ -133,16 +102,12 @@ impl<'a> WatermarksList<'a> {
         client_runtime::ApiResponse<crate::generated::models::WatermarkListEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "watermarks_list",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/watermarks");
         request.options(self.options);
         request
@@ -166,6 +131,7 @@ pub struct WatermarksCreate<'a> {
     pub(crate) url: Option<String>,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(WatermarksCreate);
 
 impl<'a> WatermarksCreate<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -236,46 +202,6 @@ impl<'a> WatermarksCreate<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -300,16 +226,12 @@ impl<'a> WatermarksCreate<'a> {
         client_runtime::ApiResponse<crate::generated::models::WatermarkEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "watermarks_create",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/watermarks");
         let mut form = client_runtime::__private::Multipart::new();
         if let Some(value) = self.file {
@@ -350,6 +272,7 @@ pub struct WatermarksGet<'a> {
     pub(crate) identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(WatermarksGet);
 
 impl<'a> WatermarksGet<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -366,38 +289,6 @@ impl<'a> WatermarksGet<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
         self
     }
 
@@ -425,16 +316,12 @@ impl<'a> WatermarksGet<'a> {
         client_runtime::ApiResponse<crate::generated::models::WatermarkEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "watermarks_get",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/watermarks/");
         request.path_param(&self.identifier);
         request.options(self.options);
@@ -453,6 +340,7 @@ pub struct WatermarksDelete<'a> {
     pub(crate) identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(WatermarksDelete);
 
 impl<'a> WatermarksDelete<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -469,38 +357,6 @@ impl<'a> WatermarksDelete<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
         self
     }
 
@@ -531,16 +387,12 @@ impl<'a> WatermarksDelete<'a> {
         client_runtime::ApiResponse<crate::generated::models::WatermarkDeleteEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::DELETE,
             "watermarks_delete",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/watermarks/");
         request.path_param(&self.identifier);
         request.options(self.options);
