@@ -247,7 +247,10 @@ impl<'v> Args<'v> {
     /// `$headers` and `$query` (`[[name, value], ...]`) and `$retry_non_idempotent`
     /// (`true`; it changes nothing on an idempotent method). One function for every
     /// operation, over the runtime's options trait.
-    pub fn options<B: RequestOptionsBuilder>(&mut self, mut builder: B) -> Result<B, DispatchError> {
+    pub fn options<B: RequestOptionsBuilder>(
+        &mut self,
+        mut builder: B,
+    ) -> Result<B, DispatchError> {
         type Pairs = Vec<(String, String)>;
         for (name, value) in self.optional::<Pairs>("$headers")?.unwrap_or_default() {
             builder = builder.with_header(name, value);
@@ -255,7 +258,10 @@ impl<'v> Args<'v> {
         for (name, value) in self.optional::<Pairs>("$query")?.unwrap_or_default() {
             builder = builder.with_query(name, value);
         }
-        if self.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
+        if self
+            .optional::<bool>("$retry_non_idempotent")?
+            .unwrap_or(false)
+        {
             builder = builder.with_retry_non_idempotent();
         }
         Ok(builder)

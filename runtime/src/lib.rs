@@ -67,8 +67,8 @@ pub use timestamp::{Date, ParseTimeError, Timestamp};
 /// What generated code calls; not part of the documented API, may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::client::{ApiConfig, SchemeKind, SecurityScheme};
     pub use crate::__request_options as request_options;
+    pub use crate::client::{ApiConfig, SchemeKind, SecurityScheme};
     pub use crate::multipart::Multipart;
     pub use crate::param::ParamValue;
     pub use crate::request::{Request, decode_json, decode_json_with};

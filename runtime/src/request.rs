@@ -758,6 +758,47 @@ mod tests {
     }
 
     #[test]
+    fn encodes_optional_list_and_json_parameters() {
+        let mut request = Request::new(Method::GET, "op");
+        request.path_literal("/items");
+        request.query_opt("absent", None::<i64>);
+        request.query_opt("limit", Some(5));
+        request.query_each("tag", Some(vec!["a", "b"]));
+        request.query_each("none", None::<Vec<&str>>);
+        // `explode: false`: one value, the items joined by commas.
+        request.query_joined("id", Some(vec![1, 2, 3]));
+        request.query_joined("empty", Some(Vec::<i64>::new()));
+        request.query_joined("unset", None::<Vec<i64>>);
+        request.query_json("filter", Some(serde_json::json!({"a": [1]})));
+        request.header_joined("x-ids", Some(vec!["p", "q"]));
+        request.header_opt("x-none", None::<&str>);
+        assert!(request.error.is_none());
+        assert_eq!(
+            request.url(&client()).as_str(),
+            "http://localhost:1/client/v4/items?limit=5&tag=a&tag=b&id=1%2C2%2C3&empty=&filter=%7B%22a%22%3A%5B1%5D%7D"
+        );
+        assert_eq!(request.headers.len(), 1);
+        assert_eq!(request.headers[0].1, "p,q");
+    }
+
+    #[test]
+    fn a_missing_client_default_fails_the_call() {
+        let mut request = Request::new(Method::GET, "op");
+        request.path_literal("/accounts/");
+        request.path_param_or(&client(), Some("given".to_owned()), "account_id");
+        assert_eq!(request.path(), "/accounts/given");
+        request.path_param_or(&client(), None, "account_id");
+        assert!(
+            matches!(
+                request.error,
+                Some(Error::MissingParameter { name: "account_id" })
+            ),
+            "{:?}",
+            request.error
+        );
+    }
+
+    #[test]
     fn refuses_dot_segments_and_empty_values() {
         for value in ["", ".", ".."] {
             let mut request = Request::new(Method::GET, "op");

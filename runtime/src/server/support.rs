@@ -568,3 +568,15 @@ pub fn text_part<T>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn joined_values_split_on_commas() {
+        let ids: Vec<i64> = super::joined_value(vec!["1,2".into(), "3".into()]).unwrap();
+        assert_eq!(ids, [1, 2, 3]);
+        let empty: Vec<String> = super::joined_value(vec![String::new()]).unwrap();
+        assert!(empty.is_empty());
+        assert!(super::joined_value::<Vec<i64>>(vec!["1,x".into()]).is_err());
+    }
+}
