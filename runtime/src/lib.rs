@@ -31,6 +31,7 @@ mod envelope;
 mod error;
 mod multipart;
 mod nullable;
+mod object;
 mod options;
 pub mod paging;
 mod param;
@@ -67,11 +68,14 @@ pub use timestamp::{Date, ParseTimeError, Timestamp};
 /// What generated code calls; not part of the documented API, may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__object as object;
     pub use crate::__request_options as request_options;
     pub use crate::client::{ApiConfig, SchemeKind, SecurityScheme};
     pub use crate::multipart::Multipart;
+    pub use crate::object::required;
     pub use crate::param::ParamValue;
     pub use crate::request::{Request, decode_json, decode_json_with};
+    pub use {serde, serde_json};
 
     /// What generated servers' handlers and decoders call (feature `server`).
     #[cfg(feature = "server")]
