@@ -13,6 +13,9 @@ use codegen::Settings;
 /// fills `account_id` from the client.
 fn settings(name: &str) -> Settings {
     let mut config = codegen::config::Config::default();
+    if name == "envelope_data" {
+        config.client.envelope_field = Some("data".to_owned());
+    }
     if name == "envelope" {
         config.client.envelope_field = Some("result".to_owned());
         config.client.path_defaults = vec!["account_id".to_owned()];
@@ -46,7 +49,8 @@ fn generate(name: &str) -> String {
     let shown = files.iter().filter(|(path, _)| {
         path.as_str() == "src/models.rs"
             || path.starts_with("src/operations/")
-            || (path.as_str() == "src/client.rs" && matches!(name, "envelope" | "security"))
+            || (path.as_str() == "src/client.rs"
+                && matches!(name, "envelope" | "envelope_data" | "security"))
     });
     for (path, content) in shown {
         out.push_str(&format!("// ==== {path} ====\n"));
@@ -115,6 +119,9 @@ construct!(
     collisions,
     // a Cloudflare-style envelope (`result`) and a client-defaulted `account_id`
     envelope,
+    // the same envelope with its payload under `data`: `send()` returns `data`; the
+    // envelopes stay structs (only `result` is the runtime's shared `Envelope<T>`)
+    envelope_data,
     // query parameters of every shape the Cloudflare corpus uses: arrays (inline and `$ref`),
     // unions, objects, arrays of objects
     query_params,

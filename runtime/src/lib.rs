@@ -71,6 +71,7 @@ pub mod __private {
     pub use crate::__object as object;
     pub use crate::__request_options as request_options;
     pub use crate::client::{ApiConfig, SchemeKind, SecurityScheme};
+    pub use crate::envelope::payload;
     pub use crate::multipart::Multipart;
     pub use crate::object::required;
     pub use crate::param::ParamValue;

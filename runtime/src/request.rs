@@ -210,20 +210,24 @@ impl Request {
 
     /// Adds a query parameter with no standard text form as compact JSON.
     pub fn query_json<T: serde::Serialize>(&mut self, name: &'static str, value: Option<T>) {
-        if let Some(value) = value.and_then(|value| self.to_json(name, &value)) {
+        if let Some(value) = value.and_then(|value| self.json_param(name, &value)) {
             self.query(name, value);
         }
     }
 
     /// Adds a header parameter with no standard text form as compact JSON.
     pub fn header_json<T: serde::Serialize>(&mut self, name: &'static str, value: Option<T>) {
-        if let Some(value) = value.and_then(|value| self.to_json(name, &value)) {
+        if let Some(value) = value.and_then(|value| self.json_param(name, &value)) {
             self.header(name, value);
         }
     }
 
     /// `value` as JSON; a value that does not serialize fails the call.
-    fn to_json<T: serde::Serialize>(&mut self, name: &str, value: &T) -> Option<serde_json::Value> {
+    fn json_param<T: serde::Serialize>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> Option<serde_json::Value> {
         match serde_json::to_value(value) {
             Ok(value) => Some(value),
             Err(error) => {

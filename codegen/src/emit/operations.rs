@@ -674,10 +674,11 @@ fn send_fns(op: &Operation) -> TokenStream {
             ..
         } => {
             let f = ident(&field.rust);
+            let wire = &field.wire;
             let take = match field.presence {
                 Presence::Required | Presence::RequiredNullable => quote!(Ok(body.#f)),
                 Presence::Optional => {
-                    quote!(body.#f.ok_or_else(|| client_runtime::Error::missing_result(#op_id)))
+                    quote!(client_runtime::__private::payload(body.#f, #op_id, #wire))
                 }
                 Presence::OptionalNullable => quote!(Ok(body.#f.into_option())),
             };

@@ -101,8 +101,7 @@ impl<'a> AudioTracksList<'a> {
         self,
     ) -> Result<crate::generated::models::AudioTrackGetResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("audio_tracks_list"))
+        client_runtime::__private::payload(body.result, "audio_tracks_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -179,8 +178,7 @@ impl<'a> AudioTracksDelete<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("audio_tracks_delete"))
+        client_runtime::__private::payload(body.result, "audio_tracks_delete", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -284,8 +282,7 @@ impl<'a> AudioTracksEdit<'a> {
         self,
     ) -> Result<crate::generated::models::Audio, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("audio_tracks_edit"))
+        client_runtime::__private::payload(body.result, "audio_tracks_edit", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -380,8 +377,7 @@ impl<'a> AudioTracksCopy<'a> {
         self,
     ) -> Result<crate::generated::models::Audio, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("audio_tracks_copy"))
+        client_runtime::__private::payload(body.result, "audio_tracks_copy", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.

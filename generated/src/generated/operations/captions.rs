@@ -128,7 +128,7 @@ impl<'a> CaptionsList<'a> {
         self,
     ) -> Result<Vec<crate::generated::models::Caption>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("captions_list"))
+        client_runtime::__private::payload(body.result, "captions_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -202,7 +202,7 @@ impl<'a> CaptionsGet<'a> {
         self,
     ) -> Result<crate::generated::models::Caption, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("captions_get"))
+        client_runtime::__private::payload(body.result, "captions_get", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -278,8 +278,7 @@ impl<'a> CaptionsUpload<'a> {
         self,
     ) -> Result<crate::generated::models::Caption, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("captions_upload"))
+        client_runtime::__private::payload(body.result, "captions_upload", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -361,8 +360,7 @@ impl<'a> CaptionsDelete<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("captions_delete"))
+        client_runtime::__private::payload(body.result, "captions_delete", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -437,8 +435,7 @@ impl<'a> CaptionsGenerate<'a> {
         self,
     ) -> Result<crate::generated::models::Caption, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("captions_generate"))
+        client_runtime::__private::payload(body.result, "captions_generate", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.

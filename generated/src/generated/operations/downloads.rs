@@ -80,8 +80,7 @@ impl<'a> DownloadsList<'a> {
         self,
     ) -> Result<crate::generated::models::DownloadGetResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("downloads_list"))
+        client_runtime::__private::payload(body.result, "downloads_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -152,8 +151,7 @@ impl<'a> DownloadsCreate<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("downloads_create"))
+        client_runtime::__private::payload(body.result, "downloads_create", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -224,8 +222,7 @@ impl<'a> DownloadsDelete<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("downloads_delete"))
+        client_runtime::__private::payload(body.result, "downloads_delete", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.

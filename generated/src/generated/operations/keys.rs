@@ -78,7 +78,7 @@ impl<'a> KeysList<'a> {
         self,
     ) -> Result<Vec<crate::generated::models::KeyGetResponse>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("keys_list"))
+        client_runtime::__private::payload(body.result, "keys_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -150,7 +150,7 @@ impl<'a> KeysCreate<'a> {
         self,
     ) -> Result<crate::generated::models::Keys, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("keys_create"))
+        client_runtime::__private::payload(body.result, "keys_create", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -217,7 +217,7 @@ impl<'a> KeysDelete<'a> {
         self,
     ) -> Result<crate::generated::models::KeyDeleteResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("keys_delete"))
+        client_runtime::__private::payload(body.result, "keys_delete", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.

@@ -115,8 +115,7 @@ impl<'a> LiveInputsList<'a> {
         self,
     ) -> Result<crate::generated::models::LiveInputListResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_list"))
+        client_runtime::__private::payload(body.result, "live_inputs_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -242,8 +241,7 @@ impl<'a> LiveInputsCreate<'a> {
         self,
     ) -> Result<crate::generated::models::LiveInput, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_create"))
+        client_runtime::__private::payload(body.result, "live_inputs_create", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -313,8 +311,7 @@ impl<'a> LiveInputsGet<'a> {
         self,
     ) -> Result<crate::generated::models::LiveInput, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_get"))
+        client_runtime::__private::payload(body.result, "live_inputs_get", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -445,8 +442,7 @@ impl<'a> LiveInputsUpdate<'a> {
         self,
     ) -> Result<crate::generated::models::LiveInput, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_update"))
+        client_runtime::__private::payload(body.result, "live_inputs_update", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.

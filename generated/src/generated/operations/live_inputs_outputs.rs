@@ -123,10 +123,11 @@ impl<'a> LiveInputsOutputsList<'a> {
         self,
     ) -> Result<Vec<crate::generated::models::Output>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result(
-                "live_inputs_outputs_list",
-            ))
+        client_runtime::__private::payload(
+            body.result,
+            "live_inputs_outputs_list",
+            "result",
+        )
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -220,10 +221,11 @@ impl<'a> LiveInputsOutputsCreate<'a> {
         self,
     ) -> Result<crate::generated::models::Output, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result(
-                "live_inputs_outputs_create",
-            ))
+        client_runtime::__private::payload(
+            body.result,
+            "live_inputs_outputs_create",
+            "result",
+        )
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -310,10 +312,11 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
         self,
     ) -> Result<crate::generated::models::Output, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result(
-                "live_inputs_outputs_update",
-            ))
+        client_runtime::__private::payload(
+            body.result,
+            "live_inputs_outputs_update",
+            "result",
+        )
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.

@@ -283,7 +283,7 @@ impl<'a> VideosList<'a> {
         self,
     ) -> Result<Vec<crate::generated::models::Video>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_list"))
+        client_runtime::__private::payload(body.result, "videos_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -485,7 +485,7 @@ impl<'a> VideosGet<'a> {
         self,
     ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_get"))
+        client_runtime::__private::payload(body.result, "videos_get", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -652,7 +652,7 @@ impl<'a> VideosEdit<'a> {
         self,
     ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_edit"))
+        client_runtime::__private::payload(body.result, "videos_edit", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -787,8 +787,7 @@ impl<'a> VideosStorageUsage<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("videos_storage_usage"))
+        client_runtime::__private::payload(body.result, "videos_storage_usage", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -962,7 +961,7 @@ impl<'a> VideosClip<'a> {
         self,
     ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_clip"))
+        client_runtime::__private::payload(body.result, "videos_clip", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -1132,7 +1131,7 @@ impl<'a> VideosCopy<'a> {
         self,
     ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_copy"))
+        client_runtime::__private::payload(body.result, "videos_copy", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -1296,8 +1295,7 @@ impl<'a> VideosDirectUpload<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("videos_direct_upload"))
+        client_runtime::__private::payload(body.result, "videos_direct_upload", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -1493,8 +1491,7 @@ impl<'a> VideosCreateToken<'a> {
         self,
     ) -> Result<crate::generated::models::TokenCreateResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("videos_create_token"))
+        client_runtime::__private::payload(body.result, "videos_create_token", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.

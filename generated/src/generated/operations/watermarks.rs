@@ -87,8 +87,7 @@ impl<'a> WatermarksList<'a> {
         self,
     ) -> Result<Vec<crate::generated::models::Watermark>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("watermarks_list"))
+        client_runtime::__private::payload(body.result, "watermarks_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -211,8 +210,7 @@ impl<'a> WatermarksCreate<'a> {
         self,
     ) -> Result<crate::generated::models::Watermark, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("watermarks_create"))
+        client_runtime::__private::payload(body.result, "watermarks_create", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -301,8 +299,7 @@ impl<'a> WatermarksGet<'a> {
         self,
     ) -> Result<crate::generated::models::Watermark, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("watermarks_get"))
+        client_runtime::__private::payload(body.result, "watermarks_get", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -372,8 +369,7 @@ impl<'a> WatermarksDelete<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("watermarks_delete"))
+        client_runtime::__private::payload(body.result, "watermarks_delete", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.

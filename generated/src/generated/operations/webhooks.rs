@@ -78,7 +78,7 @@ impl<'a> WebhooksGet<'a> {
         self,
     ) -> Result<crate::generated::models::WebhookGetResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("webhooks_get"))
+        client_runtime::__private::payload(body.result, "webhooks_get", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -168,8 +168,7 @@ impl<'a> WebhooksUpdate<'a> {
         self,
     ) -> Result<crate::generated::models::WebhookUpdateResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("webhooks_update"))
+        client_runtime::__private::payload(body.result, "webhooks_update", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -234,8 +233,7 @@ impl<'a> WebhooksDelete<'a> {
         self,
     ) -> Result<crate::generated::models::WebhookDeleteResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("webhooks_delete"))
+        client_runtime::__private::payload(body.result, "webhooks_delete", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
