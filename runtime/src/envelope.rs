@@ -105,6 +105,7 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Envelope<T> {
 
 /// The payload field `field` of an operation's envelope, which the operation promises:
 /// its absence is [`Error::MissingResult`](crate::Error::MissingResult).
+#[doc(hidden)]
 pub fn payload<T>(
     value: Option<T>,
     operation: &'static str,

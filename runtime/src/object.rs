@@ -76,6 +76,7 @@ macro_rules! __object {
 }
 
 /// A required field's value, or serde's missing-field error.
+#[doc(hidden)]
 #[inline]
 pub fn required<T, E: serde::de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
     slot.ok_or_else(|| E::missing_field(name))

@@ -273,7 +273,9 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         .map(|r| r.type_name.clone())
         .unwrap_or_default();
     let doc = lines(&format!(
-        "Request builder for [`{handle}::{}`]: set optional parameters, then `.send().await`.",
+        "Request builder for [`{handle}::{}`]: set optional parameters, then `.send().await`. \
+         Per-call options (`with_timeout`, `with_header`, ...) are the methods of \
+         [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).",
         unraw(&op.method_name)
     ));
 

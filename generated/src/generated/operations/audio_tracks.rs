@@ -63,7 +63,7 @@ impl<'a> AudioTracks<'a> {
     }
 }
 
-/// Request builder for [`AudioTracks::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`AudioTracks::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksList<'a> {
@@ -131,7 +131,7 @@ impl<'a> AudioTracksList<'a> {
     }
 }
 
-/// Request builder for [`AudioTracks::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`AudioTracks::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksDelete<'a> {
@@ -209,7 +209,7 @@ impl<'a> AudioTracksDelete<'a> {
     }
 }
 
-/// Request builder for [`AudioTracks::edit`]: set optional parameters, then `.send().await`.
+/// Request builder for [`AudioTracks::edit`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksEdit<'a> {
@@ -312,7 +312,7 @@ impl<'a> AudioTracksEdit<'a> {
     }
 }
 
-/// Request builder for [`AudioTracks::copy`]: set optional parameters, then `.send().await`.
+/// Request builder for [`AudioTracks::copy`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct AudioTracksCopy<'a> {

@@ -90,7 +90,7 @@ impl<'a> Captions<'a> {
     }
 }
 
-/// Request builder for [`Captions::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsList<'a> {
@@ -158,7 +158,7 @@ impl<'a> CaptionsList<'a> {
     }
 }
 
-/// Request builder for [`Captions::get`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::get`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsGet<'a> {
@@ -231,7 +231,7 @@ impl<'a> CaptionsGet<'a> {
     }
 }
 
-/// Request builder for [`Captions::upload`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::upload`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsUpload<'a> {
@@ -313,7 +313,7 @@ impl<'a> CaptionsUpload<'a> {
     }
 }
 
-/// Request builder for [`Captions::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsDelete<'a> {
@@ -391,7 +391,7 @@ impl<'a> CaptionsDelete<'a> {
     }
 }
 
-/// Request builder for [`Captions::generate`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::generate`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsGenerate<'a> {
@@ -465,7 +465,7 @@ impl<'a> CaptionsGenerate<'a> {
     }
 }
 
-/// Request builder for [`Captions::vtt`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::vtt`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsVtt<'a> {

@@ -42,7 +42,7 @@ impl<'a> Downloads<'a> {
     }
 }
 
-/// Request builder for [`Downloads::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Downloads::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsList<'a> {
@@ -110,7 +110,7 @@ impl<'a> DownloadsList<'a> {
     }
 }
 
-/// Request builder for [`Downloads::create`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Downloads::create`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsCreate<'a> {
@@ -181,7 +181,7 @@ impl<'a> DownloadsCreate<'a> {
     }
 }
 
-/// Request builder for [`Downloads::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Downloads::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsDelete<'a> {

@@ -42,7 +42,7 @@ impl<'a> Keys<'a> {
     }
 }
 
-/// Request builder for [`Keys::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Keys::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysList<'a> {
@@ -106,7 +106,7 @@ impl<'a> KeysList<'a> {
     }
 }
 
-/// Request builder for [`Keys::create`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Keys::create`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysCreate<'a> {
@@ -179,7 +179,7 @@ impl<'a> KeysCreate<'a> {
     }
 }
 
-/// Request builder for [`Keys::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Keys::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysDelete<'a> {

@@ -71,7 +71,7 @@ impl<'a> LiveInputs<'a> {
     }
 }
 
-/// Request builder for [`LiveInputs::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputs::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsList<'a> {
@@ -144,7 +144,7 @@ impl<'a> LiveInputsList<'a> {
     }
 }
 
-/// Request builder for [`LiveInputs::create`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputs::create`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsCreate<'a> {
@@ -270,7 +270,7 @@ impl<'a> LiveInputsCreate<'a> {
     }
 }
 
-/// Request builder for [`LiveInputs::get`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputs::get`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsGet<'a> {
@@ -340,7 +340,7 @@ impl<'a> LiveInputsGet<'a> {
     }
 }
 
-/// Request builder for [`LiveInputs::update`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputs::update`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsUpdate<'a> {
@@ -472,7 +472,7 @@ impl<'a> LiveInputsUpdate<'a> {
     }
 }
 
-/// Request builder for [`LiveInputs::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputs::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsDelete<'a> {

@@ -82,7 +82,7 @@ impl<'a> LiveInputsOutputs<'a> {
     }
 }
 
-/// Request builder for [`LiveInputsOutputs::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputsOutputs::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsList<'a> {
@@ -157,7 +157,7 @@ impl<'a> LiveInputsOutputsList<'a> {
     }
 }
 
-/// Request builder for [`LiveInputsOutputs::create`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputsOutputs::create`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsCreate<'a> {
@@ -254,7 +254,7 @@ impl<'a> LiveInputsOutputsCreate<'a> {
     }
 }
 
-/// Request builder for [`LiveInputsOutputs::update`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputsOutputs::update`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsUpdate<'a> {
@@ -346,7 +346,7 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
     }
 }
 
-/// Request builder for [`LiveInputsOutputs::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputsOutputs::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsDelete<'a> {

@@ -127,7 +127,7 @@ impl<'a> Videos<'a> {
     }
 }
 
-/// Request builder for [`Videos::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosList<'a> {
@@ -326,7 +326,7 @@ impl<'a> VideosList<'a> {
     }
 }
 
-/// Request builder for [`Videos::initiate_tus_upload`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::initiate_tus_upload`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosInitiateTusUpload<'a> {
@@ -447,7 +447,7 @@ impl<'a> VideosInitiateTusUpload<'a> {
     }
 }
 
-/// Request builder for [`Videos::get`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::get`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosGet<'a> {
@@ -512,7 +512,7 @@ impl<'a> VideosGet<'a> {
     }
 }
 
-/// Request builder for [`Videos::edit`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::edit`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosEdit<'a> {
@@ -680,7 +680,7 @@ impl<'a> VideosEdit<'a> {
     }
 }
 
-/// Request builder for [`Videos::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosDelete<'a> {
@@ -740,7 +740,7 @@ impl<'a> VideosDelete<'a> {
     }
 }
 
-/// Request builder for [`Videos::storage_usage`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::storage_usage`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosStorageUsage<'a> {
@@ -818,7 +818,7 @@ impl<'a> VideosStorageUsage<'a> {
     }
 }
 
-/// Request builder for [`Videos::clip`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::clip`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosClip<'a> {
@@ -988,7 +988,7 @@ impl<'a> VideosClip<'a> {
     }
 }
 
-/// Request builder for [`Videos::copy`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::copy`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosCopy<'a> {
@@ -1159,7 +1159,7 @@ impl<'a> VideosCopy<'a> {
     }
 }
 
-/// Request builder for [`Videos::direct_upload`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::direct_upload`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosDirectUpload<'a> {
@@ -1329,7 +1329,7 @@ impl<'a> VideosDirectUpload<'a> {
     }
 }
 
-/// Request builder for [`Videos::embed`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::embed`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosEmbed<'a> {
@@ -1389,7 +1389,7 @@ impl<'a> VideosEmbed<'a> {
     }
 }
 
-/// Request builder for [`Videos::create_token`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::create_token`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosCreateToken<'a> {

@@ -51,7 +51,7 @@ impl<'a> Watermarks<'a> {
     }
 }
 
-/// Request builder for [`Watermarks::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Watermarks::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksList<'a> {
@@ -115,7 +115,7 @@ impl<'a> WatermarksList<'a> {
     }
 }
 
-/// Request builder for [`Watermarks::create`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Watermarks::create`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksCreate<'a> {
@@ -261,7 +261,7 @@ impl<'a> WatermarksCreate<'a> {
     }
 }
 
-/// Request builder for [`Watermarks::get`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Watermarks::get`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksGet<'a> {
@@ -328,7 +328,7 @@ impl<'a> WatermarksGet<'a> {
     }
 }
 
-/// Request builder for [`Watermarks::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Watermarks::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WatermarksDelete<'a> {

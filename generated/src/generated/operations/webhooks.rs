@@ -42,7 +42,7 @@ impl<'a> Webhooks<'a> {
     }
 }
 
-/// Request builder for [`Webhooks::get`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Webhooks::get`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksGet<'a> {
@@ -106,7 +106,7 @@ impl<'a> WebhooksGet<'a> {
     }
 }
 
-/// Request builder for [`Webhooks::update`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Webhooks::update`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksUpdate<'a> {
@@ -197,7 +197,7 @@ impl<'a> WebhooksUpdate<'a> {
     }
 }
 
-/// Request builder for [`Webhooks::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Webhooks::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksDelete<'a> {
