@@ -13,6 +13,9 @@ use codegen::Settings;
 /// adds a config that unwraps `result` and fills `account_id` from the client.
 fn settings(name: &str) -> Settings {
     let mut config = spec_config(name);
+    if name == "envelope_data" {
+        config.client.envelope_field = Some("data".to_owned());
+    }
     if name == "envelope" {
         config.client.envelope_field = Some("result".to_owned());
         config.client.path_defaults = vec!["account_id".to_owned()];
@@ -59,7 +62,14 @@ fn generate(name: &str) -> String {
         path.as_str() == "src/models.rs"
             || path.starts_with("src/operations/")
             || (path.as_str() == "src/client.rs"
-                && matches!(name, "envelope" | "security" | "config_security" | "client_methods"))
+                && matches!(
+                    name,
+                    "envelope"
+                        | "envelope_data"
+                        | "security"
+                        | "config_security"
+                        | "client_methods"
+                ))
     });
     for (path, content) in shown {
         out.push_str(&format!("// ==== {path} ====\n"));
@@ -134,6 +144,9 @@ construct!(
     collisions,
     // a Cloudflare-style envelope (`result`) and a client-defaulted `account_id`
     envelope,
+    // the same envelope with its payload under `data`: `send()` returns `data`; the
+    // envelopes stay structs (only `result` is the runtime's shared `Envelope<T>`)
+    envelope_data,
     // query parameters of every shape the Cloudflare corpus uses: arrays (inline and `$ref`),
     // unions, objects, arrays of objects
     query_params,

@@ -18,6 +18,7 @@ use url::Url;
 use super::client::Applied;
 use super::error::{ApiError, DecodeError};
 use super::multipart::Multipart;
+use super::options::RequestOptions;
 use super::param::ParamValue;
 use super::retry::{self, MAX_RETRY_AFTER, is_idempotent};
 use super::{ApiResponse, Client, Error};
@@ -30,93 +31,10 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// Per-call settings that override or add to the client's.
-#[derive(Clone, Default)]
-pub struct RequestOptions {
-    timeout: Option<Duration>,
-    deadline: Option<Duration>,
-    max_retries: Option<u32>,
-    retry_non_idempotent: bool,
-    headers: Vec<(String, String)>,
-    query: Vec<(String, String)>,
-    body_fields: Vec<(String, serde_json::Value)>,
-}
-
-impl RequestOptions {
-    /// Options that change nothing.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The timeout of each attempt of this call.
-    pub fn timeout(&mut self, timeout: Duration) -> &mut Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included, counted from its start.
-    pub fn deadline(&mut self, deadline: Duration) -> &mut Self {
-        self.deadline = Some(deadline);
-        self
-    }
-
-    /// Retries after a failed first attempt of this call (0 disables retries).
-    pub fn max_retries(&mut self, max_retries: u32) -> &mut Self {
-        self.max_retries = Some(max_retries);
-        self
-    }
-
-    /// Allows retrying a non-idempotent call (POST, PATCH) after the failures the retry
-    /// table reserves to idempotent ones (408, 409, 5xx, timeouts). Only safe when
-    /// repeating the call cannot do harm, for example when the server deduplicates it.
-    pub fn retry_non_idempotent(&mut self, allow: bool) -> &mut Self {
-        self.retry_non_idempotent = allow;
-        self
-    }
-
-    /// An extra header for this call; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// An extra query parameter for this call, added after the operation's own.
-    pub fn query(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
-        self.query.push((name.into(), value.into()));
-        self
-    }
-
-    /// An extra top-level field of this call's JSON body; it replaces a field of the same
-    /// name. The call fails with [`Error::InvalidRequest`] if its body is not a JSON
-    /// object (a call without a body gets one).
-    pub fn body_field(&mut self, name: impl Into<String>, value: serde_json::Value) -> &mut Self {
-        self.body_fields.push((name.into(), value));
-        self
-    }
-}
-
-impl fmt::Debug for RequestOptions {
-    /// Header, query and body values are left out: they may be credentials.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names = |pairs: &[(String, String)]| -> Vec<String> {
-            pairs.iter().map(|(name, _)| name.clone()).collect()
-        };
-        let body_fields: Vec<&str> = self
-            .body_fields
-            .iter()
-            .map(|(name, _)| name.as_str())
-            .collect();
-        f.debug_struct("RequestOptions")
-            .field("timeout", &self.timeout)
-            .field("deadline", &self.deadline)
-            .field("max_retries", &self.max_retries)
-            .field("retry_non_idempotent", &self.retry_non_idempotent)
-            .field("headers", &names(&self.headers))
-            .field("query", &names(&self.query))
-            .field("body_fields", &body_fields)
-            .finish()
-    }
+/// The items of a list parameter joined by commas, the `explode: false` form.
+fn joined<T: ParamValue>(items: &[T]) -> String {
+    let texts: Vec<_> = items.iter().map(ParamValue::to_param).collect();
+    texts.join(",")
 }
 
 /// The request body, kept as bytes so each attempt can send it again.
@@ -267,6 +185,92 @@ impl Request {
             Err(_) => self.fail(Error::invalid_request(format!(
                 "the value of header `{name}` contains characters not allowed in a header"
             ))),
+        }
+    }
+
+    /// Adds a query parameter if there is a value.
+    pub fn query_opt(&mut self, name: &'static str, value: Option<impl ParamValue>) {
+        if let Some(value) = value {
+            self.query(name, value);
+        }
+    }
+
+    /// Adds a header parameter if there is a value.
+    pub fn header_opt(&mut self, name: &'static str, value: Option<impl ParamValue>) {
+        if let Some(value) = value {
+            self.header(name, value);
+        }
+    }
+
+    /// Adds a list query parameter, the name repeated per item (`?a=1&a=2`).
+    pub fn query_each<T: ParamValue>(&mut self, name: &'static str, items: Option<Vec<T>>) {
+        for item in items.into_iter().flatten() {
+            self.query(name, item);
+        }
+    }
+
+    /// Adds a list header parameter, one header per item.
+    pub fn header_each<T: ParamValue>(&mut self, name: &'static str, items: Option<Vec<T>>) {
+        for item in items.into_iter().flatten() {
+            self.header(name, item);
+        }
+    }
+
+    /// Adds a list query parameter declared `explode: false`: one value, the items joined
+    /// by commas (`?a=1,2`; an empty list is `?a=`).
+    pub fn query_joined<T: ParamValue>(&mut self, name: &'static str, items: Option<Vec<T>>) {
+        if let Some(items) = items {
+            self.query(name, joined(&items));
+        }
+    }
+
+    /// Adds a list header parameter declared `explode: false`: the items joined by commas.
+    pub fn header_joined<T: ParamValue>(&mut self, name: &'static str, items: Option<Vec<T>>) {
+        if let Some(items) = items {
+            self.header(name, joined(&items));
+        }
+    }
+
+    /// Adds a query parameter with no standard text form as compact JSON.
+    pub fn query_json<T: serde::Serialize>(&mut self, name: &'static str, value: Option<T>) {
+        if let Some(value) = value.and_then(|value| self.json_param(name, &value)) {
+            self.query(name, value);
+        }
+    }
+
+    /// Adds a header parameter with no standard text form as compact JSON.
+    pub fn header_json<T: serde::Serialize>(&mut self, name: &'static str, value: Option<T>) {
+        if let Some(value) = value.and_then(|value| self.json_param(name, &value)) {
+            self.header(name, value);
+        }
+    }
+
+    /// `value` as JSON; a value that does not serialize fails the call.
+    fn json_param<T: serde::Serialize>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> Option<serde_json::Value> {
+        match serde_json::to_value(value) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                let message = format!("`{}`: parameter `{name}`: {error}", self.operation);
+                self.fail(Error::invalid_request(message));
+                None
+            }
+        }
+    }
+
+    /// Appends a path parameter that defaults to the client's value of `name` (such as
+    /// `account_id`); with neither, the call fails with [`Error::MissingParameter`]
+    /// before any I/O.
+    pub fn path_param_or(&mut self, client: &Client, value: Option<String>, name: &'static str) {
+        match value {
+            Some(value) => self.path_param(value),
+            None => match client.default_path_param(name) {
+                Ok(value) => self.path_param(value),
+                Err(error) => self.fail(error),
+            },
         }
     }
 
@@ -858,6 +862,47 @@ mod tests {
         assert_eq!(
             request.url(&client()).as_str(),
             "http://localhost:1/client/v4/accounts/..%2Fetc/items/a%20b%2F%C3%A9%3F%23%25?tag=x+y%26z&tag=2"
+        );
+    }
+
+    #[test]
+    fn encodes_optional_list_and_json_parameters() {
+        let mut request = Request::new(Method::GET, "op");
+        request.path_literal("/items");
+        request.query_opt("absent", None::<i64>);
+        request.query_opt("limit", Some(5));
+        request.query_each("tag", Some(vec!["a", "b"]));
+        request.query_each("none", None::<Vec<&str>>);
+        // `explode: false`: one value, the items joined by commas.
+        request.query_joined("id", Some(vec![1, 2, 3]));
+        request.query_joined("empty", Some(Vec::<i64>::new()));
+        request.query_joined("unset", None::<Vec<i64>>);
+        request.query_json("filter", Some(serde_json::json!({"a": [1]})));
+        request.header_joined("x-ids", Some(vec!["p", "q"]));
+        request.header_opt("x-none", None::<&str>);
+        assert!(request.error.is_none());
+        assert_eq!(
+            request.url(&client()).as_str(),
+            "http://localhost:1/client/v4/items?limit=5&tag=a&tag=b&id=1%2C2%2C3&empty=&filter=%7B%22a%22%3A%5B1%5D%7D"
+        );
+        assert_eq!(request.headers.len(), 1);
+        assert_eq!(request.headers[0].1, "p,q");
+    }
+
+    #[test]
+    fn a_missing_client_default_fails_the_call() {
+        let mut request = Request::new(Method::GET, "op");
+        request.path_literal("/accounts/");
+        request.path_param_or(&client(), Some("given".to_owned()), "account_id");
+        assert_eq!(request.path(), "/accounts/given");
+        request.path_param_or(&client(), None, "account_id");
+        assert!(
+            matches!(
+                request.error,
+                Some(Error::MissingParameter { name: "account_id" })
+            ),
+            "{:?}",
+            request.error
         );
     }
 

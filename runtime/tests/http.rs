@@ -11,7 +11,10 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use client_runtime::__private::{Multipart, Request};
-use client_runtime::{ApiResponse, Client, ClientBuilder, Error, FilePart, RequestOptions};
+use client_runtime::{
+    ApiResponse, Client, ClientBuilder, Error, FilePart, JsonBodyOptionsBuilder, RequestOptions,
+    RequestOptionsBuilder,
+};
 
 mod common;
 use serde_json::{Value, json};
@@ -302,10 +305,9 @@ async fn header_params_and_option_headers() {
     let mut request = list_things(&client);
     request.header("Upload-Length", 1024u64);
     request.header("x-flag", true);
-    let mut options = RequestOptions::default();
-    options
-        .header("x-extra", "yes")
-        .header("user-agent", "override/2");
+    let options = RequestOptions::new()
+        .with_header("x-extra", "yes")
+        .with_header("user-agent", "override/2");
     request.options(options);
     request.send_empty(&client).await.unwrap();
 
@@ -823,8 +825,7 @@ async fn retries_stop_at_max_retries() {
     );
 
     let mut request = list_things(&client);
-    let mut options = RequestOptions::default();
-    options.max_retries(0);
+    let options = RequestOptions::new().with_max_retries(0);
     request.options(options);
     let error = request.send_empty(&client).await.unwrap_err();
     assert_eq!(error.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
@@ -853,8 +854,7 @@ async fn post_is_not_retried_unless_opted_in() {
 
     let mut request = post_thing(&client);
     request.json(&json!({"n": 1})).unwrap();
-    let mut options = RequestOptions::default();
-    options.retry_non_idempotent(true);
+    let options = RequestOptions::new().with_retry_non_idempotent();
     request.options(options);
     request.send_empty(&client).await.unwrap();
     let requests = server.requests();
@@ -907,8 +907,7 @@ async fn slow_response_is_a_timeout() {
     let server = Server::start(vec![Reply::ok(json!(1)).delay(Duration::from_secs(5))]).await;
     let client = server.builder().max_retries(0).build().unwrap();
     let mut request = list_things(&client);
-    let mut options = RequestOptions::default();
-    options.timeout(Duration::from_millis(100));
+    let options = RequestOptions::new().with_timeout(Duration::from_millis(100));
     request.options(options);
     let error = request.send_json::<Value>(&client).await.unwrap_err();
 
@@ -1122,8 +1121,7 @@ async fn deadline_bounds_the_whole_call() {
     .await;
     let client = server.client();
     let mut request = list_things(&client);
-    let mut options = RequestOptions::default();
-    options.deadline(Duration::from_secs(2));
+    let options = RequestOptions::new().with_deadline(Duration::from_secs(2));
     request.options(options);
     let started = std::time::Instant::now();
     let error = request.send_empty(&client).await.unwrap_err();
@@ -1164,11 +1162,10 @@ async fn default_and_extra_headers_query_and_body_fields() {
     let mut request = post_thing(&client);
     request.query("limit", 5);
     request.json(&json!({"name": "a"})).unwrap();
-    let mut options = RequestOptions::default();
-    options
-        .header("x-trace", "1")
-        .query("debug", "yes")
-        .body_field("newField", json!({"x": 1}));
+    let options = RequestOptions::new()
+        .with_header("x-trace", "1")
+        .with_query("debug", "yes")
+        .with_body_field("newField", json!({"x": 1}));
     request.options(options);
     request.send_empty(&client).await.unwrap();
     let seen = server.only_request();
@@ -1185,8 +1182,7 @@ async fn body_fields_need_an_object_body() {
     let client = server.client();
     let mut request = post_thing(&client);
     request.json(&json!([1, 2])).unwrap();
-    let mut options = RequestOptions::default();
-    options.body_field("x", json!(1));
+    let options = RequestOptions::new().with_body_field("x", json!(1));
     request.options(options);
     let error = request.send_empty(&client).await.unwrap_err();
     assert!(matches!(error, Error::InvalidRequest { .. }), "{error:?}");
@@ -1208,10 +1204,10 @@ async fn raw_request_has_auth_retries_and_errors() {
         .unwrap();
     let response = client
         .request(Method::POST, "/accounts/acc123/new-things")
-        .query("dry_run", "true")
-        .header("x-trace", "1")
+        .with_query("dry_run", "true")
+        .with_header("x-trace", "1")
         .json(&json!({"name": "a"}))
-        .body_field("extra", json!(true))
+        .with_body_field("extra", json!(true))
         .send_json::<Envelope<Value>>()
         .await
         .unwrap();

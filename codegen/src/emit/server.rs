@@ -770,6 +770,7 @@ fn param_decoder(p: &Param) -> TokenStream {
     match p.encoding {
         ParamEncoding::Text => quote!(support::text_value),
         ParamEncoding::Repeated => quote!(support::repeated_value),
+        ParamEncoding::Joined => quote!(support::joined_value),
         ParamEncoding::Json => quote!(support::json_value),
     }
 }

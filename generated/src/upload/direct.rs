@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use client_runtime::__private::Request;
+use client_runtime::RequestOptionsBuilder as _;
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use url::Url;
@@ -108,7 +109,9 @@ impl DirectUrlUpload {
         request.absolute_url(url);
         request.stream_form(Form::new().part("file", part));
         if let Some(timeout) = self.timeout {
-            request.options_mut().timeout(timeout);
+            // Whatever options the request has, with this timeout.
+            let options = std::mem::take(request.options_mut()).with_timeout(timeout);
+            request.options(options);
         }
         send_once(&self.client, request).await?;
         Ok(())

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use client_runtime::__private::Request;
+use client_runtime::RequestOptionsBuilder as _;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use url::Url;
@@ -579,7 +580,9 @@ impl Session {
         request.header(UPLOAD_OFFSET, offset);
         request.stream(OFFSET_OCTET_STREAM, Some(length), body);
         if let Some(timeout) = self.chunk_timeout {
-            request.options_mut().timeout(timeout);
+            // Whatever options the request has, with this timeout.
+            let options = std::mem::take(request.options_mut()).with_timeout(timeout);
+            request.options(options);
         }
         request
     }
