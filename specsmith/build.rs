@@ -61,7 +61,8 @@ fn main() {
     }
     // A file added to or removed from the runtime changes its folders' modification times.
     println!("cargo:rerun-if-changed={}", runtime.join("src").display());
-    let target = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets it")).join("runtime_files.rs");
+    let target =
+        PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets it")).join("runtime_files.rs");
     fs::write(&target, out).expect("OUT_DIR is writable");
 }
 

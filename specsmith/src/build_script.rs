@@ -121,10 +121,10 @@ impl Build {
         let (config, config_path) = generate::find_config(&self.spec, self.config.as_deref())?;
         rerun_if_changed(&self.spec, config_path.as_deref());
         let text = generate::read_spec(&self.spec, false)?;
-        let label = self
-            .spec
-            .file_name()
-            .map_or_else(|| "the spec".to_owned(), |f| f.to_string_lossy().into_owned());
+        let label = self.spec.file_name().map_or_else(
+            || "the spec".to_owned(),
+            |f| f.to_string_lossy().into_owned(),
+        );
         let settings = codegen::Settings {
             spec_label: label,
             command: "cargo build (build.rs)".to_owned(),
@@ -160,7 +160,10 @@ pub fn one_file(files: &codegen::Files, module: &str) -> Result<String, String> 
     root.attrs.clear();
     inline(&mut root.items, &dir, files)?;
     let mut out = String::new();
-    for line in root_text.lines().take_while(|l| l.starts_with("//") && !l.starts_with("//!")) {
+    for line in root_text
+        .lines()
+        .take_while(|l| l.starts_with("//") && !l.starts_with("//!"))
+    {
         let _ = writeln!(out, "{line}");
     }
     out.push('\n');
@@ -213,12 +216,18 @@ mod tests {
                 "// @generated\n//! The API.\n#[rustfmt::skip]\nmod client;\npub mod ops;\n"
                     .to_owned(),
             ),
-            ("src/api/client.rs".to_owned(), "pub struct Client;\n".to_owned()),
+            (
+                "src/api/client.rs".to_owned(),
+                "pub struct Client;\n".to_owned(),
+            ),
             (
                 "src/api/ops/mod.rs".to_owned(),
                 "//! Operations.\npub mod list;\n".to_owned(),
             ),
-            ("src/api/ops/list.rs".to_owned(), "pub fn list() {}\n".to_owned()),
+            (
+                "src/api/ops/list.rs".to_owned(),
+                "pub fn list() {}\n".to_owned(),
+            ),
         ]);
         let text = one_file(&files, "api").unwrap();
         assert!(text.starts_with("// @generated\n"), "{text}");
@@ -228,10 +237,8 @@ mod tests {
         assert!(text.contains("pub mod list {"), "{text}");
         assert!(text.contains("//! Operations."), "{text}");
         assert!(!text.contains("The API."), "{text}");
-        let missing = codegen::Files::from([(
-            "src/api/mod.rs".to_owned(),
-            "mod gone;\n".to_owned(),
-        )]);
+        let missing =
+            codegen::Files::from([("src/api/mod.rs".to_owned(), "mod gone;\n".to_owned())]);
         let error = one_file(&missing, "api").unwrap_err();
         assert!(error.contains("`gone`"), "{error}");
     }

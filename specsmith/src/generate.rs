@@ -81,7 +81,6 @@ pub struct Options {
     pub progress: bool,
 }
 
-
 /// One file whose content on disk differs from what the spec generates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Drift {
@@ -143,7 +142,10 @@ pub struct Report {
 
 /// The config for `spec`: `explicit`, else `codegen.toml` beside the spec, else defaults.
 /// Returns the file it read too (for `cargo:rerun-if-changed`).
-pub fn find_config(spec: &Path, explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), String> {
+pub fn find_config(
+    spec: &Path,
+    explicit: Option<&Path>,
+) -> Result<(Config, Option<PathBuf>), String> {
     let beside = spec.with_file_name("codegen.toml");
     let path = match explicit {
         Some(path) => path.to_path_buf(),
@@ -163,8 +165,8 @@ pub fn load_config(spec: &Path, explicit: Option<&Path>) -> Result<Config, Strin
 
 /// Reads the spec, with a progress line for a large one.
 pub fn read_spec(spec: &Path, progress: bool) -> Result<String, String> {
-    let text = fs::read_to_string(spec)
-        .map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
+    let text =
+        fs::read_to_string(spec).map_err(|e| format!("cannot read {}: {e}", spec.display()))?;
     if progress && text.len() > PROGRESS_ABOVE_BYTES {
         eprintln!(
             "reading {} ({:.1} MiB): loading and modelling",
@@ -305,7 +307,10 @@ fn run_crate(
         progress.drift.extend(drift);
         if large {
             let verb = if options.check { "compared" } else { "written" };
-            eprintln!("  {} files ({} lines) {verb}", progress.files, progress.lines);
+            eprintln!(
+                "  {} files ({} lines) {verb}",
+                progress.files, progress.lines
+            );
         }
         Ok(())
     };
@@ -352,11 +357,12 @@ fn run_crate(
     })
 }
 
-
 /// How the crate at `out` names the runtime in its manifest.
 fn runtime_dependency(out: &Path, runtime: &Runtime) -> Result<RuntimeDependency, String> {
     Ok(match runtime {
-        Runtime::Path(dir) => RuntimeDependency::Path(relative_path(&absolute(out), &absolute(dir))),
+        Runtime::Path(dir) => {
+            RuntimeDependency::Path(relative_path(&absolute(out), &absolute(dir)))
+        }
         Runtime::Vendor => RuntimeDependency::Path(crate::runtime::VENDOR_DIR.to_owned()),
         Runtime::Version => RuntimeDependency::Version(crate::runtime::version()?),
     })
@@ -615,7 +621,13 @@ fn on_threads<T: Sync, R: Send>(
 /// The lines a run prints: its warnings, then one summary line (and the drift, file by
 /// file). `spec` is how the line names the spec, `target` the crate or folder, `regenerate`
 /// the command a `check` that found drift tells the user to run.
-pub fn summary(report: &Report, check: bool, spec: &str, target: &Path, regenerate: &str) -> String {
+pub fn summary(
+    report: &Report,
+    check: bool,
+    spec: &str,
+    target: &Path,
+    regenerate: &str,
+) -> String {
     let mut out = String::new();
     for warning in &report.warnings {
         let _ = writeln!(out, "warning: {warning}");

@@ -91,10 +91,14 @@ pub fn config_for(text: &str, spec_name: &str) -> Result<String, codegen::Error>
     out.push('\n');
 
     if api.security_schemes.is_empty() {
-        out.push_str(
+        let _ = writeln!(
+            out,
             "# The spec declares no security scheme. If the API takes a credential, declare it\n\
-             # (read from <env_prefix>_TOKEN by Client::from_env()):\n\
-             # [security.schemes.token]\n\
+             # (read from {}_TOKEN by Client::from_env()):",
+            api.env_prefix
+        );
+        out.push_str(
+            "# [security.schemes.token]\n\
              # type = \"bearer\"             # bearer | basic | header | query | cookie\n\
              # name = \"X-Api-Key\"          # for header, query and cookie\n",
         );
@@ -154,12 +158,22 @@ mod tests {
         let config = config::Config::from_toml(&text).unwrap();
         assert_eq!(config.package.name.as_deref(), Some("train-travel-api"));
         assert_eq!(config.client.env_prefix.as_deref(), Some("TRAIN"));
-        assert!(text.contains("#   https://api.example.com  (Production)"), "{text}");
-        assert!(text.contains("API key in the header X-Key, from TRAIN_KEY"), "{text}");
+        assert!(
+            text.contains("#   https://api.example.com  (Production)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("API key in the header X-Key, from TRAIN_KEY"),
+            "{text}"
+        );
         // The commented keys are valid config too.
         let uncommented: String = text
             .lines()
-            .map(|l| l.strip_prefix("# ").filter(|l| l.starts_with('[') || l.contains(" = ")).unwrap_or(l))
+            .map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|l| l.starts_with('[') || l.contains(" = "))
+                    .unwrap_or(l)
+            })
             .filter(|l| !l.starts_with('#'))
             .map(|l| format!("{l}\n"))
             .collect();
@@ -168,9 +182,11 @@ mod tests {
 
     #[test]
     fn without_a_scheme_a_commented_one_is_offered() {
-        let spec = r#"{"openapi": "3.0.3", "info": {"title": "Open", "version": "1"}, "paths": {}}"#;
+        let spec =
+            r#"{"openapi": "3.0.3", "info": {"title": "Open", "version": "1"}, "paths": {}}"#;
         let text = config_for(spec, "open.json").unwrap();
         assert!(text.contains("# [security.schemes.token]"), "{text}");
+        assert!(text.contains("(read from OPEN_TOKEN by"), "{text}");
         assert!(text.contains("has no servers"), "{text}");
     }
 }

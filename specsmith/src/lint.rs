@@ -135,8 +135,17 @@ pub fn lint(text: &str, settings: &Settings) -> Vec<Finding> {
         .map(|w| finding("read-leniently", w))
         .collect();
     let mut unions = Vec::new();
-    walk_unions(&loaded.document, &Pointer::root(), &mut unions);
-    findings.extend(unions.into_iter().map(|(rule, error)| finding(rule, locate(error))));
+    walk_unions(
+        &loaded.document,
+        &loaded.document,
+        &Pointer::root(),
+        &mut unions,
+    );
+    findings.extend(
+        unions
+            .into_iter()
+            .map(|(rule, error)| finding(rule, locate(error))),
+    );
     let paths = Pointer::root().push("paths");
     for (path, item) in loaded
         .document
@@ -173,8 +182,9 @@ pub fn lint(text: &str, settings: &Settings) -> Vec<Finding> {
 }
 
 /// Unions without a discriminator under `value`: schema-like objects with `oneOf` or
-/// `anyOf` of two or more alternatives. Examples are values, not schemas: not entered.
-fn walk_unions(value: &Value, at: &Pointer, out: &mut Vec<(&'static str, Error)>) {
+/// `anyOf` of alternatives that a value could fit more than one of (see [`ambiguous`]).
+/// Examples are values, not schemas: not entered.
+fn walk_unions(root: &Value, value: &Value, at: &Pointer, out: &mut Vec<(&'static str, Error)>) {
     match value {
         Value::Object(object) => {
             if object.get("discriminator").is_none() {
@@ -183,16 +193,13 @@ fn walk_unions(value: &Value, at: &Pointer, out: &mut Vec<(&'static str, Error)>
                     ("anyOf", "any-of-without-discriminator"),
                 ] {
                     if let Some(alternatives) = object.get(keyword).and_then(Value::as_array)
-                        && alternatives.len() > 1
+                        && ambiguous(root, alternatives)
                     {
                         out.push((
                             rule,
                             Error::new(
                                 &at.push(keyword),
-                                format!(
-                                    "{} alternatives and no discriminator",
-                                    alternatives.len()
-                                ),
+                                format!("{} alternatives and no discriminator", alternatives.len()),
                             ),
                         ));
                     }
@@ -200,17 +207,44 @@ fn walk_unions(value: &Value, at: &Pointer, out: &mut Vec<(&'static str, Error)>
             }
             for (key, child) in object {
                 if key != "example" && key != "examples" && key != "default" && key != "enum" {
-                    walk_unions(child, &at.push(key), out);
+                    walk_unions(root, child, &at.push(key), out);
                 }
             }
         }
         Value::Array(items) => {
             for (index, child) in items.iter().enumerate() {
-                walk_unions(child, &at.push(index), out);
+                walk_unions(root, child, &at.push(index), out);
             }
         }
         _ => {}
     }
+}
+
+/// Whether a value could fit two of `alternatives`: two of them have the same JSON type,
+/// or one has none the generator can tell (`{"type": "string"}` and `{"type": "array"}`
+/// are told apart by the value itself, and need no discriminator).
+fn ambiguous(root: &Value, alternatives: &[Value]) -> bool {
+    if alternatives.len() < 2 {
+        return false;
+    }
+    let mut kinds = Vec::new();
+    for alternative in alternatives {
+        let schema =
+            codegen::json::follow_refs(root, alternative).map_or(alternative, |(schema, _)| schema);
+        let kind = match schema.get("type") {
+            Some(Value::String(kind)) => kind.as_str(),
+            _ if schema.get("properties").is_some() => "object",
+            _ if schema.get("items").is_some() => "array",
+            _ => return true,
+        };
+        // An integer is a number too.
+        let kind = if kind == "integer" { "number" } else { kind };
+        if kinds.contains(&kind) {
+            return true;
+        }
+        kinds.push(kind);
+    }
+    false
 }
 
 /// The exit status for `findings` with `--fail-on level`: whether any reaches it.
@@ -249,6 +283,7 @@ mod tests {
         "Dog": {"type": "object", "properties": {"bark": {"type": "string"}}},
         "Pet": {"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
                 "example": {"oneOf": [1, 2]}},
+        "Scalar": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
         "Tagged": {"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}],
                    "discriminator": {"propertyName": "kind"}}
       }}
@@ -274,7 +309,10 @@ mod tests {
         assert!(fails(&findings, Level::Warning));
         assert!(!fails(&findings, Level::Error));
         let report = render(&findings, "pets.json");
-        assert!(report.ends_with("pets.json: 0 error(s), 1 warning(s), 2 info\n"), "{report}");
+        assert!(
+            report.ends_with("pets.json: 0 error(s), 1 warning(s), 2 info\n"),
+            "{report}"
+        );
     }
 
     #[test]
@@ -288,7 +326,11 @@ mod tests {
     #[test]
     fn every_rule_has_a_distinct_id() {
         for (i, rule) in RULES.iter().enumerate() {
-            assert!(RULES[i + 1..].iter().all(|r| r.id != rule.id), "{}", rule.id);
+            assert!(
+                RULES[i + 1..].iter().all(|r| r.id != rule.id),
+                "{}",
+                rule.id
+            );
         }
         assert_eq!(Level::parse("warning"), Some(Level::Warning));
         assert_eq!(Level::parse("fatal"), None);

@@ -205,10 +205,9 @@ fn regenerate_command(options: &Options, folder: &Path) -> String {
             match runtime {
                 Runtime::Vendor => {}
                 Runtime::Version => command.push_str(" --runtime version"),
-                Runtime::Path(dir) => command.push_str(&format!(
-                    " --runtime path --runtime-path {}",
-                    dir.display()
-                )),
+                Runtime::Path(dir) => {
+                    command.push_str(&format!(" --runtime path --runtime-path {}", dir.display()))
+                }
             }
         }
         Target::Module { .. } => command.push_str(&format!(" --module {}", folder.display())),
@@ -220,6 +219,14 @@ fn diff_cmd(args: DiffArgs) -> Outcome {
     let here = std::env::current_dir().map_err(|e| format!("no current folder: {e}"))?;
     let old_text = spec_diff::read_source(&args.old, &here)?;
     let new_text = spec_diff::read_source(&args.new, &here)?;
+    if old_text.len() + new_text.len() > generate::PROGRESS_ABOVE_BYTES {
+        eprintln!(
+            "comparing {} and {} ({:.1} MiB): walking both, then generating both in memory",
+            args.old,
+            args.new,
+            (old_text.len() + new_text.len()) as f64 / f64::from(1 << 20)
+        );
+    }
     let config = match &args.config {
         Some(path) => generate::load_config(Path::new(&args.new), Some(path))?,
         None if !args.new.starts_with("git:") => generate::load_config(Path::new(&args.new), None)?,
@@ -271,10 +278,10 @@ fn lint_cmd(args: LintArgs) -> Outcome {
 
 fn init_cmd(args: InitArgs) -> Outcome {
     let text = generate::read_spec(&args.spec, true)?;
-    let name = args
-        .spec
-        .file_name()
-        .map_or_else(|| "the spec".to_owned(), |n| n.to_string_lossy().into_owned());
+    let name = args.spec.file_name().map_or_else(
+        || "the spec".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let config = specsmith::init::config_for(&text, &format!("`{name}`"))
         .map_err(|e| format!("{}: {e}", args.spec.display()))?;
     let target = args

@@ -44,7 +44,10 @@ pub fn vendored_files() -> Result<BTreeMap<String, String>, String> {
     let mut files = BTreeMap::new();
     let manifest = standalone_manifest(embedded::MANIFEST, embedded::WORKSPACE_MANIFEST)?;
     files.insert(format!("{VENDOR_DIR}/Cargo.toml"), manifest);
-    files.insert(format!("{VENDOR_DIR}/README.md"), embedded::README.to_owned());
+    files.insert(
+        format!("{VENDOR_DIR}/README.md"),
+        embedded::README.to_owned(),
+    );
     for (path, text) in embedded::SOURCES {
         files.insert(format!("{VENDOR_DIR}/{path}"), (*text).to_owned());
     }
