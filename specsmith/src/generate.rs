@@ -616,8 +616,6 @@ fn on_threads<T: Sync, R: Send>(
     results.into_iter().flatten().collect()
 }
 
-/// The outcome of `cargo check` on a generated crate.
-
 /// The lines a run prints: its warnings, then one summary line (and the drift, file by
 /// file). `spec` is how the line names the spec, `target` the crate or folder, `regenerate`
 /// the command a `check` that found drift tells the user to run.

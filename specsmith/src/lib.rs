@@ -9,14 +9,12 @@
 //! reports a spec's ambiguities ([`lint`]) and writes a starting config ([`init`]).
 //!
 //! ```no_run
-//! // build.rs of a crate whose `src/lib.rs` has
-//! // `mod api { include!(concat!(env!("OUT_DIR"), "/api.rs")); }`
-//! fn main() {
-//!     specsmith::build_script::Build::new("openapi.yaml")
-//!         .module("api")
-//!         .out_dir()
-//!         .unwrap_or_else(|e| panic!("{e}"));
-//! }
+//! // In build.rs of a crate whose `src/lib.rs` has
+//! // `mod api { include!(concat!(env!("OUT_DIR"), "/api.rs")); }`:
+//! specsmith::build_script::Build::new("openapi.yaml")
+//!     .module("api")
+//!     .out_dir()
+//!     .unwrap_or_else(|e| panic!("{e}"));
 //! ```
 
 pub mod build_script;
