@@ -1,7 +1,7 @@
 //! Snapshot tests: one small focused spec per construct (`tests/specs/<name>.json`), the
 //! whole generated output snapshot with `insta`, plus the error messages for bad specs.
 //!
-//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test -p codegen
+//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test -p specsmith-codegen
 //! --test snapshots` and `git diff codegen/tests/snapshots`).
 
 use std::path::Path;

@@ -1,43 +1,55 @@
-//! `--runtime vendor`: a copy of the runtime crate inside a generated crate, for a crate
-//! that builds on its own (no registry release of `client-runtime`, no checkout of this
-//! workspace), as progenitor's `--include-client` does.
+//! The runtime crate (`client-runtime`) this generator's output runs on, embedded at build
+//! time (see `build.rs`): its version, for `--runtime version`, and `--runtime vendor`, a
+//! copy inside a generated crate for a crate that builds on its own (no registry release
+//! of `client-runtime`, no checkout of this repository), as progenitor's
+//! `--include-client` does.
 //!
 //! The copy is the runtime crate as cargo would package it: its `src/` and README as they
-//! are, and a manifest that stands alone: what `runtime/Cargo.toml` inherits from this
+//! are, and a manifest that stands alone: what `runtime/Cargo.toml` inherits from the
 //! workspace (`edition.workspace = true`, `serde.workspace = true`, ...) is resolved from
-//! the root manifest, and what only serves development here (`[lints]`, dev-dependencies)
-//! is left out. The generated crate then depends on it by path.
+//! the root manifest, and what only serves development there (`[lints]`,
+//! dev-dependencies) is left out. The generated crate then depends on it by path.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::Path;
 
 use toml::{Table, Value};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
+}
 
 /// The vendored copy's folder inside the generated crate (or workspace).
 pub const VENDOR_DIR: &str = "client-runtime";
 
-/// The vendored runtime's files (paths relative to the generated crate), read from the
-/// runtime crate at `root/runtime`.
-pub fn runtime_files(root: &Path) -> Result<BTreeMap<String, String>, String> {
-    let crate_dir = root.join("runtime");
-    let read = |path: &Path| {
-        fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-    };
+/// The runtime crate's name, as generated manifests depend on it.
+pub const NAME: &str = "client-runtime";
+
+/// The version of the embedded runtime: what `cargo package` of it publishes, and what
+/// `--runtime version` requires.
+pub fn version() -> Result<String, String> {
+    let manifest: Table = embedded::MANIFEST
+        .parse()
+        .map_err(|e| format!("the embedded runtime manifest: {e}"))?;
+    manifest
+        .get("package")
+        .and_then(|p| p.get("version"))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| "the embedded runtime manifest has no package.version".to_owned())
+}
+
+/// The vendored runtime's files (paths relative to the generated crate): the standalone
+/// manifest, the README and every source file.
+pub fn vendored_files() -> Result<BTreeMap<String, String>, String> {
     let mut files = BTreeMap::new();
-    let manifest = standalone_manifest(
-        &read(&crate_dir.join("Cargo.toml"))?,
-        &read(&root.join("Cargo.toml"))?,
-    )?;
+    let manifest = standalone_manifest(embedded::MANIFEST, embedded::WORKSPACE_MANIFEST)?;
     files.insert(format!("{VENDOR_DIR}/Cargo.toml"), manifest);
     files.insert(
         format!("{VENDOR_DIR}/README.md"),
-        read(&crate_dir.join("README.md"))?,
+        embedded::README.to_owned(),
     );
-    let sources = spec_diff::source::crate_sources_in(&crate_dir)?
-        .ok_or_else(|| format!("{} has no src/", crate_dir.display()))?;
-    for (path, text) in sources {
-        files.insert(format!("{VENDOR_DIR}/{path}"), text);
+    for (path, text) in embedded::SOURCES {
+        files.insert(format!("{VENDOR_DIR}/{path}"), (*text).to_owned());
     }
     Ok(files)
 }
@@ -102,8 +114,8 @@ pub fn standalone_manifest(member: &str, workspace: &str) -> Result<String, Stri
         body.push_str(&text);
     }
     Ok(format!(
-        "# A vendored copy of client-runtime {version}, written by `cargo xtask generate \
-         --runtime vendor`.\n# Do not edit: regenerate (or depend on the released crate \
+        "# A vendored copy of client-runtime {version}, written by `generate --runtime \
+         vendor`.\n# Do not edit: regenerate (or depend on the released crate \
          instead).\n\n{body}"
     ))
 }
@@ -158,6 +170,8 @@ fn resolved_dependency(name: &str, member: &Value, workspace: &Table) -> Result<
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     const WORKSPACE: &str = r#"
@@ -228,21 +242,24 @@ axum = "0.8"
     }
 
     #[test]
-    fn the_repository_runtime_vendors_whole() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let files = runtime_files(root).unwrap();
+    fn the_embedded_runtime_vendors_whole() {
+        let files = vendored_files().unwrap();
         assert!(files.contains_key("client-runtime/src/lib.rs"));
         assert!(files.contains_key("client-runtime/README.md"));
-        // Every module the runtime declares is in the copy.
-        let on_disk = walk(&root.join("runtime/src"));
+        // Every module the runtime has on disk is in the copy (the links of `runtime/`).
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime/src");
         let copied = files.keys().filter(|p| p.ends_with(".rs")).count();
-        assert_eq!(copied, on_disk, "{:?}", files.keys().collect::<Vec<_>>());
+        assert_eq!(copied, walk(&dir), "{:?}", files.keys().collect::<Vec<_>>());
         let manifest: Table = files["client-runtime/Cargo.toml"].parse().unwrap();
-        assert_eq!(manifest["package"]["name"].as_str(), Some("client-runtime"));
+        assert_eq!(manifest["package"]["name"].as_str(), Some(NAME));
+        assert_eq!(
+            manifest["package"]["version"].as_str(),
+            Some(version().unwrap().as_str())
+        );
     }
 
     fn walk(dir: &Path) -> usize {
-        fs::read_dir(dir)
+        std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().path())
             .map(|p| if p.is_dir() { walk(&p) } else { 1 })
