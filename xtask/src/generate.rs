@@ -2,10 +2,12 @@
 //! `specsmith` library (the driver the installable `specsmith` binary runs too).
 //!
 //! Two targets:
-//! - the product crate (default): the generator owns exactly `generated/src/generated/`
-//!   (declared by the hand-written `generated/src/lib.rs`), the conformance harness's
-//!   `conformance/src/dispatch.rs` and the emulator's server bindings
-//!   `emulator/src/generated/`; nothing else is written or removed. This target is this
+//! - the product (default): the generator owns exactly the folders named `generated`: the
+//!   client's `cloudflare-stream/src/generated/` (declared by the hand-written
+//!   `cloudflare-stream/src/lib.rs`), the conformance harness's `conformance/src/generated/`
+//!   and the top-level `generated/`, a folder of wholly generated crates (today the server
+//!   bindings, `generated/stream-server`, which the emulator implements); nothing else is
+//!   written or removed. This target is this
 //!   project's own, so it stays here;
 //! - `--out DIR`: a whole crate for any spec, as `specsmith generate --out` writes it, that
 //!   depends on this workspace's runtime by path (the default inside the workspace), by
@@ -29,8 +31,16 @@ use specsmith::generate::{Runtime, Target, inside, write};
 /// The module of the product crate that holds its generated code.
 pub const PRODUCT_MODULE: &str = "generated";
 
-/// Where the emulator crate keeps its generated server bindings.
-pub const EMULATOR_BINDINGS: &str = "src/generated";
+/// The crate of the Stream API's server bindings, wholly generated (its manifest too), in
+/// the top-level `generated/` folder: the generator owns that folder entirely.
+pub const SERVER_CRATE: &str = "generated/stream-server";
+
+/// Where, inside that crate, the bindings' modules are (`crate::generated::{models, server}`,
+/// the paths the emulator names them by).
+pub const SERVER_BINDINGS: &str = "src/generated";
+
+/// The server crate's package name.
+const SERVER_PACKAGE: &str = "cloudflare-stream-server";
 
 /// How a `--out` crate depends on the runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,25 +123,27 @@ pub fn run(options: &Options) -> Result<Report, String> {
             codegen::emit::emit_dispatch(&loaded.api, &settings, &crate_path).map_err(located)?;
         let mut files: BTreeMap<String, String> = client
             .into_iter()
-            .map(|(path, text)| (format!("generated/{path}"), text))
+            .map(|(path, text)| (format!("cloudflare-stream/{path}"), text))
             .collect();
-        files.insert("conformance/src/dispatch.rs".to_owned(), dispatch);
+        files.insert("conformance/src/generated/dispatch.rs".to_owned(), dispatch);
         // The emulator's server bindings, from the same spec and model.
         let server = ServerSettings {
             spec_label: settings.spec_label.clone(),
             command: settings.command.clone(),
-            dir: EMULATOR_BINDINGS.to_owned(),
+            dir: SERVER_BINDINGS.to_owned(),
         };
         let bindings = codegen::emit::server::emit_server(&loaded.api, &loaded.document, &server)
             .map_err(located)?;
         files.extend(
             bindings
                 .into_iter()
-                .map(|(path, text)| (format!("emulator/{path}"), text)),
+                .map(|(path, text)| (format!("{SERVER_CRATE}/{path}"), text)),
         );
+        files.extend(server_crate(&root, &settings)?);
         let owned = vec![
-            format!("generated/src/{PRODUCT_MODULE}"),
-            format!("emulator/{EMULATOR_BINDINGS}"),
+            format!("cloudflare-stream/src/{PRODUCT_MODULE}"),
+            "conformance/src/generated".to_owned(),
+            "generated".to_owned(),
         ];
         (root.clone(), files, owned, loaded.warnings)
     };
@@ -240,4 +252,75 @@ pub fn summary(options: &Options, report: &Report) -> String {
         target,
         "cargo xtask generate",
     )
+}
+
+/// The server crate's own files around its bindings: manifest, README and `lib.rs`. Its
+/// version is the client crate's (`cloudflare-stream/Cargo.toml`): both come from one spec
+/// and are released together, so the spec diff's bump for the one is the bump for both.
+fn server_crate(root: &Path, settings: &Settings) -> Result<BTreeMap<String, String>, String> {
+    let manifest = root.join("cloudflare-stream/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let version = text
+        .parse::<toml::Table>()
+        .map_err(|e| format!("{}: {e}", manifest.display()))?
+        .get("package")
+        .and_then(|p| p.get("version"))
+        .and_then(toml::Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("{}: no package.version", manifest.display()))?;
+    let label = &settings.spec_label;
+    let command = &settings.command;
+    let toml_header = format!(
+        "# @generated by `{command}` from {label}.\n\
+         # Do not edit by hand: change the spec or the generator, then regenerate.\n"
+    );
+    let cargo = format!(
+        r#"{toml_header}
+[package]
+name = "{SERVER_PACKAGE}"
+version = "{version}"
+description = "Server bindings of the Cloudflare Stream API, generated from its OpenAPI spec: a trait per resource and the axum router that validates every request (what stream-emulator implements)"
+readme = "README.md"
+keywords = ["cloudflare", "stream", "video", "server", "axum"]
+categories = ["api-bindings", "web-programming::http-server"]
+edition.workspace = true
+rust-version.workspace = true
+license.workspace = true
+repository.workspace = true
+include = ["/Cargo.toml", "/README.md", "/src/**/*.rs"]
+
+[lints]
+workspace = true
+
+[dependencies]
+# Request decoding, validation and responses of every generated server.
+client-runtime = {{ workspace = true, features = ["server"] }}
+axum.workspace = true
+serde.workspace = true
+serde_json.workspace = true
+"#
+    );
+    let readme = format!(
+        "<!-- @generated by `{command}` from {label}. Do not edit by hand. -->\n\n\
+         # {SERVER_PACKAGE}\n\n\
+         Server bindings of the Cloudflare Stream API, generated from its OpenAPI description \
+         ({label}): the models, one trait per resource (`VideosApi`, `KeysApi`, ...) combined \
+         into `Api`, and the axum router that authenticates, decodes and validates every \
+         request against the spec before calling the implementation. `stream-emulator` \
+         implements it; a test fake of your own can too.\n"
+    );
+    let lib = format!(
+        "// @generated by `{command}` from {label}.\n\
+         // Do not edit by hand: change the spec or the generator, then regenerate.\n\n\
+         #![doc = include_str!(\"../README.md\")]\n\n\
+         #[rustfmt::skip]\n\
+         pub mod generated;\n\n\
+         pub use generated::{{models, server}};\n"
+    );
+    Ok(BTreeMap::from([
+        (format!("{SERVER_CRATE}/Cargo.toml"), cargo),
+        (format!("{SERVER_CRATE}/README.md"), readme),
+        (format!("{SERVER_CRATE}/src/lib.rs"), lib),
+    ]))
 }

@@ -270,7 +270,7 @@ fn diff_cmd(args: &[String]) -> Result<(), String> {
         let n = xtask::diff::read_version(&n, &root)?;
         xtask::diff::check_versions(&mut report, o, n);
     } else {
-        let manifest = root.join("generated/Cargo.toml");
+        let manifest = root.join("cloudflare-stream/Cargo.toml");
         report.current_version = xtask::diff::read_version(&manifest.to_string_lossy(), &root)
             .ok()
             .map(|v| v.to_string());

@@ -256,7 +256,7 @@ fn every_generated_file_carries_the_header() {
 fn product_manifest_matches_the_config() {
     let root = workspace_root();
     let config = xtask::generate::load_config(&stream_spec(), None).expect("config");
-    let manifest: toml::Table = fs::read_to_string(root.join("generated/Cargo.toml"))
+    let manifest: toml::Table = fs::read_to_string(root.join("cloudflare-stream/Cargo.toml"))
         .expect("manifest")
         .parse()
         .expect("toml");
