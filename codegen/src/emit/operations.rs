@@ -92,7 +92,10 @@ pub fn split_resource_file(
 
 /// The operations at `indices` of `api.operations`.
 fn operations_of<'a>(api: &'a Api, indices: &[usize]) -> Vec<&'a Operation> {
-    indices.iter().filter_map(|&i| api.operations.get(i)).collect()
+    indices
+        .iter()
+        .filter_map(|&i| api.operations.get(i))
+        .collect()
 }
 
 /// The top of a resource's file: its docs, the handle type, and its `impl` block with the
@@ -962,11 +965,4 @@ fn header_struct(op: &Operation) -> Option<TokenStream> {
             #(#fields)*
         }
     })
-}
-
-#[cfg(test)]
-pub(super) fn debug_unit(cx: &Emitter<'_>, api: &Api, op: &Operation) -> TokenStream {
-    let b = builder(cx, api, op);
-    let h = header_struct(op);
-    quote!(#b #h)
 }

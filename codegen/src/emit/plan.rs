@@ -148,7 +148,13 @@ pub(crate) fn plan<'a>(api: &'a Api, target: &super::Target<'_>) -> Plan<'a> {
         resource_parts: api
             .resources
             .iter()
-            .map(|r| resource_parts(api, &r.operations))
+            .map(|r| {
+                let widths = Widths {
+                    models: target.models_path.len(),
+                    external: &target.external,
+                };
+                resource_parts(api, &widths, &r.operations)
+            })
             .collect(),
     }
 }
@@ -224,7 +230,8 @@ fn model_files<'a>(
         }
         name
     };
-    let gated = |name: &str| placement.user_count.get(name).copied().unwrap_or(0) <= UNGATED_ABOVE_USERS;
+    let gated =
+        |name: &str| placement.user_count.get(name).copied().unwrap_or(0) <= UNGATED_ABOVE_USERS;
     let mut files = Vec::new();
     let mut push_chunks =
         |base: String, feature: Option<String>, defs: Vec<&'a TypeDef>, per_type: bool| {
@@ -255,7 +262,11 @@ fn model_files<'a>(
                     format!("{base}_{}", i + 1)
                 };
                 let gates = |name: &str| -> Vec<String> {
-                    placement.gate(name).into_iter().map(str::to_owned).collect()
+                    placement
+                        .gate(name)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect()
                 };
                 let any_of = if per_type && chunk.iter().all(|def| gated(&def.name)) {
                     let features: BTreeSet<String> =
@@ -264,7 +275,8 @@ fn model_files<'a>(
                 } else {
                     Vec::new()
                 };
-                let own_gate = |def: &TypeDef| (per_type && gated(&def.name)).then(|| gates(&def.name));
+                let own_gate =
+                    |def: &TypeDef| (per_type && gated(&def.name)).then(|| gates(&def.name));
                 let use_super = use_super(api, &chunk, external, &own_gate);
                 files.push(ModelFile {
                     module,
@@ -327,10 +339,10 @@ fn use_super(
 /// resource stays one file (at most [`OPERATIONS_PER_FILE`] operations and about one and a
 /// half [`LINES_PER_FILE`] lines); else operations packed in order into files of about
 /// [`LINES_PER_FILE`] lines, by the estimate of [`operation_lines`].
-fn resource_parts(api: &Api, operations: &[usize]) -> Vec<Vec<usize>> {
+fn resource_parts(api: &Api, widths: &Widths<'_>, operations: &[usize]) -> Vec<Vec<usize>> {
     let lines: Vec<(usize, usize)> = operations
         .iter()
-        .filter_map(|&i| Some((i, operation_lines(api.operations.get(i)?))))
+        .filter_map(|&i| Some((i, operation_lines(widths, api.operations.get(i)?))))
         .collect();
     if operations.len() <= OPERATIONS_PER_FILE {
         // The handle and its methods, the builders, the accessors of children: few
@@ -363,7 +375,7 @@ fn resource_parts(api: &Api, operations: &[usize]) -> Vec<Vec<usize>> {
 /// docs, its lines in `send_with_response`). The weights are a least-squares fit to the
 /// printed builders of GitHub's and Cloudflare's specs (1,222 and 3,159 operations: mean
 /// error under three lines; the headers, unwrap and client-default weights are counted).
-fn operation_lines(op: &Operation) -> usize {
+fn operation_lines(widths: &Widths<'_>, op: &Operation) -> usize {
     /// The fixed part.
     const FIXED: usize = 665;
     /// An optional parameter: field, initialization, setter, `if let Some(..)` sending it.
@@ -412,7 +424,9 @@ fn operation_lines(op: &Operation) -> usize {
         tenths += if p.required && !p.client_default {
             REQUIRED_PARAM
         } else {
-            OPTIONAL_PARAM + PARAM_DOC_LINE * doc_lines(&p.docs)
+            OPTIONAL_PARAM
+                + PARAM_DOC_LINE * doc_lines(&p.docs)
+                + widths.setter_wrap(&p.rust, &p.ty)
         };
         if p.client_default {
             tenths += CLIENT_DEFAULT;
@@ -430,6 +444,7 @@ fn operation_lines(op: &Operation) -> usize {
                     Presence::Optional | Presence::OptionalNullable => {
                         OPTIONAL_FIELD
                             + FIELD_DOC_LINE * doc_lines(&f.field.docs)
+                            + widths.setter_wrap(&f.setter, &f.field.ty)
                             + if f.clear.is_some() { CLEAR } else { 0 }
                     }
                 };
@@ -458,7 +473,7 @@ fn operation_lines(op: &Operation) -> usize {
             if unwrap.is_some() {
                 tenths += UNWRAP;
             }
-            let len = ty_len(ty);
+            let len = widths.ty(ty);
             tenths += WRAPS
                 .iter()
                 .filter(|(above, _)| len > *above)
@@ -470,66 +485,48 @@ fn operation_lines(op: &Operation) -> usize {
     tenths / 10
 }
 
-/// The length of `ty` as written outside `models` (`crate::models::Name`).
-fn ty_len(ty: &Ty) -> usize {
-    match ty {
-        Ty::String => 6,
-        Ty::Bool => 4,
-        Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 => 3,
-        Ty::Json => 17,
-        Ty::Timestamp => 25,
-        Ty::Date => 20,
-        Ty::Named(name) => 15 + name.len(),
-        Ty::Vec(inner) | Ty::Boxed(inner) => 5 + ty_len(inner),
-        Ty::Map(inner) => 36 + ty_len(inner),
-        Ty::Envelope(inner) => 26 + ty_len(inner),
-    }
+/// How long the emitters write type names outside `models`.
+struct Widths<'a> {
+    /// The length of the path of `models` (`crate::models`).
+    models: usize,
+    /// Types of other crates, by name: their crate.
+    external: &'a BTreeMap<String, String>,
 }
 
-#[cfg(test)]
-mod calibrate {
-    #[test]
-    #[ignore]
-    fn dump() {
-        use crate::model::ir::*;
-        let specs = std::env::var("CAL_SPECS").unwrap();
-        let mut out = String::new();
-        for spec in specs.split(',') {
-            let text = std::fs::read_to_string(spec).unwrap();
-            let (api, _) = crate::build_api(&text, &crate::Settings::default()).unwrap();
-            let items = super::Items::default();
-            let ext = std::collections::BTreeMap::new();
-            let cx = super::super::Emitter::new("crate::models", &ext, &items);
-            for op in &api.operations {
-                let b = super::super::operations::debug_unit(&cx, &api, op);
-                let actual = super::super::render_body(b).unwrap().lines().count();
-                let doc_lines = |docs: &Docs| {
-                    let text = docs.text.as_deref().map_or(0, |t| t.trim().lines().count());
-                    text.max(1) + if docs.deprecated { 2 } else { 0 }
-                };
-                let mut f = vec![0usize; 27];
-                f[18] = op.path_parts.len();
-                f[0] = 1;
-                for p in op.params.iter().filter(|p| p.constant.is_none()) {
-                    if p.required && !p.client_default { f[3] += 1 } else { f[1] += 1; f[2] += doc_lines(&p.docs) }
-                    if p.client_default { f[16] += 1 }
-                    if p.location != ParamLocation::Path && p.encoding == ParamEncoding::Repeated { f[17] += 1 }
-                }
-                match &op.body {
-                    Some(Body::Json { fields, .. }) => { f[4] = 1; for fl in fields { match fl.field.presence { Presence::Required | Presence::RequiredNullable => f[7] += 1, _ => { f[5] += 1; f[6] += doc_lines(&fl.field.docs); if fl.clear.is_some() { f[8] += 1 } } } } }
-                    Some(Body::Multipart { parts }) => { f[9] = 1 + parts.len(); }
-                    Some(Body::Raw { .. }) => f[15] = 1,
-                    None => {}
-                }
-                if !super::super::operations::is_idempotent(op) { f[10] = 1 }
-                if op.security.is_some() { f[11] = 1 }
-                match &op.response { ResponseKind::Headers { headers, .. } => { f[12] = headers.len(); for h in headers { f[13] += doc_lines(&h.docs) } }, ResponseKind::Json { unwrap: Some(_), .. } => f[14] = 1, _ => {} }
-                let w = match &op.response { ResponseKind::Json { ty, .. } => super::ty_len(ty), _ => 2 };
-                for (k, t) in [20usize, 30, 40, 50, 60, 70, 80, 90].iter().enumerate() { f[19 + k] = usize::from(w > *t); }
-                let est = super::operation_lines(op);
-                out.push_str(&format!("{actual},{est},{}\n", f.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")));
-            }
+/// The widest line prettyplease leaves whole.
+const MARGIN: usize = 89;
+
+impl Widths<'_> {
+    /// The tenths of a line a setter's signature adds when it is too long for one line
+    /// (`pub fn name(\n mut self,\n name: Type,\n) -> Self {`).
+    fn setter_wrap(&self, name: &str, ty: &Ty) -> usize {
+        let ty = match ty {
+            Ty::String => "impl Into<String>".len(),
+            Ty::Timestamp => "impl Into<client_runtime::Timestamp>".len(),
+            Ty::Date => "impl Into<client_runtime::Date>".len(),
+            Ty::Boxed(inner) => self.ty(inner),
+            other => self.ty(other),
+        };
+        let line = "    pub fn (mut self, : ) -> Self {".len() + 2 * name.len() + ty;
+        if line > MARGIN { 30 } else { 0 }
+    }
+
+    /// The length of `ty` as written outside `models` (`crate::models::Name`).
+    fn ty(&self, ty: &Ty) -> usize {
+        match ty {
+            Ty::String => 6,
+            Ty::Bool => 4,
+            Ty::I32 | Ty::I64 | Ty::F32 | Ty::F64 => 3,
+            Ty::Json => 17,
+            Ty::Timestamp => 25,
+            Ty::Date => 20,
+            Ty::Named(name) => match self.external.get(name) {
+                Some(krate) => krate.len() + "::models::".len() + name.len(),
+                None => self.models + "::".len() + name.len(),
+            },
+            Ty::Vec(inner) | Ty::Boxed(inner) => "Vec<>".len() + self.ty(inner),
+            Ty::Map(inner) => "std::collections::BTreeMap<String, >".len() + self.ty(inner),
+            Ty::Envelope(inner) => "client_runtime::Envelope<>".len() + self.ty(inner),
         }
-        std::fs::write("/tmp/emit-cal.csv", out).unwrap();
     }
 }

@@ -185,7 +185,10 @@ pub fn emit_workspace(
     );
     // Its accessors are gated as in a single crate.
     let items = plan::Items::new(api, &placement, true, false);
-    let client = super::client::file(&Emitter::new("crate::models", &BTreeMap::new(), &items), api);
+    let client = super::client::file(
+        &Emitter::new("crate::models", &BTreeMap::new(), &items),
+        api,
+    );
     files.insert(
         "src/client.rs".to_owned(),
         super::space_items(&format!("{head}{}", super::render_body(client)?)),
