@@ -1,5 +1,7 @@
-//! Stage 3, emit: IR -> `TokenStream` (`quote!`) -> `syn::File` -> `prettyplease`.
-//! Pure and deterministic: the same IR always gives the same bytes.
+//! Stage 3, emit: IR -> layout plan ([`plan`]: files, feature gates, visibility) ->
+//! `TokenStream` (`quote!`, each item with the attributes the plan gives it) -> `syn::File`
+//! -> `prettyplease`. `syn` parses only to print: nothing rendered is parsed back to be
+//! changed. Pure and deterministic: the same IR always gives the same bytes.
 
 mod client;
 mod dispatch;
@@ -278,8 +280,7 @@ pub(crate) fn emit_target(
                     // Split for size: the handle type in `path`, the operations in files
                     // of `operations/<resource>/`.
                     let folder = path.trim_end_matches(".rs").to_owned();
-                    let (handle, builders) =
-                        operations::split_resource_file(&cx, api, resource, parts);
+                    let (handle, builders) = operations::resource_files(&cx, api, resource, parts);
                     let mut out = vec![(path, render_body(handle)?)];
                     for (i, tokens) in builders.into_iter().enumerate() {
                         out.push((

@@ -41,7 +41,7 @@ pub fn resource_file(cx: &Emitter<'_>, api: &Api, resource: &Resource) -> TokenS
 /// and child accessors) declaring the files of `operations/<resource>/`, and each of those,
 /// with the operations of its part of `parts` (indices into `Api::operations`): an `impl`
 /// block of the handle with their methods, their builders and response-header structs.
-pub fn split_resource_file(
+pub fn resource_files(
     cx: &Emitter<'_>,
     api: &Api,
     resource: &Resource,
