@@ -530,3 +530,59 @@ impl Widths<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The estimate of a resource file's lines (its builders and handle methods) tracks the
+    /// printed file, so files are cut near [`LINES_PER_FILE`]: checked on the test specs'
+    /// resources (a change to what a builder prints that the estimate does not follow fails
+    /// here).
+    #[test]
+    fn the_line_estimate_follows_the_printed_builders() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/specs");
+        let mut checked = 0;
+        for name in [
+            "query_params.json",
+            "response_headers.json",
+            "multipart.json",
+            "nullable.json",
+            "path_params.json",
+            "security.json",
+            "envelope.json",
+        ] {
+            let text = std::fs::read_to_string(format!("{dir}/{name}")).expect("reads the spec");
+            let (api, _) =
+                crate::build_api(&text, &crate::Settings::default()).expect("models the spec");
+            let external = BTreeMap::new();
+            let widths = Widths {
+                models: "crate::models".len(),
+                external: &external,
+            };
+            let cx = super::super::Emitter::new("crate::models", &external, &NO_ITEMS);
+            for resource in &api.resources {
+                let printed = super::super::render_body(super::super::operations::resource_file(
+                    &cx, &api, resource,
+                ))
+                .expect("prints")
+                .lines()
+                .count();
+                let estimate: usize = resource
+                    .operations
+                    .iter()
+                    .map(|&i| operation_lines(&widths, &api.operations[i]) + HANDLE_METHOD_LINES)
+                    .sum();
+                // The handle methods' twenty lines are generous for undocumented
+                // operations; the handle type is not counted.
+                assert!(
+                    printed * 4 / 5 <= estimate && estimate <= printed * 5 / 4 + 15,
+                    "{name}, `{}`: estimated {estimate} lines, printed {printed}",
+                    resource.key
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 7, "{checked} resources");
+    }
+}
