@@ -236,25 +236,16 @@ fn model_files<'a>(
     let mut push_chunks =
         |base: String, feature: Option<String>, defs: Vec<&'a TypeDef>, per_type: bool| {
             // Cut by weight (fields, variants), so files stay near `LINES_PER_FILE` lines.
-            let mut chunks: Vec<Vec<&TypeDef>> = Vec::new();
-            let mut filled = 0;
-            for def in defs {
+            let weighed = defs.into_iter().map(|def| {
                 // A gated type repeats its `cfg(any(feature = ...))` on each of its items.
                 let gate = if per_type && !always_compiled(placement, &def.name) {
                     placement.gate(&def.name).len()
                 } else {
                     0
                 };
-                let weight = placement::type_weight(def) + gate;
-                if chunks.is_empty() || (filled > 0 && filled + weight > WEIGHT_PER_FILE) {
-                    chunks.push(Vec::new());
-                    filled = 0;
-                }
-                filled += weight;
-                if let Some(chunk) = chunks.last_mut() {
-                    chunk.push(def);
-                }
-            }
+                (def, placement::type_weight(def) + gate)
+            });
+            let chunks = cut(weighed, WEIGHT_PER_FILE);
             for (i, chunk) in chunks.into_iter().enumerate() {
                 let module = if i == 0 {
                     base.clone()
@@ -352,20 +343,28 @@ fn resource_parts(api: &Api, widths: &Widths<'_>, operations: &[usize]) -> Vec<V
             return Vec::new();
         }
     }
-    let mut parts: Vec<Vec<usize>> = Vec::new();
+    let lines = lines
+        .into_iter()
+        .map(|(op, lines)| (op, lines + HANDLE_METHOD_LINES));
+    cut(lines, LINES_PER_FILE)
+}
+
+/// `items` in order, cut into runs of at most `budget` of their sizes (an item larger than
+/// the budget alone in its run); no run for no items.
+fn cut<T>(items: impl IntoIterator<Item = (T, usize)>, budget: usize) -> Vec<Vec<T>> {
+    let mut runs: Vec<Vec<T>> = Vec::new();
     let mut filled = 0;
-    for (op, lines) in lines {
-        let lines = lines + HANDLE_METHOD_LINES;
-        if parts.is_empty() || (filled > 0 && filled + lines > LINES_PER_FILE) {
-            parts.push(Vec::new());
+    for (item, size) in items {
+        if runs.is_empty() || (filled > 0 && filled + size > budget) {
+            runs.push(Vec::new());
             filled = 0;
         }
-        filled += lines;
-        if let Some(part) = parts.last_mut() {
-            part.push(op);
+        filled += size;
+        if let Some(run) = runs.last_mut() {
+            run.push(item);
         }
     }
-    parts
+    runs
 }
 
 /// The lines of an operation's request builder (struct, constructor, setters, `send`) and

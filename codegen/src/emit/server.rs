@@ -77,15 +77,14 @@ pub fn emit_server(api: &Api, doc: &Value, settings: &ServerSettings) -> Result<
     for def in open.types.values_mut() {
         def.output_only = false;
     }
+    // From `server.rs`, the models are `super::models::X` (inside `models`, just `X`).
+    let cx = Emitter::plain("super::models");
     let mut models = header.clone();
     models.push_str(&render_body(super::models::prelude(&open))?);
     let defs: Vec<&TypeDef> = open.types.values().collect();
-    models.push_str(&render_body(super::models::chunk(
-        &Emitter::plain("crate::models"),
-        defs.into_iter(),
-    ))?);
+    models.push_str(&render_body(super::models::chunk(&cx, defs.into_iter()))?);
 
-    let server = render_body(server_file(&Emitter::plain("super::models"), api, doc)?)?;
+    let server = render_body(server_file(&cx, api, doc)?)?;
     let server = format!("{header}{server}");
     let module = format!(
         "{header}{}",
@@ -109,7 +108,7 @@ pub fn emit_server(api: &Api, doc: &Value, settings: &ServerSettings) -> Result<
 }
 
 /// A type as written in `server.rs`, where models are `super::models::X`: the client's
-/// type tokens, rendered with that models path (see [`emit_server`]).
+/// type tokens, with the emitter of that models path (see [`emit_server`]).
 fn server_ty(cx: &Emitter<'_>, ty: &Ty) -> TokenStream {
     cx.ty(ty)
 }
