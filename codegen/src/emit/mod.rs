@@ -1,4 +1,4 @@
-//! Stage 3, emit: IR -> layout plan ([`plan`]: files, feature gates, visibility) ->
+//! Stage 3, emit: IR -> layout plan (`plan.rs`: files, feature gates, visibility) ->
 //! `TokenStream` (`quote!`, each item with the attributes the plan gives it) -> `syn::File`
 //! -> `prettyplease`. `syn` parses only to print: nothing rendered is parsed back to be
 //! changed. Pure and deterministic: the same IR always gives the same bytes.
