@@ -8,11 +8,14 @@ use std::path::Path;
 
 use codegen::Settings;
 
-/// The default settings (no config), with a stable label so the header does not depend on
-/// the checkout location; the `envelope` construct adds a config that unwraps `result` and
-/// fills `account_id` from the client.
+/// The default settings (the spec's `<name>.toml` config beside it, if any), with a stable
+/// label so the header does not depend on the checkout location; the `envelope` construct
+/// adds a config that unwraps `result` and fills `account_id` from the client.
 fn settings(name: &str) -> Settings {
-    let mut config = codegen::config::Config::default();
+    let mut config = spec_config(name);
+    if name == "envelope_data" {
+        config.client.envelope_field = Some("data".to_owned());
+    }
     if name == "envelope" {
         config.client.envelope_field = Some("result".to_owned());
         config.client.path_defaults = vec!["account_id".to_owned()];
@@ -22,6 +25,18 @@ fn settings(name: &str) -> Settings {
         spec_label: format!("codegen/tests/specs/{name}.json"),
         config,
         ..Settings::default()
+    }
+}
+
+/// `tests/specs/<name>.toml`, the config of a construct that needs one, else the defaults.
+fn spec_config(name: &str) -> codegen::config::Config {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/specs")
+        .join(format!("{name}.toml"));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => codegen::config::Config::from_toml(&text)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+        Err(_) => codegen::config::Config::default(),
     }
 }
 
@@ -46,7 +61,15 @@ fn generate(name: &str) -> String {
     let shown = files.iter().filter(|(path, _)| {
         path.as_str() == "src/models.rs"
             || path.starts_with("src/operations/")
-            || (path.as_str() == "src/client.rs" && matches!(name, "envelope" | "security"))
+            || (path.as_str() == "src/client.rs"
+                && matches!(
+                    name,
+                    "envelope"
+                        | "envelope_data"
+                        | "security"
+                        | "config_security"
+                        | "client_methods"
+                ))
     });
     for (path, content) in shown {
         out.push_str(&format!("// ==== {path} ====\n"));
@@ -85,6 +108,12 @@ construct!(
     text_response,
     // security schemes of every kind, per-operation security, server variables
     security,
+    // the targets agree (see `server_snapshots.rs` for the same specs): JSON media types with
+    // `+json` suffixes and `; charset=utf-8` parameters, a scheme only the config declares,
+    // an operation parameter replacing a path-level one
+    problem_json,
+    config_security,
+    param_override,
     // request header parameters, required and optional
     header_params,
     // 201 with `Location` and other headers and no body
@@ -115,11 +144,14 @@ construct!(
     collisions,
     // a Cloudflare-style envelope (`result`) and a client-defaulted `account_id`
     envelope,
+    // the same envelope with its payload under `data`: `send()` returns `data`; the
+    // envelopes stay structs (only `result` is the runtime's shared `Envelope<T>`)
+    envelope_data,
     // query parameters of every shape the Cloudflare corpus uses: arrays (inline and `$ref`),
     // unions, objects, arrays of objects
     query_params,
     // names the generated code uses itself: `options`, `new`, `additional_properties`,
-    // `EnumVisitor`, `client`, `send` (the output does not compile yet: see the xtask test)
+    // `EnumVisitor`, `client`, `send`
     reserved_names,
     // tags that are keywords, start with a digit or hold spaces and slashes; an empty
     // operationId
@@ -136,6 +168,9 @@ construct!(
     adversarial_names,
     // YAML 1.2 input: anchors, merge keys, unquoted status codes, `on`/`no` as strings
     yaml_input,
+    // tags named like the client's own methods (`runtime`, `builder`, `request`,
+    // `from_env`) and a keyword (`type`): their handles take other names
+    client_methods,
 );
 
 /// Every bad spec fails with a message that starts with the JSON pointer of the problem.

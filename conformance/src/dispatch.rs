@@ -1031,18 +1031,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("video_name")? {
             builder = builder.video_name(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1074,21 +1063,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("Upload-Metadata")? {
             builder = builder.upload_metadata(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1108,18 +1083,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1202,27 +1166,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::VideoEditRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1242,18 +1186,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1273,18 +1206,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1305,18 +1227,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1348,27 +1259,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::AudioTrackEditRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1397,27 +1288,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::AudioTrackCopyRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1439,18 +1310,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("creator")? {
             builder = builder.creator(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1537,27 +1397,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::VideoClipRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1639,27 +1479,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::VideoCopyRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1735,27 +1555,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::DirectUploadRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1774,18 +1574,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1809,27 +1598,7 @@ pub mod build {
         {
             builder = builder.body(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1849,18 +1618,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1882,18 +1640,7 @@ pub mod build {
         if let Some(value) = args.optional::<bool>("include_counts")? {
             builder = builder.include_counts(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1950,27 +1697,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::LiveInputRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -1990,18 +1717,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2059,24 +1775,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::LiveInputRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2096,18 +1795,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2130,18 +1818,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2177,27 +1854,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::OutputCreateRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2230,24 +1887,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::OutputUpdateRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2274,18 +1914,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2304,18 +1933,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2358,21 +1976,7 @@ pub mod build {
         if let Some(value) = body.optional::<String>("url")? {
             builder = builder.url(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.options(builder)?;
         body.finish()?;
         args.finish()?;
         Ok(builder)
@@ -2393,18 +1997,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2424,18 +2017,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2454,18 +2036,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2495,24 +2066,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::WebhookUpdateRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2531,18 +2085,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2562,18 +2105,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2594,18 +2126,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2631,18 +2152,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         body.finish()?;
         args.finish()?;
         Ok(builder)
@@ -2664,18 +2174,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2696,21 +2195,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2731,18 +2216,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2762,18 +2236,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2793,21 +2256,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2827,18 +2276,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2858,18 +2296,7 @@ pub mod build {
         if let Some(value) = args.optional::<String>("account_id")? {
             builder = builder.account_id(value);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
+        builder = args.options(builder)?;
         args.finish()?;
         Ok(builder)
     }
@@ -2923,27 +2350,7 @@ pub mod build {
             builder = builder
                 .body(body.whole::<cloudflare_stream::models::TokenCreateRequest>()?);
         }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$headers")?
-            .unwrap_or_default()
-        {
-            builder = builder.header(name, value);
-        }
-        for (name, value) in args
-            .optional::<Vec<(String, String)>>("$query")?
-            .unwrap_or_default()
-        {
-            builder = builder.query(name, value);
-        }
-        for (name, value) in args
-            .optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?
-            .unwrap_or_default()
-        {
-            builder = builder.body_field(name, value);
-        }
-        if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-            builder = builder.retry_non_idempotent();
-        }
+        builder = args.json_options(builder)?;
         args.finish()?;
         Ok(builder)
     }

@@ -14,6 +14,7 @@ use crate::check::{self, CHECKS, contains_diff, pointer_matches};
 use crate::fixture::{Case, Fixture, RecordedRequest, RecordedResponse};
 use crate::schema::{OperationSpec, Spec, response_key};
 use crate::server::{ReplayServer, SeenRequest};
+use codegen::model::media::{self, MediaKind};
 
 /// The token the client sends; fixtures never hold a real one.
 pub const TOKEN: &str = "conformance-token";
@@ -599,7 +600,7 @@ fn validate_request(
         }
     }
     for p in op.params.iter().filter(|p| p.required) {
-        let present = match p.location.as_str() {
+        let present = match p.location {
             "query" => request.query.iter().any(|(k, _)| k == &p.name),
             "header" => request
                 .headers
@@ -634,7 +635,7 @@ fn validate_request(
         // concern (a constructor argument), not the fixture's.
         Value::Null => {}
         Value::Object(map) if map.len() == 1 && map.contains_key("multipart") => {
-            let Some(schema) = op.request.get("multipart/form-data") else {
+            let Some(schema) = op.request_of(MediaKind::Multipart).map(|m| &m.schema) else {
                 out.push((
                     "/request/body".into(),
                     "the spec has no multipart/form-data body here".into(),
@@ -668,14 +669,14 @@ fn validate_request(
             }
         }
         Value::Object(map) if map.len() == 1 && map.contains_key("raw") => {
-            if !op.request.keys().any(|m| !m.contains("json")) {
+            if op.request.iter().all(|m| m.kind == MediaKind::Json) {
                 out.push((
                     "/request/body".into(),
                     "the spec has no raw body here".into(),
                 ));
             }
         }
-        body => match op.request.get("application/json") {
+        body => match op.request_of(MediaKind::Json).map(|m| &m.schema) {
             Some(schema) => {
                 for (at, m) in spec.validate(schema, body) {
                     out.push((format!("/request/body{at}"), m));
@@ -719,7 +720,7 @@ fn validate_response(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
         .and_then(|(_, v)| v.as_str())
-        .map(|v| v.split(';').next().unwrap_or_default().trim().to_owned());
+        .map(media::essence);
     match &response.body {
         Value::Null => {
             if !media.is_empty() && response.status < 300 {

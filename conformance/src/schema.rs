@@ -1,6 +1,10 @@
-//! The spec's view of a fixture: operations by id, and their OpenAPI 3.0 schemas turned into
-//! JSON Schema (2020-12) for the `jsonschema` validator.
+//! The spec's view of a fixture: operations by id, read through the generator's IR (the
+//! same model the client and the server bindings are generated from), and their OpenAPI
+//! 3.0 schemas turned into JSON Schema (2020-12) for the `jsonschema` validator.
 //!
+//! The IR decides which parameters an operation has (an operation's own replacing a
+//! path-level one of the same name and place), which media types are JSON, and where every
+//! schema is (JSON pointers into the document); this module only looks the schemas up.
 //! OpenAPI 3.0 schemas are a dialect: `nullable: true` instead of a `null` type, `$ref`s to
 //! `#/components/schemas/...`, boolean `exclusiveMinimum`, and keywords JSON Schema does not
 //! know (`discriminator`, `example`, `x-*`). [`json::to_json_schema`] translates one schema; the
@@ -8,7 +12,9 @@
 
 use std::collections::BTreeMap;
 
-use codegen::json;
+use codegen::json::{self, Pointer};
+use codegen::model::ir;
+use codegen::model::media::{self, MediaKind};
 use serde_json::{Map, Value, json};
 
 /// What the spec says about one operation.
@@ -20,12 +26,21 @@ pub struct OperationSpec {
     pub method: String,
     /// Path template.
     pub path: String,
-    /// Parameters (refs resolved), path-level ones included.
+    /// Parameters, path-level ones included (each once: an operation's own replaces a
+    /// path-level one of the same name and place).
     pub params: Vec<ParamSpec>,
-    /// Request body media types and their schemas.
-    pub request: BTreeMap<String, Value>,
-    /// Response keys (`200`, `4XX`, `default`) -> media type -> schema (`None`: no schema).
+    /// Request body media types, in document order.
+    pub request: Vec<MediaSpec>,
+    /// Response keys (`200`, `4XX`, `default`) -> media type essence
+    /// (`application/problem+json`) -> schema (`None`: no schema).
     pub responses: BTreeMap<String, BTreeMap<String, Option<Value>>>,
+}
+
+impl OperationSpec {
+    /// The first request media type of `kind`.
+    pub fn request_of(&self, kind: MediaKind) -> Option<&MediaSpec> {
+        self.request.iter().find(|m| m.kind == kind)
+    }
 }
 
 /// A parameter.
@@ -34,10 +49,21 @@ pub struct ParamSpec {
     /// Wire name.
     pub name: String,
     /// `path`, `query` or `header`.
-    pub location: String,
+    pub location: &'static str,
     /// Required.
     pub required: bool,
-    /// Its schema (OpenAPI dialect).
+    /// Its schema (OpenAPI dialect; `{}` when it declares none).
+    pub schema: Value,
+}
+
+/// A request media type.
+#[derive(Clone, Debug)]
+pub struct MediaSpec {
+    /// As written.
+    pub media_type: String,
+    /// What kind of body it is.
+    pub kind: MediaKind,
+    /// Its schema (OpenAPI dialect; `{}` when it declares none).
     pub schema: Value,
 }
 
@@ -56,12 +82,21 @@ impl Spec {
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/stream.openapi.json");
         let text = std::fs::read_to_string(&path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let doc = codegen::spec::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::from_document(&doc)
+        let loaded = codegen::load_api(&text, &codegen::Settings::default())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Self::from_ir(&loaded.document, &loaded.api))
     }
 
-    /// Indexes an OpenAPI 3.0 document.
+    /// Indexes an OpenAPI document (modelled with the default settings: the operations
+    /// and their schemas do not depend on a config).
     pub fn from_document(doc: &Value) -> Result<Self, String> {
+        let (api, _) = codegen::build_api_value(doc, &codegen::Settings::default())
+            .map_err(|e| e.to_string())?;
+        Ok(Self::from_ir(doc, &api))
+    }
+
+    /// Indexes the operations of `api`, the IR of `doc`.
+    pub fn from_ir(doc: &Value, api: &ir::Api) -> Self {
         let mut defs = Map::new();
         if let Some(schemas) = doc
             .pointer("/components/schemas")
@@ -74,84 +109,61 @@ impl Spec {
                 );
             }
         }
-        let mut operations = BTreeMap::new();
-        let paths = doc
-            .get("paths")
-            .and_then(Value::as_object)
-            .ok_or("the document has no `paths`")?;
-        for (path, item) in paths {
-            let Some(item) = item.as_object() else {
-                continue;
-            };
-            let shared: Vec<Value> = item
-                .get("parameters")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            for (method, op) in item {
-                if !codegen::json::OPERATION_METHODS.contains(&method.as_str()) {
-                    continue;
-                }
-                let Some(id) = op.get("operationId").and_then(Value::as_str) else {
-                    continue;
+        let schema = |at: Option<&Pointer>| at.and_then(|p| p.resolve(doc)).cloned();
+        let operations = api
+            .operations
+            .iter()
+            .map(|op| {
+                let params = op
+                    .params
+                    .iter()
+                    .map(|p| ParamSpec {
+                        name: p.wire.clone(),
+                        location: match p.location {
+                            ir::ParamLocation::Path => "path",
+                            ir::ParamLocation::Query => "query",
+                            ir::ParamLocation::Header => "header",
+                        },
+                        required: p.required,
+                        schema: schema(p.schema.as_ref()).unwrap_or_else(|| json!({})),
+                    })
+                    .collect();
+                let request = op
+                    .request_media
+                    .iter()
+                    .map(|m| MediaSpec {
+                        media_type: m.media_type.clone(),
+                        kind: m.kind,
+                        schema: schema(m.schema.as_ref()).unwrap_or_else(|| json!({})),
+                    })
+                    .collect();
+                let responses = op
+                    .responses
+                    .iter()
+                    .map(|r| {
+                        let content = r
+                            .content
+                            .iter()
+                            .map(|m| (media::essence(&m.media_type), schema(m.schema.as_ref())))
+                            .collect();
+                        (r.key.clone(), content)
+                    })
+                    .collect();
+                let spec = OperationSpec {
+                    id: op.id.clone(),
+                    method: op.method.as_str().to_owned(),
+                    path: op.path.clone(),
+                    params,
+                    request,
+                    responses,
                 };
-                let mut params = Vec::new();
-                let own = op
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                for p in shared.iter().chain(own.iter()) {
-                    let p = resolve(doc, p);
-                    params.push(ParamSpec {
-                        name: p["name"].as_str().unwrap_or_default().to_owned(),
-                        location: p["in"].as_str().unwrap_or_default().to_owned(),
-                        required: p["required"].as_bool().unwrap_or(false),
-                        schema: p.get("schema").cloned().unwrap_or(json!({})),
-                    });
-                }
-                let mut request = BTreeMap::new();
-                if let Some(body) = op.get("requestBody") {
-                    let body = resolve(doc, body);
-                    if let Some(content) = body.get("content").and_then(Value::as_object) {
-                        for (media, m) in content {
-                            request.insert(
-                                media.clone(),
-                                m.get("schema").cloned().unwrap_or(json!({})),
-                            );
-                        }
-                    }
-                }
-                let mut responses = BTreeMap::new();
-                if let Some(rs) = op.get("responses").and_then(Value::as_object) {
-                    for (status, r) in rs {
-                        let r = resolve(doc, r);
-                        let mut media = BTreeMap::new();
-                        if let Some(content) = r.get("content").and_then(Value::as_object) {
-                            for (m, c) in content {
-                                media.insert(m.clone(), c.get("schema").cloned());
-                            }
-                        }
-                        responses.insert(status.clone(), media);
-                    }
-                }
-                operations.insert(
-                    id.to_owned(),
-                    OperationSpec {
-                        id: id.to_owned(),
-                        method: method.to_uppercase(),
-                        path: path.clone(),
-                        params,
-                        request,
-                        responses,
-                    },
-                );
-            }
-        }
-        Ok(Self {
+                (op.id.clone(), spec)
+            })
+            .collect();
+        Self {
             defs: Value::Object(defs),
             operations,
-        })
+        }
     }
 
     /// Validates `instance` against an OpenAPI schema; one line per violation, each starting
@@ -183,19 +195,12 @@ impl Spec {
             .map(|e| (e.instance_path().to_string(), e.to_string()))
             .collect()
     }
-}
 
-impl Spec {
     /// The (translated) component schema a `{"$ref": "#/components/schemas/X"}` points to.
     pub fn component(&self, schema: &Value) -> Option<Value> {
         let name = json::component_ref(schema.get("$ref")?.as_str()?, "schemas")?;
         self.defs.get(&name).cloned()
     }
-}
-
-/// Follows a local `$ref` chain (`value` itself when it is no reference or does not resolve).
-fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    json::follow_refs(doc, value).map_or(value, |(target, _)| target)
 }
 
 /// Finds the response schema key for a status: exact, then `NXX`, then `default`.
@@ -205,4 +210,58 @@ pub fn response_key(op: &OperationSpec, status: u16) -> Option<&str> {
     [exact.as_str(), range.as_str(), "default"]
         .into_iter()
         .find_map(|k| op.responses.get_key_value(k).map(|(k, _)| k.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A path-level `limit` (integer) that the operation overrides with its own (string):
+    /// one parameter, the operation's, as the client and the server bindings have it.
+    #[test]
+    fn an_operation_parameter_overrides_the_path_level_one() {
+        let doc = json!({
+            "openapi": "3.0.3",
+            "info": {"title": "Override", "version": "1"},
+            "paths": {"/things": {
+                "parameters": [
+                    {"name": "limit", "in": "query", "schema": {"type": "integer"}},
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"}}
+                ],
+                "get": {
+                    "operationId": "list_things",
+                    "parameters": [
+                        {"name": "limit", "in": "query", "required": true,
+                         "schema": {"type": "string", "maxLength": 3}}
+                    ],
+                    "responses": {
+                        "200": {"description": "ok", "content": {
+                            "application/problem+json; charset=utf-8": {"schema": {"type": "object"}}
+                        }}
+                    }
+                }
+            }}
+        });
+        let spec = Spec::from_document(&doc).unwrap();
+        let op = &spec.operations["list_things"];
+        let names: Vec<(&str, &str)> = op
+            .params
+            .iter()
+            .map(|p| (p.location, p.name.as_str()))
+            .collect();
+        assert_eq!(names, [("query", "limit"), ("query", "cursor")]);
+        let limit = &op.params[0];
+        assert!(limit.required);
+        assert_eq!(limit.schema["type"], "string");
+        // The client's model of the same spec has the same one parameter.
+        let (api, _) = codegen::build_api_value(&doc, &codegen::Settings::default()).unwrap();
+        let wires: Vec<&str> = api.operations[0]
+            .params
+            .iter()
+            .map(|p| p.wire.as_str())
+            .collect();
+        assert_eq!(wires, ["limit", "cursor"]);
+        // The response's media type is keyed by its essence, and it is JSON.
+        assert!(op.responses["200"].contains_key("application/problem+json"));
+    }
 }

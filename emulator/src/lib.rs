@@ -25,12 +25,17 @@
 //! ```
 #![deny(missing_docs)]
 
+// Layers, each module using only the layers before its own (and the shared state below):
+// the generated bindings; store and util; the video domain; uploads and playback; the API
+// modules (a resource each); the router.
+mod api;
 pub mod generated;
 mod playback;
-mod service;
+mod router;
 mod store;
 mod uploads;
 mod util;
+mod video;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -190,7 +195,7 @@ impl Emulator {
             rate: Mutex::new((0, 0)),
             http: reqwest::Client::new(),
         });
-        let app = service::app(shared.clone());
+        let app = router::app(shared.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             let serve = axum::serve(
@@ -204,7 +209,7 @@ impl Emulator {
                 eprintln!("stream-emulator: server error: {e}");
             }
         });
-        let ticker = tokio::spawn(service::notifier(shared.clone()));
+        let ticker = tokio::spawn(video::notifier(shared.clone()));
         Ok(Emulator {
             shared,
             shutdown: Some(tx),

@@ -22,9 +22,10 @@ use crate::generated::models::{
     DirectUploadCreateEnvelope, DirectUploadCreateResponse, VideoState,
 };
 use crate::generated::server as api;
-use crate::service::{Service, apply_upload_options, looks_like_video, processing, set_meta_name};
+use crate::generated::server::Failure;
 use crate::store::UploadRecord;
 use crate::util::{self, bad_request, codes, failure, found, not_found};
+use crate::video::{self, apply_upload_options, looks_like_video, processing, set_meta_name};
 
 /// The tus version spoken.
 const TUS_VERSION: &str = "1.0.0";
@@ -89,31 +90,32 @@ fn metadata(text: &str) -> Result<Vec<(String, String)>, String> {
 
 /// `POST /accounts/{account_id}/stream` with `Tus-Resumable`: a new upload.
 pub fn create_tus(
-    service: &Service,
+    shared: &Shared,
     origin: &str,
     r: api::VideosInitiateTusUploadRequest,
-) -> api::VideosInitiateTusUploadResponse {
-    let shared = service.shared();
+) -> Result<api::VideosInitiateTusUploadResponse, Failure> {
     let Ok(length) = u64::try_from(r.upload_length) else {
-        return bad_request("Upload-Length must be a non-negative integer").into();
+        return Err(bad_request("Upload-Length must be a non-negative integer"));
     };
     if length > shared.config.max_upload_bytes {
-        return failure(
+        return Err(failure(
             StatusCode::PAYLOAD_TOO_LARGE,
             codes::BAD_REQUEST,
             format!(
                 "Upload-Length {length} exceeds the maximum upload size of {} bytes",
                 shared.config.max_upload_bytes
             ),
-        )
-        .into();
+        ));
     }
     let meta = match r.upload_metadata.as_deref().map(metadata).transpose() {
         Ok(m) => m.unwrap_or_default(),
-        Err(e) => return bad_request(e).into(),
+        Err(e) => return Err(bad_request(e)),
     };
-    let mut record =
-        service.new_video_record(UploadRecord::Tus { length, offset: 0 }, r.upload_creator);
+    let mut record = video::new_record(
+        shared,
+        UploadRecord::Tus { length, offset: 0 },
+        r.upload_creator,
+    );
     record.video.size = Some(r.upload_length);
     for (key, value) in meta {
         match key.as_str() {
@@ -130,14 +132,15 @@ pub fn create_tus(
                     record.video.thumbnail_timestamp_pct = Some(pct)
                 }
                 _ => {
-                    return bad_request("Upload-Metadata: thumbnailtimestamppct must be 0..1")
-                        .into();
+                    return Err(bad_request(
+                        "Upload-Metadata: thumbnailtimestamppct must be 0..1",
+                    ));
                 }
             },
-            "watermark" => match found(service.watermark(Some(&value)), "watermark") {
-                Ok(mark) => record.video.watermark = Some(mark),
-                Err(f) => return f.into(),
-            },
+            "watermark" => {
+                record.video.watermark =
+                    Some(found(video::watermark(shared, Some(&value)), "watermark")?)
+            }
             "scheduleddeletion" => {
                 record.video.scheduled_deletion =
                     cloudflare_stream::Nullable::Value(util::ts(value))
@@ -145,10 +148,9 @@ pub fn create_tus(
             "maxdurationseconds" => match value.parse::<i64>() {
                 Ok(s) if s > 0 => record.video.max_duration_seconds = Some(s),
                 _ => {
-                    return bad_request(
+                    return Err(bad_request(
                         "Upload-Metadata: maxdurationseconds must be a positive integer",
-                    )
-                    .into();
+                    ));
                 }
             },
             _ => {}
@@ -156,23 +158,24 @@ pub fn create_tus(
     }
     let uid = record.video.uid.clone().unwrap_or_default();
     shared.update(|s| s.videos.insert(uid.clone(), record));
-    api::VideosInitiateTusUploadResponse::Created {
+    Ok(api::VideosInitiateTusUploadResponse::Created {
         location: format!("{origin}/tus/{uid}"),
         stream_media_id: uid,
         tus_resumable: TUS_VERSION.to_owned(),
-    }
+    })
 }
 
 /// `POST .../stream/direct_upload`: a one-time upload URL for an end user.
 pub fn create_direct(
-    service: &Service,
+    shared: &Shared,
     origin: &str,
     r: api::VideosDirectUploadRequest,
-) -> api::VideosDirectUploadResponse {
-    let shared = service.shared();
+) -> Result<api::VideosDirectUploadResponse, Failure> {
     let b = r.body;
     if !(1..=21_600).contains(&b.max_duration_seconds) {
-        return bad_request("maxDurationSeconds must be between 1 and 21600").into();
+        return Err(bad_request(
+            "maxDurationSeconds must be between 1 and 21600",
+        ));
     }
     let now = shared.clock.now();
     let expiry = match &b.expiry {
@@ -184,9 +187,11 @@ pub fn create_direct(
                 t
             }
             Some(_) => {
-                return bad_request("expiry must be between 2 minutes and 6 hours from now").into();
+                return Err(bad_request(
+                    "expiry must be between 2 minutes and 6 hours from now",
+                ));
             }
-            None => return bad_request("expiry is not an RFC 3339 date-time").into(),
+            None => return Err(bad_request("expiry is not an RFC 3339 date-time")),
         },
         None => now + shared.config.direct_upload_expiry,
     };
@@ -197,7 +202,8 @@ pub fn create_direct(
             .as_millis(),
     )
     .unwrap_or(u64::MAX);
-    let mut record = service.new_video_record(
+    let mut record = video::new_record(
+        shared,
         UploadRecord::Direct {
             expires_ms,
             used: false,
@@ -219,10 +225,7 @@ pub fn create_direct(
     // Unlike the other ways a video is made, a direct upload keeps an explicit `null`.
     v.scheduled_deletion = b.scheduled_deletion.clone();
     if let Some(uid) = b.watermark.and_then(|w| w.uid) {
-        match found(service.watermark(Some(&uid)), "watermark") {
-            Ok(mark) => v.watermark = Some(mark),
-            Err(f) => return f.into(),
-        }
+        v.watermark = Some(found(video::watermark(shared, Some(&uid)), "watermark")?);
     }
     let uid = v.uid.clone().unwrap_or_default();
     let answer = DirectUploadCreateResponse {
@@ -234,7 +237,7 @@ pub fn create_direct(
     };
     shared.update(|s| s.videos.insert(uid, record));
     let envelope: DirectUploadCreateEnvelope = client_runtime::Envelope::new(answer);
-    envelope.into()
+    Ok(envelope.into())
 }
 
 fn header_u64(headers: &HeaderMap, name: &str) -> Option<Result<u64, ()>> {

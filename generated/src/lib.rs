@@ -15,9 +15,16 @@ pub mod webhook;
 
 pub use client_runtime::{
     ApiError, ApiMessage, ApiResponse, Bytes, Credentials, CustomRequest, Date, DecodeError,
-    Envelope, Error, FilePart, Nullable, ParseTimeError, RETRY_RULES, RequestOptions, RetryCalls,
-    RetryFailure, RetryPolicy, RetryRule, Secret, Timestamp, http, time,
+    Envelope, Error, FilePart, JsonBodyOptionsBuilder, Nullable, ParseTimeError, RETRY_RULES,
+    RequestOptions, RequestOptionsBuilder, RetryCalls, RetryFailure, RetryPolicy, RetryRule,
+    Secret, Timestamp, http, time,
 };
+
+/// The traits of every request builder's per-call options (`with_timeout`, `with_header`,
+/// `with_body_field`, ...): `use cloudflare_stream::prelude::*;` brings them into scope.
+pub mod prelude {
+    pub use client_runtime::{JsonBodyOptionsBuilder, RequestOptionsBuilder};
+}
 pub use generated::{Client, ClientBuilder, models, operations};
 
 /// The repository README's examples, compiled as doctests (the crate's own README is the

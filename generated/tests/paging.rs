@@ -189,7 +189,7 @@ async fn errors_end_the_stream() {
     let other = Client::builder()
         .token("t")
         .path_default("account_id", "other")
-        .base_url(client.base_url().as_str())
+        .base_url(client.runtime().base_url().as_str())
         .max_retries(0)
         .build()
         .unwrap();

@@ -30,6 +30,8 @@ mod direct_example;
 
 const TOKEN: &str = "tus-test-token";
 const ACCOUNT: &str = "acc123";
+/// The request id the server's error answers carry (in `cf-ray`, as Cloudflare's do).
+const RAY: &str = "8f1b2c3d4e5f6a7b-SJC";
 
 // ---------------------------------------------------------------- the tus server
 
@@ -174,7 +176,8 @@ async fn route(
     let direct_path = path.strip_prefix("/direct/");
     let create_path = format!("/client/v4/accounts/{ACCOUNT}/stream");
     let text = |status: StatusCode, message: &str| {
-        (status, 0, (status, message.to_owned()).into_response())
+        let response = (status, [("cf-ray", RAY)], message.to_owned()).into_response();
+        (status, 0, response)
     };
     if *method == Method::POST && path == create_path {
         if headers.get("tus-resumable").map(|v| v.as_bytes()) != Some(b"1.0.0") {
@@ -316,6 +319,7 @@ async fn patch(
         let response = Response::builder()
             .status(status)
             .header("retry-after", "0")
+            .header("cf-ray", RAY)
             .body(Body::from("injected failure"))
             .unwrap();
         return (status, stored, response);
@@ -747,6 +751,51 @@ async fn client_errors_are_not_resumed() {
     assert_eq!(error.status(), Some(StatusCode::FORBIDDEN), "{error}");
     assert_eq!(server.count(Method::PATCH), 1);
     assert_eq!(server.count(Method::HEAD), 0);
+}
+
+/// Upload errors are the runtime's: the request id from `cf-ray` and the predicates of
+/// every other call, for the tus requests and the direct POST alike.
+#[tokio::test]
+async fn upload_errors_carry_the_request_id_and_predicates() {
+    let server = TusServer::start().await;
+    let client = client_for(server.address).build().unwrap();
+    server.fault(Fault::Status {
+        status: 429,
+        keep: 0,
+    });
+    let error = client
+        .upload(UploadSource::bytes(data(1000)))
+        .chunk_size_unchecked(400)
+        .max_attempts(1)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_rate_limited() && error.is_retryable(), "{error:?}");
+    assert_eq!(error.request_id(), Some(RAY));
+    assert_eq!(error.api_error().unwrap().operation(), "tus_upload_chunk");
+
+    let gone = format!("http://{}/tus/nope", server.address);
+    let error = client
+        .resume_upload(gone, UploadSource::bytes(data(10)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+    assert_eq!(error.request_id(), Some(RAY));
+    assert_eq!(error.api_error().unwrap().operation(), "tus_upload_offset");
+    // 404 is not resumed: one `HEAD`.
+    assert_eq!(server.count(Method::HEAD), 1);
+
+    let end_user = Client::builder().no_auth().build().unwrap();
+    let nowhere = format!("http://{}/nowhere", server.address);
+    let error = end_user
+        .upload_to_direct_url(nowhere, UploadSource::bytes(data(10)))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_not_found(), "{error:?}");
+    assert_eq!(error.request_id(), Some(RAY));
+    assert_eq!(error.api_error().unwrap().operation(), "direct_upload_post");
 }
 
 #[tokio::test]

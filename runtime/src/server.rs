@@ -13,7 +13,10 @@ use std::fmt;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, Method, StatusCode, Uri};
 
-// Reached through `client_runtime::__private::server`: what only generated code calls.
+// Reached through `client_runtime::__private::server`: what only generated code calls
+// (`support`, which re-exports the one handler and its request input from `serve`).
+#[doc(hidden)]
+mod serve;
 #[doc(hidden)]
 pub(crate) mod support;
 
@@ -28,6 +31,8 @@ pub struct OperationInfo {
     pub path: &'static str,
     /// Security requirements: any one set of scheme names suffices; none: public.
     pub security: &'static [&'static [&'static str]],
+    /// The parameters, in the order the generated decoder reads them.
+    pub params: &'static [ParamInfo],
     /// The schema (JSON Schema 2020-12, as JSON text) the JSON body is validated against.
     pub body_schema: Option<&'static str>,
     /// The schema the parameters are validated against: an object with `path`, `query`
@@ -39,6 +44,46 @@ pub struct OperationInfo {
     /// that generated code can write an `OperationInfo` as a `static` literal.
     #[doc(hidden)]
     pub validators: support::Validators,
+}
+
+/// A parameter of an operation: where it is sent, its name there, whether it is required.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamInfo {
+    /// [`ProblemLocation::Path`], [`ProblemLocation::Query`] or [`ProblemLocation::Header`].
+    pub location: ProblemLocation,
+    /// The name on the wire.
+    pub name: &'static str,
+    /// Whether a request must carry it (path parameters always).
+    pub required: bool,
+}
+
+impl ParamInfo {
+    /// The path parameter `name`.
+    pub const fn path(name: &'static str) -> Self {
+        Self {
+            location: ProblemLocation::Path,
+            name,
+            required: true,
+        }
+    }
+
+    /// The query parameter `name`.
+    pub const fn query(name: &'static str, required: bool) -> Self {
+        Self {
+            location: ProblemLocation::Query,
+            name,
+            required,
+        }
+    }
+
+    /// The header `name`.
+    pub const fn header(name: &'static str, required: bool) -> Self {
+        Self {
+            location: ProblemLocation::Header,
+            name,
+            required,
+        }
+    }
 }
 
 /// What the router knows about a request besides its typed arguments; `C` is the
@@ -153,6 +198,7 @@ mod tests {
         method: "POST",
         path: "/things/{id}",
         security: &[],
+        params: &[ParamInfo::query("limit", false)],
         body_schema: Some(r##"{"$ref":"#/$defs/Thing"}"##),
         params_schema: r#"{"type":"object","properties":{"query":{"type":"object","properties":{"limit":{"type":"integer","maximum":10}}}}}"#,
         response_schema: None,
@@ -180,10 +226,10 @@ mod tests {
         let mut problems = Vec::new();
         let mut values = serde_json::Map::new();
         let limit: Option<i64> = support::param(
-            ProblemLocation::Query,
-            "limit",
+            GET_THING.params[0].location,
+            GET_THING.params[0].name,
             vec!["20".to_owned()],
-            false,
+            GET_THING.params[0].required,
             support::text_value,
             &mut problems,
             &mut values,

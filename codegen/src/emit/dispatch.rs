@@ -142,8 +142,6 @@ fn operation_fn(
 ) -> (TokenStream, TokenStream) {
     let f = format_ident!("op_{}", name);
     let b = format_ident!("{}", name);
-    // `args` is always read: the per-call options (`$headers`, ...) apply to every operation.
-    let args_mut = quote!(mut);
     let builder_ty = format_ident!("{}", op.builder);
     let op_id = &op.id;
     let method = ident(&op.method_name);
@@ -309,40 +307,14 @@ fn operation_fn(
         }
     }
     let whole_flag = needs_whole_flag(op).then(|| quote!(let mut whole = false;));
-    // Per-call options, under `$`-prefixed keys no parameter can have: extra headers and
-    // query parameters (`[[name, value], ...]`), extra JSON body fields (an object), the
-    // opt-in to retries of non-idempotent methods.
-    let header = super::operations::option_method(op, "header");
-    let query = super::operations::option_method(op, "query");
-    setters.push(quote! {
-        for (name, value) in args.optional::<Vec<(String, String)>>("$headers")?.unwrap_or_default() {
-            builder = builder.#header(name, value);
-        }
-        for (name, value) in args.optional::<Vec<(String, String)>>("$query")?.unwrap_or_default() {
-            builder = builder.#query(name, value);
-        }
-    });
+    // Per-call options, under `$`-prefixed keys no parameter can have (`dispatch_support`
+    // reads them): extra headers and query parameters, the opt-in to retries of
+    // non-idempotent methods, and for a JSON body extra fields.
     if matches!(op.body, Some(Body::Json { .. })) {
-        let body_field = super::operations::option_method(op, "body_field");
-        setters.push(quote! {
-            for (name, value) in args.optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?.unwrap_or_default() {
-                builder = builder.#body_field(name, value);
-            }
-        });
-    }
-    if !super::operations::is_idempotent(op) {
-        let retry = super::operations::option_method(op, "retry_non_idempotent");
-        setters.push(quote! {
-            if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-                builder = builder.#retry();
-            }
-        });
-    }
-    let builder_mut = if setters.is_empty() {
-        quote!(let builder)
+        setters.push(quote!(builder = args.json_options(builder)?;));
     } else {
-        quote!(let mut builder)
-    };
+        setters.push(quote!(builder = args.options(builder)?;));
+    }
     let outcome = match &op.response {
         ResponseKind::Empty => quote!(outcome(response, serde_json::Value::Null)),
         ResponseKind::Headers { headers, .. } => {
@@ -389,10 +361,10 @@ fn operation_fn(
     let build = quote! {
         #doc
         pub fn #b<'a>(client: &'a Client, args: &serde_json::Value) -> Result<#krate::operations::#builder_ty<'a>, DispatchError> {
-            let #args_mut args = Args::new(#op_id, args)?;
+            let mut args = Args::new(#op_id, args)?;
             #(#decode)*
             #whole_flag
-            #builder_mut = #handle.#method(#(#ctor),*);
+            let mut builder = #handle.#method(#(#ctor),*);
             #(#setters)*
             #(#finish)*
             args.finish()?;

@@ -465,7 +465,7 @@ fn root_file(api: &Api, settings: &Settings) -> TokenStream {
             #![doc = include_str!("../README.md")]
 
             #modules
-            pub use client_runtime::{ApiError, ApiResponse, Bytes, Envelope, Error, FilePart, Nullable, RequestOptions, RetryPolicy, http};
+            pub use client_runtime::{ApiError, ApiResponse, Bytes, Envelope, Error, FilePart, JsonBodyOptionsBuilder, Nullable, RequestOptions, RequestOptionsBuilder, RetryPolicy, http};
         },
         Layout::Module(_) => {
             let doc = docs::inner_lines(&format!(

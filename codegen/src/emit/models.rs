@@ -151,7 +151,7 @@ fn struct_def(
     };
     let unknown_impls = additional
         .is_none()
-        .then(|| unknown_fields_impls(cx, name, cfg, fields));
+        .then(|| unknown_fields_impls(name, cfg, fields));
     let debug_impl = sensitive.then(|| {
         let entries = fields.iter().map(|f| {
             let ident = ident(&f.rust);
@@ -190,91 +190,23 @@ fn struct_def(
 }
 
 /// The `extra` accessor and the `Deserialize` impl of a struct that keeps unknown
-/// properties: a visitor that matches the known keys (borrowing them from the input, so a
-/// known key allocates nothing) and collects every other one into `extra`. It decodes as
-/// the derive would (absent optional fields default, absent required ones and duplicates
-/// are errors).
-fn unknown_fields_impls(
-    cx: &Emitter<'_>,
-    name: &syn::Ident,
-    cfg: &TokenStream,
-    fields: &[Field],
-) -> TokenStream {
-    let label = name.to_string();
-    let expecting = format!("an object `{label}`");
-    let slots: Vec<syn::Ident> = (0..fields.len())
-        .map(|index| format_ident!("field{}", index))
-        .collect();
-    let declares = fields.iter().zip(&slots).map(|(f, slot)| {
-        let ty = field_type(cx, f);
-        quote!(let mut #slot: Option<#ty> = None;)
-    });
-    let arms = fields.iter().zip(&slots).map(|(f, slot)| {
-        let wire = &f.wire;
-        quote!(#wire => fill(&mut #slot, #wire, &mut map)?,)
-    });
-    let builds = fields.iter().zip(&slots).map(|(f, slot)| {
+/// properties: the runtime's `object!` macro writes both (a visitor that matches the known
+/// keys and collects every other one into `extra`, decoding as the derive would), so each
+/// struct only lists its fields' names, wire names and whether an absent one is an error.
+fn unknown_fields_impls(name: &syn::Ident, cfg: &TokenStream, fields: &[Field]) -> TokenStream {
+    let entry = |f: &Field| {
         let ident = ident(&f.rust);
         let wire = &f.wire;
-        match f.presence {
-            Presence::Required => quote! {
-                #ident: match #slot {
-                    Some(value) => value,
-                    None => return Err(serde::de::Error::missing_field(#wire)),
-                },
-            },
-            _ => quote!(#ident: #slot.unwrap_or_default(),),
-        }
-    });
+        quote!(#ident = #wire)
+    };
+    let (required, optional): (Vec<&Field>, Vec<&Field>) = fields
+        .iter()
+        .partition(|f| f.presence == Presence::Required);
+    let required = required.into_iter().map(entry);
+    let optional = optional.into_iter().map(entry);
     quote! {
         #cfg
-        impl #name {
-            /// A property the API sent that this version of the crate does not know, by
-            /// its JSON name.
-            pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-                self.extra.get(name)
-            }
-        }
-
-        #cfg
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                // Not `Visitor`: a model may have that name, and this one would shadow it.
-                struct __Visitor;
-
-                impl<'de> serde::de::Visitor<'de> for __Visitor {
-                    type Value = #name;
-
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-
-                    // `__A`, not `A`: a model named `A` must stay reachable in here.
-                    fn visit_map<__A: serde::de::MapAccess<'de>>(self, mut map: __A) -> Result<#name, __A::Error> {
-                        // Only the function is imported: a type import could clash with a
-                        // model of the same name (GitHub's spec has a `Key`).
-                        use client_runtime::__private::fill;
-
-                        #(#declares)*
-                        let mut extra = serde_json::Map::new();
-                        while let Some(key) = map.next_key::<client_runtime::__private::Key<'de>>()? {
-                            match key.as_str() {
-                                #(#arms)*
-                                _ => {
-                                    extra.insert(key.into_string(), map.next_value()?);
-                                }
-                            }
-                        }
-                        Ok(#name {
-                            #(#builds)*
-                            extra,
-                        })
-                    }
-                }
-
-                deserializer.deserialize_map(__Visitor)
-            }
-        }
+        client_runtime::__private::object!(#name, required { #(#required),* }, optional { #(#optional),* });
     }
 }
 

@@ -5,7 +5,6 @@ use quote::{format_ident, quote};
 
 use super::docs::{doc_attrs, inner_lines, lines};
 use super::{Emitter, ident, unraw};
-use crate::load::Method;
 use crate::model::ir::*;
 
 /// `operations/mod.rs`: declares the resource modules and re-exports their types, each
@@ -345,7 +344,9 @@ fn builder(cx: &Emitter<'_>, api: &Api, op: &Operation) -> TokenStream {
         .map(|r| r.type_name.clone())
         .unwrap_or_default();
     let doc = lines(&format!(
-        "Request builder for [`{handle}::{}`]: set optional parameters, then `.send().await`.",
+        "Request builder for [`{handle}::{}`]: set optional parameters, then `.send().await`. \
+         Per-call options (`with_timeout`, `with_header`, ...) are the methods of \
+         [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).",
         unraw(&op.method_name)
     ));
 
@@ -569,9 +570,13 @@ fn builder(cx: &Emitter<'_>, api: &Api, op: &Operation) -> TokenStream {
     }
 
     let send = send_fns(cx, op);
-    let timeout_doc = lines("Overrides the client's timeout for each attempt of this request.");
-    let retries_doc = lines("Overrides the client's retry budget for this request.");
-    let options = option_setters(op);
+    // Every per-call option (`with_timeout`, `with_header`, ...) comes from the runtime's
+    // traits; `with_body_field` only where there is a JSON body to add fields to.
+    let options = if matches!(op.body, Some(Body::Json { .. })) {
+        quote!(client_runtime::__private::request_options!(#name, json);)
+    } else {
+        quote!(client_runtime::__private::request_options!(#name);)
+    };
     quote! {
         #doc
         #[derive(Clone, Debug)]
@@ -581,6 +586,8 @@ fn builder(cx: &Emitter<'_>, api: &Api, op: &Operation) -> TokenStream {
             #(#fields)*
             options: client_runtime::RequestOptions,
         }
+
+        #options
 
         impl<'a> #name<'a> {
             pub(crate) fn new(client: &'a client_runtime::Client, #(#ctor_params),*) -> Self {
@@ -594,120 +601,9 @@ fn builder(cx: &Emitter<'_>, api: &Api, op: &Operation) -> TokenStream {
 
             #(#setters)*
 
-            #timeout_doc
-            pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-                self.options.timeout(timeout);
-                self
-            }
-
-            #retries_doc
-            pub fn max_retries(mut self, max_retries: u32) -> Self {
-                self.options.max_retries(max_retries);
-                self
-            }
-
-            #options
-
             #send
         }
     }
-}
-
-/// The per-call options every builder has beyond timeout and retry budget: extra header
-/// and query parameters, extra JSON body fields, the deadline, and the opt-in to retries
-/// of non-idempotent methods. A name an operation's own setter already uses gets an
-/// `extra_` prefix.
-fn option_setters(op: &Operation) -> TokenStream {
-    let name = |base: &str| option_method(op, base);
-    let header = name("header");
-    let query = name("query");
-    let deadline = name("deadline");
-    let body_field = matches!(op.body, Some(Body::Json { .. })).then(|| {
-        let body_field = name("body_field");
-        quote! {
-            /// Adds a top-level field to the JSON body, for fields this version of the
-            /// crate does not know; it replaces a field of the same name.
-            pub fn #body_field(mut self, name: impl Into<String>, value: serde_json::Value) -> Self {
-                self.options.body_field(name, value);
-                self
-            }
-        }
-    });
-    let retry = (!is_idempotent(op)).then(|| {
-        let retry = name("retry_non_idempotent");
-        quote! {
-            /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-            /// retried for idempotent methods by default (429 and failures before sending
-            /// are retried anyway). Only safe when repeating the call cannot do harm.
-            pub fn #retry(mut self) -> Self {
-                self.options.retry_non_idempotent(true);
-                self
-            }
-        }
-    });
-    quote! {
-        /// Adds a header to this request; it replaces a header of the same name (checked
-        /// when the request is sent).
-        pub fn #header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-            self.options.header(name, value);
-            self
-        }
-
-        /// Adds a query parameter to this request, after the operation's own.
-        pub fn #query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-            self.options.query(name, value);
-            self
-        }
-
-        #body_field
-
-        /// The deadline of the whole call, retries and waits included (replaces the
-        /// client's).
-        pub fn #deadline(mut self, deadline: std::time::Duration) -> Self {
-            self.options.deadline(deadline);
-            self
-        }
-
-        #retry
-    }
-}
-
-/// The name of the per-call option method `base` (`header`, `query`, `body_field`,
-/// `deadline`, `retry_non_idempotent`) on the operation's builder: `extra_<base>` when one
-/// of the operation's own setters already has the name.
-pub(super) fn option_method(op: &Operation, base: &str) -> syn::Ident {
-    let mut taken: Vec<String> = op
-        .params
-        .iter()
-        .map(|p| unraw(&p.rust).to_owned())
-        .collect();
-    taken.push("body".to_owned());
-    match &op.body {
-        Some(Body::Json { fields, .. }) => {
-            for f in fields {
-                taken.push(unraw(&f.setter).to_owned());
-                taken.extend(f.clear.iter().cloned());
-            }
-        }
-        Some(Body::Multipart { parts }) => {
-            taken.extend(parts.iter().map(|p| unraw(&p.rust).to_owned()));
-        }
-        _ => {}
-    }
-    if taken.iter().any(|t| t == base) {
-        format_ident!("extra_{}", base)
-    } else {
-        format_ident!("{}", base)
-    }
-}
-
-/// Whether the operation's method is idempotent (RFC 9110): its builder has no
-/// `retry_non_idempotent`.
-pub(super) fn is_idempotent(op: &Operation) -> bool {
-    matches!(
-        op.method,
-        Method::Get | Method::Head | Method::Put | Method::Delete | Method::Options | Method::Trace
-    )
 }
 
 fn has_additional(api: &Api, ty: &Ty) -> bool {
@@ -728,17 +624,6 @@ fn send_fns(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
     let output = output_type(cx, op);
     let whole = whole_type(cx, op);
 
-    // Resolve client-defaulted path parameters first: a missing one fails before any I/O.
-    let defaults = op.params.iter().filter(|p| p.client_default).map(|p| {
-        let id = ident(&p.rust);
-        let wire = &p.wire;
-        quote! {
-            let #id = match self.#id {
-                Some(value) => value,
-                None => self.client.default_path_param(#wire)?.to_owned(),
-            };
-        }
-    });
     let path = op.path_parts.iter().map(|part| match part {
         PathPart::Literal(text) => quote!(request.path_literal(#text);),
         PathPart::Param(i) => {
@@ -747,12 +632,13 @@ fn send_fns(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
                 return quote!(request.path_param(#value););
             }
             let id = ident(&p.rust);
-            let source = if p.client_default {
-                quote!(#id)
+            if p.client_default {
+                // The client's default when not set; a missing one fails before any I/O.
+                let wire = &p.wire;
+                quote!(request.path_param_or(self.client, self.#id, #wire);)
             } else {
-                quote!(self.#id)
-            };
-            quote!(request.path_param(&#source);)
+                quote!(request.path_param(&self.#id);)
+            }
         }
     });
     let params = op
@@ -769,22 +655,22 @@ fn send_fns(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
             if let Some(value) = &p.constant {
                 return quote!(request.#call(#wire, #value););
             }
-            let put = |value: TokenStream| match p.encoding {
-                ParamEncoding::Text => quote!(request.#call(#wire, #value);),
-                ParamEncoding::Repeated => {
-                    quote!(for item in #value { request.#call(#wire, item); })
-                }
-                ParamEncoding::Json => {
-                    quote!(request.#call(#wire, serde_json::to_value(&#value).unwrap_or_default());)
-                }
-            };
-            // `send_with_response` owns the builder, so values move into the request.
-            if p.required {
-                put(quote!(self.#id))
+            // `send_with_response` owns the builder, so values move into the request. The
+            // methods past text take an `Option` and send nothing for `None`.
+            let value = if p.required {
+                quote!(Some(self.#id))
             } else {
-                let body = put(quote!(value));
-                quote!(if let Some(value) = self.#id { #body })
-            }
+                quote!(self.#id)
+            };
+            let suffix = match p.encoding {
+                ParamEncoding::Text if p.required => return quote!(request.#call(#wire, self.#id);),
+                ParamEncoding::Text => "opt",
+                ParamEncoding::Repeated => "each",
+                ParamEncoding::Joined => "joined",
+                ParamEncoding::Json => "json",
+            };
+            let call = format_ident!("{}_{}", call.to_string(), suffix);
+            quote!(request.#call(#wire, #value);)
         });
     let body = match &op.body {
         None => quote!(),
@@ -861,10 +747,11 @@ fn send_fns(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
             ..
         } => {
             let f = ident(&field.rust);
+            let wire = &field.wire;
             let take = match field.presence {
                 Presence::Required | Presence::RequiredNullable => quote!(Ok(body.#f)),
                 Presence::Optional => {
-                    quote!(body.#f.ok_or_else(|| client_runtime::Error::missing_result(#op_id)))
+                    quote!(client_runtime::__private::payload(body.#f, #op_id, #wire))
                 }
                 Presence::OptionalNullable => quote!(Ok(body.#f.into_option())),
             };
@@ -930,7 +817,6 @@ fn send_fns(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
         ///
         /// As for `send`.
         pub async fn send_with_response(self) -> Result<client_runtime::ApiResponse<#whole>, client_runtime::Error> {
-            #(#defaults)*
             #mut_request
             #(#path)*
             #(#params)*

@@ -5,10 +5,12 @@
 //!   constructible (a server builds what the client only reads, so nothing is
 //!   `#[non_exhaustive]`);
 //! - `server.rs`: per operation a request struct (typed path, query, header and body
-//!   arguments) and a response enum (the success shape, typed headers, or the error
-//!   envelope); the `Api` trait with one async method per operation; the router that
-//!   authenticates, decodes and validates each request against the spec's schemas (JSON
-//!   Schema translations embedded in the file) before calling the trait;
+//!   arguments), a response enum (the success shape or typed headers) and a decoder over
+//!   its parameter table (`OperationInfo::params`); one trait per resource
+//!   (`VideosApi`) with an async method per operation returning `Result<Response,
+//!   Failure>`, combined into the `Api` trait with the router's hooks; the router, whose
+//!   every route runs the runtime's one handler (`support::serve`: authenticate, decode,
+//!   validate against the spec's schemas, embedded as JSON Schema, then call the trait);
 //! - `mod.rs`: declares the two.
 //!
 //! A change of the spec changes the trait, so an implementation that no longer matches
@@ -17,7 +19,7 @@
 //! Only what the spec decides is emitted. What every server shares is in the runtime's
 //! `server` feature: the types an implementation names (`OperationInfo`, `Problem`,
 //! `ProblemLocation`, `FilePart`, `RequestContext<C>` and `Failure<E>`, in
-//! `client_runtime::server`) and the helpers the handlers and decoders call (reading,
+//! `client_runtime::server`) and the handler with the helpers the decoders call (reading,
 //! validating, answering, in `client_runtime::__private::server`, imported as `support`).
 //! `server.rs` re-exports the former and aliases the generic ones over its `Credentials`
 //! and its error body.
@@ -36,7 +38,120 @@ use crate::Files;
 use crate::error::{Error, Pointer, Result};
 use crate::model::ir::*;
 use crate::model::naming;
-use schema::{OperationFacts, SchemeKind, SecurityScheme};
+
+/// What the server reads of each operation, from the IR and the schemas it points at.
+#[derive(Debug, Clone, Default)]
+struct OperationFacts {
+    /// The success status code.
+    status: u16,
+    /// The success response's media type, when it has a body.
+    media_type: Option<String>,
+    /// The success response's JSON schema, translated, when its body is JSON.
+    response_schema: Option<Value>,
+    /// Security requirements: any one set of scheme names suffices; empty: no auth.
+    security: Vec<Vec<String>>,
+    /// The JSON body's schema, translated.
+    body_schema: Option<Value>,
+    /// Parameter schemas, translated: wire name, location (`path`, `query`, `header`),
+    /// schema.
+    param_schemas: Vec<(String, &'static str, Value)>,
+    /// The error responses' schema (`#/components/schemas/X`), when all agree.
+    error_ref: Option<String>,
+}
+
+impl OperationFacts {
+    fn of(op: &Operation, doc: &Value) -> Self {
+        let json_schema = |media: Option<&Media>| {
+            media
+                .filter(|m| m.kind == MediaKind::Json)
+                .map(|m| schema::schema_at(doc, m.schema.as_ref()))
+        };
+        OperationFacts {
+            status: op.success.status,
+            media_type: op.success.media.as_ref().map(|m| m.media_type.clone()),
+            response_schema: op
+                .success
+                .media
+                .as_ref()
+                .filter(|m| m.kind == MediaKind::Json && m.schema.is_some())
+                .map(|m| schema::schema_at(doc, m.schema.as_ref())),
+            security: op.requirement.clone(),
+            body_schema: json_schema(op.body_media()),
+            param_schemas: op
+                .params
+                .iter()
+                .map(|p| {
+                    let location = match p.location {
+                        ParamLocation::Path => "path",
+                        ParamLocation::Query => "query",
+                        ParamLocation::Header => "header",
+                    };
+                    (
+                        p.wire.clone(),
+                        location,
+                        schema::schema_at(doc, p.schema.as_ref()),
+                    )
+                })
+                .collect(),
+            error_ref: op.error_schema.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// A security scheme the server extracts credentials for.
+#[derive(Debug, Clone)]
+struct SecurityScheme {
+    /// The scheme's name in the document.
+    name: String,
+    /// Where its credential is.
+    kind: SchemeKind,
+    /// Its description.
+    description: Option<String>,
+}
+
+/// How a credential is carried.
+#[derive(Debug, Clone)]
+enum SchemeKind {
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// `Authorization: Basic <base64>` (kept encoded).
+    Basic,
+    /// A header.
+    Header(String),
+    /// A query parameter.
+    Query(String),
+}
+
+/// The API's security schemes the server can read (not cookies), in the IR's order.
+fn security_schemes(api: &Api, doc: &Value) -> Vec<SecurityScheme> {
+    use crate::load::{ApiKeyLocation, SecurityScheme as Kind};
+    api.security_schemes
+        .iter()
+        .filter_map(|s| {
+            let kind = match &s.kind {
+                Kind::Bearer => SchemeKind::Bearer,
+                Kind::Basic => SchemeKind::Basic,
+                Kind::ApiKey {
+                    location: ApiKeyLocation::Header,
+                    name,
+                } => SchemeKind::Header(name.clone()),
+                Kind::ApiKey {
+                    location: ApiKeyLocation::Query,
+                    name,
+                } => SchemeKind::Query(name.clone()),
+                Kind::ApiKey {
+                    location: ApiKeyLocation::Cookie,
+                    ..
+                } => return None,
+            };
+            Some(SecurityScheme {
+                name: s.name.clone(),
+                kind,
+                description: schema::description_at(doc, s.pointer.as_ref()),
+            })
+        })
+        .collect()
+}
 
 /// What the server target needs besides the spec.
 #[derive(Debug, Clone)]
@@ -126,14 +241,14 @@ struct Op<'a> {
 }
 
 fn server_file(cx: &Emitter<'_>, api: &Api, doc: &Value) -> Result<TokenStream> {
-    let schemes = schema::security_schemes(doc);
+    let schemes = security_schemes(api, doc);
     let ops: Vec<Op<'_>> = api
         .operations
         .iter()
         .map(|op| Op {
             cx,
             op,
-            facts: schema::operation_facts(doc, &op.path, op.method.as_str()),
+            facts: OperationFacts::of(op, doc),
             pascal: op.builder.clone(),
             snake: naming::snake(&op.builder),
         })
@@ -164,8 +279,13 @@ fn server_file(cx: &Emitter<'_>, api: &Api, doc: &Value) -> Result<TokenStream> 
     let credentials = credentials(&schemes);
     let requests = ops.iter().map(request_struct);
     let responses = ops.iter().map(response_enum);
-    let methods = ops.iter().map(trait_method);
-    let handlers = ops.iter().map(handler);
+    let traits = resource_traits(api, &ops);
+    let trait_names: Vec<syn::Ident> = api
+        .resources
+        .iter()
+        .filter(|r| !r.operations.is_empty())
+        .map(|r| format_ident!("{}", r.server_trait))
+        .collect();
     let decoders = ops.iter().map(decoder);
     let forms = ops.iter().map(form_struct);
     let routes = routes(&ops);
@@ -177,6 +297,8 @@ fn server_file(cx: &Emitter<'_>, api: &Api, doc: &Value) -> Result<TokenStream> 
 
         use axum::http::{HeaderMap, Uri};
         use axum::response::{IntoResponse, Response};
+
+        use client_runtime::server::ParamInfo;
         // The helpers every handler and decoder calls: fixed code, in the runtime.
         use client_runtime::__private::server as support;
 
@@ -206,9 +328,11 @@ fn server_file(cx: &Emitter<'_>, api: &Api, doc: &Value) -> Result<TokenStream> 
         #(#forms)*
         #(#responses)*
 
-        /// The API as a server implements it: one method per operation, plus the hooks the
-        /// router calls before them. A change of the specification changes this trait.
-        pub trait Api: Send + Sync + 'static {
+        #(#traits)*
+
+        /// The API as a server implements it: every resource's trait, plus the hooks the
+        /// router calls before them. A change of the specification changes these traits.
+        pub trait Api: #(#trait_names +)* Send + Sync + 'static {
             /// Checks the credentials of a request to an operation with security
             /// requirements; the `Err` is sent as the answer.
             fn authorize(&self, ctx: &RequestContext) -> impl Future<Output = Result<(), Failure>> + Send;
@@ -220,18 +344,47 @@ fn server_file(cx: &Emitter<'_>, api: &Api, doc: &Value) -> Result<TokenStream> 
             fn max_body_bytes(&self) -> usize {
                 32 * 1024 * 1024
             }
+        }
 
-            #(#methods)*
+        /// The router's state: the implementation, with its hooks as the runtime's handler
+        /// calls them.
+        struct Served<A>(Arc<A>);
+
+        // Not derived: that would require `A: Clone`.
+        impl<A> Clone for Served<A> {
+            fn clone(&self) -> Self {
+                Self(self.0.clone())
+            }
+        }
+
+        impl<A: Api> support::Hooks for Served<A> {
+            type Credentials = Credentials;
+            type Error = #error_ty;
+
+            fn credentials(headers: &HeaderMap, uri: &Uri) -> Credentials {
+                Credentials::from_request(headers, uri)
+            }
+
+            async fn authorize(&self, ctx: &RequestContext) -> Result<(), Failure> {
+                self.0.authorize(ctx).await
+            }
+
+            fn reject(&self, ctx: &RequestContext, problems: Vec<Problem>) -> Failure {
+                self.0.reject(ctx, problems)
+            }
+
+            fn max_body_bytes(&self) -> usize {
+                self.0.max_body_bytes()
+            }
         }
 
         /// The router serving `api`: one route per path template of the specification.
         pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
             axum::Router::new()
                 #(#routes)*
-                .with_state(api)
+                .with_state(Served(api))
         }
 
-        #(#handlers)*
         #(#decoders)*
     })
 }
@@ -260,7 +413,7 @@ fn operation_info(o: &Op<'_>, schemes: &[SecurityScheme]) -> TokenStream {
     let mut groups: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
     for (wire, location, schema) in &o.facts.param_schemas {
         groups
-            .entry(location.as_str())
+            .entry(*location)
             .or_default()
             .insert(wire.clone(), schema.clone());
     }
@@ -281,6 +434,15 @@ fn operation_info(o: &Op<'_>, schemes: &[SecurityScheme]) -> TokenStream {
         }
         None => quote!(None),
     };
+    let table = o.op.params.iter().map(|p| {
+        let wire = &p.wire;
+        let required = p.required;
+        match p.location {
+            ParamLocation::Path => quote!(ParamInfo::path(#wire)),
+            ParamLocation::Query => quote!(ParamInfo::query(#wire, #required)),
+            ParamLocation::Header => quote!(ParamInfo::header(#wire, #required)),
+        }
+    });
     let doc = lines(&format!("`{}`: `{method} {path}`.", o.op.id));
     quote! {
         #doc
@@ -289,6 +451,7 @@ fn operation_info(o: &Op<'_>, schemes: &[SecurityScheme]) -> TokenStream {
             method: #method,
             path: #path,
             security: &[#(#sets),*],
+            params: &[#(#table),*],
             body_schema: #body,
             params_schema: #params,
             response_schema: #response,
@@ -516,7 +679,10 @@ fn response_enum(o: &Op<'_>) -> TokenStream {
             )
         }
     };
-    let doc = lines(&format!("The answers of `{}`.", o.op.id));
+    let doc = lines(&format!(
+        "The success answer of `{}` (its failures are the method's `Err`).",
+        o.op.id
+    ));
     let variant_doc = lines(&format!("`{status}`: success."));
     quote! {
         #doc
@@ -524,14 +690,6 @@ fn response_enum(o: &Op<'_>) -> TokenStream {
         pub enum #name {
             #variant_doc
             #def
-            /// An error answer (the error envelope).
-            Failure(Failure),
-        }
-
-        impl From<Failure> for #name {
-            fn from(failure: Failure) -> Self {
-                Self::Failure(failure)
-            }
         }
 
         #from_body
@@ -540,15 +698,46 @@ fn response_enum(o: &Op<'_>) -> TokenStream {
             fn into_response(self) -> Response {
                 match self {
                     #arm
-                    Self::Failure(failure) => failure.into_response(),
                 }
             }
         }
     }
 }
 
+/// One trait per resource with operations: its operations' methods, in spec order.
+fn resource_traits(api: &Api, ops: &[Op<'_>]) -> Vec<TokenStream> {
+    api.resources
+        .iter()
+        .filter(|r| !r.operations.is_empty())
+        .map(|r| {
+            let name = format_ident!("{}", r.server_trait);
+            let methods = r
+                .operations
+                .iter()
+                .filter_map(|&i| ops.get(i))
+                .map(trait_method);
+            let text = format!(
+                "The `{}` operations as a server implements them; a part of [`Api`].{}",
+                r.key,
+                r.docs
+                    .text
+                    .as_deref()
+                    .map(|d| format!("\n\n{}", super::sanitize_docs(d)))
+                    .unwrap_or_default()
+            );
+            let doc = lines(&text);
+            quote! {
+                #doc
+                pub trait #name: Send + Sync + 'static {
+                    #(#methods)*
+                }
+            }
+        })
+        .collect()
+}
+
 fn trait_method(o: &Op<'_>) -> TokenStream {
-    let method = ident(&o.snake);
+    let method = ident(&o.op.server_method);
     let request = format_ident!("{}Request", o.pascal);
     let response = format_ident!("{}Response", o.pascal);
     let summary =
@@ -571,46 +760,12 @@ fn trait_method(o: &Op<'_>) -> TokenStream {
     let doc = lines(&text);
     quote! {
         #doc
-        fn #method(&self, ctx: RequestContext, request: #request) -> impl Future<Output = #response> + Send;
+        fn #method(&self, ctx: RequestContext, request: #request) -> impl Future<Output = Result<#response, Failure>> + Send;
     }
 }
 
-fn handler_ident(o: &Op<'_>) -> syn::Ident {
-    format_ident!("handle_{}", o.snake)
-}
-
-fn handler(o: &Op<'_>) -> TokenStream {
-    let name = handler_ident(o);
-    let decode = format_ident!("decode_{}", o.snake);
-    let method = ident(&o.snake);
-    let info = info_ident(o);
-    let secured = !o.facts.security.is_empty();
-    let authorize = secured.then(|| {
-        quote! {
-            if let Err(failure) = api.authorize(&ctx).await {
-                return failure.into_response();
-            }
-        }
-    });
-    quote! {
-        async fn #name<A: Api>(
-            axum::extract::State(api): axum::extract::State<Arc<A>>,
-            request: axum::extract::Request,
-        ) -> Response {
-            let (mut parts, body) = request.into_parts();
-            let ctx = support::context(&#info, &parts, Credentials::from_request);
-            #authorize
-            let path = support::path_params(&mut parts).await;
-            let body = match support::read_body(body, api.max_body_bytes()).await {
-                Ok(body) => body,
-                Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-            };
-            match #decode(&parts, &path, body).await {
-                Ok(request) => api.#method(ctx, request).await.into_response(),
-                Err(problems) => api.reject(&ctx, problems).into_response(),
-            }
-        }
-    }
+fn decoder_ident(o: &Op<'_>) -> syn::Ident {
+    format_ident!("decode_{}", o.snake)
 }
 
 /// The decoding closure of a parameter: raw values -> its type.
@@ -618,80 +773,70 @@ fn param_decoder(p: &Param) -> TokenStream {
     match p.encoding {
         ParamEncoding::Text => quote!(support::text_value),
         ParamEncoding::Repeated => quote!(support::repeated_value),
+        ParamEncoding::Joined => quote!(support::joined_value),
         ParamEncoding::Json => quote!(support::json_value),
     }
 }
 
+/// The decoder of an operation: each parameter by its index in the operation's table, the
+/// body, then the request struct once every value is valid.
 fn decoder(o: &Op<'_>) -> TokenStream {
-    let name = format_ident!("decode_{}", o.snake);
+    let name = decoder_ident(o);
     let request = format_ident!("{}Request", o.pascal);
-    let info = info_ident(o);
     let mut reads = Vec::new();
-    let mut unwraps = Vec::new();
     let mut fields = Vec::new();
-    for p in &o.op.params {
-        let wire = &p.wire;
-        let location = match p.location {
-            ParamLocation::Path => quote!(ProblemLocation::Path),
-            ParamLocation::Query => quote!(ProblemLocation::Query),
-            ParamLocation::Header => quote!(ProblemLocation::Header),
-        };
-        let raws = match p.location {
-            ParamLocation::Path => quote!(support::path_values(path, #wire)),
-            ParamLocation::Query => quote!(support::query_values(&parts.uri, #wire)),
-            ParamLocation::Header => quote!(support::header_values(&parts.headers, #wire)),
-        };
-        let required = p.required || p.location == ParamLocation::Path;
+    for (index, p) in o.op.params.iter().enumerate() {
+        let index = proc_macro2::Literal::usize_unsuffixed(index);
         let var = format_ident!("p_{}", naming::unraw(&p.rust));
         if !is_field(p) {
-            reads.push(quote! {
-                let _: Option<String> = support::param(#location, #wire, #raws, #required, support::text_value, &mut problems, &mut values);
-            });
+            // A constant: checked, never a field.
+            reads.push(quote!(let _: Option<String> = input.param(#index, support::text_value);));
             continue;
         }
         let ty = server_ty(o.cx, &p.ty);
         let decode = param_decoder(p);
-        reads.push(quote! {
-            let #var: Option<#ty> = support::param(#location, #wire, #raws, #required, #decode, &mut problems, &mut values);
-        });
+        reads.push(quote!(let #var: Option<#ty> = input.param(#index, #decode);));
         let field = ident(&p.rust);
-        if required {
-            unwraps.push(quote! {
-                let Some(#var) = #var else {
-                    return Err(support::missing(#location, #wire));
-                };
-            });
+        if p.required || p.location == ParamLocation::Path {
+            fields.push(quote!(#field: #var?,));
+        } else {
+            fields.push(quote!(#field: #var,));
         }
-        fields.push(quote!(#field: #var,));
     }
-    let body = match &o.op.body {
-        None => quote!(let _ = body;),
+    let whole = |required: bool| {
+        if required {
+            quote!(body: body?,)
+        } else {
+            quote!(body,)
+        }
+    };
+    match &o.op.body {
+        None => {}
         Some(Body::Json { required, .. }) => {
-            whole_body(*required, &mut unwraps, &mut fields);
-            quote!(let body = support::json_body(&#info, &body, #required, &mut problems);)
+            reads.push(quote!(let body = input.json_body(#required);));
+            fields.push(whole(*required));
         }
         Some(Body::Raw { text, required, .. }) => {
-            whole_body(*required, &mut unwraps, &mut fields);
-            if *text {
-                quote!(let body = support::text_body(&body, #required, &mut problems);)
+            reads.push(if *text {
+                quote!(let body = input.text_body(#required);)
             } else {
-                quote!(let body = (!body.is_empty()).then_some(body);)
-            }
+                quote!(let body = input.bytes_body(#required);)
+            });
+            fields.push(whole(*required));
         }
-        Some(Body::Multipart { parts: form_parts }) => {
+        Some(Body::Multipart { parts }) => {
             let form = format_ident!("{}Form", o.pascal);
-            let mut part_reads = Vec::new();
-            let mut part_unwraps = Vec::new();
+            reads.push(quote!(input.read_form().await;));
             let mut part_fields = Vec::new();
-            for part in form_parts {
+            for part in parts {
                 let wire = &part.wire;
                 let var = format_ident!("f_{}", naming::unraw(&part.rust));
                 let field = ident(&part.rust);
                 let required = part.required;
                 match part.kind {
-                    PartKind::File => part_reads.push(quote! {
-                        let #var = support::file_part(&mut form, #wire, #required, &mut problems);
-                    }),
+                    PartKind::File => {
+                        reads.push(quote!(let #var = input.file_part(#wire, #required);));
+                    }
                     PartKind::Text | PartKind::Json => {
                         let ty = server_ty(o.cx, &part.ty);
                         let decode = if part.kind == PartKind::Text {
@@ -699,60 +844,31 @@ fn decoder(o: &Op<'_>) -> TokenStream {
                         } else {
                             quote!(support::json_value)
                         };
-                        part_reads.push(quote! {
-                            let #var: Option<#ty> = support::text_part(&mut form, #wire, #required, #decode, &mut problems);
+                        reads.push(quote! {
+                            let #var: Option<#ty> = input.text_part(#wire, #required, #decode);
                         });
                     }
                 }
-                if required {
-                    part_unwraps.push(quote! {
-                        let Some(#var) = #var else {
-                            return Err(support::missing(ProblemLocation::Body, #wire));
-                        };
-                    });
-                }
-                part_fields.push(quote!(#field: #var,));
+                part_fields.push(if required {
+                    quote!(#field: #var?,)
+                } else {
+                    quote!(#field: #var,)
+                });
             }
-            unwraps.extend(part_unwraps);
             fields.push(quote!(body: #form { #(#part_fields)* },));
-            quote! {
-                let mut form = support::multipart(&parts.headers, body, &mut problems).await;
-                #(#part_reads)*
-            }
         }
+    }
+    let input = if reads.is_empty() {
+        quote!(input)
+    } else {
+        quote!(mut input)
     };
     quote! {
-        async fn #name(
-            parts: &axum::http::request::Parts,
-            path: &[(String, String)],
-            body: bytes::Bytes,
-        ) -> Result<#request, Vec<Problem>> {
-            let _ = (parts, path);
-            let mut problems = Vec::new();
-            let mut values = serde_json::Map::new();
+        async fn #name(#input: support::Input) -> Result<#request, Vec<Problem>> {
             #(#reads)*
-            #body
-            support::validate_params(&#info, &mut values, &mut problems);
-            if !problems.is_empty() {
-                return Err(problems);
-            }
-            #(#unwraps)*
-            Ok(#request { #(#fields)* })
+            input.finish(move || Some(#request { #(#fields)* }))
         }
     }
-}
-
-/// The request field of a JSON or raw body, read whole into `body` (an `Option`): set
-/// as is, or, when the body is required, unwrapped after validation.
-fn whole_body(required: bool, unwraps: &mut Vec<TokenStream>, fields: &mut Vec<TokenStream>) {
-    if required {
-        unwraps.push(quote! {
-            let Some(body) = body else {
-                return Err(support::missing(ProblemLocation::Body, ""));
-            };
-        });
-    }
-    fields.push(quote!(body,));
 }
 
 fn routes(ops: &[Op<'_>]) -> Vec<TokenStream> {
@@ -768,9 +884,13 @@ fn routes(ops: &[Op<'_>]) -> Vec<TokenStream> {
         .into_iter()
         .map(|path| {
             let handlers = by_path[path].iter().map(|o| {
-                let h = handler_ident(o);
                 let filter = format_ident!("{}", o.op.method.as_str());
-                quote!(.on(axum::routing::MethodFilter::#filter, #h::<A>))
+                let info = info_ident(o);
+                let decode = decoder_ident(o);
+                let method = ident(&o.op.server_method);
+                quote! {
+                    .on(axum::routing::MethodFilter::#filter, support::handler(&#info, #decode, |api: Served<A>, ctx, r| async move { api.0.#method(ctx, r).await }))
+                }
             });
             quote!(.route(#path, axum::routing::MethodRouter::new() #(#handlers)*))
         })

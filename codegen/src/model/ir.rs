@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+pub use super::media::MediaKind;
+use crate::json::Pointer;
 use crate::load::Method;
 
 /// The whole API, ready to emit.
@@ -45,6 +47,8 @@ pub struct SecuritySchemeDef {
     pub kind: crate::load::SecurityScheme,
     /// The environment variable (`GITHUB_TOKEN`).
     pub env: String,
+    /// Where the spec declares it (`None`: declared by the config).
+    pub pointer: Option<Pointer>,
 }
 
 /// A Rust type expression.
@@ -213,6 +217,8 @@ pub struct Resource {
     pub docs: Docs,
     /// Indices into [`Api::operations`].
     pub operations: Vec<usize>,
+    /// The server bindings' trait of this resource's operations (`VideosApi`).
+    pub server_trait: String,
 }
 
 /// One operation, fully resolved.
@@ -242,21 +248,62 @@ pub struct Operation {
     pub response: ResponseKind,
     /// The operation's own security requirement when it differs from the API's.
     pub security: Option<Vec<Vec<String>>>,
+    /// The requirement in effect (its own, else the API's), alternatives naming an
+    /// undeclared scheme dropped: what a server checks.
+    pub requirement: Vec<Vec<String>>,
+    /// The server trait's method (`videos_list`).
+    pub server_method: String,
+    /// Every request media type the spec offers, in document order ([`Operation::body`]
+    /// is built from [`Operation::body_media`]).
+    pub request_media: Vec<Media>,
+    /// Every declared response, in document order.
+    pub responses: Vec<ResponseDef>,
+    /// The success answer [`Operation::response`] describes.
+    pub success: Success,
+    /// The schema the JSON bodies of every error response (`4XX`, `5XX`, `default`) refer
+    /// to, when they all name the same one: its `$ref` target.
+    pub error_schema: Option<Pointer>,
 }
 
 impl Operation {
-    /// Whether retrying this operation after an unknown outcome is safe by HTTP semantics.
-    pub fn idempotent(&self) -> bool {
-        matches!(
-            self.method,
-            Method::Get
-                | Method::Head
-                | Method::Put
-                | Method::Delete
-                | Method::Options
-                | Method::Trace
+    /// The request media type the body is sent as (see [`super::media::preferred`]).
+    pub fn body_media(&self) -> Option<&Media> {
+        super::media::preferred(
+            self.request_media
+                .iter()
+                .map(|m| (m.media_type.as_str(), m)),
         )
+        .map(|(_, m)| m)
     }
+}
+
+/// One media type of a request body or response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Media {
+    /// As written (`application/json; charset=utf-8`).
+    pub media_type: String,
+    /// Its kind.
+    pub kind: MediaKind,
+    /// Where its schema is in the document, when it has one.
+    pub schema: Option<Pointer>,
+}
+
+/// A declared response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseDef {
+    /// The `responses` key, normalized: `200`, `4XX`, `default`.
+    pub key: String,
+    /// Its media types, in document order.
+    pub content: Vec<Media>,
+}
+
+/// The success answer of an operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Success {
+    /// The status sent: the lowest declared 2xx code (`200` for `2XX` or `default`).
+    pub status: u16,
+    /// The media type answered with (the preferred one of its content), if any.
+    pub media: Option<Media>,
 }
 
 /// A piece of a path template.
@@ -284,8 +331,12 @@ pub enum ParamLocation {
 pub enum ParamEncoding {
     /// A scalar or string enum (or an alias of one): one value.
     Text,
-    /// A list of those: the name repeated, once per item.
+    /// A list of those: the name repeated, once per item (`?a=1&a=2`, the default
+    /// `explode: true` of the query's `form` style).
     Repeated,
+    /// A list of those declared `explode: false`: one value, the items joined by commas
+    /// (`?a=1,2`).
+    Joined,
     /// Anything else: compact JSON text (no standard query form exists for it).
     Json,
 }
@@ -307,6 +358,8 @@ pub struct Param {
     pub constant: Option<String>,
     /// How a query or header value is written.
     pub encoding: ParamEncoding,
+    /// Where its schema is in the document (`None`: undeclared, any text).
+    pub schema: Option<Pointer>,
     /// The client supplies it when the caller does not (e.g. an account id).
     pub client_default: bool,
     /// Rustdoc.

@@ -2,6 +2,7 @@
 //! ([`ir::Api`]) where every type and operation has its final Rust name.
 
 pub mod ir;
+pub mod media;
 pub mod naming;
 mod operations;
 pub mod placement;
@@ -14,26 +15,31 @@ use ir::*;
 use naming::Namespace;
 
 use crate::Settings;
-use crate::error::{Error, Result};
+use crate::error::{Error, Pointer, Result};
 use crate::load::Document;
 
-/// Methods the runtime's `Client` has (the runtime is this generator's target, so its API is
-/// part of the contract); resource accessors must not take these names.
-const CLIENT_METHODS: &[&str] = &[
-    "auth",
-    "base_url",
-    "builder",
-    "clone",
-    "default_path_param",
-    "fmt",
-    "from_env",
-    "from_env_with",
-    "new",
-    "path_defaults",
-    "retry_policy",
-    "timeout",
-    "user_agent",
+/// What a generated server file defines besides its per-operation items (`<Builder>Request`,
+/// `<Builder>Response`, `<Builder>Form`) and imports: a resource's trait must not take
+/// these names.
+const SERVER_ITEMS: &[&str] = &[
+    "Api",
+    "Arc",
+    "Credentials",
+    "Failure",
+    "FilePart",
+    "HeaderMap",
+    "IntoResponse",
+    "OperationInfo",
+    "Problem",
+    "ProblemLocation",
+    "RequestContext",
+    "Response",
+    "Served",
+    "Uri",
 ];
+
+/// The hooks of a generated server's `Api` trait; no operation's method may take them.
+const SERVER_HOOKS: &[&str] = &["authorize", "reject", "max_body_bytes"];
 
 /// The resource key of operations without a tag.
 const UNTAGGED: &str = "operations";
@@ -110,12 +116,13 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
                     deprecated: false,
                 },
                 operations: Vec::new(),
+                server_trait: String::new(),
             },
         );
     }
     // Accessor names are unique among siblings and never shadow a client method.
     let mut root_names = Namespace::with_reserved(
-        CLIENT_METHODS.iter().copied().chain(
+        naming::CLIENT_METHODS.iter().copied().chain(
             settings
                 .config
                 .client
@@ -142,7 +149,15 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
         }
     }
 
-    // 3. Operations.
+    // Server traits: one per resource, named after its handle.
+    let mut server_items = Namespace::with_reserved(SERVER_ITEMS.iter().copied());
+    for resource in resources.values_mut() {
+        resource.server_trait = server_items.claim(&format!("{}Api", resource.type_name), "_");
+    }
+
+    // 3. Operations. A server's methods share one trait namespace (the resource traits are
+    // combined into one `Api`), beside its hooks.
+    let mut server_methods = Namespace::with_reserved(SERVER_HOOKS.iter().copied());
     let mut operations = Vec::with_capacity(planned.len());
     for (item, op, id, snake, resource) in planned {
         let local = snake
@@ -155,11 +170,13 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
             .or_insert_with(handle_space)
             .claim(&naming::snake_ident(local), "_op");
         let builder = type_names.claim(&naming::camel_ident(&snake), "Request");
+        let server_method = server_methods.claim(&naming::snake_ident(&builder), "_op");
         let names = operations::OperationNames {
             id,
             resource: resource.clone(),
             method_name,
             builder,
+            server_method,
         };
         let operation =
             operations::build_operation(&mut types, settings, &item.path, op, names, warnings)?;
@@ -202,6 +219,14 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
 
     let (security_schemes, security) = security(doc, settings, warnings);
     for operation in &mut operations {
+        let mut requirement = operation
+            .security
+            .clone()
+            .unwrap_or_else(|| security.clone());
+        // As for the API's default: an alternative naming an undeclared scheme can never
+        // be met.
+        requirement.retain(|alternative| all_declared(&security_schemes, alternative));
+        operation.requirement = requirement;
         operation.security = operation.security.take().filter(|own| *own != security);
     }
     let client = &settings.config.client;
@@ -242,28 +267,34 @@ fn security(
 ) -> (Vec<SecuritySchemeDef>, Vec<Vec<String>>) {
     let config = &settings.config;
     let prefix = env_prefix(doc, settings);
-    let declared: Vec<(String, crate::load::SecurityScheme)> =
+    let declared: Vec<(String, crate::load::SecurityScheme, Option<Pointer>)> =
         if doc.components.security_schemes.is_empty() {
             config
                 .security
                 .schemes
                 .iter()
                 // Checked when the config was read.
-                .filter_map(|(name, scheme)| Some((name.clone(), scheme.to_scheme().ok()?)))
+                .filter_map(|(name, scheme)| Some((name.clone(), scheme.to_scheme().ok()?, None)))
                 .collect()
         } else {
+            let at = Pointer::root().push("components").push("securitySchemes");
             doc.components
                 .security_schemes
                 .iter()
-                .map(|(name, scheme)| (name.clone(), scheme.clone()))
+                .map(|(name, scheme)| (name.clone(), scheme.clone(), Some(at.push(name))))
                 .collect()
         };
     let schemes: Vec<SecuritySchemeDef> = declared
         .into_iter()
-        .map(|(name, kind)| {
+        .map(|(name, kind, pointer)| {
             let env = (config.client.env.get(&name).cloned())
                 .unwrap_or_else(|| naming::env_var(&prefix, &name));
-            SecuritySchemeDef { name, kind, env }
+            SecuritySchemeDef {
+                name,
+                kind,
+                env,
+                pointer,
+            }
         })
         .collect();
     let mut requirement = doc
@@ -273,9 +304,7 @@ fn security(
         .unwrap_or_else(|| schemes.iter().map(|s| vec![s.name.clone()]).collect());
     // A requirement naming an undeclared scheme can never be met: drop that alternative.
     requirement.retain(|alternative| {
-        let known = alternative
-            .iter()
-            .all(|name| schemes.iter().any(|s| &s.name == name));
+        let known = all_declared(&schemes, alternative);
         if !known {
             warnings.push(Error::new(
                 &crate::error::Pointer::root().push("security"),
@@ -287,6 +316,13 @@ fn security(
         known
     });
     (schemes, requirement)
+}
+
+/// Whether every scheme of a security alternative is declared.
+fn all_declared(schemes: &[SecuritySchemeDef], alternative: &[String]) -> bool {
+    alternative
+        .iter()
+        .all(|name| schemes.iter().any(|s| &s.name == name))
 }
 
 /// The envelope fields besides the payload, as the runtime's `Envelope<T>` has them.

@@ -2,23 +2,32 @@
 //! name a builder needs, with collisions resolved.
 
 use super::ir::*;
+use super::media;
 use super::naming::{self, Namespace};
 use super::types::{TypeBuilder, docs_of};
 use crate::Settings;
 use crate::error::{Error, Result};
 use crate::load::{self, MediaType, ParameterLocation, SchemaType};
 
-/// Builder methods every operation has; parameters and body fields must not take them.
+/// Builder methods and fields every operation has; parameters and body fields must not
+/// take them. The `with_` methods are the runtime's per-call option traits' (an inherent
+/// setter of the same name would hide one), `request_options` their hook.
 pub(crate) const BUILDER_METHODS: &[&str] = &[
     "options",
     "new",
     "send",
     "send_with_response",
-    "request_timeout",
-    "max_retries",
     "into_stream",
     "body",
     "client",
+    "request_options",
+    "with_timeout",
+    "with_max_retries",
+    "with_deadline",
+    "with_header",
+    "with_query",
+    "with_body_field",
+    "with_retry_non_idempotent",
 ];
 
 /// The names decided for an operation before it is built.
@@ -31,6 +40,8 @@ pub(crate) struct OperationNames {
     pub method_name: String,
     /// Builder type name.
     pub builder: String,
+    /// The server trait's method.
+    pub server_method: String,
 }
 
 pub(crate) fn build_operation(
@@ -46,6 +57,7 @@ pub(crate) fn build_operation(
         resource,
         method_name,
         builder,
+        server_method,
     } = names;
     let mut names = Namespace::with_reserved(BUILDER_METHODS.iter().copied());
     let mut params = Vec::new();
@@ -144,6 +156,24 @@ pub(crate) fn build_operation(
         body,
         response,
         security: op.security.clone(),
+        // Resolved against the API's schemes once they are known (`model::build`).
+        requirement: Vec::new(),
+        server_method,
+        request_media: op
+            .request_body
+            .as_ref()
+            .map(|b| media_list(&b.content))
+            .unwrap_or_default(),
+        responses: op
+            .responses
+            .iter()
+            .map(|(key, r)| ResponseDef {
+                key: status_key(*key),
+                content: media_list(&r.content),
+            })
+            .collect(),
+        success: success_of(op),
+        error_schema: error_schema_of(types, op),
     })
 }
 
@@ -188,7 +218,7 @@ fn param_of(
         docs.text = p.description.clone();
     }
     docs.deprecated |= p.deprecated;
-    let encoding = types.param_encoding(&ty);
+    let encoding = types.param_encoding(&ty, p.explode);
     let client_default = location == ParamLocation::Path
             // Only text: the client's defaults are strings (`account_id`), and another API's
             // integer parameter of the same name is the caller's to give.
@@ -203,35 +233,91 @@ fn param_of(
         constant,
         encoding,
         client_default,
+        schema: p.schema.as_ref().map(|s| s.pointer.clone()),
         docs,
     })
 }
 
-/// Picks the media type to send: JSON first, then multipart, then text, then bytes.
+/// The preferred media type of a content object (see [`media::preferred`]).
 fn pick_media(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&str, &MediaType)> {
-    let rank = |mt: &str| {
-        let mt = mt.to_ascii_lowercase();
-        if mt == "application/json" {
-            0
-        } else if mt.ends_with("+json") || mt.starts_with("application/json") {
-            1
-        } else if mt.starts_with("multipart/form-data") {
-            2
-        } else if mt.starts_with("text/") {
-            3
-        } else {
-            4
-        }
-    };
-    content
-        .iter()
-        .min_by_key(|(mt, _)| rank(mt))
-        .map(|(mt, m)| (mt.as_str(), m))
+    media::preferred(content.iter().map(|(mt, m)| (mt.as_str(), m)))
 }
 
-fn is_json(media_type: &str) -> bool {
-    let mt = media_type.to_ascii_lowercase();
-    mt.starts_with("application/json") || mt.split(';').next().is_some_and(|m| m.ends_with("+json"))
+/// Every media type of a content object, in document order, with its schema's pointer.
+fn media_list(content: &indexmap::IndexMap<String, MediaType>) -> Vec<Media> {
+    content
+        .iter()
+        .map(|(mt, m)| Media {
+            media_type: mt.clone(),
+            kind: MediaKind::of(mt),
+            schema: m.schema.as_ref().map(|s| s.pointer.clone()),
+        })
+        .collect()
+}
+
+/// The `responses` key as OpenAPI writes it.
+fn status_key(key: load::StatusKey) -> String {
+    match key {
+        load::StatusKey::Code(code) => code.to_string(),
+        load::StatusKey::Range(range) => format!("{range}XX"),
+        load::StatusKey::Default => "default".to_owned(),
+    }
+}
+
+/// The success response: the lowest explicit 2xx code, else the 2XX range, else `default`.
+fn success_response(op: &load::Operation) -> Option<(load::StatusKey, &load::Response)> {
+    op.responses
+        .iter()
+        .filter(|(k, _)| k.is_success())
+        .min_by_key(|(k, _)| *k)
+        .or_else(|| {
+            op.responses
+                .iter()
+                .find(|(k, _)| *k == load::StatusKey::Default)
+        })
+        .map(|(k, r)| (*k, r))
+}
+
+fn success_of(op: &load::Operation) -> Success {
+    let Some((key, response)) = success_response(op) else {
+        return Success {
+            status: 200,
+            media: None,
+        };
+    };
+    let status = match key {
+        load::StatusKey::Code(code) => code,
+        load::StatusKey::Range(_) | load::StatusKey::Default => 200,
+    };
+    let content = media_list(&response.content);
+    let media = media::preferred(content.iter().map(|m| (m.media_type.as_str(), m)))
+        .map(|(_, m)| m.clone());
+    Success { status, media }
+}
+
+/// The `$ref` target every error response's JSON body names, when they agree.
+fn error_schema_of(types: &TypeBuilder<'_>, op: &load::Operation) -> Option<crate::json::Pointer> {
+    let mut refs = op
+        .responses
+        .iter()
+        .filter(|(k, _)| match k {
+            load::StatusKey::Code(code) => *code >= 400,
+            load::StatusKey::Range(range) => *range >= 4,
+            load::StatusKey::Default => true,
+        })
+        .filter_map(|(_, r)| {
+            let (_, media) = r
+                .content
+                .iter()
+                .find(|(mt, _)| MediaKind::of(mt) == MediaKind::Json)?;
+            media.schema.as_ref()?.reference.as_deref()
+        });
+    let first = refs.next()?;
+    if refs.all(|r| r == first) {
+        types.component_pointer(first)
+    } else {
+        None
+    }
 }
 
 fn body_of(
@@ -247,7 +333,7 @@ fn body_of(
         text: body.description.clone(),
         deprecated: false,
     };
-    if is_json(media_type) {
+    if MediaKind::of(media_type) == MediaKind::Json {
         let Some(schema) = &media.schema else {
             return Ok(Some(Body::Json {
                 ty: Ty::Json,
@@ -280,10 +366,7 @@ fn body_of(
             docs,
         }));
     }
-    if media_type
-        .to_ascii_lowercase()
-        .starts_with("multipart/form-data")
-    {
+    if MediaKind::of(media_type) == MediaKind::Multipart {
         let mut parts = Vec::new();
         if let Some(schema) = &media.schema {
             let schema = inline_object(types, schema)?;
@@ -318,7 +401,7 @@ fn body_of(
         }
         return Ok(Some(Body::Multipart { parts }));
     }
-    let text = media_type.to_ascii_lowercase().starts_with("text/");
+    let text = MediaKind::of(media_type).is_text();
     Ok(Some(Body::Raw {
         content_type: media_type.to_owned(),
         text,
@@ -346,18 +429,7 @@ fn response_of(
     op: &load::Operation,
     builder: &str,
 ) -> Result<ResponseKind> {
-    // The lowest explicit 2xx code, else the 2XX range, else `default`.
-    let success = op
-        .responses
-        .iter()
-        .filter(|(k, _)| k.is_success())
-        .min_by_key(|(k, _)| *k)
-        .or_else(|| {
-            op.responses
-                .iter()
-                .find(|(k, _)| *k == load::StatusKey::Default)
-        });
-    let Some((_, response)) = success else {
+    let Some((_, response)) = success_response(op) else {
         return Ok(ResponseKind::Empty);
     };
     let Some((media_type, media)) = pick_media(&response.content) else {
@@ -383,7 +455,7 @@ fn response_of(
             headers,
         });
     };
-    if is_json(media_type) {
+    if MediaKind::of(media_type) == MediaKind::Json {
         let Some(schema) = &media.schema else {
             return Ok(ResponseKind::Json {
                 ty: Ty::Json,
@@ -402,7 +474,7 @@ fn response_of(
         };
         return Ok(ResponseKind::Json { ty, unwrap });
     }
-    if media_type.to_ascii_lowercase().starts_with("text/") {
+    if MediaKind::of(media_type).is_text() {
         return Ok(ResponseKind::Text);
     }
     Ok(ResponseKind::Bytes)

@@ -23,69 +23,10 @@ pub struct ApiResponseCommon {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl ApiResponseCommon {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ApiResponseCommon {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = ApiResponseCommon;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `ApiResponseCommon`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<ApiResponseCommon, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Vec<ResponseMessage>> = None;
-                let mut field1: Option<Vec<ResponseMessage>> = None;
-                let mut field2: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "errors" => fill(&mut field0, "errors", &mut map)?,
-                        "messages" => fill(&mut field1, "messages", &mut map)?,
-                        "success" => fill(&mut field2, "success", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(ApiResponseCommon {
-                    errors: match field0 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("errors")),
-                    },
-                    messages: match field1 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("messages")),
-                    },
-                    success: match field2 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("success")),
-                    },
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    ApiResponseCommon, required { errors = "errors", messages = "messages", success =
+    "success" }, optional {}
+);
 
 /// `ApiResponseFailure` (`#/components/schemas/ApiResponseFailure`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -106,74 +47,10 @@ pub struct ApiResponseFailure {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl ApiResponseFailure {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ApiResponseFailure {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = ApiResponseFailure;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `ApiResponseFailure`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<ApiResponseFailure, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Vec<ResponseMessage>> = None;
-                let mut field1: Option<Vec<ResponseMessage>> = None;
-                let mut field2: Option<bool> = None;
-                let mut field3: Option<
-                    Option<std::collections::BTreeMap<String, serde_json::Value>>,
-                > = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "errors" => fill(&mut field0, "errors", &mut map)?,
-                        "messages" => fill(&mut field1, "messages", &mut map)?,
-                        "success" => fill(&mut field2, "success", &mut map)?,
-                        "result" => fill(&mut field3, "result", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(ApiResponseFailure {
-                    errors: match field0 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("errors")),
-                    },
-                    messages: match field1 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("messages")),
-                    },
-                    success: match field2 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("success")),
-                    },
-                    result: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    ApiResponseFailure, required { errors = "errors", messages = "messages", success =
+    "success" }, optional { result = "result" }
+);
 
 /// `Audio` (`#/components/schemas/Audio`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -196,63 +73,10 @@ pub struct Audio {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl Audio {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Audio {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = Audio;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `Audio`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<Audio, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<bool>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<AudioState>> = None;
-                let mut field3: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "default" => fill(&mut field0, "default", &mut map)?,
-                        "label" => fill(&mut field1, "label", &mut map)?,
-                        "status" => fill(&mut field2, "status", &mut map)?,
-                        "uid" => fill(&mut field3, "uid", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Audio {
-                    default: field0.unwrap_or_default(),
-                    label: field1.unwrap_or_default(),
-                    status: field2.unwrap_or_default(),
-                    uid: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    Audio, required {}, optional { default = "default", label = "label", status =
+    "status", uid = "uid" }
+);
 
 /// `AudioEnvelope` (`#/components/schemas/AudioEnvelope`).
 pub type AudioEnvelope = client_runtime::Envelope<Audio>;
@@ -338,60 +162,9 @@ pub struct AudioTrackCopyRequest {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl AudioTrackCopyRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for AudioTrackCopyRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = AudioTrackCopyRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `AudioTrackCopyRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<AudioTrackCopyRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<String> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "label" => fill(&mut field0, "label", &mut map)?,
-                        "url" => fill(&mut field1, "url", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(AudioTrackCopyRequest {
-                    label: match field0 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("label")),
-                    },
-                    url: field1.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    AudioTrackCopyRequest, required { label = "label" }, optional { url = "url" }
+);
 
 /// `AudioTrackDeleteEnvelope` (`#/components/schemas/AudioTrackDeleteEnvelope`).
 pub type AudioTrackDeleteEnvelope = client_runtime::Envelope<AudioTrackDeleteResponse>;
@@ -414,57 +187,9 @@ pub struct AudioTrackEditRequest {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl AudioTrackEditRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for AudioTrackEditRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = AudioTrackEditRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `AudioTrackEditRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<AudioTrackEditRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<bool>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "default" => fill(&mut field0, "default", &mut map)?,
-                        "label" => fill(&mut field1, "label", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(AudioTrackEditRequest {
-                    default: field0.unwrap_or_default(),
-                    label: field1.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    AudioTrackEditRequest, required {}, optional { default = "default", label = "label" }
+);
 
 /// `AudioTrackGetEnvelope` (`#/components/schemas/AudioTrackGetEnvelope`).
 pub type AudioTrackGetEnvelope = client_runtime::Envelope<AudioTrackGetResponse>;
@@ -481,54 +206,9 @@ pub struct AudioTrackGetResponse {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl AudioTrackGetResponse {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for AudioTrackGetResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = AudioTrackGetResponse;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `AudioTrackGetResponse`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<AudioTrackGetResponse, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<Vec<Audio>>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "audio" => fill(&mut field0, "audio", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(AudioTrackGetResponse {
-                    audio: field0.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    AudioTrackGetResponse, required {}, optional { audio = "audio" }
+);
 
 /// `Caption` (`#/components/schemas/Caption`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -551,63 +231,10 @@ pub struct Caption {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl Caption {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Caption {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = Caption;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `Caption`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<Caption, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<bool>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<CaptionStatus>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "generated" => fill(&mut field0, "generated", &mut map)?,
-                        "label" => fill(&mut field1, "label", &mut map)?,
-                        "language" => fill(&mut field2, "language", &mut map)?,
-                        "status" => fill(&mut field3, "status", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Caption {
-                    generated: field0.unwrap_or_default(),
-                    label: field1.unwrap_or_default(),
-                    language: field2.unwrap_or_default(),
-                    status: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    Caption, required {}, optional { generated = "generated", label = "label", language =
+    "language", status = "status" }
+);
 
 /// `CaptionEnvelope` (`#/components/schemas/CaptionEnvelope`).
 pub type CaptionEnvelope = client_runtime::Envelope<Caption>;
@@ -693,57 +320,9 @@ pub struct CaptionUploadRequest {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl CaptionUploadRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CaptionUploadRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = CaptionUploadRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `CaptionUploadRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<CaptionUploadRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<String> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "file" => fill(&mut field0, "file", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(CaptionUploadRequest {
-                    file: match field0 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("file")),
-                    },
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    CaptionUploadRequest, required { file = "file" }, optional {}
+);
 
 /// `Clip` (`#/components/schemas/Clip`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -819,110 +398,15 @@ pub struct Clip {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl Clip {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Clip {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = Clip;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `Clip`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<Clip, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field3: Option<Option<String>> = None;
-                let mut field4: Option<Option<i64>> = None;
-                let mut field5: Option<Option<i64>> = None;
-                let mut field6: Option<Option<serde_json::Value>> = None;
-                let mut field7: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field8: Option<Option<VideoPlayback>> = None;
-                let mut field9: Option<Option<String>> = None;
-                let mut field10: Option<Option<bool>> = None;
-                let mut field11: Option<Option<i64>> = None;
-                let mut field12: Option<Option<VideoState>> = None;
-                let mut field13: Option<Option<f64>> = None;
-                let mut field14: Option<Option<WatermarkAtUpload>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "allowedOrigins" => {
-                            fill(&mut field0, "allowedOrigins", &mut map)?
-                        }
-                        "clippedFromVideoUID" => {
-                            fill(&mut field1, "clippedFromVideoUID", &mut map)?
-                        }
-                        "created" => fill(&mut field2, "created", &mut map)?,
-                        "creator" => fill(&mut field3, "creator", &mut map)?,
-                        "endTimeSeconds" => {
-                            fill(&mut field4, "endTimeSeconds", &mut map)?
-                        }
-                        "maxDurationSeconds" => {
-                            fill(&mut field5, "maxDurationSeconds", &mut map)?
-                        }
-                        "meta" => fill(&mut field6, "meta", &mut map)?,
-                        "modified" => fill(&mut field7, "modified", &mut map)?,
-                        "playback" => fill(&mut field8, "playback", &mut map)?,
-                        "preview" => fill(&mut field9, "preview", &mut map)?,
-                        "requireSignedURLs" => {
-                            fill(&mut field10, "requireSignedURLs", &mut map)?
-                        }
-                        "startTimeSeconds" => {
-                            fill(&mut field11, "startTimeSeconds", &mut map)?
-                        }
-                        "status" => fill(&mut field12, "status", &mut map)?,
-                        "thumbnailTimestampPct" => {
-                            fill(&mut field13, "thumbnailTimestampPct", &mut map)?
-                        }
-                        "watermark" => fill(&mut field14, "watermark", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Clip {
-                    allowed_origins: field0.unwrap_or_default(),
-                    clipped_from_video_uid: field1.unwrap_or_default(),
-                    created: field2.unwrap_or_default(),
-                    creator: field3.unwrap_or_default(),
-                    end_time_seconds: field4.unwrap_or_default(),
-                    max_duration_seconds: field5.unwrap_or_default(),
-                    meta: field6.unwrap_or_default(),
-                    modified: field7.unwrap_or_default(),
-                    playback: field8.unwrap_or_default(),
-                    preview: field9.unwrap_or_default(),
-                    require_signed_urls: field10.unwrap_or_default(),
-                    start_time_seconds: field11.unwrap_or_default(),
-                    status: field12.unwrap_or_default(),
-                    thumbnail_timestamp_pct: field13.unwrap_or_default(),
-                    watermark: field14.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    Clip, required {}, optional { allowed_origins = "allowedOrigins",
+    clipped_from_video_uid = "clippedFromVideoUID", created = "created", creator =
+    "creator", end_time_seconds = "endTimeSeconds", max_duration_seconds =
+    "maxDurationSeconds", meta = "meta", modified = "modified", playback = "playback",
+    preview = "preview", require_signed_urls = "requireSignedURLs", start_time_seconds =
+    "startTimeSeconds", status = "status", thumbnail_timestamp_pct =
+    "thumbnailTimestampPct", watermark = "watermark" }
+);
 
 /// `DirectUploadCreateEnvelope` (`#/components/schemas/DirectUploadCreateEnvelope`).
 pub type DirectUploadCreateEnvelope = client_runtime::Envelope<
@@ -954,67 +438,10 @@ pub struct DirectUploadCreateResponse {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl DirectUploadCreateResponse {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for DirectUploadCreateResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = DirectUploadCreateResponse;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `DirectUploadCreateResponse`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<DirectUploadCreateResponse, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<
-                    client_runtime::Nullable<client_runtime::Timestamp>,
-                > = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<Watermark>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "scheduledDeletion" => {
-                            fill(&mut field0, "scheduledDeletion", &mut map)?
-                        }
-                        "uid" => fill(&mut field1, "uid", &mut map)?,
-                        "uploadURL" => fill(&mut field2, "uploadURL", &mut map)?,
-                        "watermark" => fill(&mut field3, "watermark", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DirectUploadCreateResponse {
-                    scheduled_deletion: field0.unwrap_or_default(),
-                    uid: field1.unwrap_or_default(),
-                    upload_url: field2.unwrap_or_default(),
-                    watermark: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    DirectUploadCreateResponse, required {}, optional { scheduled_deletion =
+    "scheduledDeletion", uid = "uid", upload_url = "uploadURL", watermark = "watermark" }
+);
 
 /// `DirectUploadRequest` (`#/components/schemas/DirectUploadRequest`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -1064,97 +491,13 @@ pub struct DirectUploadRequest {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl DirectUploadRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for DirectUploadRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = DirectUploadRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `DirectUploadRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<DirectUploadRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<i64> = None;
-                let mut field1: Option<Option<Vec<AllowedOrigins>>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field4: Option<Option<serde_json::Value>> = None;
-                let mut field5: Option<Option<bool>> = None;
-                let mut field6: Option<
-                    client_runtime::Nullable<client_runtime::Timestamp>,
-                > = None;
-                let mut field7: Option<Option<f64>> = None;
-                let mut field8: Option<Option<WatermarkAtUpload>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "maxDurationSeconds" => {
-                            fill(&mut field0, "maxDurationSeconds", &mut map)?
-                        }
-                        "allowedOrigins" => {
-                            fill(&mut field1, "allowedOrigins", &mut map)?
-                        }
-                        "creator" => fill(&mut field2, "creator", &mut map)?,
-                        "expiry" => fill(&mut field3, "expiry", &mut map)?,
-                        "meta" => fill(&mut field4, "meta", &mut map)?,
-                        "requireSignedURLs" => {
-                            fill(&mut field5, "requireSignedURLs", &mut map)?
-                        }
-                        "scheduledDeletion" => {
-                            fill(&mut field6, "scheduledDeletion", &mut map)?
-                        }
-                        "thumbnailTimestampPct" => {
-                            fill(&mut field7, "thumbnailTimestampPct", &mut map)?
-                        }
-                        "watermark" => fill(&mut field8, "watermark", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DirectUploadRequest {
-                    max_duration_seconds: match field0 {
-                        Some(value) => value,
-                        None => {
-                            return Err(
-                                serde::de::Error::missing_field("maxDurationSeconds"),
-                            );
-                        }
-                    },
-                    allowed_origins: field1.unwrap_or_default(),
-                    creator: field2.unwrap_or_default(),
-                    expiry: field3.unwrap_or_default(),
-                    meta: field4.unwrap_or_default(),
-                    require_signed_urls: field5.unwrap_or_default(),
-                    scheduled_deletion: field6.unwrap_or_default(),
-                    thumbnail_timestamp_pct: field7.unwrap_or_default(),
-                    watermark: field8.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    DirectUploadRequest, required { max_duration_seconds = "maxDurationSeconds" },
+    optional { allowed_origins = "allowedOrigins", creator = "creator", expiry =
+    "expiry", meta = "meta", require_signed_urls = "requireSignedURLs",
+    scheduled_deletion = "scheduledDeletion", thumbnail_timestamp_pct =
+    "thumbnailTimestampPct", watermark = "watermark" }
+);
 
 /// `Download` (`#/components/schemas/Download`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -1173,72 +516,10 @@ pub struct Download {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl Download {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Download {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = Download;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `Download`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<Download, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<f64> = None;
-                let mut field1: Option<DownloadStatus> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "percentComplete" => {
-                            fill(&mut field0, "percentComplete", &mut map)?
-                        }
-                        "status" => fill(&mut field1, "status", &mut map)?,
-                        "url" => fill(&mut field2, "url", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Download {
-                    percent_complete: match field0 {
-                        Some(value) => value,
-                        None => {
-                            return Err(
-                                serde::de::Error::missing_field("percentComplete"),
-                            );
-                        }
-                    },
-                    status: match field1 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("status")),
-                    },
-                    url: field2.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    Download, required { percent_complete = "percentComplete", status = "status" },
+    optional { url = "url" }
+);
 
 /// `DownloadCreateEnvelope` (`#/components/schemas/DownloadCreateEnvelope`).
 pub type DownloadCreateEnvelope = client_runtime::Envelope<DownloadCreateResponse>;
@@ -1270,57 +551,9 @@ pub struct DownloadGetResponse {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl DownloadGetResponse {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for DownloadGetResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = DownloadGetResponse;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `DownloadGetResponse`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<DownloadGetResponse, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<Download>> = None;
-                let mut field1: Option<Option<Download>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "audio" => fill(&mut field0, "audio", &mut map)?,
-                        "default" => fill(&mut field1, "default", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(DownloadGetResponse {
-                    audio: field0.unwrap_or_default(),
-                    default: field1.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    DownloadGetResponse, required {}, optional { audio = "audio", default = "default" }
+);
 
 /// The status of a generated download.
 ///
@@ -1425,60 +658,10 @@ pub struct KeyGetResponse {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl KeyGetResponse {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for KeyGetResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = KeyGetResponse;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `KeyGetResponse`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<KeyGetResponse, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "id" => fill(&mut field0, "id", &mut map)?,
-                        "created" => fill(&mut field1, "created", &mut map)?,
-                        "key_id" => fill(&mut field2, "key_id", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(KeyGetResponse {
-                    id: field0.unwrap_or_default(),
-                    created: field1.unwrap_or_default(),
-                    key_id: field2.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    KeyGetResponse, required {}, optional { id = "id", created = "created", key_id =
+    "key_id" }
+);
 
 /// `Keys` (`#/components/schemas/Keys`).
 #[derive(Clone, Default, PartialEq, serde::Serialize)]
@@ -1517,63 +700,10 @@ impl std::fmt::Debug for Keys {
             .finish()
     }
 }
-
-impl Keys {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Keys {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = Keys;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `Keys`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<Keys, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "id" => fill(&mut field0, "id", &mut map)?,
-                        "created" => fill(&mut field1, "created", &mut map)?,
-                        "jwk" => fill(&mut field2, "jwk", &mut map)?,
-                        "pem" => fill(&mut field3, "pem", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Keys {
-                    id: field0.unwrap_or_default(),
-                    created: field1.unwrap_or_default(),
-                    jwk: field2.unwrap_or_default(),
-                    pem: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    Keys, required {}, optional { id = "id", created = "created", jwk = "jwk", pem =
+    "pem" }
+);
 
 /// `KeysEnvelope` (`#/components/schemas/KeysEnvelope`).
 pub type KeysEnvelope = client_runtime::Envelope<Keys>;
@@ -1639,97 +769,13 @@ pub struct LiveInput {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl LiveInput {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LiveInput {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = LiveInput;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `LiveInput`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<LiveInput, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field1: Option<client_runtime::Nullable<i64>> = None;
-                let mut field2: Option<Option<bool>> = None;
-                let mut field3: Option<Option<serde_json::Value>> = None;
-                let mut field4: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field5: Option<Option<LiveInputRecordingSettings>> = None;
-                let mut field6: Option<Option<LiveInputRtmps>> = None;
-                let mut field7: Option<Option<LiveInputRtmpsPlayback>> = None;
-                let mut field8: Option<Option<LiveInputSrt>> = None;
-                let mut field9: Option<Option<LiveInputSrtPlayback>> = None;
-                let mut field10: Option<Option<LiveInputStatus>> = None;
-                let mut field11: Option<Option<String>> = None;
-                let mut field12: Option<Option<LiveInputWebRtc>> = None;
-                let mut field13: Option<Option<LiveInputWebRtcPlayback>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "created" => fill(&mut field0, "created", &mut map)?,
-                        "deleteRecordingAfterDays" => {
-                            fill(&mut field1, "deleteRecordingAfterDays", &mut map)?
-                        }
-                        "enabled" => fill(&mut field2, "enabled", &mut map)?,
-                        "meta" => fill(&mut field3, "meta", &mut map)?,
-                        "modified" => fill(&mut field4, "modified", &mut map)?,
-                        "recording" => fill(&mut field5, "recording", &mut map)?,
-                        "rtmps" => fill(&mut field6, "rtmps", &mut map)?,
-                        "rtmpsPlayback" => fill(&mut field7, "rtmpsPlayback", &mut map)?,
-                        "srt" => fill(&mut field8, "srt", &mut map)?,
-                        "srtPlayback" => fill(&mut field9, "srtPlayback", &mut map)?,
-                        "status" => fill(&mut field10, "status", &mut map)?,
-                        "uid" => fill(&mut field11, "uid", &mut map)?,
-                        "webRTC" => fill(&mut field12, "webRTC", &mut map)?,
-                        "webRTCPlayback" => {
-                            fill(&mut field13, "webRTCPlayback", &mut map)?
-                        }
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LiveInput {
-                    created: field0.unwrap_or_default(),
-                    delete_recording_after_days: field1.unwrap_or_default(),
-                    enabled: field2.unwrap_or_default(),
-                    meta: field3.unwrap_or_default(),
-                    modified: field4.unwrap_or_default(),
-                    recording: field5.unwrap_or_default(),
-                    rtmps: field6.unwrap_or_default(),
-                    rtmps_playback: field7.unwrap_or_default(),
-                    srt: field8.unwrap_or_default(),
-                    srt_playback: field9.unwrap_or_default(),
-                    status: field10.unwrap_or_default(),
-                    uid: field11.unwrap_or_default(),
-                    web_rtc: field12.unwrap_or_default(),
-                    web_rtc_playback: field13.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    LiveInput, required {}, optional { created = "created", delete_recording_after_days =
+    "deleteRecordingAfterDays", enabled = "enabled", meta = "meta", modified =
+    "modified", recording = "recording", rtmps = "rtmps", rtmps_playback =
+    "rtmpsPlayback", srt = "srt", srt_playback = "srtPlayback", status = "status", uid =
+    "uid", web_rtc = "webRTC", web_rtc_playback = "webRTCPlayback" }
+);
 
 /// `LiveInputEnvelope` (`#/components/schemas/LiveInputEnvelope`).
 pub type LiveInputEnvelope = client_runtime::Envelope<LiveInput>;
@@ -1755,60 +801,10 @@ pub struct LiveInputListResponse {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl LiveInputListResponse {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LiveInputListResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = LiveInputListResponse;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `LiveInputListResponse`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<LiveInputListResponse, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<Vec<LiveInputSummary>>> = None;
-                let mut field1: Option<Option<i64>> = None;
-                let mut field2: Option<Option<i64>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "liveInputs" => fill(&mut field0, "liveInputs", &mut map)?,
-                        "range" => fill(&mut field1, "range", &mut map)?,
-                        "total" => fill(&mut field2, "total", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LiveInputListResponse {
-                    live_inputs: field0.unwrap_or_default(),
-                    range: field1.unwrap_or_default(),
-                    total: field2.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    LiveInputListResponse, required {}, optional { live_inputs = "liveInputs", range =
+    "range", total = "total" }
+);
 
 /// Specifies the recording behavior for the live input. Set this value to `off` to prevent a recording. Set the value to `automatic` to begin a recording and transition to on-demand after Stream Live stops receiving input.
 ///
@@ -1905,74 +901,11 @@ pub struct LiveInputRecordingSettings {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl LiveInputRecordingSettings {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LiveInputRecordingSettings {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = LiveInputRecordingSettings;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `LiveInputRecordingSettings`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<LiveInputRecordingSettings, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<Vec<String>>> = None;
-                let mut field1: Option<Option<bool>> = None;
-                let mut field2: Option<Option<LiveInputRecordingMode>> = None;
-                let mut field3: Option<Option<bool>> = None;
-                let mut field4: Option<Option<i64>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "allowedOrigins" => {
-                            fill(&mut field0, "allowedOrigins", &mut map)?
-                        }
-                        "hideLiveViewerCount" => {
-                            fill(&mut field1, "hideLiveViewerCount", &mut map)?
-                        }
-                        "mode" => fill(&mut field2, "mode", &mut map)?,
-                        "requireSignedURLs" => {
-                            fill(&mut field3, "requireSignedURLs", &mut map)?
-                        }
-                        "timeoutSeconds" => {
-                            fill(&mut field4, "timeoutSeconds", &mut map)?
-                        }
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LiveInputRecordingSettings {
-                    allowed_origins: field0.unwrap_or_default(),
-                    hide_live_viewer_count: field1.unwrap_or_default(),
-                    mode: field2.unwrap_or_default(),
-                    require_signed_urls: field3.unwrap_or_default(),
-                    timeout_seconds: field4.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    LiveInputRecordingSettings, required {}, optional { allowed_origins =
+    "allowedOrigins", hide_live_viewer_count = "hideLiveViewerCount", mode = "mode",
+    require_signed_urls = "requireSignedURLs", timeout_seconds = "timeoutSeconds" }
+);
 
 /// `LiveInputRequest` (`#/components/schemas/LiveInputRequest`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2002,70 +935,11 @@ pub struct LiveInputRequest {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl LiveInputRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LiveInputRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = LiveInputRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `LiveInputRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<LiveInputRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<client_runtime::Nullable<i64>> = None;
-                let mut field2: Option<Option<bool>> = None;
-                let mut field3: Option<Option<serde_json::Value>> = None;
-                let mut field4: Option<Option<LiveInputRecordingSettings>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "defaultCreator" => {
-                            fill(&mut field0, "defaultCreator", &mut map)?
-                        }
-                        "deleteRecordingAfterDays" => {
-                            fill(&mut field1, "deleteRecordingAfterDays", &mut map)?
-                        }
-                        "enabled" => fill(&mut field2, "enabled", &mut map)?,
-                        "meta" => fill(&mut field3, "meta", &mut map)?,
-                        "recording" => fill(&mut field4, "recording", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LiveInputRequest {
-                    default_creator: field0.unwrap_or_default(),
-                    delete_recording_after_days: field1.unwrap_or_default(),
-                    enabled: field2.unwrap_or_default(),
-                    meta: field3.unwrap_or_default(),
-                    recording: field4.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    LiveInputRequest, required {}, optional { default_creator = "defaultCreator",
+    delete_recording_after_days = "deleteRecordingAfterDays", enabled = "enabled", meta =
+    "meta", recording = "recording" }
+);
 
 /// Details for streaming to an live input using RTMPS.
 #[derive(Clone, Default, PartialEq, serde::Serialize)]
@@ -2094,57 +968,9 @@ impl std::fmt::Debug for LiveInputRtmps {
             .finish()
     }
 }
-
-impl LiveInputRtmps {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LiveInputRtmps {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = LiveInputRtmps;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `LiveInputRtmps`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<LiveInputRtmps, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
-                        "url" => fill(&mut field1, "url", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LiveInputRtmps {
-                    stream_key: field0.unwrap_or_default(),
-                    url: field1.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    LiveInputRtmps, required {}, optional { stream_key = "streamKey", url = "url" }
+);
 
 /// Details for playback from an live input using RTMPS.
 #[derive(Clone, Default, PartialEq, serde::Serialize)]
@@ -2173,57 +999,10 @@ impl std::fmt::Debug for LiveInputRtmpsPlayback {
             .finish()
     }
 }
-
-impl LiveInputRtmpsPlayback {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
+client_runtime::__private::object!(
+    LiveInputRtmpsPlayback, required {}, optional { stream_key = "streamKey", url = "url"
     }
-}
-
-impl<'de> serde::Deserialize<'de> for LiveInputRtmpsPlayback {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = LiveInputRtmpsPlayback;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `LiveInputRtmpsPlayback`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<LiveInputRtmpsPlayback, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
-                        "url" => fill(&mut field1, "url", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LiveInputRtmpsPlayback {
-                    stream_key: field0.unwrap_or_default(),
-                    url: field1.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+);
 
 /// Details for streaming to a live input using SRT.
 #[derive(Clone, Default, PartialEq, serde::Serialize)]
@@ -2256,60 +1035,10 @@ impl std::fmt::Debug for LiveInputSrt {
             .finish()
     }
 }
-
-impl LiveInputSrt {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LiveInputSrt {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = LiveInputSrt;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `LiveInputSrt`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<LiveInputSrt, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "passphrase" => fill(&mut field0, "passphrase", &mut map)?,
-                        "streamId" => fill(&mut field1, "streamId", &mut map)?,
-                        "url" => fill(&mut field2, "url", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LiveInputSrt {
-                    passphrase: field0.unwrap_or_default(),
-                    stream_id: field1.unwrap_or_default(),
-                    url: field2.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    LiveInputSrt, required {}, optional { passphrase = "passphrase", stream_id =
+    "streamId", url = "url" }
+);
 
 /// Details for playback from an live input using SRT.
 #[derive(Clone, Default, PartialEq, serde::Serialize)]
@@ -2342,60 +1071,10 @@ impl std::fmt::Debug for LiveInputSrtPlayback {
             .finish()
     }
 }
-
-impl LiveInputSrtPlayback {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LiveInputSrtPlayback {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = LiveInputSrtPlayback;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `LiveInputSrtPlayback`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<LiveInputSrtPlayback, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "passphrase" => fill(&mut field0, "passphrase", &mut map)?,
-                        "streamId" => fill(&mut field1, "streamId", &mut map)?,
-                        "url" => fill(&mut field2, "url", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LiveInputSrtPlayback {
-                    passphrase: field0.unwrap_or_default(),
-                    stream_id: field1.unwrap_or_default(),
-                    url: field2.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    LiveInputSrtPlayback, required {}, optional { passphrase = "passphrase", stream_id =
+    "streamId", url = "url" }
+);
 
 /// The connection status of a live input.
 ///
@@ -2515,71 +1194,11 @@ pub struct LiveInputSummary {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl LiveInputSummary {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LiveInputSummary {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = LiveInputSummary;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `LiveInputSummary`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<LiveInputSummary, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field1: Option<client_runtime::Nullable<i64>> = None;
-                let mut field2: Option<Option<bool>> = None;
-                let mut field3: Option<Option<serde_json::Value>> = None;
-                let mut field4: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field5: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "created" => fill(&mut field0, "created", &mut map)?,
-                        "deleteRecordingAfterDays" => {
-                            fill(&mut field1, "deleteRecordingAfterDays", &mut map)?
-                        }
-                        "enabled" => fill(&mut field2, "enabled", &mut map)?,
-                        "meta" => fill(&mut field3, "meta", &mut map)?,
-                        "modified" => fill(&mut field4, "modified", &mut map)?,
-                        "uid" => fill(&mut field5, "uid", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LiveInputSummary {
-                    created: field0.unwrap_or_default(),
-                    delete_recording_after_days: field1.unwrap_or_default(),
-                    enabled: field2.unwrap_or_default(),
-                    meta: field3.unwrap_or_default(),
-                    modified: field4.unwrap_or_default(),
-                    uid: field5.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    LiveInputSummary, required {}, optional { created = "created",
+    delete_recording_after_days = "deleteRecordingAfterDays", enabled = "enabled", meta =
+    "meta", modified = "modified", uid = "uid" }
+);
 
 /// Details for streaming to a live input using WebRTC.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2593,54 +1212,9 @@ pub struct LiveInputWebRtc {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl LiveInputWebRtc {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LiveInputWebRtc {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = LiveInputWebRtc;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `LiveInputWebRtc`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<LiveInputWebRtc, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "url" => fill(&mut field0, "url", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LiveInputWebRtc {
-                    url: field0.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    LiveInputWebRtc, required {}, optional { url = "url" }
+);
 
 /// Details for playback from a live input using WebRTC.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -2654,54 +1228,9 @@ pub struct LiveInputWebRtcPlayback {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl LiveInputWebRtcPlayback {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LiveInputWebRtcPlayback {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = LiveInputWebRtcPlayback;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `LiveInputWebRtcPlayback`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<LiveInputWebRtcPlayback, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "url" => fill(&mut field0, "url", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(LiveInputWebRtcPlayback {
-                    url: field0.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    LiveInputWebRtcPlayback, required {}, optional { url = "url" }
+);
 
 /// `Output` (`#/components/schemas/Output`).
 #[derive(Clone, Default, PartialEq, serde::Serialize)]
@@ -2738,63 +1267,10 @@ impl std::fmt::Debug for Output {
             .finish()
     }
 }
-
-impl Output {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Output {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = Output;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `Output`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<Output, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<bool>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "enabled" => fill(&mut field0, "enabled", &mut map)?,
-                        "streamKey" => fill(&mut field1, "streamKey", &mut map)?,
-                        "uid" => fill(&mut field2, "uid", &mut map)?,
-                        "url" => fill(&mut field3, "url", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Output {
-                    enabled: field0.unwrap_or_default(),
-                    stream_key: field1.unwrap_or_default(),
-                    uid: field2.unwrap_or_default(),
-                    url: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    Output, required {}, optional { enabled = "enabled", stream_key = "streamKey", uid =
+    "uid", url = "url" }
+);
 
 /// `OutputCreateRequest` (`#/components/schemas/OutputCreateRequest`).
 #[derive(Clone, PartialEq, serde::Serialize)]
@@ -2826,66 +1302,10 @@ impl std::fmt::Debug for OutputCreateRequest {
             .finish()
     }
 }
-
-impl OutputCreateRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for OutputCreateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = OutputCreateRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `OutputCreateRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<OutputCreateRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<String> = None;
-                let mut field1: Option<String> = None;
-                let mut field2: Option<Option<bool>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "streamKey" => fill(&mut field0, "streamKey", &mut map)?,
-                        "url" => fill(&mut field1, "url", &mut map)?,
-                        "enabled" => fill(&mut field2, "enabled", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(OutputCreateRequest {
-                    stream_key: match field0 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("streamKey")),
-                    },
-                    url: match field1 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("url")),
-                    },
-                    enabled: field2.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    OutputCreateRequest, required { stream_key = "streamKey", url = "url" }, optional {
+    enabled = "enabled" }
+);
 
 /// `OutputEnvelope` (`#/components/schemas/OutputEnvelope`).
 pub type OutputEnvelope = client_runtime::Envelope<Output>;
@@ -2904,57 +1324,9 @@ pub struct OutputUpdateRequest {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl OutputUpdateRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for OutputUpdateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = OutputUpdateRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `OutputUpdateRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<OutputUpdateRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<bool> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "enabled" => fill(&mut field0, "enabled", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(OutputUpdateRequest {
-                    enabled: match field0 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("enabled")),
-                    },
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    OutputUpdateRequest, required { enabled = "enabled" }, optional {}
+);
 
 /// `ResponseMessage` (`#/components/schemas/ResponseMessage`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -2975,71 +1347,10 @@ pub struct ResponseMessage {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl ResponseMessage {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ResponseMessage {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = ResponseMessage;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `ResponseMessage`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<ResponseMessage, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<i64> = None;
-                let mut field1: Option<String> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<ResponseMessageSource>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "code" => fill(&mut field0, "code", &mut map)?,
-                        "message" => fill(&mut field1, "message", &mut map)?,
-                        "documentation_url" => {
-                            fill(&mut field2, "documentation_url", &mut map)?
-                        }
-                        "source" => fill(&mut field3, "source", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(ResponseMessage {
-                    code: match field0 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("code")),
-                    },
-                    message: match field1 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("message")),
-                    },
-                    documentation_url: field2.unwrap_or_default(),
-                    source: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    ResponseMessage, required { code = "code", message = "message" }, optional {
+    documentation_url = "documentation_url", source = "source" }
+);
 
 /// `ResponseMessageSource` (`#/components/schemas/ResponseMessageSource`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3053,54 +1364,9 @@ pub struct ResponseMessageSource {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl ResponseMessageSource {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ResponseMessageSource {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = ResponseMessageSource;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `ResponseMessageSource`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<ResponseMessageSource, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "pointer" => fill(&mut field0, "pointer", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(ResponseMessageSource {
-                    pointer: field0.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    ResponseMessageSource, required {}, optional { pointer = "pointer" }
+);
 
 /// `TokenAccessRule` (`#/components/schemas/TokenAccessRule`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3123,63 +1389,10 @@ pub struct TokenAccessRule {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl TokenAccessRule {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TokenAccessRule {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = TokenAccessRule;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `TokenAccessRule`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<TokenAccessRule, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<TokenAccessRuleAction>> = None;
-                let mut field1: Option<Option<Vec<String>>> = None;
-                let mut field2: Option<Option<Vec<String>>> = None;
-                let mut field3: Option<Option<TokenAccessRuleType>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "action" => fill(&mut field0, "action", &mut map)?,
-                        "country" => fill(&mut field1, "country", &mut map)?,
-                        "ip" => fill(&mut field2, "ip", &mut map)?,
-                        "type" => fill(&mut field3, "type", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TokenAccessRule {
-                    action: field0.unwrap_or_default(),
-                    country: field1.unwrap_or_default(),
-                    ip: field2.unwrap_or_default(),
-                    r#type: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    TokenAccessRule, required {}, optional { action = "action", country = "country", ip =
+    "ip", r#type = "type" }
+);
 
 /// The action to take when a request matches a rule. If the action is `block`, the signed token blocks views for viewers matching the rule.
 ///
@@ -3361,72 +1574,11 @@ impl std::fmt::Debug for TokenCreateRequest {
             .finish()
     }
 }
-
-impl TokenCreateRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
+client_runtime::__private::object!(
+    TokenCreateRequest, required {}, optional { id = "id", access_rules = "accessRules",
+    downloadable = "downloadable", exp = "exp", flags = "flags", nbf = "nbf", pem = "pem"
     }
-}
-
-impl<'de> serde::Deserialize<'de> for TokenCreateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = TokenCreateRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `TokenCreateRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<TokenCreateRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<Vec<TokenAccessRule>>> = None;
-                let mut field2: Option<Option<bool>> = None;
-                let mut field3: Option<Option<i64>> = None;
-                let mut field4: Option<Option<TokenFlags>> = None;
-                let mut field5: Option<Option<i64>> = None;
-                let mut field6: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "id" => fill(&mut field0, "id", &mut map)?,
-                        "accessRules" => fill(&mut field1, "accessRules", &mut map)?,
-                        "downloadable" => fill(&mut field2, "downloadable", &mut map)?,
-                        "exp" => fill(&mut field3, "exp", &mut map)?,
-                        "flags" => fill(&mut field4, "flags", &mut map)?,
-                        "nbf" => fill(&mut field5, "nbf", &mut map)?,
-                        "pem" => fill(&mut field6, "pem", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TokenCreateRequest {
-                    id: field0.unwrap_or_default(),
-                    access_rules: field1.unwrap_or_default(),
-                    downloadable: field2.unwrap_or_default(),
-                    exp: field3.unwrap_or_default(),
-                    flags: field4.unwrap_or_default(),
-                    nbf: field5.unwrap_or_default(),
-                    pem: field6.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+);
 
 /// `TokenCreateResponse` (`#/components/schemas/TokenCreateResponse`).
 #[derive(Clone, Default, PartialEq, serde::Serialize)]
@@ -3451,54 +1603,9 @@ impl std::fmt::Debug for TokenCreateResponse {
             .finish()
     }
 }
-
-impl TokenCreateResponse {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TokenCreateResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = TokenCreateResponse;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `TokenCreateResponse`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<TokenCreateResponse, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "token" => fill(&mut field0, "token", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TokenCreateResponse {
-                    token: field0.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    TokenCreateResponse, required {}, optional { token = "token" }
+);
 
 /// Optional flags for the signed token.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3512,54 +1619,9 @@ pub struct TokenFlags {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl TokenFlags {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TokenFlags {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = TokenFlags;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `TokenFlags`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<TokenFlags, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<bool>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "original" => fill(&mut field0, "original", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(TokenFlags {
-                    original: field0.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    TokenFlags, required {}, optional { original = "original" }
+);
 
 /// `Video` (`#/components/schemas/Video`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -3668,143 +1730,18 @@ pub struct Video {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl Video {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Video {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = Video;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `Video`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<Video, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field3: Option<Option<String>> = None;
-                let mut field4: Option<Option<f64>> = None;
-                let mut field5: Option<Option<VideoInput>> = None;
-                let mut field6: Option<Option<String>> = None;
-                let mut field7: Option<Option<i64>> = None;
-                let mut field8: Option<Option<i64>> = None;
-                let mut field9: Option<Option<serde_json::Value>> = None;
-                let mut field10: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field11: Option<Option<VideoPlayback>> = None;
-                let mut field12: Option<Option<String>> = None;
-                let mut field13: Option<Option<VideoPublicDetails>> = None;
-                let mut field14: Option<Option<bool>> = None;
-                let mut field15: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field16: Option<Option<bool>> = None;
-                let mut field17: Option<
-                    client_runtime::Nullable<client_runtime::Timestamp>,
-                > = None;
-                let mut field18: Option<Option<i64>> = None;
-                let mut field19: Option<Option<VideoStatus>> = None;
-                let mut field20: Option<Option<String>> = None;
-                let mut field21: Option<Option<f64>> = None;
-                let mut field22: Option<Option<String>> = None;
-                let mut field23: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field24: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field25: Option<Option<Watermark>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "allowedOrigins" => {
-                            fill(&mut field0, "allowedOrigins", &mut map)?
-                        }
-                        "clippedFrom" => fill(&mut field1, "clippedFrom", &mut map)?,
-                        "created" => fill(&mut field2, "created", &mut map)?,
-                        "creator" => fill(&mut field3, "creator", &mut map)?,
-                        "duration" => fill(&mut field4, "duration", &mut map)?,
-                        "input" => fill(&mut field5, "input", &mut map)?,
-                        "liveInput" => fill(&mut field6, "liveInput", &mut map)?,
-                        "maxDurationSeconds" => {
-                            fill(&mut field7, "maxDurationSeconds", &mut map)?
-                        }
-                        "maxSizeBytes" => fill(&mut field8, "maxSizeBytes", &mut map)?,
-                        "meta" => fill(&mut field9, "meta", &mut map)?,
-                        "modified" => fill(&mut field10, "modified", &mut map)?,
-                        "playback" => fill(&mut field11, "playback", &mut map)?,
-                        "preview" => fill(&mut field12, "preview", &mut map)?,
-                        "publicDetails" => fill(&mut field13, "publicDetails", &mut map)?,
-                        "readyToStream" => fill(&mut field14, "readyToStream", &mut map)?,
-                        "readyToStreamAt" => {
-                            fill(&mut field15, "readyToStreamAt", &mut map)?
-                        }
-                        "requireSignedURLs" => {
-                            fill(&mut field16, "requireSignedURLs", &mut map)?
-                        }
-                        "scheduledDeletion" => {
-                            fill(&mut field17, "scheduledDeletion", &mut map)?
-                        }
-                        "size" => fill(&mut field18, "size", &mut map)?,
-                        "status" => fill(&mut field19, "status", &mut map)?,
-                        "thumbnail" => fill(&mut field20, "thumbnail", &mut map)?,
-                        "thumbnailTimestampPct" => {
-                            fill(&mut field21, "thumbnailTimestampPct", &mut map)?
-                        }
-                        "uid" => fill(&mut field22, "uid", &mut map)?,
-                        "uploaded" => fill(&mut field23, "uploaded", &mut map)?,
-                        "uploadExpiry" => fill(&mut field24, "uploadExpiry", &mut map)?,
-                        "watermark" => fill(&mut field25, "watermark", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Video {
-                    allowed_origins: field0.unwrap_or_default(),
-                    clipped_from: field1.unwrap_or_default(),
-                    created: field2.unwrap_or_default(),
-                    creator: field3.unwrap_or_default(),
-                    duration: field4.unwrap_or_default(),
-                    input: field5.unwrap_or_default(),
-                    live_input: field6.unwrap_or_default(),
-                    max_duration_seconds: field7.unwrap_or_default(),
-                    max_size_bytes: field8.unwrap_or_default(),
-                    meta: field9.unwrap_or_default(),
-                    modified: field10.unwrap_or_default(),
-                    playback: field11.unwrap_or_default(),
-                    preview: field12.unwrap_or_default(),
-                    public_details: field13.unwrap_or_default(),
-                    ready_to_stream: field14.unwrap_or_default(),
-                    ready_to_stream_at: field15.unwrap_or_default(),
-                    require_signed_urls: field16.unwrap_or_default(),
-                    scheduled_deletion: field17.unwrap_or_default(),
-                    size: field18.unwrap_or_default(),
-                    status: field19.unwrap_or_default(),
-                    thumbnail: field20.unwrap_or_default(),
-                    thumbnail_timestamp_pct: field21.unwrap_or_default(),
-                    uid: field22.unwrap_or_default(),
-                    uploaded: field23.unwrap_or_default(),
-                    upload_expiry: field24.unwrap_or_default(),
-                    watermark: field25.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    Video, required {}, optional { allowed_origins = "allowedOrigins", clipped_from =
+    "clippedFrom", created = "created", creator = "creator", duration = "duration", input
+    = "input", live_input = "liveInput", max_duration_seconds = "maxDurationSeconds",
+    max_size_bytes = "maxSizeBytes", meta = "meta", modified = "modified", playback =
+    "playback", preview = "preview", public_details = "publicDetails", ready_to_stream =
+    "readyToStream", ready_to_stream_at = "readyToStreamAt", require_signed_urls =
+    "requireSignedURLs", scheduled_deletion = "scheduledDeletion", size = "size", status
+    = "status", thumbnail = "thumbnail", thumbnail_timestamp_pct =
+    "thumbnailTimestampPct", uid = "uid", uploaded = "uploaded", upload_expiry =
+    "uploadExpiry", watermark = "watermark" }
+);
 
 /// `VideoClipRequest` (`#/components/schemas/VideoClipRequest`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -3866,125 +1803,14 @@ pub struct VideoClipRequest {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl VideoClipRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VideoClipRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = VideoClipRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `VideoClipRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<VideoClipRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<String> = None;
-                let mut field1: Option<i64> = None;
-                let mut field2: Option<i64> = None;
-                let mut field3: Option<Option<Vec<AllowedOrigins>>> = None;
-                let mut field4: Option<Option<String>> = None;
-                let mut field5: Option<Option<String>> = None;
-                let mut field6: Option<Option<serde_json::Value>> = None;
-                let mut field7: Option<Option<String>> = None;
-                let mut field8: Option<Option<bool>> = None;
-                let mut field9: Option<
-                    client_runtime::Nullable<client_runtime::Timestamp>,
-                > = None;
-                let mut field10: Option<Option<f64>> = None;
-                let mut field11: Option<Option<String>> = None;
-                let mut field12: Option<Option<WatermarkAtUpload>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "clippedFromVideoUID" => {
-                            fill(&mut field0, "clippedFromVideoUID", &mut map)?
-                        }
-                        "endTimeSeconds" => {
-                            fill(&mut field1, "endTimeSeconds", &mut map)?
-                        }
-                        "startTimeSeconds" => {
-                            fill(&mut field2, "startTimeSeconds", &mut map)?
-                        }
-                        "allowedOrigins" => {
-                            fill(&mut field3, "allowedOrigins", &mut map)?
-                        }
-                        "creator" => fill(&mut field4, "creator", &mut map)?,
-                        "input" => fill(&mut field5, "input", &mut map)?,
-                        "meta" => fill(&mut field6, "meta", &mut map)?,
-                        "name" => fill(&mut field7, "name", &mut map)?,
-                        "requireSignedURLs" => {
-                            fill(&mut field8, "requireSignedURLs", &mut map)?
-                        }
-                        "scheduledDeletion" => {
-                            fill(&mut field9, "scheduledDeletion", &mut map)?
-                        }
-                        "thumbnailTimestampPct" => {
-                            fill(&mut field10, "thumbnailTimestampPct", &mut map)?
-                        }
-                        "url" => fill(&mut field11, "url", &mut map)?,
-                        "watermark" => fill(&mut field12, "watermark", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(VideoClipRequest {
-                    clipped_from_video_uid: match field0 {
-                        Some(value) => value,
-                        None => {
-                            return Err(
-                                serde::de::Error::missing_field("clippedFromVideoUID"),
-                            );
-                        }
-                    },
-                    end_time_seconds: match field1 {
-                        Some(value) => value,
-                        None => {
-                            return Err(serde::de::Error::missing_field("endTimeSeconds"));
-                        }
-                    },
-                    start_time_seconds: match field2 {
-                        Some(value) => value,
-                        None => {
-                            return Err(
-                                serde::de::Error::missing_field("startTimeSeconds"),
-                            );
-                        }
-                    },
-                    allowed_origins: field3.unwrap_or_default(),
-                    creator: field4.unwrap_or_default(),
-                    input: field5.unwrap_or_default(),
-                    meta: field6.unwrap_or_default(),
-                    name: field7.unwrap_or_default(),
-                    require_signed_urls: field8.unwrap_or_default(),
-                    scheduled_deletion: field9.unwrap_or_default(),
-                    thumbnail_timestamp_pct: field10.unwrap_or_default(),
-                    url: field11.unwrap_or_default(),
-                    watermark: field12.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    VideoClipRequest, required { clipped_from_video_uid = "clippedFromVideoUID",
+    end_time_seconds = "endTimeSeconds", start_time_seconds = "startTimeSeconds" },
+    optional { allowed_origins = "allowedOrigins", creator = "creator", input = "input",
+    meta = "meta", name = "name", require_signed_urls = "requireSignedURLs",
+    scheduled_deletion = "scheduledDeletion", thumbnail_timestamp_pct =
+    "thumbnailTimestampPct", url = "url", watermark = "watermark" }
+);
 
 /// `VideoCopyRequest` (`#/components/schemas/VideoCopyRequest`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4037,91 +1863,13 @@ pub struct VideoCopyRequest {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl VideoCopyRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VideoCopyRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = VideoCopyRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `VideoCopyRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<VideoCopyRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<serde_json::Value>> = None;
-                let mut field4: Option<Option<String>> = None;
-                let mut field5: Option<Option<bool>> = None;
-                let mut field6: Option<
-                    client_runtime::Nullable<client_runtime::Timestamp>,
-                > = None;
-                let mut field7: Option<Option<f64>> = None;
-                let mut field8: Option<Option<String>> = None;
-                let mut field9: Option<Option<WatermarkAtUpload>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "allowedOrigins" => {
-                            fill(&mut field0, "allowedOrigins", &mut map)?
-                        }
-                        "creator" => fill(&mut field1, "creator", &mut map)?,
-                        "input" => fill(&mut field2, "input", &mut map)?,
-                        "meta" => fill(&mut field3, "meta", &mut map)?,
-                        "name" => fill(&mut field4, "name", &mut map)?,
-                        "requireSignedURLs" => {
-                            fill(&mut field5, "requireSignedURLs", &mut map)?
-                        }
-                        "scheduledDeletion" => {
-                            fill(&mut field6, "scheduledDeletion", &mut map)?
-                        }
-                        "thumbnailTimestampPct" => {
-                            fill(&mut field7, "thumbnailTimestampPct", &mut map)?
-                        }
-                        "url" => fill(&mut field8, "url", &mut map)?,
-                        "watermark" => fill(&mut field9, "watermark", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(VideoCopyRequest {
-                    allowed_origins: field0.unwrap_or_default(),
-                    creator: field1.unwrap_or_default(),
-                    input: field2.unwrap_or_default(),
-                    meta: field3.unwrap_or_default(),
-                    name: field4.unwrap_or_default(),
-                    require_signed_urls: field5.unwrap_or_default(),
-                    scheduled_deletion: field6.unwrap_or_default(),
-                    thumbnail_timestamp_pct: field7.unwrap_or_default(),
-                    url: field8.unwrap_or_default(),
-                    watermark: field9.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    VideoCopyRequest, required {}, optional { allowed_origins = "allowedOrigins", creator
+    = "creator", input = "input", meta = "meta", name = "name", require_signed_urls =
+    "requireSignedURLs", scheduled_deletion = "scheduledDeletion",
+    thumbnail_timestamp_pct = "thumbnailTimestampPct", url = "url", watermark =
+    "watermark" }
+);
 
 /// Public details for the video including title, share link, channel link, and logo.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4144,63 +1892,10 @@ pub struct VideoEditPublicDetails {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl VideoEditPublicDetails {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VideoEditPublicDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = VideoEditPublicDetails;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `VideoEditPublicDetails`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<VideoEditPublicDetails, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "channel_link" => fill(&mut field0, "channel_link", &mut map)?,
-                        "logo" => fill(&mut field1, "logo", &mut map)?,
-                        "share_link" => fill(&mut field2, "share_link", &mut map)?,
-                        "title" => fill(&mut field3, "title", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(VideoEditPublicDetails {
-                    channel_link: field0.unwrap_or_default(),
-                    logo: field1.unwrap_or_default(),
-                    share_link: field2.unwrap_or_default(),
-                    title: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    VideoEditPublicDetails, required {}, optional { channel_link = "channel_link", logo =
+    "logo", share_link = "share_link", title = "title" }
+);
 
 /// `VideoEditRequest` (`#/components/schemas/VideoEditRequest`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4257,93 +1952,13 @@ pub struct VideoEditRequest {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl VideoEditRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VideoEditRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = VideoEditRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `VideoEditRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<VideoEditRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<Vec<AllowedOrigins>>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<i64>> = None;
-                let mut field3: Option<Option<serde_json::Value>> = None;
-                let mut field4: Option<Option<VideoEditPublicDetails>> = None;
-                let mut field5: Option<Option<bool>> = None;
-                let mut field6: Option<
-                    client_runtime::Nullable<client_runtime::Timestamp>,
-                > = None;
-                let mut field7: Option<Option<f64>> = None;
-                let mut field8: Option<Option<String>> = None;
-                let mut field9: Option<Option<client_runtime::Timestamp>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "allowedOrigins" => {
-                            fill(&mut field0, "allowedOrigins", &mut map)?
-                        }
-                        "creator" => fill(&mut field1, "creator", &mut map)?,
-                        "maxDurationSeconds" => {
-                            fill(&mut field2, "maxDurationSeconds", &mut map)?
-                        }
-                        "meta" => fill(&mut field3, "meta", &mut map)?,
-                        "publicDetails" => fill(&mut field4, "publicDetails", &mut map)?,
-                        "requireSignedURLs" => {
-                            fill(&mut field5, "requireSignedURLs", &mut map)?
-                        }
-                        "scheduledDeletion" => {
-                            fill(&mut field6, "scheduledDeletion", &mut map)?
-                        }
-                        "thumbnailTimestampPct" => {
-                            fill(&mut field7, "thumbnailTimestampPct", &mut map)?
-                        }
-                        "uid" => fill(&mut field8, "uid", &mut map)?,
-                        "uploadExpiry" => fill(&mut field9, "uploadExpiry", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(VideoEditRequest {
-                    allowed_origins: field0.unwrap_or_default(),
-                    creator: field1.unwrap_or_default(),
-                    max_duration_seconds: field2.unwrap_or_default(),
-                    meta: field3.unwrap_or_default(),
-                    public_details: field4.unwrap_or_default(),
-                    require_signed_urls: field5.unwrap_or_default(),
-                    scheduled_deletion: field6.unwrap_or_default(),
-                    thumbnail_timestamp_pct: field7.unwrap_or_default(),
-                    uid: field8.unwrap_or_default(),
-                    upload_expiry: field9.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    VideoEditRequest, required {}, optional { allowed_origins = "allowedOrigins", creator
+    = "creator", max_duration_seconds = "maxDurationSeconds", meta = "meta",
+    public_details = "publicDetails", require_signed_urls = "requireSignedURLs",
+    scheduled_deletion = "scheduledDeletion", thumbnail_timestamp_pct =
+    "thumbnailTimestampPct", uid = "uid", upload_expiry = "uploadExpiry" }
+);
 
 /// `VideoEnvelope` (`#/components/schemas/VideoEnvelope`).
 pub type VideoEnvelope = client_runtime::Envelope<Video>;
@@ -4363,57 +1978,9 @@ pub struct VideoInput {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl VideoInput {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VideoInput {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = VideoInput;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `VideoInput`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<VideoInput, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<i64>> = None;
-                let mut field1: Option<Option<i64>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "height" => fill(&mut field0, "height", &mut map)?,
-                        "width" => fill(&mut field1, "width", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(VideoInput {
-                    height: field0.unwrap_or_default(),
-                    width: field1.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    VideoInput, required {}, optional { height = "height", width = "width" }
+);
 
 /// `VideoListEnvelope` (`#/components/schemas/VideoListEnvelope`).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -4441,78 +2008,10 @@ pub struct VideoListEnvelope {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl VideoListEnvelope {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VideoListEnvelope {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = VideoListEnvelope;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `VideoListEnvelope`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<VideoListEnvelope, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Vec<ResponseMessage>> = None;
-                let mut field1: Option<Vec<ResponseMessage>> = None;
-                let mut field2: Option<bool> = None;
-                let mut field3: Option<Option<i64>> = None;
-                let mut field4: Option<Option<Vec<Video>>> = None;
-                let mut field5: Option<Option<i64>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "errors" => fill(&mut field0, "errors", &mut map)?,
-                        "messages" => fill(&mut field1, "messages", &mut map)?,
-                        "success" => fill(&mut field2, "success", &mut map)?,
-                        "range" => fill(&mut field3, "range", &mut map)?,
-                        "result" => fill(&mut field4, "result", &mut map)?,
-                        "total" => fill(&mut field5, "total", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(VideoListEnvelope {
-                    errors: match field0 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("errors")),
-                    },
-                    messages: match field1 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("messages")),
-                    },
-                    success: match field2 {
-                        Some(value) => value,
-                        None => return Err(serde::de::Error::missing_field("success")),
-                    },
-                    range: field3.unwrap_or_default(),
-                    result: field4.unwrap_or_default(),
-                    total: field5.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    VideoListEnvelope, required { errors = "errors", messages = "messages", success =
+    "success" }, optional { range = "range", result = "result", total = "total" }
+);
 
 /// `VideoPlayback` (`#/components/schemas/VideoPlayback`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4529,57 +2028,9 @@ pub struct VideoPlayback {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl VideoPlayback {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VideoPlayback {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = VideoPlayback;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `VideoPlayback`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<VideoPlayback, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "dash" => fill(&mut field0, "dash", &mut map)?,
-                        "hls" => fill(&mut field1, "hls", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(VideoPlayback {
-                    dash: field0.unwrap_or_default(),
-                    hls: field1.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    VideoPlayback, required {}, optional { dash = "dash", hls = "hls" }
+);
 
 /// Public details for the video including title, share link, channel link, and logo.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -4605,66 +2056,10 @@ pub struct VideoPublicDetails {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl VideoPublicDetails {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VideoPublicDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = VideoPublicDetails;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `VideoPublicDetails`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<VideoPublicDetails, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<i64>> = None;
-                let mut field3: Option<Option<String>> = None;
-                let mut field4: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "channel_link" => fill(&mut field0, "channel_link", &mut map)?,
-                        "logo" => fill(&mut field1, "logo", &mut map)?,
-                        "media_id" => fill(&mut field2, "media_id", &mut map)?,
-                        "share_link" => fill(&mut field3, "share_link", &mut map)?,
-                        "title" => fill(&mut field4, "title", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(VideoPublicDetails {
-                    channel_link: field0.unwrap_or_default(),
-                    logo: field1.unwrap_or_default(),
-                    media_id: field2.unwrap_or_default(),
-                    share_link: field3.unwrap_or_default(),
-                    title: field4.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    VideoPublicDetails, required {}, optional { channel_link = "channel_link", logo =
+    "logo", media_id = "media_id", share_link = "share_link", title = "title" }
+);
 
 /// Specifies the processing status for all quality levels for a video.
 ///
@@ -4778,67 +2173,11 @@ pub struct VideoStatus {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl VideoStatus {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
+client_runtime::__private::object!(
+    VideoStatus, required {}, optional { error_reason_code = "errorReasonCode",
+    error_reason_text = "errorReasonText", pct_complete = "pctComplete", state = "state"
     }
-}
-
-impl<'de> serde::Deserialize<'de> for VideoStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = VideoStatus;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `VideoStatus`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<VideoStatus, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<VideoState>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "errorReasonCode" => {
-                            fill(&mut field0, "errorReasonCode", &mut map)?
-                        }
-                        "errorReasonText" => {
-                            fill(&mut field1, "errorReasonText", &mut map)?
-                        }
-                        "pctComplete" => fill(&mut field2, "pctComplete", &mut map)?,
-                        "state" => fill(&mut field3, "state", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(VideoStatus {
-                    error_reason_code: field0.unwrap_or_default(),
-                    error_reason_text: field1.unwrap_or_default(),
-                    pct_complete: field2.unwrap_or_default(),
-                    state: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+);
 
 /// `VideoStorageUsageEnvelope` (`#/components/schemas/VideoStorageUsageEnvelope`).
 pub type VideoStorageUsageEnvelope = client_runtime::Envelope<VideoStorageUsageResponse>;
@@ -4872,67 +2211,11 @@ pub struct VideoStorageUsageResponse {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl VideoStorageUsageResponse {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for VideoStorageUsageResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = VideoStorageUsageResponse;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `VideoStorageUsageResponse`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<VideoStorageUsageResponse, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<f64>> = None;
-                let mut field2: Option<Option<i64>> = None;
-                let mut field3: Option<Option<i64>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "creator" => fill(&mut field0, "creator", &mut map)?,
-                        "totalStorageMinutes" => {
-                            fill(&mut field1, "totalStorageMinutes", &mut map)?
-                        }
-                        "totalStorageMinutesLimit" => {
-                            fill(&mut field2, "totalStorageMinutesLimit", &mut map)?
-                        }
-                        "videoCount" => fill(&mut field3, "videoCount", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(VideoStorageUsageResponse {
-                    creator: field0.unwrap_or_default(),
-                    total_storage_minutes: field1.unwrap_or_default(),
-                    total_storage_minutes_limit: field2.unwrap_or_default(),
-                    video_count: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    VideoStorageUsageResponse, required {}, optional { creator = "creator",
+    total_storage_minutes = "totalStorageMinutes", total_storage_minutes_limit =
+    "totalStorageMinutesLimit", video_count = "videoCount" }
+);
 
 /// `VideosListType` (`#/paths/~1accounts~1{account_id}~1stream/get/parameters/14/schema`).
 ///
@@ -5046,86 +2329,12 @@ pub struct Watermark {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl Watermark {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Watermark {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = Watermark;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `Watermark`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<Watermark, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field1: Option<client_runtime::Nullable<String>> = None;
-                let mut field2: Option<Option<i64>> = None;
-                let mut field3: Option<Option<String>> = None;
-                let mut field4: Option<Option<f64>> = None;
-                let mut field5: Option<Option<f64>> = None;
-                let mut field6: Option<Option<WatermarkPosition>> = None;
-                let mut field7: Option<Option<f64>> = None;
-                let mut field8: Option<Option<i64>> = None;
-                let mut field9: Option<Option<String>> = None;
-                let mut field10: Option<Option<i64>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "created" => fill(&mut field0, "created", &mut map)?,
-                        "downloadedFrom" => {
-                            fill(&mut field1, "downloadedFrom", &mut map)?
-                        }
-                        "height" => fill(&mut field2, "height", &mut map)?,
-                        "name" => fill(&mut field3, "name", &mut map)?,
-                        "opacity" => fill(&mut field4, "opacity", &mut map)?,
-                        "padding" => fill(&mut field5, "padding", &mut map)?,
-                        "position" => fill(&mut field6, "position", &mut map)?,
-                        "scale" => fill(&mut field7, "scale", &mut map)?,
-                        "size" => fill(&mut field8, "size", &mut map)?,
-                        "uid" => fill(&mut field9, "uid", &mut map)?,
-                        "width" => fill(&mut field10, "width", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(Watermark {
-                    created: field0.unwrap_or_default(),
-                    downloaded_from: field1.unwrap_or_default(),
-                    height: field2.unwrap_or_default(),
-                    name: field3.unwrap_or_default(),
-                    opacity: field4.unwrap_or_default(),
-                    padding: field5.unwrap_or_default(),
-                    position: field6.unwrap_or_default(),
-                    scale: field7.unwrap_or_default(),
-                    size: field8.unwrap_or_default(),
-                    uid: field9.unwrap_or_default(),
-                    width: field10.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    Watermark, required {}, optional { created = "created", downloaded_from =
+    "downloadedFrom", height = "height", name = "name", opacity = "opacity", padding =
+    "padding", position = "position", scale = "scale", size = "size", uid = "uid", width
+    = "width" }
+);
 
 /// `WatermarkAtUpload` (`#/components/schemas/WatermarkAtUpload`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -5139,54 +2348,9 @@ pub struct WatermarkAtUpload {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl WatermarkAtUpload {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for WatermarkAtUpload {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = WatermarkAtUpload;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `WatermarkAtUpload`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<WatermarkAtUpload, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "uid" => fill(&mut field0, "uid", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(WatermarkAtUpload {
-                    uid: field0.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    WatermarkAtUpload, required {}, optional { uid = "uid" }
+);
 
 /// `WatermarkCreateRequest` (`#/components/schemas/WatermarkCreateRequest`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
@@ -5218,72 +2382,11 @@ pub struct WatermarkCreateRequest {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl WatermarkCreateRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
+client_runtime::__private::object!(
+    WatermarkCreateRequest, required {}, optional { file = "file", name = "name", opacity
+    = "opacity", padding = "padding", position = "position", scale = "scale", url = "url"
     }
-}
-
-impl<'de> serde::Deserialize<'de> for WatermarkCreateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = WatermarkCreateRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `WatermarkCreateRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<WatermarkCreateRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<f64>> = None;
-                let mut field3: Option<Option<f64>> = None;
-                let mut field4: Option<Option<WatermarkPosition>> = None;
-                let mut field5: Option<Option<f64>> = None;
-                let mut field6: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "file" => fill(&mut field0, "file", &mut map)?,
-                        "name" => fill(&mut field1, "name", &mut map)?,
-                        "opacity" => fill(&mut field2, "opacity", &mut map)?,
-                        "padding" => fill(&mut field3, "padding", &mut map)?,
-                        "position" => fill(&mut field4, "position", &mut map)?,
-                        "scale" => fill(&mut field5, "scale", &mut map)?,
-                        "url" => fill(&mut field6, "url", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(WatermarkCreateRequest {
-                    file: field0.unwrap_or_default(),
-                    name: field1.unwrap_or_default(),
-                    opacity: field2.unwrap_or_default(),
-                    padding: field3.unwrap_or_default(),
-                    position: field4.unwrap_or_default(),
-                    scale: field5.unwrap_or_default(),
-                    url: field6.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+);
 
 /// `WatermarkDeleteEnvelope` (`#/components/schemas/WatermarkDeleteEnvelope`).
 pub type WatermarkDeleteEnvelope = client_runtime::Envelope<WatermarkDeleteResponse>;
@@ -5420,67 +2523,10 @@ impl std::fmt::Debug for WebhookGetResponse {
             .finish()
     }
 }
-
-impl WebhookGetResponse {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for WebhookGetResponse {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = WebhookGetResponse;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `WebhookGetResponse`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<WebhookGetResponse, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<client_runtime::Timestamp>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut field2: Option<Option<String>> = None;
-                let mut field3: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "modified" => fill(&mut field0, "modified", &mut map)?,
-                        "notification_url" => {
-                            fill(&mut field1, "notification_url", &mut map)?
-                        }
-                        "notificationUrl" => {
-                            fill(&mut field2, "notificationUrl", &mut map)?
-                        }
-                        "secret" => fill(&mut field3, "secret", &mut map)?,
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(WebhookGetResponse {
-                    modified: field0.unwrap_or_default(),
-                    notification_url: field1.unwrap_or_default(),
-                    notification_url_: field2.unwrap_or_default(),
-                    secret: field3.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    WebhookGetResponse, required {}, optional { modified = "modified", notification_url =
+    "notification_url", notification_url_ = "notificationUrl", secret = "secret" }
+);
 
 /// `WebhookUpdateEnvelope` (`#/components/schemas/WebhookUpdateEnvelope`).
 pub type WebhookUpdateEnvelope = client_runtime::Envelope<WebhookUpdateResponse>;
@@ -5504,61 +2550,10 @@ pub struct WebhookUpdateRequest {
     #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
-
-impl WebhookUpdateRequest {
-    /// A property the API sent that this version of the crate does not know, by
-    /// its JSON name.
-    pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-        self.extra.get(name)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for WebhookUpdateRequest {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct __Visitor;
-
-        impl<'de> serde::de::Visitor<'de> for __Visitor {
-            type Value = WebhookUpdateRequest;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object `WebhookUpdateRequest`")
-            }
-
-            fn visit_map<__A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: __A,
-            ) -> Result<WebhookUpdateRequest, __A::Error> {
-                use client_runtime::__private::fill;
-                let mut field0: Option<Option<String>> = None;
-                let mut field1: Option<Option<String>> = None;
-                let mut extra = serde_json::Map::new();
-                while let Some(key) = map
-                    .next_key::<client_runtime::__private::Key<'de>>()?
-                {
-                    match key.as_str() {
-                        "notification_url" => {
-                            fill(&mut field0, "notification_url", &mut map)?
-                        }
-                        "notificationUrl" => {
-                            fill(&mut field1, "notificationUrl", &mut map)?
-                        }
-                        _ => {
-                            extra.insert(key.into_string(), map.next_value()?);
-                        }
-                    }
-                }
-                Ok(WebhookUpdateRequest {
-                    notification_url: field0.unwrap_or_default(),
-                    notification_url_: field1.unwrap_or_default(),
-                    extra,
-                })
-            }
-        }
-        deserializer.deserialize_map(__Visitor)
-    }
-}
+client_runtime::__private::object!(
+    WebhookUpdateRequest, required {}, optional { notification_url = "notification_url",
+    notification_url_ = "notificationUrl" }
+);
 
 /// `WebhookUpdateResponse` (`#/components/schemas/WebhookUpdateResponse`).
 pub type WebhookUpdateResponse = WebhookGetResponse;

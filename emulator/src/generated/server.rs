@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
+use client_runtime::server::ParamInfo;
 use client_runtime::__private::server as support;
 pub use client_runtime::server::{FilePart, OperationInfo, Problem, ProblemLocation};
 
@@ -15,6 +16,24 @@ pub static VIDEOS_LIST: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[
+        ParamInfo::path("account_id"),
+        ParamInfo::query("id", false),
+        ParamInfo::query("after", false),
+        ParamInfo::query("asc", false),
+        ParamInfo::query("before", false),
+        ParamInfo::query("creator", false),
+        ParamInfo::query("end", false),
+        ParamInfo::query("include_counts", false),
+        ParamInfo::query("limit", false),
+        ParamInfo::query("live_input_id", false),
+        ParamInfo::query("name", false),
+        ParamInfo::query("search", false),
+        ParamInfo::query("start", false),
+        ParamInfo::query("status", false),
+        ParamInfo::query("type", false),
+        ParamInfo::query("video_name", false),
+    ],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"},\"after\":{\"type\":\"string\"},\"asc\":{\"type\":\"boolean\"},\"before\":{\"type\":\"string\"},\"creator\":{\"type\":\"string\"},\"end\":{\"type\":\"string\"},\"include_counts\":{\"type\":\"boolean\"},\"limit\":{\"type\":\"integer\"},\"live_input_id\":{\"type\":\"string\"},\"name\":{\"type\":\"string\"},\"search\":{\"type\":\"string\"},\"start\":{\"type\":\"string\"},\"status\":{\"$ref\":\"#/$defs/VideoState\"},\"type\":{\"type\":\"string\",\"enum\":[\"vod\",\"live\"]},\"video_name\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoListEnvelope\"}"),
@@ -27,6 +46,14 @@ pub static VIDEOS_INITIATE_TUS_UPLOAD: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[
+        ParamInfo::path("account_id"),
+        ParamInfo::query("direct_user", false),
+        ParamInfo::header("Tus-Resumable", true),
+        ParamInfo::header("Upload-Length", true),
+        ParamInfo::header("Upload-Creator", false),
+        ParamInfo::header("Upload-Metadata", false),
+    ],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"header\":{\"type\":\"object\",\"properties\":{\"Tus-Resumable\":{\"type\":\"string\",\"enum\":[\"1.0.0\"]},\"Upload-Length\":{\"type\":\"integer\"},\"Upload-Creator\":{\"type\":\"string\"},\"Upload-Metadata\":{\"type\":\"string\"}}},\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"direct_user\":{\"type\":\"boolean\"}}}}}",
     response_schema: None,
@@ -39,6 +66,7 @@ pub static VIDEOS_GET: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/{identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
@@ -51,6 +79,7 @@ pub static VIDEOS_EDIT: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/{identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: Some("{\"$ref\":\"#/$defs/VideoEditRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
@@ -63,6 +92,7 @@ pub static VIDEOS_DELETE: OperationInfo = OperationInfo {
     method: "DELETE",
     path: "/accounts/{account_id}/stream/{identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: None,
@@ -75,6 +105,7 @@ pub static AUDIO_TRACKS_LIST: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/{identifier}/audio",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/AudioTrackGetEnvelope\"}"),
@@ -87,6 +118,11 @@ pub static AUDIO_TRACKS_DELETE: OperationInfo = OperationInfo {
     method: "DELETE",
     path: "/accounts/{account_id}/stream/{identifier}/audio/{audio_identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[
+        ParamInfo::path("account_id"),
+        ParamInfo::path("identifier"),
+        ParamInfo::path("audio_identifier"),
+    ],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"audio_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/AudioTrackDeleteEnvelope\"}"),
@@ -99,6 +135,11 @@ pub static AUDIO_TRACKS_EDIT: OperationInfo = OperationInfo {
     method: "PATCH",
     path: "/accounts/{account_id}/stream/{identifier}/audio/{audio_identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[
+        ParamInfo::path("account_id"),
+        ParamInfo::path("identifier"),
+        ParamInfo::path("audio_identifier"),
+    ],
     body_schema: Some("{\"$ref\":\"#/$defs/AudioTrackEditRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"audio_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/AudioEnvelope\"}"),
@@ -111,6 +152,7 @@ pub static AUDIO_TRACKS_COPY: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/{identifier}/audio/copy",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: Some("{\"$ref\":\"#/$defs/AudioTrackCopyRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/AudioEnvelope\"}"),
@@ -123,6 +165,7 @@ pub static VIDEOS_STORAGE_USAGE: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/storage-usage",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::query("creator", false)],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"creator\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoStorageUsageEnvelope\"}"),
@@ -135,6 +178,7 @@ pub static VIDEOS_CLIP: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/clip",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id")],
     body_schema: Some("{\"$ref\":\"#/$defs/VideoClipRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
@@ -147,6 +191,7 @@ pub static VIDEOS_COPY: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/copy",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::header("Upload-Creator", false)],
     body_schema: Some("{\"$ref\":\"#/$defs/VideoCopyRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"header\":{\"type\":\"object\",\"properties\":{\"Upload-Creator\":{\"type\":\"string\"}}},\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/VideoEnvelope\"}"),
@@ -159,6 +204,7 @@ pub static VIDEOS_DIRECT_UPLOAD: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/direct_upload",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::header("Upload-Creator", false)],
     body_schema: Some("{\"$ref\":\"#/$defs/DirectUploadRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"header\":{\"type\":\"object\",\"properties\":{\"Upload-Creator\":{\"type\":\"string\"}}},\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/DirectUploadCreateEnvelope\"}"),
@@ -171,6 +217,7 @@ pub static KEYS_LIST: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/keys",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/KeyGetListEnvelope\"}"),
@@ -183,6 +230,7 @@ pub static KEYS_CREATE: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/keys",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id")],
     body_schema: Some("{\"$ref\":\"#/$defs/KeyCreateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/KeysEnvelope\"}"),
@@ -195,6 +243,7 @@ pub static KEYS_DELETE: OperationInfo = OperationInfo {
     method: "DELETE",
     path: "/accounts/{account_id}/stream/keys/{identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/KeyDeleteEnvelope\"}"),
@@ -207,6 +256,7 @@ pub static LIVE_INPUTS_LIST: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/live_inputs",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::query("include_counts", false)],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}},\"query\":{\"type\":\"object\",\"properties\":{\"include_counts\":{\"type\":\"boolean\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/LiveInputListEnvelope\"}"),
@@ -219,6 +269,7 @@ pub static LIVE_INPUTS_CREATE: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/live_inputs",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id")],
     body_schema: Some("{\"$ref\":\"#/$defs/LiveInputRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/LiveInputEnvelope\"}"),
@@ -231,6 +282,7 @@ pub static LIVE_INPUTS_GET: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/live_inputs/{live_input_identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("live_input_identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/LiveInputEnvelope\"}"),
@@ -243,6 +295,7 @@ pub static LIVE_INPUTS_UPDATE: OperationInfo = OperationInfo {
     method: "PUT",
     path: "/accounts/{account_id}/stream/live_inputs/{live_input_identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("live_input_identifier")],
     body_schema: Some("{\"$ref\":\"#/$defs/LiveInputRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/LiveInputEnvelope\"}"),
@@ -255,6 +308,7 @@ pub static LIVE_INPUTS_DELETE: OperationInfo = OperationInfo {
     method: "DELETE",
     path: "/accounts/{account_id}/stream/live_inputs/{live_input_identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("live_input_identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/EmptyObject\"}"),
@@ -267,6 +321,7 @@ pub static LIVE_INPUTS_OUTPUTS_LIST: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("live_input_identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/OutputListEnvelope\"}"),
@@ -279,6 +334,7 @@ pub static LIVE_INPUTS_OUTPUTS_CREATE: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("live_input_identifier")],
     body_schema: Some("{\"$ref\":\"#/$defs/OutputCreateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/OutputEnvelope\"}"),
@@ -291,6 +347,11 @@ pub static LIVE_INPUTS_OUTPUTS_UPDATE: OperationInfo = OperationInfo {
     method: "PUT",
     path: "/accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs/{output_identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[
+        ParamInfo::path("account_id"),
+        ParamInfo::path("live_input_identifier"),
+        ParamInfo::path("output_identifier"),
+    ],
     body_schema: Some("{\"$ref\":\"#/$defs/OutputUpdateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"},\"output_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/OutputEnvelope\"}"),
@@ -303,6 +364,11 @@ pub static LIVE_INPUTS_OUTPUTS_DELETE: OperationInfo = OperationInfo {
     method: "DELETE",
     path: "/accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs/{output_identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[
+        ParamInfo::path("account_id"),
+        ParamInfo::path("live_input_identifier"),
+        ParamInfo::path("output_identifier"),
+    ],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"live_input_identifier\":{\"type\":\"string\"},\"output_identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/EmptyObject\"}"),
@@ -315,6 +381,7 @@ pub static WATERMARKS_LIST: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/watermarks",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WatermarkListEnvelope\"}"),
@@ -327,6 +394,7 @@ pub static WATERMARKS_CREATE: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/watermarks",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WatermarkEnvelope\"}"),
@@ -339,6 +407,7 @@ pub static WATERMARKS_GET: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/watermarks/{identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WatermarkEnvelope\"}"),
@@ -351,6 +420,7 @@ pub static WATERMARKS_DELETE: OperationInfo = OperationInfo {
     method: "DELETE",
     path: "/accounts/{account_id}/stream/watermarks/{identifier}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WatermarkDeleteEnvelope\"}"),
@@ -363,6 +433,7 @@ pub static WEBHOOKS_GET: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/webhook",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WebhookGetEnvelope\"}"),
@@ -375,6 +446,7 @@ pub static WEBHOOKS_UPDATE: OperationInfo = OperationInfo {
     method: "PUT",
     path: "/accounts/{account_id}/stream/webhook",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id")],
     body_schema: Some("{\"$ref\":\"#/$defs/WebhookUpdateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WebhookUpdateEnvelope\"}"),
@@ -387,6 +459,7 @@ pub static WEBHOOKS_DELETE: OperationInfo = OperationInfo {
     method: "DELETE",
     path: "/accounts/{account_id}/stream/webhook",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/WebhookDeleteEnvelope\"}"),
@@ -399,6 +472,7 @@ pub static CAPTIONS_LIST: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/{identifier}/captions",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/CaptionListEnvelope\"}"),
@@ -411,6 +485,11 @@ pub static CAPTIONS_GET: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/{identifier}/captions/{language}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[
+        ParamInfo::path("account_id"),
+        ParamInfo::path("identifier"),
+        ParamInfo::path("language"),
+    ],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/CaptionEnvelope\"}"),
@@ -423,6 +502,11 @@ pub static CAPTIONS_UPLOAD: OperationInfo = OperationInfo {
     method: "PUT",
     path: "/accounts/{account_id}/stream/{identifier}/captions/{language}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[
+        ParamInfo::path("account_id"),
+        ParamInfo::path("identifier"),
+        ParamInfo::path("language"),
+    ],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/CaptionEnvelope\"}"),
@@ -435,6 +519,11 @@ pub static CAPTIONS_DELETE: OperationInfo = OperationInfo {
     method: "DELETE",
     path: "/accounts/{account_id}/stream/{identifier}/captions/{language}",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[
+        ParamInfo::path("account_id"),
+        ParamInfo::path("identifier"),
+        ParamInfo::path("language"),
+    ],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/LanguageDeleteEnvelope\"}"),
@@ -447,6 +536,11 @@ pub static CAPTIONS_GENERATE: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/{identifier}/captions/{language}/generate",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[
+        ParamInfo::path("account_id"),
+        ParamInfo::path("identifier"),
+        ParamInfo::path("language"),
+    ],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/CaptionEnvelope\"}"),
@@ -459,6 +553,11 @@ pub static CAPTIONS_VTT: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/{identifier}/captions/{language}/vtt",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[
+        ParamInfo::path("account_id"),
+        ParamInfo::path("identifier"),
+        ParamInfo::path("language"),
+    ],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"},\"language\":{\"type\":\"string\"}}}}}",
     response_schema: None,
@@ -471,6 +570,7 @@ pub static DOWNLOADS_LIST: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/{identifier}/downloads",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/DownloadGetEnvelope\"}"),
@@ -483,6 +583,7 @@ pub static DOWNLOADS_CREATE: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/{identifier}/downloads",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/DownloadCreateEnvelope\"}"),
@@ -495,6 +596,7 @@ pub static DOWNLOADS_DELETE: OperationInfo = OperationInfo {
     method: "DELETE",
     path: "/accounts/{account_id}/stream/{identifier}/downloads",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/DownloadDeleteEnvelope\"}"),
@@ -507,6 +609,7 @@ pub static VIDEOS_EMBED: OperationInfo = OperationInfo {
     method: "GET",
     path: "/accounts/{account_id}/stream/{identifier}/embed",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: None,
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: None,
@@ -519,6 +622,7 @@ pub static VIDEOS_CREATE_TOKEN: OperationInfo = OperationInfo {
     method: "POST",
     path: "/accounts/{account_id}/stream/{identifier}/token",
     security: &[&["api_token"], &["api_email", "api_key"]],
+    params: &[ParamInfo::path("account_id"), ParamInfo::path("identifier")],
     body_schema: Some("{\"$ref\":\"#/$defs/TokenCreateRequest\"}"),
     params_schema: "{\"type\":\"object\",\"properties\":{\"path\":{\"type\":\"object\",\"properties\":{\"account_id\":{\"type\":\"string\"},\"identifier\":{\"type\":\"string\"}}}}}",
     response_schema: Some("{\"$ref\":\"#/$defs/TokenCreateEnvelope\"}"),
@@ -1092,19 +1196,11 @@ pub struct CaptionsUploadForm {
     pub file: FilePart,
 }
 
-/// The answers of `videos_list`.
+/// The success answer of `videos_list` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum VideosListResponse {
     /// `200`: success.
     Ok(Box<super::models::VideoListEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for VideosListResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::VideoListEnvelope> for VideosListResponse {
@@ -1117,12 +1213,11 @@ impl IntoResponse for VideosListResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `videos_initiate_tus_upload`.
+/// The success answer of `videos_initiate_tus_upload` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum VideosInitiateTusUploadResponse {
     /// `201`: success.
@@ -1134,14 +1229,6 @@ pub enum VideosInitiateTusUploadResponse {
         /// The TUS protocol version used by the server.
         tus_resumable: String,
     },
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for VideosInitiateTusUploadResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl IntoResponse for VideosInitiateTusUploadResponse {
@@ -1162,24 +1249,15 @@ impl IntoResponse for VideosInitiateTusUploadResponse {
                 );
                 response
             }
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `videos_get`.
+/// The success answer of `videos_get` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum VideosGetResponse {
     /// `200`: success.
     Ok(Box<super::models::VideoEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for VideosGetResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::VideoEnvelope> for VideosGetResponse {
@@ -1192,24 +1270,15 @@ impl IntoResponse for VideosGetResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `videos_edit`.
+/// The success answer of `videos_edit` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum VideosEditResponse {
     /// `200`: success.
     Ok(Box<super::models::VideoEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for VideosEditResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::VideoEnvelope> for VideosEditResponse {
@@ -1222,48 +1291,30 @@ impl IntoResponse for VideosEditResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `videos_delete`.
+/// The success answer of `videos_delete` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum VideosDeleteResponse {
     /// `200`: success.
     Ok,
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for VideosDeleteResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl IntoResponse for VideosDeleteResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok => support::empty_response(200u16),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `audio_tracks_list`.
+/// The success answer of `audio_tracks_list` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum AudioTracksListResponse {
     /// `200`: success.
     Ok(Box<super::models::AudioTrackGetEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for AudioTracksListResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::AudioTrackGetEnvelope> for AudioTracksListResponse {
@@ -1276,24 +1327,15 @@ impl IntoResponse for AudioTracksListResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `audio_tracks_delete`.
+/// The success answer of `audio_tracks_delete` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum AudioTracksDeleteResponse {
     /// `200`: success.
     Ok(Box<super::models::AudioTrackDeleteEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for AudioTracksDeleteResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::AudioTrackDeleteEnvelope> for AudioTracksDeleteResponse {
@@ -1306,24 +1348,15 @@ impl IntoResponse for AudioTracksDeleteResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `audio_tracks_edit`.
+/// The success answer of `audio_tracks_edit` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum AudioTracksEditResponse {
     /// `200`: success.
     Ok(Box<super::models::AudioEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for AudioTracksEditResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::AudioEnvelope> for AudioTracksEditResponse {
@@ -1336,24 +1369,15 @@ impl IntoResponse for AudioTracksEditResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `audio_tracks_copy`.
+/// The success answer of `audio_tracks_copy` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum AudioTracksCopyResponse {
     /// `200`: success.
     Ok(Box<super::models::AudioEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for AudioTracksCopyResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::AudioEnvelope> for AudioTracksCopyResponse {
@@ -1366,24 +1390,15 @@ impl IntoResponse for AudioTracksCopyResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `videos_storage_usage`.
+/// The success answer of `videos_storage_usage` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum VideosStorageUsageResponse {
     /// `200`: success.
     Ok(Box<super::models::VideoStorageUsageEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for VideosStorageUsageResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::VideoStorageUsageEnvelope> for VideosStorageUsageResponse {
@@ -1396,24 +1411,15 @@ impl IntoResponse for VideosStorageUsageResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `videos_clip`.
+/// The success answer of `videos_clip` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum VideosClipResponse {
     /// `200`: success.
     Ok(Box<super::models::VideoEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for VideosClipResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::VideoEnvelope> for VideosClipResponse {
@@ -1426,24 +1432,15 @@ impl IntoResponse for VideosClipResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `videos_copy`.
+/// The success answer of `videos_copy` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum VideosCopyResponse {
     /// `200`: success.
     Ok(Box<super::models::VideoEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for VideosCopyResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::VideoEnvelope> for VideosCopyResponse {
@@ -1456,24 +1453,15 @@ impl IntoResponse for VideosCopyResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `videos_direct_upload`.
+/// The success answer of `videos_direct_upload` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum VideosDirectUploadResponse {
     /// `200`: success.
     Ok(Box<super::models::DirectUploadCreateEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for VideosDirectUploadResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::DirectUploadCreateEnvelope> for VideosDirectUploadResponse {
@@ -1486,24 +1474,15 @@ impl IntoResponse for VideosDirectUploadResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `keys_list`.
+/// The success answer of `keys_list` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum KeysListResponse {
     /// `200`: success.
     Ok(Box<super::models::KeyGetListEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for KeysListResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::KeyGetListEnvelope> for KeysListResponse {
@@ -1516,24 +1495,15 @@ impl IntoResponse for KeysListResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `keys_create`.
+/// The success answer of `keys_create` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum KeysCreateResponse {
     /// `200`: success.
     Ok(Box<super::models::KeysEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for KeysCreateResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::KeysEnvelope> for KeysCreateResponse {
@@ -1546,24 +1516,15 @@ impl IntoResponse for KeysCreateResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `keys_delete`.
+/// The success answer of `keys_delete` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum KeysDeleteResponse {
     /// `200`: success.
     Ok(Box<super::models::KeyDeleteEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for KeysDeleteResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::KeyDeleteEnvelope> for KeysDeleteResponse {
@@ -1576,24 +1537,15 @@ impl IntoResponse for KeysDeleteResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `live_inputs_list`.
+/// The success answer of `live_inputs_list` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum LiveInputsListResponse {
     /// `200`: success.
     Ok(Box<super::models::LiveInputListEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for LiveInputsListResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::LiveInputListEnvelope> for LiveInputsListResponse {
@@ -1606,24 +1558,15 @@ impl IntoResponse for LiveInputsListResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `live_inputs_create`.
+/// The success answer of `live_inputs_create` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum LiveInputsCreateResponse {
     /// `200`: success.
     Ok(Box<super::models::LiveInputEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for LiveInputsCreateResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::LiveInputEnvelope> for LiveInputsCreateResponse {
@@ -1636,24 +1579,15 @@ impl IntoResponse for LiveInputsCreateResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `live_inputs_get`.
+/// The success answer of `live_inputs_get` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum LiveInputsGetResponse {
     /// `200`: success.
     Ok(Box<super::models::LiveInputEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for LiveInputsGetResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::LiveInputEnvelope> for LiveInputsGetResponse {
@@ -1666,24 +1600,15 @@ impl IntoResponse for LiveInputsGetResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `live_inputs_update`.
+/// The success answer of `live_inputs_update` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum LiveInputsUpdateResponse {
     /// `200`: success.
     Ok(Box<super::models::LiveInputEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for LiveInputsUpdateResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::LiveInputEnvelope> for LiveInputsUpdateResponse {
@@ -1696,24 +1621,15 @@ impl IntoResponse for LiveInputsUpdateResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `live_inputs_delete`.
+/// The success answer of `live_inputs_delete` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum LiveInputsDeleteResponse {
     /// `200`: success.
     Ok(Box<super::models::EmptyObject>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for LiveInputsDeleteResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::EmptyObject> for LiveInputsDeleteResponse {
@@ -1726,24 +1642,15 @@ impl IntoResponse for LiveInputsDeleteResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `live_inputs_outputs_list`.
+/// The success answer of `live_inputs_outputs_list` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum LiveInputsOutputsListResponse {
     /// `200`: success.
     Ok(Box<super::models::OutputListEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for LiveInputsOutputsListResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::OutputListEnvelope> for LiveInputsOutputsListResponse {
@@ -1756,24 +1663,15 @@ impl IntoResponse for LiveInputsOutputsListResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `live_inputs_outputs_create`.
+/// The success answer of `live_inputs_outputs_create` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum LiveInputsOutputsCreateResponse {
     /// `200`: success.
     Ok(Box<super::models::OutputEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for LiveInputsOutputsCreateResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::OutputEnvelope> for LiveInputsOutputsCreateResponse {
@@ -1786,24 +1684,15 @@ impl IntoResponse for LiveInputsOutputsCreateResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `live_inputs_outputs_update`.
+/// The success answer of `live_inputs_outputs_update` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum LiveInputsOutputsUpdateResponse {
     /// `200`: success.
     Ok(Box<super::models::OutputEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for LiveInputsOutputsUpdateResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::OutputEnvelope> for LiveInputsOutputsUpdateResponse {
@@ -1816,24 +1705,15 @@ impl IntoResponse for LiveInputsOutputsUpdateResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `live_inputs_outputs_delete`.
+/// The success answer of `live_inputs_outputs_delete` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum LiveInputsOutputsDeleteResponse {
     /// `200`: success.
     Ok(Box<super::models::EmptyObject>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for LiveInputsOutputsDeleteResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::EmptyObject> for LiveInputsOutputsDeleteResponse {
@@ -1846,24 +1726,15 @@ impl IntoResponse for LiveInputsOutputsDeleteResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `watermarks_list`.
+/// The success answer of `watermarks_list` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum WatermarksListResponse {
     /// `200`: success.
     Ok(Box<super::models::WatermarkListEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for WatermarksListResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::WatermarkListEnvelope> for WatermarksListResponse {
@@ -1876,24 +1747,15 @@ impl IntoResponse for WatermarksListResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `watermarks_create`.
+/// The success answer of `watermarks_create` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum WatermarksCreateResponse {
     /// `200`: success.
     Ok(Box<super::models::WatermarkEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for WatermarksCreateResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::WatermarkEnvelope> for WatermarksCreateResponse {
@@ -1906,24 +1768,15 @@ impl IntoResponse for WatermarksCreateResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `watermarks_get`.
+/// The success answer of `watermarks_get` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum WatermarksGetResponse {
     /// `200`: success.
     Ok(Box<super::models::WatermarkEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for WatermarksGetResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::WatermarkEnvelope> for WatermarksGetResponse {
@@ -1936,24 +1789,15 @@ impl IntoResponse for WatermarksGetResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `watermarks_delete`.
+/// The success answer of `watermarks_delete` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum WatermarksDeleteResponse {
     /// `200`: success.
     Ok(Box<super::models::WatermarkDeleteEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for WatermarksDeleteResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::WatermarkDeleteEnvelope> for WatermarksDeleteResponse {
@@ -1966,24 +1810,15 @@ impl IntoResponse for WatermarksDeleteResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `webhooks_get`.
+/// The success answer of `webhooks_get` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum WebhooksGetResponse {
     /// `200`: success.
     Ok(Box<super::models::WebhookGetEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for WebhooksGetResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::WebhookGetEnvelope> for WebhooksGetResponse {
@@ -1996,24 +1831,15 @@ impl IntoResponse for WebhooksGetResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `webhooks_update`.
+/// The success answer of `webhooks_update` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum WebhooksUpdateResponse {
     /// `200`: success.
     Ok(Box<super::models::WebhookUpdateEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for WebhooksUpdateResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::WebhookUpdateEnvelope> for WebhooksUpdateResponse {
@@ -2026,24 +1852,15 @@ impl IntoResponse for WebhooksUpdateResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `webhooks_delete`.
+/// The success answer of `webhooks_delete` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum WebhooksDeleteResponse {
     /// `200`: success.
     Ok(Box<super::models::WebhookDeleteEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for WebhooksDeleteResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::WebhookDeleteEnvelope> for WebhooksDeleteResponse {
@@ -2056,24 +1873,15 @@ impl IntoResponse for WebhooksDeleteResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `captions_list`.
+/// The success answer of `captions_list` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum CaptionsListResponse {
     /// `200`: success.
     Ok(Box<super::models::CaptionListEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for CaptionsListResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::CaptionListEnvelope> for CaptionsListResponse {
@@ -2086,24 +1894,15 @@ impl IntoResponse for CaptionsListResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `captions_get`.
+/// The success answer of `captions_get` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum CaptionsGetResponse {
     /// `200`: success.
     Ok(Box<super::models::CaptionEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for CaptionsGetResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::CaptionEnvelope> for CaptionsGetResponse {
@@ -2116,24 +1915,15 @@ impl IntoResponse for CaptionsGetResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `captions_upload`.
+/// The success answer of `captions_upload` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum CaptionsUploadResponse {
     /// `200`: success.
     Ok(Box<super::models::CaptionEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for CaptionsUploadResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::CaptionEnvelope> for CaptionsUploadResponse {
@@ -2146,24 +1936,15 @@ impl IntoResponse for CaptionsUploadResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `captions_delete`.
+/// The success answer of `captions_delete` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum CaptionsDeleteResponse {
     /// `200`: success.
     Ok(Box<super::models::LanguageDeleteEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for CaptionsDeleteResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::LanguageDeleteEnvelope> for CaptionsDeleteResponse {
@@ -2176,24 +1957,15 @@ impl IntoResponse for CaptionsDeleteResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `captions_generate`.
+/// The success answer of `captions_generate` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum CaptionsGenerateResponse {
     /// `200`: success.
     Ok(Box<super::models::CaptionEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for CaptionsGenerateResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::CaptionEnvelope> for CaptionsGenerateResponse {
@@ -2206,48 +1978,30 @@ impl IntoResponse for CaptionsGenerateResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `captions_vtt`.
+/// The success answer of `captions_vtt` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum CaptionsVttResponse {
     /// `200`: success.
     Ok(String),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for CaptionsVttResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl IntoResponse for CaptionsVttResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::body_response(200u16, "text/vtt", body.into()),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `downloads_list`.
+/// The success answer of `downloads_list` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum DownloadsListResponse {
     /// `200`: success.
     Ok(Box<super::models::DownloadGetEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for DownloadsListResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::DownloadGetEnvelope> for DownloadsListResponse {
@@ -2260,24 +2014,15 @@ impl IntoResponse for DownloadsListResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `downloads_create`.
+/// The success answer of `downloads_create` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum DownloadsCreateResponse {
     /// `200`: success.
     Ok(Box<super::models::DownloadCreateEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for DownloadsCreateResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::DownloadCreateEnvelope> for DownloadsCreateResponse {
@@ -2290,24 +2035,15 @@ impl IntoResponse for DownloadsCreateResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `downloads_delete`.
+/// The success answer of `downloads_delete` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum DownloadsDeleteResponse {
     /// `200`: success.
     Ok(Box<super::models::DownloadDeleteEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for DownloadsDeleteResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::DownloadDeleteEnvelope> for DownloadsDeleteResponse {
@@ -2320,48 +2056,30 @@ impl IntoResponse for DownloadsDeleteResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `videos_embed`.
+/// The success answer of `videos_embed` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum VideosEmbedResponse {
     /// `200`: success.
     Ok(String),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for VideosEmbedResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl IntoResponse for VideosEmbedResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::body_response(200u16, "text/html", body.into()),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The answers of `videos_create_token`.
+/// The success answer of `videos_create_token` (its failures are the method's `Err`).
 #[derive(Clone, Debug)]
 pub enum VideosCreateTokenResponse {
     /// `200`: success.
     Ok(Box<super::models::TokenCreateEnvelope>),
-    /// An error answer (the error envelope).
-    Failure(Failure),
-}
-
-impl From<Failure> for VideosCreateTokenResponse {
-    fn from(failure: Failure) -> Self {
-        Self::Failure(failure)
-    }
 }
 
 impl From<super::models::TokenCreateEnvelope> for VideosCreateTokenResponse {
@@ -2374,14 +2092,531 @@ impl IntoResponse for VideosCreateTokenResponse {
     fn into_response(self) -> Response {
         match self {
             Self::Ok(body) => support::json_response(support::status(200u16), &*body),
-            Self::Failure(failure) => failure.into_response(),
         }
     }
 }
 
-/// The API as a server implements it: one method per operation, plus the hooks the
-/// router calls before them. A change of the specification changes this trait.
-pub trait Api: Send + Sync + 'static {
+/// The `audio_tracks` operations as a server implements them; a part of [`Api`].
+///
+/// Additional audio tracks on a video (the reference's "Audio Tracks" section).
+pub trait AudioTracksApi: Send + Sync + 'static {
+    /// `audio_tracks_list`: `GET /accounts/{account_id}/stream/{identifier}/audio`.
+    ///
+    /// List additional audio tracks on a video
+    ///
+    /// Lists additional audio tracks on a video. Note this API will not return information for audio attached to the video upload.
+    fn audio_tracks_list(
+        &self,
+        ctx: RequestContext,
+        request: AudioTracksListRequest,
+    ) -> impl Future<Output = Result<AudioTracksListResponse, Failure>> + Send;
+
+    /// `audio_tracks_delete`: `DELETE /accounts/{account_id}/stream/{identifier}/audio/{audio_identifier}`.
+    ///
+    /// Delete additional audio tracks on a video
+    ///
+    /// Deletes additional audio tracks on a video. Deleting a default audio track is not allowed. You must assign another audio track as default prior to deletion.
+    fn audio_tracks_delete(
+        &self,
+        ctx: RequestContext,
+        request: AudioTracksDeleteRequest,
+    ) -> impl Future<Output = Result<AudioTracksDeleteResponse, Failure>> + Send;
+
+    /// `audio_tracks_edit`: `PATCH /accounts/{account_id}/stream/{identifier}/audio/{audio_identifier}`.
+    ///
+    /// Edit additional audio tracks on a video
+    ///
+    /// Edits additional audio tracks on a video. Editing the default status of an audio track to `true` will mark all other audio tracks on the video default status to `false`.
+    fn audio_tracks_edit(
+        &self,
+        ctx: RequestContext,
+        request: AudioTracksEditRequest,
+    ) -> impl Future<Output = Result<AudioTracksEditResponse, Failure>> + Send;
+
+    /// `audio_tracks_copy`: `POST /accounts/{account_id}/stream/{identifier}/audio/copy`.
+    ///
+    /// Add audio tracks to a video
+    ///
+    /// Adds an additional audio track to a video using the provided audio track URL.
+    fn audio_tracks_copy(
+        &self,
+        ctx: RequestContext,
+        request: AudioTracksCopyRequest,
+    ) -> impl Future<Output = Result<AudioTracksCopyResponse, Failure>> + Send;
+}
+
+/// The `captions` operations as a server implements them; a part of [`Api`].
+///
+/// Captions and subtitles of a video, per BCP 47 language, uploaded or generated via AI, and their WebVTT rendering (the reference's "Captions", "Language" and "Vtt" sections).
+pub trait CaptionsApi: Send + Sync + 'static {
+    /// `captions_list`: `GET /accounts/{account_id}/stream/{identifier}/captions`.
+    ///
+    /// List captions or subtitles
+    ///
+    /// Lists the available captions or subtitles for a specific video.
+    fn captions_list(
+        &self,
+        ctx: RequestContext,
+        request: CaptionsListRequest,
+    ) -> impl Future<Output = Result<CaptionsListResponse, Failure>> + Send;
+
+    /// `captions_get`: `GET /accounts/{account_id}/stream/{identifier}/captions/{language}`.
+    ///
+    /// List captions or subtitles for a provided language
+    ///
+    /// Lists the captions or subtitles for provided language.
+    fn captions_get(
+        &self,
+        ctx: RequestContext,
+        request: CaptionsGetRequest,
+    ) -> impl Future<Output = Result<CaptionsGetResponse, Failure>> + Send;
+
+    /// `captions_upload`: `PUT /accounts/{account_id}/stream/{identifier}/captions/{language}`.
+    ///
+    /// Upload captions or subtitles
+    ///
+    /// Uploads the caption or subtitle file to the endpoint for a specific BCP47 language. One caption or subtitle file per language is allowed.
+    fn captions_upload(
+        &self,
+        ctx: RequestContext,
+        request: CaptionsUploadRequest,
+    ) -> impl Future<Output = Result<CaptionsUploadResponse, Failure>> + Send;
+
+    /// `captions_delete`: `DELETE /accounts/{account_id}/stream/{identifier}/captions/{language}`.
+    ///
+    /// Delete captions or subtitles
+    ///
+    /// Removes the captions or subtitles from a video.
+    fn captions_delete(
+        &self,
+        ctx: RequestContext,
+        request: CaptionsDeleteRequest,
+    ) -> impl Future<Output = Result<CaptionsDeleteResponse, Failure>> + Send;
+
+    /// `captions_generate`: `POST /accounts/{account_id}/stream/{identifier}/captions/{language}/generate`.
+    ///
+    /// Generate captions or subtitles for a provided language via AI
+    ///
+    /// Generate captions or subtitles for provided language via AI.
+    fn captions_generate(
+        &self,
+        ctx: RequestContext,
+        request: CaptionsGenerateRequest,
+    ) -> impl Future<Output = Result<CaptionsGenerateResponse, Failure>> + Send;
+
+    /// `captions_vtt`: `GET /accounts/{account_id}/stream/{identifier}/captions/{language}/vtt`.
+    ///
+    /// Return WebVTT captions for a provided language
+    ///
+    /// Return WebVTT captions for a provided language.
+    fn captions_vtt(
+        &self,
+        ctx: RequestContext,
+        request: CaptionsVttRequest,
+    ) -> impl Future<Output = Result<CaptionsVttResponse, Failure>> + Send;
+}
+
+/// The `downloads` operations as a server implements them; a part of [`Api`].
+///
+/// MP4 and audio downloads of a video (the reference's "Downloads" section).
+pub trait DownloadsApi: Send + Sync + 'static {
+    /// `downloads_list`: `GET /accounts/{account_id}/stream/{identifier}/downloads`.
+    ///
+    /// List downloads
+    ///
+    /// Lists the downloads created for a video.
+    fn downloads_list(
+        &self,
+        ctx: RequestContext,
+        request: DownloadsListRequest,
+    ) -> impl Future<Output = Result<DownloadsListResponse, Failure>> + Send;
+
+    /// `downloads_create`: `POST /accounts/{account_id}/stream/{identifier}/downloads`.
+    ///
+    /// Create downloads
+    ///
+    /// Creates a download for a video when a video is ready to view. Use `/downloads/{download_type}` instead for type-specific downloads. Available types are `default` and `audio`.
+    fn downloads_create(
+        &self,
+        ctx: RequestContext,
+        request: DownloadsCreateRequest,
+    ) -> impl Future<Output = Result<DownloadsCreateResponse, Failure>> + Send;
+
+    /// `downloads_delete`: `DELETE /accounts/{account_id}/stream/{identifier}/downloads`.
+    ///
+    /// Delete downloads
+    ///
+    /// Delete the downloads for a video. Use `/downloads/{download_type}` instead for type-specific downloads. Available types are `default` and `audio`.
+    fn downloads_delete(
+        &self,
+        ctx: RequestContext,
+        request: DownloadsDeleteRequest,
+    ) -> impl Future<Output = Result<DownloadsDeleteResponse, Failure>> + Send;
+}
+
+/// The `keys` operations as a server implements them; a part of [`Api`].
+///
+/// Signing keys used to create signed URL tokens (the reference's "Keys" section).
+pub trait KeysApi: Send + Sync + 'static {
+    /// `keys_list`: `GET /accounts/{account_id}/stream/keys`.
+    ///
+    /// List signing keys
+    ///
+    /// Lists the video ID and creation date and time when a signing key was created.
+    fn keys_list(
+        &self,
+        ctx: RequestContext,
+        request: KeysListRequest,
+    ) -> impl Future<Output = Result<KeysListResponse, Failure>> + Send;
+
+    /// `keys_create`: `POST /accounts/{account_id}/stream/keys`.
+    ///
+    /// Create signing keys
+    ///
+    /// Creates an RSA private key in PEM and JWK formats. Key files are only displayed once after creation. Keys are created, used, and deleted independently of videos, and every key can sign any video.
+    fn keys_create(
+        &self,
+        ctx: RequestContext,
+        request: KeysCreateRequest,
+    ) -> impl Future<Output = Result<KeysCreateResponse, Failure>> + Send;
+
+    /// `keys_delete`: `DELETE /accounts/{account_id}/stream/keys/{identifier}`.
+    ///
+    /// Delete signing keys
+    ///
+    /// Deletes signing keys and revokes all signed URLs generated with the key.
+    fn keys_delete(
+        &self,
+        ctx: RequestContext,
+        request: KeysDeleteRequest,
+    ) -> impl Future<Output = Result<KeysDeleteResponse, Failure>> + Send;
+}
+
+/// The `live_inputs` operations as a server implements them; a part of [`Api`].
+///
+/// Live inputs that accept live video over RTMPS, SRT or WebRTC (the reference's "Live Inputs" section).
+pub trait LiveInputsApi: Send + Sync + 'static {
+    /// `live_inputs_list`: `GET /accounts/{account_id}/stream/live_inputs`.
+    ///
+    /// List live inputs
+    ///
+    /// Lists the live inputs created for an account. To get the credentials needed to stream to a specific live input, request a single live input.
+    fn live_inputs_list(
+        &self,
+        ctx: RequestContext,
+        request: LiveInputsListRequest,
+    ) -> impl Future<Output = Result<LiveInputsListResponse, Failure>> + Send;
+
+    /// `live_inputs_create`: `POST /accounts/{account_id}/stream/live_inputs`.
+    ///
+    /// Create a live input
+    ///
+    /// Creates a live input, and returns credentials that you or your users can use to stream live video to Cloudflare Stream.
+    fn live_inputs_create(
+        &self,
+        ctx: RequestContext,
+        request: LiveInputsCreateRequest,
+    ) -> impl Future<Output = Result<LiveInputsCreateResponse, Failure>> + Send;
+
+    /// `live_inputs_get`: `GET /accounts/{account_id}/stream/live_inputs/{live_input_identifier}`.
+    ///
+    /// Retrieve a live input
+    ///
+    /// Retrieves details of an existing live input.
+    fn live_inputs_get(
+        &self,
+        ctx: RequestContext,
+        request: LiveInputsGetRequest,
+    ) -> impl Future<Output = Result<LiveInputsGetResponse, Failure>> + Send;
+
+    /// `live_inputs_update`: `PUT /accounts/{account_id}/stream/live_inputs/{live_input_identifier}`.
+    ///
+    /// Update a live input
+    ///
+    /// Updates a specified live input.
+    fn live_inputs_update(
+        &self,
+        ctx: RequestContext,
+        request: LiveInputsUpdateRequest,
+    ) -> impl Future<Output = Result<LiveInputsUpdateResponse, Failure>> + Send;
+
+    /// `live_inputs_delete`: `DELETE /accounts/{account_id}/stream/live_inputs/{live_input_identifier}`.
+    ///
+    /// Delete a live input
+    ///
+    /// Prevents a live input from being streamed to and makes the live input inaccessible to any future API calls.
+    fn live_inputs_delete(
+        &self,
+        ctx: RequestContext,
+        request: LiveInputsDeleteRequest,
+    ) -> impl Future<Output = Result<LiveInputsDeleteResponse, Failure>> + Send;
+}
+
+/// The `live_inputs_outputs` operations as a server implements them; a part of [`Api`].
+///
+/// Outputs that simulcast or restream a live input to other RTMP or SRT destinations (the reference's "Outputs" section).
+pub trait LiveInputsOutputsApi: Send + Sync + 'static {
+    /// `live_inputs_outputs_list`: `GET /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs`.
+    ///
+    /// List all outputs associated with a specified live input
+    ///
+    /// Retrieves all outputs associated with a specified live input.
+    fn live_inputs_outputs_list(
+        &self,
+        ctx: RequestContext,
+        request: LiveInputsOutputsListRequest,
+    ) -> impl Future<Output = Result<LiveInputsOutputsListResponse, Failure>> + Send;
+
+    /// `live_inputs_outputs_create`: `POST /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs`.
+    ///
+    /// Create a new output, connected to a live input
+    ///
+    /// Creates a new output that can be used to simulcast or restream live video to other RTMP or SRT destinations. Outputs are always linked to a specific live input — one live input can have many outputs.
+    fn live_inputs_outputs_create(
+        &self,
+        ctx: RequestContext,
+        request: LiveInputsOutputsCreateRequest,
+    ) -> impl Future<Output = Result<LiveInputsOutputsCreateResponse, Failure>> + Send;
+
+    /// `live_inputs_outputs_update`: `PUT /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs/{output_identifier}`.
+    ///
+    /// Update an output
+    ///
+    /// Updates the state of an output.
+    fn live_inputs_outputs_update(
+        &self,
+        ctx: RequestContext,
+        request: LiveInputsOutputsUpdateRequest,
+    ) -> impl Future<Output = Result<LiveInputsOutputsUpdateResponse, Failure>> + Send;
+
+    /// `live_inputs_outputs_delete`: `DELETE /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs/{output_identifier}`.
+    ///
+    /// Delete an output
+    ///
+    /// Deletes an output and removes it from the associated live input.
+    fn live_inputs_outputs_delete(
+        &self,
+        ctx: RequestContext,
+        request: LiveInputsOutputsDeleteRequest,
+    ) -> impl Future<Output = Result<LiveInputsOutputsDeleteResponse, Failure>> + Send;
+}
+
+/// The `videos` operations as a server implements them; a part of [`Api`].
+///
+/// Videos stored in Cloudflare Stream: list, details, edits and deletion, uploads (TUS, from a URL, direct creator uploads), clips, storage use, embed code and signed URL tokens. Gathers the reference's "Stream", "Videos", "Clip", "Copy", "Direct Upload", "Embed" and "Token" sections.
+pub trait VideosApi: Send + Sync + 'static {
+    /// `videos_list`: `GET /accounts/{account_id}/stream`.
+    ///
+    /// List videos
+    ///
+    /// Lists up to 1000 videos from a single request. For a specific range, refer to the optional parameters.
+    fn videos_list(
+        &self,
+        ctx: RequestContext,
+        request: VideosListRequest,
+    ) -> impl Future<Output = Result<VideosListResponse, Failure>> + Send;
+
+    /// `videos_initiate_tus_upload`: `POST /accounts/{account_id}/stream`.
+    ///
+    /// Initiate video uploads using TUS
+    ///
+    /// Initiates a video upload using the TUS protocol. On success, the server responds with a status code 201 (created) and includes a `location` header to indicate where the content should be uploaded. Refer to <https://tus.io> for protocol details.
+    fn videos_initiate_tus_upload(
+        &self,
+        ctx: RequestContext,
+        request: VideosInitiateTusUploadRequest,
+    ) -> impl Future<Output = Result<VideosInitiateTusUploadResponse, Failure>> + Send;
+
+    /// `videos_get`: `GET /accounts/{account_id}/stream/{identifier}`.
+    ///
+    /// Retrieve video details
+    ///
+    /// Fetches details for a single video.
+    fn videos_get(
+        &self,
+        ctx: RequestContext,
+        request: VideosGetRequest,
+    ) -> impl Future<Output = Result<VideosGetResponse, Failure>> + Send;
+
+    /// `videos_edit`: `POST /accounts/{account_id}/stream/{identifier}`.
+    ///
+    /// Edit video details
+    ///
+    /// Edit details for a single video.
+    fn videos_edit(
+        &self,
+        ctx: RequestContext,
+        request: VideosEditRequest,
+    ) -> impl Future<Output = Result<VideosEditResponse, Failure>> + Send;
+
+    /// `videos_delete`: `DELETE /accounts/{account_id}/stream/{identifier}`.
+    ///
+    /// Delete video
+    ///
+    /// Deletes a video and its copies from Cloudflare Stream.
+    fn videos_delete(
+        &self,
+        ctx: RequestContext,
+        request: VideosDeleteRequest,
+    ) -> impl Future<Output = Result<VideosDeleteResponse, Failure>> + Send;
+
+    /// `videos_storage_usage`: `GET /accounts/{account_id}/stream/storage-usage`.
+    ///
+    /// Storage use
+    ///
+    /// Returns information about an account's storage use.
+    fn videos_storage_usage(
+        &self,
+        ctx: RequestContext,
+        request: VideosStorageUsageRequest,
+    ) -> impl Future<Output = Result<VideosStorageUsageResponse, Failure>> + Send;
+
+    /// `videos_clip`: `POST /accounts/{account_id}/stream/clip`.
+    ///
+    /// Clip videos given a start and end time
+    ///
+    /// Clips a video based on the specified start and end times provided in seconds.
+    fn videos_clip(
+        &self,
+        ctx: RequestContext,
+        request: VideosClipRequest,
+    ) -> impl Future<Output = Result<VideosClipResponse, Failure>> + Send;
+
+    /// `videos_copy`: `POST /accounts/{account_id}/stream/copy`.
+    ///
+    /// Upload videos from a URL
+    ///
+    /// Uploads a video to Stream from a provided URL.
+    fn videos_copy(
+        &self,
+        ctx: RequestContext,
+        request: VideosCopyRequest,
+    ) -> impl Future<Output = Result<VideosCopyResponse, Failure>> + Send;
+
+    /// `videos_direct_upload`: `POST /accounts/{account_id}/stream/direct_upload`.
+    ///
+    /// Upload videos via direct upload URLs
+    ///
+    /// Creates a direct upload that allows video uploads without an API key.
+    fn videos_direct_upload(
+        &self,
+        ctx: RequestContext,
+        request: VideosDirectUploadRequest,
+    ) -> impl Future<Output = Result<VideosDirectUploadResponse, Failure>> + Send;
+
+    /// `videos_embed`: `GET /accounts/{account_id}/stream/{identifier}/embed`.
+    ///
+    /// Retrieve embed Code HTML
+    ///
+    /// Fetches an HTML code snippet to embed a video in a web page delivered through Cloudflare. On success, returns an HTML fragment for use on web pages to display a video. On failure, returns a JSON response body.
+    fn videos_embed(
+        &self,
+        ctx: RequestContext,
+        request: VideosEmbedRequest,
+    ) -> impl Future<Output = Result<VideosEmbedResponse, Failure>> + Send;
+
+    /// `videos_create_token`: `POST /accounts/{account_id}/stream/{identifier}/token`.
+    ///
+    /// Create signed URL tokens for videos
+    ///
+    /// Creates a signed URL token for a video. If a body is not provided in the request, a token is created with default values.
+    fn videos_create_token(
+        &self,
+        ctx: RequestContext,
+        request: VideosCreateTokenRequest,
+    ) -> impl Future<Output = Result<VideosCreateTokenResponse, Failure>> + Send;
+}
+
+/// The `watermarks` operations as a server implements them; a part of [`Api`].
+///
+/// Watermark profiles applied to videos at upload (the reference's "Watermarks" section).
+pub trait WatermarksApi: Send + Sync + 'static {
+    /// `watermarks_list`: `GET /accounts/{account_id}/stream/watermarks`.
+    ///
+    /// List watermark profiles
+    ///
+    /// Lists all watermark profiles for an account.
+    fn watermarks_list(
+        &self,
+        ctx: RequestContext,
+        request: WatermarksListRequest,
+    ) -> impl Future<Output = Result<WatermarksListResponse, Failure>> + Send;
+
+    /// `watermarks_create`: `POST /accounts/{account_id}/stream/watermarks`.
+    ///
+    /// Create watermark profiles via basic upload
+    ///
+    /// Creates watermark profiles using a single `HTTP POST multipart/form-data` request.
+    fn watermarks_create(
+        &self,
+        ctx: RequestContext,
+        request: WatermarksCreateRequest,
+    ) -> impl Future<Output = Result<WatermarksCreateResponse, Failure>> + Send;
+
+    /// `watermarks_get`: `GET /accounts/{account_id}/stream/watermarks/{identifier}`.
+    ///
+    /// Watermark profile details
+    ///
+    /// Retrieves details for a single watermark profile.
+    fn watermarks_get(
+        &self,
+        ctx: RequestContext,
+        request: WatermarksGetRequest,
+    ) -> impl Future<Output = Result<WatermarksGetResponse, Failure>> + Send;
+
+    /// `watermarks_delete`: `DELETE /accounts/{account_id}/stream/watermarks/{identifier}`.
+    ///
+    /// Delete watermark profiles
+    ///
+    /// Deletes a watermark profile.
+    fn watermarks_delete(
+        &self,
+        ctx: RequestContext,
+        request: WatermarksDeleteRequest,
+    ) -> impl Future<Output = Result<WatermarksDeleteResponse, Failure>> + Send;
+}
+
+/// The `webhooks` operations as a server implements them; a part of [`Api`].
+///
+/// The webhook that receives video processing notifications (the reference's "Webhooks" section).
+pub trait WebhooksApi: Send + Sync + 'static {
+    /// `webhooks_get`: `GET /accounts/{account_id}/stream/webhook`.
+    ///
+    /// View webhooks
+    ///
+    /// Retrieves a list of webhooks.
+    fn webhooks_get(
+        &self,
+        ctx: RequestContext,
+        request: WebhooksGetRequest,
+    ) -> impl Future<Output = Result<WebhooksGetResponse, Failure>> + Send;
+
+    /// `webhooks_update`: `PUT /accounts/{account_id}/stream/webhook`.
+    ///
+    /// Create webhooks
+    ///
+    /// Creates a webhook notification.
+    fn webhooks_update(
+        &self,
+        ctx: RequestContext,
+        request: WebhooksUpdateRequest,
+    ) -> impl Future<Output = Result<WebhooksUpdateResponse, Failure>> + Send;
+
+    /// `webhooks_delete`: `DELETE /accounts/{account_id}/stream/webhook`.
+    ///
+    /// Delete webhooks
+    ///
+    /// Deletes a webhook.
+    fn webhooks_delete(
+        &self,
+        ctx: RequestContext,
+        request: WebhooksDeleteRequest,
+    ) -> impl Future<Output = Result<WebhooksDeleteResponse, Failure>> + Send;
+}
+
+/// The API as a server implements it: every resource's trait, plus the hooks the
+/// router calls before them. A change of the specification changes these traits.
+pub trait Api: AudioTracksApi + CaptionsApi + DownloadsApi + KeysApi + LiveInputsApi + LiveInputsOutputsApi + VideosApi + WatermarksApi + WebhooksApi + Send + Sync + 'static {
     /// Checks the credentials of a request to an operation with security
     /// requirements; the `Err` is sent as the answer.
     fn authorize(
@@ -2396,479 +2631,38 @@ pub trait Api: Send + Sync + 'static {
     fn max_body_bytes(&self) -> usize {
         32 * 1024 * 1024
     }
+}
 
-    /// `videos_list`: `GET /accounts/{account_id}/stream`.
-    ///
-    /// List videos
-    ///
-    /// Lists up to 1000 videos from a single request. For a specific range, refer to the optional parameters.
-    fn videos_list(
-        &self,
-        ctx: RequestContext,
-        request: VideosListRequest,
-    ) -> impl Future<Output = VideosListResponse> + Send;
+/// The router's state: the implementation, with its hooks as the runtime's handler
+/// calls them.
+struct Served<A>(Arc<A>);
 
-    /// `videos_initiate_tus_upload`: `POST /accounts/{account_id}/stream`.
-    ///
-    /// Initiate video uploads using TUS
-    ///
-    /// Initiates a video upload using the TUS protocol. On success, the server responds with a status code 201 (created) and includes a `location` header to indicate where the content should be uploaded. Refer to <https://tus.io> for protocol details.
-    fn videos_initiate_tus_upload(
-        &self,
-        ctx: RequestContext,
-        request: VideosInitiateTusUploadRequest,
-    ) -> impl Future<Output = VideosInitiateTusUploadResponse> + Send;
+impl<A> Clone for Served<A> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
 
-    /// `videos_get`: `GET /accounts/{account_id}/stream/{identifier}`.
-    ///
-    /// Retrieve video details
-    ///
-    /// Fetches details for a single video.
-    fn videos_get(
-        &self,
-        ctx: RequestContext,
-        request: VideosGetRequest,
-    ) -> impl Future<Output = VideosGetResponse> + Send;
+impl<A: Api> support::Hooks for Served<A> {
+    type Credentials = Credentials;
 
-    /// `videos_edit`: `POST /accounts/{account_id}/stream/{identifier}`.
-    ///
-    /// Edit video details
-    ///
-    /// Edit details for a single video.
-    fn videos_edit(
-        &self,
-        ctx: RequestContext,
-        request: VideosEditRequest,
-    ) -> impl Future<Output = VideosEditResponse> + Send;
+    type Error = super::models::ApiResponseFailure;
 
-    /// `videos_delete`: `DELETE /accounts/{account_id}/stream/{identifier}`.
-    ///
-    /// Delete video
-    ///
-    /// Deletes a video and its copies from Cloudflare Stream.
-    fn videos_delete(
-        &self,
-        ctx: RequestContext,
-        request: VideosDeleteRequest,
-    ) -> impl Future<Output = VideosDeleteResponse> + Send;
+    fn credentials(headers: &HeaderMap, uri: &Uri) -> Credentials {
+        Credentials::from_request(headers, uri)
+    }
 
-    /// `audio_tracks_list`: `GET /accounts/{account_id}/stream/{identifier}/audio`.
-    ///
-    /// List additional audio tracks on a video
-    ///
-    /// Lists additional audio tracks on a video. Note this API will not return information for audio attached to the video upload.
-    fn audio_tracks_list(
-        &self,
-        ctx: RequestContext,
-        request: AudioTracksListRequest,
-    ) -> impl Future<Output = AudioTracksListResponse> + Send;
+    async fn authorize(&self, ctx: &RequestContext) -> Result<(), Failure> {
+        self.0.authorize(ctx).await
+    }
 
-    /// `audio_tracks_delete`: `DELETE /accounts/{account_id}/stream/{identifier}/audio/{audio_identifier}`.
-    ///
-    /// Delete additional audio tracks on a video
-    ///
-    /// Deletes additional audio tracks on a video. Deleting a default audio track is not allowed. You must assign another audio track as default prior to deletion.
-    fn audio_tracks_delete(
-        &self,
-        ctx: RequestContext,
-        request: AudioTracksDeleteRequest,
-    ) -> impl Future<Output = AudioTracksDeleteResponse> + Send;
+    fn reject(&self, ctx: &RequestContext, problems: Vec<Problem>) -> Failure {
+        self.0.reject(ctx, problems)
+    }
 
-    /// `audio_tracks_edit`: `PATCH /accounts/{account_id}/stream/{identifier}/audio/{audio_identifier}`.
-    ///
-    /// Edit additional audio tracks on a video
-    ///
-    /// Edits additional audio tracks on a video. Editing the default status of an audio track to `true` will mark all other audio tracks on the video default status to `false`.
-    fn audio_tracks_edit(
-        &self,
-        ctx: RequestContext,
-        request: AudioTracksEditRequest,
-    ) -> impl Future<Output = AudioTracksEditResponse> + Send;
-
-    /// `audio_tracks_copy`: `POST /accounts/{account_id}/stream/{identifier}/audio/copy`.
-    ///
-    /// Add audio tracks to a video
-    ///
-    /// Adds an additional audio track to a video using the provided audio track URL.
-    fn audio_tracks_copy(
-        &self,
-        ctx: RequestContext,
-        request: AudioTracksCopyRequest,
-    ) -> impl Future<Output = AudioTracksCopyResponse> + Send;
-
-    /// `videos_storage_usage`: `GET /accounts/{account_id}/stream/storage-usage`.
-    ///
-    /// Storage use
-    ///
-    /// Returns information about an account's storage use.
-    fn videos_storage_usage(
-        &self,
-        ctx: RequestContext,
-        request: VideosStorageUsageRequest,
-    ) -> impl Future<Output = VideosStorageUsageResponse> + Send;
-
-    /// `videos_clip`: `POST /accounts/{account_id}/stream/clip`.
-    ///
-    /// Clip videos given a start and end time
-    ///
-    /// Clips a video based on the specified start and end times provided in seconds.
-    fn videos_clip(
-        &self,
-        ctx: RequestContext,
-        request: VideosClipRequest,
-    ) -> impl Future<Output = VideosClipResponse> + Send;
-
-    /// `videos_copy`: `POST /accounts/{account_id}/stream/copy`.
-    ///
-    /// Upload videos from a URL
-    ///
-    /// Uploads a video to Stream from a provided URL.
-    fn videos_copy(
-        &self,
-        ctx: RequestContext,
-        request: VideosCopyRequest,
-    ) -> impl Future<Output = VideosCopyResponse> + Send;
-
-    /// `videos_direct_upload`: `POST /accounts/{account_id}/stream/direct_upload`.
-    ///
-    /// Upload videos via direct upload URLs
-    ///
-    /// Creates a direct upload that allows video uploads without an API key.
-    fn videos_direct_upload(
-        &self,
-        ctx: RequestContext,
-        request: VideosDirectUploadRequest,
-    ) -> impl Future<Output = VideosDirectUploadResponse> + Send;
-
-    /// `keys_list`: `GET /accounts/{account_id}/stream/keys`.
-    ///
-    /// List signing keys
-    ///
-    /// Lists the video ID and creation date and time when a signing key was created.
-    fn keys_list(
-        &self,
-        ctx: RequestContext,
-        request: KeysListRequest,
-    ) -> impl Future<Output = KeysListResponse> + Send;
-
-    /// `keys_create`: `POST /accounts/{account_id}/stream/keys`.
-    ///
-    /// Create signing keys
-    ///
-    /// Creates an RSA private key in PEM and JWK formats. Key files are only displayed once after creation. Keys are created, used, and deleted independently of videos, and every key can sign any video.
-    fn keys_create(
-        &self,
-        ctx: RequestContext,
-        request: KeysCreateRequest,
-    ) -> impl Future<Output = KeysCreateResponse> + Send;
-
-    /// `keys_delete`: `DELETE /accounts/{account_id}/stream/keys/{identifier}`.
-    ///
-    /// Delete signing keys
-    ///
-    /// Deletes signing keys and revokes all signed URLs generated with the key.
-    fn keys_delete(
-        &self,
-        ctx: RequestContext,
-        request: KeysDeleteRequest,
-    ) -> impl Future<Output = KeysDeleteResponse> + Send;
-
-    /// `live_inputs_list`: `GET /accounts/{account_id}/stream/live_inputs`.
-    ///
-    /// List live inputs
-    ///
-    /// Lists the live inputs created for an account. To get the credentials needed to stream to a specific live input, request a single live input.
-    fn live_inputs_list(
-        &self,
-        ctx: RequestContext,
-        request: LiveInputsListRequest,
-    ) -> impl Future<Output = LiveInputsListResponse> + Send;
-
-    /// `live_inputs_create`: `POST /accounts/{account_id}/stream/live_inputs`.
-    ///
-    /// Create a live input
-    ///
-    /// Creates a live input, and returns credentials that you or your users can use to stream live video to Cloudflare Stream.
-    fn live_inputs_create(
-        &self,
-        ctx: RequestContext,
-        request: LiveInputsCreateRequest,
-    ) -> impl Future<Output = LiveInputsCreateResponse> + Send;
-
-    /// `live_inputs_get`: `GET /accounts/{account_id}/stream/live_inputs/{live_input_identifier}`.
-    ///
-    /// Retrieve a live input
-    ///
-    /// Retrieves details of an existing live input.
-    fn live_inputs_get(
-        &self,
-        ctx: RequestContext,
-        request: LiveInputsGetRequest,
-    ) -> impl Future<Output = LiveInputsGetResponse> + Send;
-
-    /// `live_inputs_update`: `PUT /accounts/{account_id}/stream/live_inputs/{live_input_identifier}`.
-    ///
-    /// Update a live input
-    ///
-    /// Updates a specified live input.
-    fn live_inputs_update(
-        &self,
-        ctx: RequestContext,
-        request: LiveInputsUpdateRequest,
-    ) -> impl Future<Output = LiveInputsUpdateResponse> + Send;
-
-    /// `live_inputs_delete`: `DELETE /accounts/{account_id}/stream/live_inputs/{live_input_identifier}`.
-    ///
-    /// Delete a live input
-    ///
-    /// Prevents a live input from being streamed to and makes the live input inaccessible to any future API calls.
-    fn live_inputs_delete(
-        &self,
-        ctx: RequestContext,
-        request: LiveInputsDeleteRequest,
-    ) -> impl Future<Output = LiveInputsDeleteResponse> + Send;
-
-    /// `live_inputs_outputs_list`: `GET /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs`.
-    ///
-    /// List all outputs associated with a specified live input
-    ///
-    /// Retrieves all outputs associated with a specified live input.
-    fn live_inputs_outputs_list(
-        &self,
-        ctx: RequestContext,
-        request: LiveInputsOutputsListRequest,
-    ) -> impl Future<Output = LiveInputsOutputsListResponse> + Send;
-
-    /// `live_inputs_outputs_create`: `POST /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs`.
-    ///
-    /// Create a new output, connected to a live input
-    ///
-    /// Creates a new output that can be used to simulcast or restream live video to other RTMP or SRT destinations. Outputs are always linked to a specific live input — one live input can have many outputs.
-    fn live_inputs_outputs_create(
-        &self,
-        ctx: RequestContext,
-        request: LiveInputsOutputsCreateRequest,
-    ) -> impl Future<Output = LiveInputsOutputsCreateResponse> + Send;
-
-    /// `live_inputs_outputs_update`: `PUT /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs/{output_identifier}`.
-    ///
-    /// Update an output
-    ///
-    /// Updates the state of an output.
-    fn live_inputs_outputs_update(
-        &self,
-        ctx: RequestContext,
-        request: LiveInputsOutputsUpdateRequest,
-    ) -> impl Future<Output = LiveInputsOutputsUpdateResponse> + Send;
-
-    /// `live_inputs_outputs_delete`: `DELETE /accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs/{output_identifier}`.
-    ///
-    /// Delete an output
-    ///
-    /// Deletes an output and removes it from the associated live input.
-    fn live_inputs_outputs_delete(
-        &self,
-        ctx: RequestContext,
-        request: LiveInputsOutputsDeleteRequest,
-    ) -> impl Future<Output = LiveInputsOutputsDeleteResponse> + Send;
-
-    /// `watermarks_list`: `GET /accounts/{account_id}/stream/watermarks`.
-    ///
-    /// List watermark profiles
-    ///
-    /// Lists all watermark profiles for an account.
-    fn watermarks_list(
-        &self,
-        ctx: RequestContext,
-        request: WatermarksListRequest,
-    ) -> impl Future<Output = WatermarksListResponse> + Send;
-
-    /// `watermarks_create`: `POST /accounts/{account_id}/stream/watermarks`.
-    ///
-    /// Create watermark profiles via basic upload
-    ///
-    /// Creates watermark profiles using a single `HTTP POST multipart/form-data` request.
-    fn watermarks_create(
-        &self,
-        ctx: RequestContext,
-        request: WatermarksCreateRequest,
-    ) -> impl Future<Output = WatermarksCreateResponse> + Send;
-
-    /// `watermarks_get`: `GET /accounts/{account_id}/stream/watermarks/{identifier}`.
-    ///
-    /// Watermark profile details
-    ///
-    /// Retrieves details for a single watermark profile.
-    fn watermarks_get(
-        &self,
-        ctx: RequestContext,
-        request: WatermarksGetRequest,
-    ) -> impl Future<Output = WatermarksGetResponse> + Send;
-
-    /// `watermarks_delete`: `DELETE /accounts/{account_id}/stream/watermarks/{identifier}`.
-    ///
-    /// Delete watermark profiles
-    ///
-    /// Deletes a watermark profile.
-    fn watermarks_delete(
-        &self,
-        ctx: RequestContext,
-        request: WatermarksDeleteRequest,
-    ) -> impl Future<Output = WatermarksDeleteResponse> + Send;
-
-    /// `webhooks_get`: `GET /accounts/{account_id}/stream/webhook`.
-    ///
-    /// View webhooks
-    ///
-    /// Retrieves a list of webhooks.
-    fn webhooks_get(
-        &self,
-        ctx: RequestContext,
-        request: WebhooksGetRequest,
-    ) -> impl Future<Output = WebhooksGetResponse> + Send;
-
-    /// `webhooks_update`: `PUT /accounts/{account_id}/stream/webhook`.
-    ///
-    /// Create webhooks
-    ///
-    /// Creates a webhook notification.
-    fn webhooks_update(
-        &self,
-        ctx: RequestContext,
-        request: WebhooksUpdateRequest,
-    ) -> impl Future<Output = WebhooksUpdateResponse> + Send;
-
-    /// `webhooks_delete`: `DELETE /accounts/{account_id}/stream/webhook`.
-    ///
-    /// Delete webhooks
-    ///
-    /// Deletes a webhook.
-    fn webhooks_delete(
-        &self,
-        ctx: RequestContext,
-        request: WebhooksDeleteRequest,
-    ) -> impl Future<Output = WebhooksDeleteResponse> + Send;
-
-    /// `captions_list`: `GET /accounts/{account_id}/stream/{identifier}/captions`.
-    ///
-    /// List captions or subtitles
-    ///
-    /// Lists the available captions or subtitles for a specific video.
-    fn captions_list(
-        &self,
-        ctx: RequestContext,
-        request: CaptionsListRequest,
-    ) -> impl Future<Output = CaptionsListResponse> + Send;
-
-    /// `captions_get`: `GET /accounts/{account_id}/stream/{identifier}/captions/{language}`.
-    ///
-    /// List captions or subtitles for a provided language
-    ///
-    /// Lists the captions or subtitles for provided language.
-    fn captions_get(
-        &self,
-        ctx: RequestContext,
-        request: CaptionsGetRequest,
-    ) -> impl Future<Output = CaptionsGetResponse> + Send;
-
-    /// `captions_upload`: `PUT /accounts/{account_id}/stream/{identifier}/captions/{language}`.
-    ///
-    /// Upload captions or subtitles
-    ///
-    /// Uploads the caption or subtitle file to the endpoint for a specific BCP47 language. One caption or subtitle file per language is allowed.
-    fn captions_upload(
-        &self,
-        ctx: RequestContext,
-        request: CaptionsUploadRequest,
-    ) -> impl Future<Output = CaptionsUploadResponse> + Send;
-
-    /// `captions_delete`: `DELETE /accounts/{account_id}/stream/{identifier}/captions/{language}`.
-    ///
-    /// Delete captions or subtitles
-    ///
-    /// Removes the captions or subtitles from a video.
-    fn captions_delete(
-        &self,
-        ctx: RequestContext,
-        request: CaptionsDeleteRequest,
-    ) -> impl Future<Output = CaptionsDeleteResponse> + Send;
-
-    /// `captions_generate`: `POST /accounts/{account_id}/stream/{identifier}/captions/{language}/generate`.
-    ///
-    /// Generate captions or subtitles for a provided language via AI
-    ///
-    /// Generate captions or subtitles for provided language via AI.
-    fn captions_generate(
-        &self,
-        ctx: RequestContext,
-        request: CaptionsGenerateRequest,
-    ) -> impl Future<Output = CaptionsGenerateResponse> + Send;
-
-    /// `captions_vtt`: `GET /accounts/{account_id}/stream/{identifier}/captions/{language}/vtt`.
-    ///
-    /// Return WebVTT captions for a provided language
-    ///
-    /// Return WebVTT captions for a provided language.
-    fn captions_vtt(
-        &self,
-        ctx: RequestContext,
-        request: CaptionsVttRequest,
-    ) -> impl Future<Output = CaptionsVttResponse> + Send;
-
-    /// `downloads_list`: `GET /accounts/{account_id}/stream/{identifier}/downloads`.
-    ///
-    /// List downloads
-    ///
-    /// Lists the downloads created for a video.
-    fn downloads_list(
-        &self,
-        ctx: RequestContext,
-        request: DownloadsListRequest,
-    ) -> impl Future<Output = DownloadsListResponse> + Send;
-
-    /// `downloads_create`: `POST /accounts/{account_id}/stream/{identifier}/downloads`.
-    ///
-    /// Create downloads
-    ///
-    /// Creates a download for a video when a video is ready to view. Use `/downloads/{download_type}` instead for type-specific downloads. Available types are `default` and `audio`.
-    fn downloads_create(
-        &self,
-        ctx: RequestContext,
-        request: DownloadsCreateRequest,
-    ) -> impl Future<Output = DownloadsCreateResponse> + Send;
-
-    /// `downloads_delete`: `DELETE /accounts/{account_id}/stream/{identifier}/downloads`.
-    ///
-    /// Delete downloads
-    ///
-    /// Delete the downloads for a video. Use `/downloads/{download_type}` instead for type-specific downloads. Available types are `default` and `audio`.
-    fn downloads_delete(
-        &self,
-        ctx: RequestContext,
-        request: DownloadsDeleteRequest,
-    ) -> impl Future<Output = DownloadsDeleteResponse> + Send;
-
-    /// `videos_embed`: `GET /accounts/{account_id}/stream/{identifier}/embed`.
-    ///
-    /// Retrieve embed Code HTML
-    ///
-    /// Fetches an HTML code snippet to embed a video in a web page delivered through Cloudflare. On success, returns an HTML fragment for use on web pages to display a video. On failure, returns a JSON response body.
-    fn videos_embed(
-        &self,
-        ctx: RequestContext,
-        request: VideosEmbedRequest,
-    ) -> impl Future<Output = VideosEmbedResponse> + Send;
-
-    /// `videos_create_token`: `POST /accounts/{account_id}/stream/{identifier}/token`.
-    ///
-    /// Create signed URL tokens for videos
-    ///
-    /// Creates a signed URL token for a video. If a body is not provided in the request, a token is created with default values.
-    fn videos_create_token(
-        &self,
-        ctx: RequestContext,
-        request: VideosCreateTokenRequest,
-    ) -> impl Future<Output = VideosCreateTokenResponse> + Send;
+    fn max_body_bytes(&self) -> usize {
+        self.0.max_body_bytes()
+    }
 }
 
 /// The router serving `api`: one route per path template of the specification.
@@ -2877,89 +2671,287 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
         .route(
             "/accounts/{account_id}/stream",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_videos_list::<A>)
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &VIDEOS_LIST,
+                        decode_videos_list,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.videos_list(ctx, r).await
+                        },
+                    ),
+                )
                 .on(
                     axum::routing::MethodFilter::POST,
-                    handle_videos_initiate_tus_upload::<A>,
+                    support::handler(
+                        &VIDEOS_INITIATE_TUS_UPLOAD,
+                        decode_videos_initiate_tus_upload,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.videos_initiate_tus_upload(ctx, r).await
+                        },
+                    ),
                 ),
         )
         .route(
             "/accounts/{account_id}/stream/{identifier}",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_videos_get::<A>)
-                .on(axum::routing::MethodFilter::POST, handle_videos_edit::<A>)
-                .on(axum::routing::MethodFilter::DELETE, handle_videos_delete::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &VIDEOS_GET,
+                        decode_videos_get,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.videos_get(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    support::handler(
+                        &VIDEOS_EDIT,
+                        decode_videos_edit,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.videos_edit(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::DELETE,
+                    support::handler(
+                        &VIDEOS_DELETE,
+                        decode_videos_delete,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.videos_delete(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/{identifier}/audio",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_audio_tracks_list::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &AUDIO_TRACKS_LIST,
+                        decode_audio_tracks_list,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.audio_tracks_list(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/{identifier}/audio/{audio_identifier}",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::DELETE, handle_audio_tracks_delete::<A>)
-                .on(axum::routing::MethodFilter::PATCH, handle_audio_tracks_edit::<A>),
+                .on(
+                    axum::routing::MethodFilter::DELETE,
+                    support::handler(
+                        &AUDIO_TRACKS_DELETE,
+                        decode_audio_tracks_delete,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.audio_tracks_delete(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::PATCH,
+                    support::handler(
+                        &AUDIO_TRACKS_EDIT,
+                        decode_audio_tracks_edit,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.audio_tracks_edit(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/{identifier}/audio/copy",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::POST, handle_audio_tracks_copy::<A>),
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    support::handler(
+                        &AUDIO_TRACKS_COPY,
+                        decode_audio_tracks_copy,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.audio_tracks_copy(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/storage-usage",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_videos_storage_usage::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &VIDEOS_STORAGE_USAGE,
+                        decode_videos_storage_usage,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.videos_storage_usage(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/clip",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::POST, handle_videos_clip::<A>),
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    support::handler(
+                        &VIDEOS_CLIP,
+                        decode_videos_clip,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.videos_clip(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/copy",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::POST, handle_videos_copy::<A>),
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    support::handler(
+                        &VIDEOS_COPY,
+                        decode_videos_copy,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.videos_copy(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/direct_upload",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::POST, handle_videos_direct_upload::<A>),
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    support::handler(
+                        &VIDEOS_DIRECT_UPLOAD,
+                        decode_videos_direct_upload,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.videos_direct_upload(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/keys",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_keys_list::<A>)
-                .on(axum::routing::MethodFilter::POST, handle_keys_create::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &KEYS_LIST,
+                        decode_keys_list,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.keys_list(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    support::handler(
+                        &KEYS_CREATE,
+                        decode_keys_create,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.keys_create(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/keys/{identifier}",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::DELETE, handle_keys_delete::<A>),
+                .on(
+                    axum::routing::MethodFilter::DELETE,
+                    support::handler(
+                        &KEYS_DELETE,
+                        decode_keys_delete,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.keys_delete(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/live_inputs",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_live_inputs_list::<A>)
-                .on(axum::routing::MethodFilter::POST, handle_live_inputs_create::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &LIVE_INPUTS_LIST,
+                        decode_live_inputs_list,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.live_inputs_list(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    support::handler(
+                        &LIVE_INPUTS_CREATE,
+                        decode_live_inputs_create,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.live_inputs_create(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/live_inputs/{live_input_identifier}",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_live_inputs_get::<A>)
-                .on(axum::routing::MethodFilter::PUT, handle_live_inputs_update::<A>)
-                .on(axum::routing::MethodFilter::DELETE, handle_live_inputs_delete::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &LIVE_INPUTS_GET,
+                        decode_live_inputs_get,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.live_inputs_get(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::PUT,
+                    support::handler(
+                        &LIVE_INPUTS_UPDATE,
+                        decode_live_inputs_update,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.live_inputs_update(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::DELETE,
+                    support::handler(
+                        &LIVE_INPUTS_DELETE,
+                        decode_live_inputs_delete,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.live_inputs_delete(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/live_inputs/{live_input_identifier}/outputs",
             axum::routing::MethodRouter::new()
                 .on(
                     axum::routing::MethodFilter::GET,
-                    handle_live_inputs_outputs_list::<A>,
+                    support::handler(
+                        &LIVE_INPUTS_OUTPUTS_LIST,
+                        decode_live_inputs_outputs_list,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.live_inputs_outputs_list(ctx, r).await
+                        },
+                    ),
                 )
                 .on(
                     axum::routing::MethodFilter::POST,
-                    handle_live_inputs_outputs_create::<A>,
+                    support::handler(
+                        &LIVE_INPUTS_OUTPUTS_CREATE,
+                        decode_live_inputs_outputs_create,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.live_inputs_outputs_create(ctx, r).await
+                        },
+                    ),
                 ),
         )
         .route(
@@ -2967,3058 +2959,848 @@ pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
             axum::routing::MethodRouter::new()
                 .on(
                     axum::routing::MethodFilter::PUT,
-                    handle_live_inputs_outputs_update::<A>,
+                    support::handler(
+                        &LIVE_INPUTS_OUTPUTS_UPDATE,
+                        decode_live_inputs_outputs_update,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.live_inputs_outputs_update(ctx, r).await
+                        },
+                    ),
                 )
                 .on(
                     axum::routing::MethodFilter::DELETE,
-                    handle_live_inputs_outputs_delete::<A>,
+                    support::handler(
+                        &LIVE_INPUTS_OUTPUTS_DELETE,
+                        decode_live_inputs_outputs_delete,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.live_inputs_outputs_delete(ctx, r).await
+                        },
+                    ),
                 ),
         )
         .route(
             "/accounts/{account_id}/stream/watermarks",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_watermarks_list::<A>)
-                .on(axum::routing::MethodFilter::POST, handle_watermarks_create::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &WATERMARKS_LIST,
+                        decode_watermarks_list,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.watermarks_list(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    support::handler(
+                        &WATERMARKS_CREATE,
+                        decode_watermarks_create,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.watermarks_create(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/watermarks/{identifier}",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_watermarks_get::<A>)
-                .on(axum::routing::MethodFilter::DELETE, handle_watermarks_delete::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &WATERMARKS_GET,
+                        decode_watermarks_get,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.watermarks_get(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::DELETE,
+                    support::handler(
+                        &WATERMARKS_DELETE,
+                        decode_watermarks_delete,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.watermarks_delete(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/webhook",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_webhooks_get::<A>)
-                .on(axum::routing::MethodFilter::PUT, handle_webhooks_update::<A>)
-                .on(axum::routing::MethodFilter::DELETE, handle_webhooks_delete::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &WEBHOOKS_GET,
+                        decode_webhooks_get,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.webhooks_get(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::PUT,
+                    support::handler(
+                        &WEBHOOKS_UPDATE,
+                        decode_webhooks_update,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.webhooks_update(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::DELETE,
+                    support::handler(
+                        &WEBHOOKS_DELETE,
+                        decode_webhooks_delete,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.webhooks_delete(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/{identifier}/captions",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_captions_list::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &CAPTIONS_LIST,
+                        decode_captions_list,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.captions_list(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/{identifier}/captions/{language}",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_captions_get::<A>)
-                .on(axum::routing::MethodFilter::PUT, handle_captions_upload::<A>)
-                .on(axum::routing::MethodFilter::DELETE, handle_captions_delete::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &CAPTIONS_GET,
+                        decode_captions_get,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.captions_get(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::PUT,
+                    support::handler(
+                        &CAPTIONS_UPLOAD,
+                        decode_captions_upload,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.captions_upload(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::DELETE,
+                    support::handler(
+                        &CAPTIONS_DELETE,
+                        decode_captions_delete,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.captions_delete(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/{identifier}/captions/{language}/generate",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::POST, handle_captions_generate::<A>),
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    support::handler(
+                        &CAPTIONS_GENERATE,
+                        decode_captions_generate,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.captions_generate(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/{identifier}/captions/{language}/vtt",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_captions_vtt::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &CAPTIONS_VTT,
+                        decode_captions_vtt,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.captions_vtt(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/{identifier}/downloads",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_downloads_list::<A>)
-                .on(axum::routing::MethodFilter::POST, handle_downloads_create::<A>)
-                .on(axum::routing::MethodFilter::DELETE, handle_downloads_delete::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &DOWNLOADS_LIST,
+                        decode_downloads_list,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.downloads_list(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    support::handler(
+                        &DOWNLOADS_CREATE,
+                        decode_downloads_create,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.downloads_create(ctx, r).await
+                        },
+                    ),
+                )
+                .on(
+                    axum::routing::MethodFilter::DELETE,
+                    support::handler(
+                        &DOWNLOADS_DELETE,
+                        decode_downloads_delete,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.downloads_delete(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/{identifier}/embed",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::GET, handle_videos_embed::<A>),
+                .on(
+                    axum::routing::MethodFilter::GET,
+                    support::handler(
+                        &VIDEOS_EMBED,
+                        decode_videos_embed,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.videos_embed(ctx, r).await
+                        },
+                    ),
+                ),
         )
         .route(
             "/accounts/{account_id}/stream/{identifier}/token",
             axum::routing::MethodRouter::new()
-                .on(axum::routing::MethodFilter::POST, handle_videos_create_token::<A>),
+                .on(
+                    axum::routing::MethodFilter::POST,
+                    support::handler(
+                        &VIDEOS_CREATE_TOKEN,
+                        decode_videos_create_token,
+                        |api: Served<A>, ctx, r| async move {
+                            api.0.videos_create_token(ctx, r).await
+                        },
+                    ),
+                ),
         )
-        .with_state(api)
-}
-
-async fn handle_videos_list<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_LIST, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_videos_list(&parts, &path, body).await {
-        Ok(request) => api.videos_list(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_videos_initiate_tus_upload<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(
-        &VIDEOS_INITIATE_TUS_UPLOAD,
-        &parts,
-        Credentials::from_request,
-    );
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_videos_initiate_tus_upload(&parts, &path, body).await {
-        Ok(request) => api.videos_initiate_tus_upload(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_videos_get<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_GET, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_videos_get(&parts, &path, body).await {
-        Ok(request) => api.videos_get(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_videos_edit<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_EDIT, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_videos_edit(&parts, &path, body).await {
-        Ok(request) => api.videos_edit(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_videos_delete<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_DELETE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_videos_delete(&parts, &path, body).await {
-        Ok(request) => api.videos_delete(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_audio_tracks_list<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&AUDIO_TRACKS_LIST, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_audio_tracks_list(&parts, &path, body).await {
-        Ok(request) => api.audio_tracks_list(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_audio_tracks_delete<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&AUDIO_TRACKS_DELETE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_audio_tracks_delete(&parts, &path, body).await {
-        Ok(request) => api.audio_tracks_delete(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_audio_tracks_edit<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&AUDIO_TRACKS_EDIT, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_audio_tracks_edit(&parts, &path, body).await {
-        Ok(request) => api.audio_tracks_edit(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_audio_tracks_copy<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&AUDIO_TRACKS_COPY, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_audio_tracks_copy(&parts, &path, body).await {
-        Ok(request) => api.audio_tracks_copy(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_videos_storage_usage<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_STORAGE_USAGE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_videos_storage_usage(&parts, &path, body).await {
-        Ok(request) => api.videos_storage_usage(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_videos_clip<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_CLIP, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_videos_clip(&parts, &path, body).await {
-        Ok(request) => api.videos_clip(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_videos_copy<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_COPY, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_videos_copy(&parts, &path, body).await {
-        Ok(request) => api.videos_copy(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_videos_direct_upload<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_DIRECT_UPLOAD, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_videos_direct_upload(&parts, &path, body).await {
-        Ok(request) => api.videos_direct_upload(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_keys_list<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&KEYS_LIST, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_keys_list(&parts, &path, body).await {
-        Ok(request) => api.keys_list(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_keys_create<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&KEYS_CREATE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_keys_create(&parts, &path, body).await {
-        Ok(request) => api.keys_create(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_keys_delete<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&KEYS_DELETE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_keys_delete(&parts, &path, body).await {
-        Ok(request) => api.keys_delete(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_live_inputs_list<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_LIST, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_live_inputs_list(&parts, &path, body).await {
-        Ok(request) => api.live_inputs_list(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_live_inputs_create<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_CREATE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_live_inputs_create(&parts, &path, body).await {
-        Ok(request) => api.live_inputs_create(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_live_inputs_get<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_GET, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_live_inputs_get(&parts, &path, body).await {
-        Ok(request) => api.live_inputs_get(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_live_inputs_update<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_UPDATE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_live_inputs_update(&parts, &path, body).await {
-        Ok(request) => api.live_inputs_update(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_live_inputs_delete<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&LIVE_INPUTS_DELETE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_live_inputs_delete(&parts, &path, body).await {
-        Ok(request) => api.live_inputs_delete(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_live_inputs_outputs_list<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(
-        &LIVE_INPUTS_OUTPUTS_LIST,
-        &parts,
-        Credentials::from_request,
-    );
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_live_inputs_outputs_list(&parts, &path, body).await {
-        Ok(request) => api.live_inputs_outputs_list(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_live_inputs_outputs_create<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(
-        &LIVE_INPUTS_OUTPUTS_CREATE,
-        &parts,
-        Credentials::from_request,
-    );
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_live_inputs_outputs_create(&parts, &path, body).await {
-        Ok(request) => api.live_inputs_outputs_create(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_live_inputs_outputs_update<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(
-        &LIVE_INPUTS_OUTPUTS_UPDATE,
-        &parts,
-        Credentials::from_request,
-    );
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_live_inputs_outputs_update(&parts, &path, body).await {
-        Ok(request) => api.live_inputs_outputs_update(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_live_inputs_outputs_delete<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(
-        &LIVE_INPUTS_OUTPUTS_DELETE,
-        &parts,
-        Credentials::from_request,
-    );
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_live_inputs_outputs_delete(&parts, &path, body).await {
-        Ok(request) => api.live_inputs_outputs_delete(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_watermarks_list<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WATERMARKS_LIST, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_watermarks_list(&parts, &path, body).await {
-        Ok(request) => api.watermarks_list(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_watermarks_create<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WATERMARKS_CREATE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_watermarks_create(&parts, &path, body).await {
-        Ok(request) => api.watermarks_create(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_watermarks_get<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WATERMARKS_GET, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_watermarks_get(&parts, &path, body).await {
-        Ok(request) => api.watermarks_get(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_watermarks_delete<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WATERMARKS_DELETE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_watermarks_delete(&parts, &path, body).await {
-        Ok(request) => api.watermarks_delete(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_webhooks_get<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WEBHOOKS_GET, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_webhooks_get(&parts, &path, body).await {
-        Ok(request) => api.webhooks_get(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_webhooks_update<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WEBHOOKS_UPDATE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_webhooks_update(&parts, &path, body).await {
-        Ok(request) => api.webhooks_update(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_webhooks_delete<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&WEBHOOKS_DELETE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_webhooks_delete(&parts, &path, body).await {
-        Ok(request) => api.webhooks_delete(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_captions_list<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_LIST, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_captions_list(&parts, &path, body).await {
-        Ok(request) => api.captions_list(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_captions_get<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_GET, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_captions_get(&parts, &path, body).await {
-        Ok(request) => api.captions_get(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_captions_upload<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_UPLOAD, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_captions_upload(&parts, &path, body).await {
-        Ok(request) => api.captions_upload(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_captions_delete<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_DELETE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_captions_delete(&parts, &path, body).await {
-        Ok(request) => api.captions_delete(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_captions_generate<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_GENERATE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_captions_generate(&parts, &path, body).await {
-        Ok(request) => api.captions_generate(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_captions_vtt<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&CAPTIONS_VTT, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_captions_vtt(&parts, &path, body).await {
-        Ok(request) => api.captions_vtt(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_downloads_list<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&DOWNLOADS_LIST, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_downloads_list(&parts, &path, body).await {
-        Ok(request) => api.downloads_list(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_downloads_create<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&DOWNLOADS_CREATE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_downloads_create(&parts, &path, body).await {
-        Ok(request) => api.downloads_create(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_downloads_delete<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&DOWNLOADS_DELETE, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_downloads_delete(&parts, &path, body).await {
-        Ok(request) => api.downloads_delete(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_videos_embed<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_EMBED, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_videos_embed(&parts, &path, body).await {
-        Ok(request) => api.videos_embed(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
-}
-
-async fn handle_videos_create_token<A: Api>(
-    axum::extract::State(api): axum::extract::State<Arc<A>>,
-    request: axum::extract::Request,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let ctx = support::context(&VIDEOS_CREATE_TOKEN, &parts, Credentials::from_request);
-    if let Err(failure) = api.authorize(&ctx).await {
-        return failure.into_response();
-    }
-    let path = support::path_params(&mut parts).await;
-    let body = match support::read_body(body, api.max_body_bytes()).await {
-        Ok(body) => body,
-        Err(problem) => return api.reject(&ctx, vec![problem]).into_response(),
-    };
-    match decode_videos_create_token(&parts, &path, body).await {
-        Ok(request) => api.videos_create_token(ctx, request).await.into_response(),
-        Err(problems) => api.reject(&ctx, problems).into_response(),
-    }
+        .with_state(Served(api))
 }
 
 async fn decode_videos_list(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<VideosListRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_id: Option<String> = support::param(
-        ProblemLocation::Query,
-        "id",
-        support::query_values(&parts.uri, "id"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_after: Option<client_runtime::Timestamp> = support::param(
-        ProblemLocation::Query,
-        "after",
-        support::query_values(&parts.uri, "after"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_asc: Option<bool> = support::param(
-        ProblemLocation::Query,
-        "asc",
-        support::query_values(&parts.uri, "asc"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_before: Option<client_runtime::Timestamp> = support::param(
-        ProblemLocation::Query,
-        "before",
-        support::query_values(&parts.uri, "before"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_creator: Option<String> = support::param(
-        ProblemLocation::Query,
-        "creator",
-        support::query_values(&parts.uri, "creator"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_end: Option<client_runtime::Timestamp> = support::param(
-        ProblemLocation::Query,
-        "end",
-        support::query_values(&parts.uri, "end"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_include_counts: Option<bool> = support::param(
-        ProblemLocation::Query,
-        "include_counts",
-        support::query_values(&parts.uri, "include_counts"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_limit: Option<i64> = support::param(
-        ProblemLocation::Query,
-        "limit",
-        support::query_values(&parts.uri, "limit"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_live_input_id: Option<String> = support::param(
-        ProblemLocation::Query,
-        "live_input_id",
-        support::query_values(&parts.uri, "live_input_id"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_name: Option<String> = support::param(
-        ProblemLocation::Query,
-        "name",
-        support::query_values(&parts.uri, "name"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_search: Option<String> = support::param(
-        ProblemLocation::Query,
-        "search",
-        support::query_values(&parts.uri, "search"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_start: Option<client_runtime::Timestamp> = support::param(
-        ProblemLocation::Query,
-        "start",
-        support::query_values(&parts.uri, "start"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_status: Option<super::models::VideoState> = support::param(
-        ProblemLocation::Query,
-        "status",
-        support::query_values(&parts.uri, "status"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_type: Option<super::models::VideosListType> = support::param(
-        ProblemLocation::Query,
-        "type",
-        support::query_values(&parts.uri, "type"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_video_name: Option<String> = support::param(
-        ProblemLocation::Query,
-        "video_name",
-        support::query_values(&parts.uri, "video_name"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&VIDEOS_LIST, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(VideosListRequest {
-        account_id: p_account_id,
-        id: p_id,
-        after: p_after,
-        asc: p_asc,
-        before: p_before,
-        creator: p_creator,
-        end: p_end,
-        include_counts: p_include_counts,
-        limit: p_limit,
-        live_input_id: p_live_input_id,
-        name: p_name,
-        search: p_search,
-        start: p_start,
-        status: p_status,
-        r#type: p_type,
-        video_name: p_video_name,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_id: Option<String> = input.param(1, support::text_value);
+    let p_after: Option<client_runtime::Timestamp> = input.param(2, support::text_value);
+    let p_asc: Option<bool> = input.param(3, support::text_value);
+    let p_before: Option<client_runtime::Timestamp> = input
+        .param(4, support::text_value);
+    let p_creator: Option<String> = input.param(5, support::text_value);
+    let p_end: Option<client_runtime::Timestamp> = input.param(6, support::text_value);
+    let p_include_counts: Option<bool> = input.param(7, support::text_value);
+    let p_limit: Option<i64> = input.param(8, support::text_value);
+    let p_live_input_id: Option<String> = input.param(9, support::text_value);
+    let p_name: Option<String> = input.param(10, support::text_value);
+    let p_search: Option<String> = input.param(11, support::text_value);
+    let p_start: Option<client_runtime::Timestamp> = input
+        .param(12, support::text_value);
+    let p_status: Option<super::models::VideoState> = input
+        .param(13, support::text_value);
+    let p_type: Option<super::models::VideosListType> = input
+        .param(14, support::text_value);
+    let p_video_name: Option<String> = input.param(15, support::text_value);
+    input
+        .finish(move || Some(VideosListRequest {
+            account_id: p_account_id?,
+            id: p_id,
+            after: p_after,
+            asc: p_asc,
+            before: p_before,
+            creator: p_creator,
+            end: p_end,
+            include_counts: p_include_counts,
+            limit: p_limit,
+            live_input_id: p_live_input_id,
+            name: p_name,
+            search: p_search,
+            start: p_start,
+            status: p_status,
+            r#type: p_type,
+            video_name: p_video_name,
+        }))
 }
 
 async fn decode_videos_initiate_tus_upload(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<VideosInitiateTusUploadRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_direct_user: Option<bool> = support::param(
-        ProblemLocation::Query,
-        "direct_user",
-        support::query_values(&parts.uri, "direct_user"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _: Option<String> = support::param(
-        ProblemLocation::Header,
-        "Tus-Resumable",
-        support::header_values(&parts.headers, "Tus-Resumable"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_upload_length: Option<i64> = support::param(
-        ProblemLocation::Header,
-        "Upload-Length",
-        support::header_values(&parts.headers, "Upload-Length"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_upload_creator: Option<String> = support::param(
-        ProblemLocation::Header,
-        "Upload-Creator",
-        support::header_values(&parts.headers, "Upload-Creator"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_upload_metadata: Option<String> = support::param(
-        ProblemLocation::Header,
-        "Upload-Metadata",
-        support::header_values(&parts.headers, "Upload-Metadata"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&VIDEOS_INITIATE_TUS_UPLOAD, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_upload_length) = p_upload_length else {
-        return Err(support::missing(ProblemLocation::Header, "Upload-Length"));
-    };
-    Ok(VideosInitiateTusUploadRequest {
-        account_id: p_account_id,
-        direct_user: p_direct_user,
-        upload_length: p_upload_length,
-        upload_creator: p_upload_creator,
-        upload_metadata: p_upload_metadata,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_direct_user: Option<bool> = input.param(1, support::text_value);
+    let _: Option<String> = input.param(2, support::text_value);
+    let p_upload_length: Option<i64> = input.param(3, support::text_value);
+    let p_upload_creator: Option<String> = input.param(4, support::text_value);
+    let p_upload_metadata: Option<String> = input.param(5, support::text_value);
+    input
+        .finish(move || Some(VideosInitiateTusUploadRequest {
+            account_id: p_account_id?,
+            direct_user: p_direct_user,
+            upload_length: p_upload_length?,
+            upload_creator: p_upload_creator,
+            upload_metadata: p_upload_metadata,
+        }))
 }
 
 async fn decode_videos_get(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<VideosGetRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&VIDEOS_GET, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(VideosGetRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(VideosGetRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+        }))
 }
 
 async fn decode_videos_edit(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<VideosEditRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(&VIDEOS_EDIT, &body, false, &mut problems);
-    support::validate_params(&VIDEOS_EDIT, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(VideosEditRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    let body = input.json_body(false);
+    input
+        .finish(move || Some(VideosEditRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+            body,
+        }))
 }
 
 async fn decode_videos_delete(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<VideosDeleteRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&VIDEOS_DELETE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(VideosDeleteRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(VideosDeleteRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+        }))
 }
 
 async fn decode_audio_tracks_list(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<AudioTracksListRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&AUDIO_TRACKS_LIST, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(AudioTracksListRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(AudioTracksListRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+        }))
 }
 
 async fn decode_audio_tracks_delete(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<AudioTracksDeleteRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_audio_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "audio_identifier",
-        support::path_values(path, "audio_identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&AUDIO_TRACKS_DELETE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    let Some(p_audio_identifier) = p_audio_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "audio_identifier"));
-    };
-    Ok(AudioTracksDeleteRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-        audio_identifier: p_audio_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    let p_audio_identifier: Option<String> = input.param(2, support::text_value);
+    input
+        .finish(move || Some(AudioTracksDeleteRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+            audio_identifier: p_audio_identifier?,
+        }))
 }
 
 async fn decode_audio_tracks_edit(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<AudioTracksEditRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_audio_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "audio_identifier",
-        support::path_values(path, "audio_identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(&AUDIO_TRACKS_EDIT, &body, false, &mut problems);
-    support::validate_params(&AUDIO_TRACKS_EDIT, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    let Some(p_audio_identifier) = p_audio_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "audio_identifier"));
-    };
-    Ok(AudioTracksEditRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-        audio_identifier: p_audio_identifier,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    let p_audio_identifier: Option<String> = input.param(2, support::text_value);
+    let body = input.json_body(false);
+    input
+        .finish(move || Some(AudioTracksEditRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+            audio_identifier: p_audio_identifier?,
+            body,
+        }))
 }
 
 async fn decode_audio_tracks_copy(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<AudioTracksCopyRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(&AUDIO_TRACKS_COPY, &body, true, &mut problems);
-    support::validate_params(&AUDIO_TRACKS_COPY, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    let Some(body) = body else {
-        return Err(support::missing(ProblemLocation::Body, ""));
-    };
-    Ok(AudioTracksCopyRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    let body = input.json_body(true);
+    input
+        .finish(move || Some(AudioTracksCopyRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+            body: body?,
+        }))
 }
 
 async fn decode_videos_storage_usage(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<VideosStorageUsageRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_creator: Option<String> = support::param(
-        ProblemLocation::Query,
-        "creator",
-        support::query_values(&parts.uri, "creator"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&VIDEOS_STORAGE_USAGE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(VideosStorageUsageRequest {
-        account_id: p_account_id,
-        creator: p_creator,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_creator: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(VideosStorageUsageRequest {
+            account_id: p_account_id?,
+            creator: p_creator,
+        }))
 }
 
 async fn decode_videos_clip(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<VideosClipRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(&VIDEOS_CLIP, &body, true, &mut problems);
-    support::validate_params(&VIDEOS_CLIP, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(body) = body else {
-        return Err(support::missing(ProblemLocation::Body, ""));
-    };
-    Ok(VideosClipRequest {
-        account_id: p_account_id,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let body = input.json_body(true);
+    input
+        .finish(move || Some(VideosClipRequest {
+            account_id: p_account_id?,
+            body: body?,
+        }))
 }
 
 async fn decode_videos_copy(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<VideosCopyRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_upload_creator: Option<String> = support::param(
-        ProblemLocation::Header,
-        "Upload-Creator",
-        support::header_values(&parts.headers, "Upload-Creator"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(&VIDEOS_COPY, &body, false, &mut problems);
-    support::validate_params(&VIDEOS_COPY, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(VideosCopyRequest {
-        account_id: p_account_id,
-        upload_creator: p_upload_creator,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_upload_creator: Option<String> = input.param(1, support::text_value);
+    let body = input.json_body(false);
+    input
+        .finish(move || Some(VideosCopyRequest {
+            account_id: p_account_id?,
+            upload_creator: p_upload_creator,
+            body,
+        }))
 }
 
 async fn decode_videos_direct_upload(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<VideosDirectUploadRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_upload_creator: Option<String> = support::param(
-        ProblemLocation::Header,
-        "Upload-Creator",
-        support::header_values(&parts.headers, "Upload-Creator"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(&VIDEOS_DIRECT_UPLOAD, &body, true, &mut problems);
-    support::validate_params(&VIDEOS_DIRECT_UPLOAD, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(body) = body else {
-        return Err(support::missing(ProblemLocation::Body, ""));
-    };
-    Ok(VideosDirectUploadRequest {
-        account_id: p_account_id,
-        upload_creator: p_upload_creator,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_upload_creator: Option<String> = input.param(1, support::text_value);
+    let body = input.json_body(true);
+    input
+        .finish(move || Some(VideosDirectUploadRequest {
+            account_id: p_account_id?,
+            upload_creator: p_upload_creator,
+            body: body?,
+        }))
 }
 
 async fn decode_keys_list(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<KeysListRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&KEYS_LIST, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(KeysListRequest {
-        account_id: p_account_id,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    input
+        .finish(move || Some(KeysListRequest {
+            account_id: p_account_id?,
+        }))
 }
 
 async fn decode_keys_create(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<KeysCreateRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(&KEYS_CREATE, &body, false, &mut problems);
-    support::validate_params(&KEYS_CREATE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(KeysCreateRequest {
-        account_id: p_account_id,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let body = input.json_body(false);
+    input
+        .finish(move || Some(KeysCreateRequest {
+            account_id: p_account_id?,
+            body,
+        }))
 }
 
 async fn decode_keys_delete(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<KeysDeleteRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&KEYS_DELETE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(KeysDeleteRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(KeysDeleteRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+        }))
 }
 
 async fn decode_live_inputs_list(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<LiveInputsListRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_include_counts: Option<bool> = support::param(
-        ProblemLocation::Query,
-        "include_counts",
-        support::query_values(&parts.uri, "include_counts"),
-        false,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&LIVE_INPUTS_LIST, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(LiveInputsListRequest {
-        account_id: p_account_id,
-        include_counts: p_include_counts,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_include_counts: Option<bool> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(LiveInputsListRequest {
+            account_id: p_account_id?,
+            include_counts: p_include_counts,
+        }))
 }
 
 async fn decode_live_inputs_create(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<LiveInputsCreateRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(&LIVE_INPUTS_CREATE, &body, false, &mut problems);
-    support::validate_params(&LIVE_INPUTS_CREATE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(LiveInputsCreateRequest {
-        account_id: p_account_id,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let body = input.json_body(false);
+    input
+        .finish(move || Some(LiveInputsCreateRequest {
+            account_id: p_account_id?,
+            body,
+        }))
 }
 
 async fn decode_live_inputs_get(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<LiveInputsGetRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_live_input_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "live_input_identifier",
-        support::path_values(path, "live_input_identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&LIVE_INPUTS_GET, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_live_input_identifier) = p_live_input_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "live_input_identifier"));
-    };
-    Ok(LiveInputsGetRequest {
-        account_id: p_account_id,
-        live_input_identifier: p_live_input_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_live_input_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(LiveInputsGetRequest {
+            account_id: p_account_id?,
+            live_input_identifier: p_live_input_identifier?,
+        }))
 }
 
 async fn decode_live_inputs_update(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<LiveInputsUpdateRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_live_input_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "live_input_identifier",
-        support::path_values(path, "live_input_identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(&LIVE_INPUTS_UPDATE, &body, false, &mut problems);
-    support::validate_params(&LIVE_INPUTS_UPDATE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_live_input_identifier) = p_live_input_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "live_input_identifier"));
-    };
-    Ok(LiveInputsUpdateRequest {
-        account_id: p_account_id,
-        live_input_identifier: p_live_input_identifier,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_live_input_identifier: Option<String> = input.param(1, support::text_value);
+    let body = input.json_body(false);
+    input
+        .finish(move || Some(LiveInputsUpdateRequest {
+            account_id: p_account_id?,
+            live_input_identifier: p_live_input_identifier?,
+            body,
+        }))
 }
 
 async fn decode_live_inputs_delete(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<LiveInputsDeleteRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_live_input_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "live_input_identifier",
-        support::path_values(path, "live_input_identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&LIVE_INPUTS_DELETE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_live_input_identifier) = p_live_input_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "live_input_identifier"));
-    };
-    Ok(LiveInputsDeleteRequest {
-        account_id: p_account_id,
-        live_input_identifier: p_live_input_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_live_input_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(LiveInputsDeleteRequest {
+            account_id: p_account_id?,
+            live_input_identifier: p_live_input_identifier?,
+        }))
 }
 
 async fn decode_live_inputs_outputs_list(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<LiveInputsOutputsListRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_live_input_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "live_input_identifier",
-        support::path_values(path, "live_input_identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&LIVE_INPUTS_OUTPUTS_LIST, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_live_input_identifier) = p_live_input_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "live_input_identifier"));
-    };
-    Ok(LiveInputsOutputsListRequest {
-        account_id: p_account_id,
-        live_input_identifier: p_live_input_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_live_input_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(LiveInputsOutputsListRequest {
+            account_id: p_account_id?,
+            live_input_identifier: p_live_input_identifier?,
+        }))
 }
 
 async fn decode_live_inputs_outputs_create(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<LiveInputsOutputsCreateRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_live_input_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "live_input_identifier",
-        support::path_values(path, "live_input_identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(
-        &LIVE_INPUTS_OUTPUTS_CREATE,
-        &body,
-        true,
-        &mut problems,
-    );
-    support::validate_params(&LIVE_INPUTS_OUTPUTS_CREATE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_live_input_identifier) = p_live_input_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "live_input_identifier"));
-    };
-    let Some(body) = body else {
-        return Err(support::missing(ProblemLocation::Body, ""));
-    };
-    Ok(LiveInputsOutputsCreateRequest {
-        account_id: p_account_id,
-        live_input_identifier: p_live_input_identifier,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_live_input_identifier: Option<String> = input.param(1, support::text_value);
+    let body = input.json_body(true);
+    input
+        .finish(move || Some(LiveInputsOutputsCreateRequest {
+            account_id: p_account_id?,
+            live_input_identifier: p_live_input_identifier?,
+            body: body?,
+        }))
 }
 
 async fn decode_live_inputs_outputs_update(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<LiveInputsOutputsUpdateRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_live_input_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "live_input_identifier",
-        support::path_values(path, "live_input_identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_output_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "output_identifier",
-        support::path_values(path, "output_identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(
-        &LIVE_INPUTS_OUTPUTS_UPDATE,
-        &body,
-        true,
-        &mut problems,
-    );
-    support::validate_params(&LIVE_INPUTS_OUTPUTS_UPDATE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_live_input_identifier) = p_live_input_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "live_input_identifier"));
-    };
-    let Some(p_output_identifier) = p_output_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "output_identifier"));
-    };
-    let Some(body) = body else {
-        return Err(support::missing(ProblemLocation::Body, ""));
-    };
-    Ok(LiveInputsOutputsUpdateRequest {
-        account_id: p_account_id,
-        live_input_identifier: p_live_input_identifier,
-        output_identifier: p_output_identifier,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_live_input_identifier: Option<String> = input.param(1, support::text_value);
+    let p_output_identifier: Option<String> = input.param(2, support::text_value);
+    let body = input.json_body(true);
+    input
+        .finish(move || Some(LiveInputsOutputsUpdateRequest {
+            account_id: p_account_id?,
+            live_input_identifier: p_live_input_identifier?,
+            output_identifier: p_output_identifier?,
+            body: body?,
+        }))
 }
 
 async fn decode_live_inputs_outputs_delete(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<LiveInputsOutputsDeleteRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_live_input_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "live_input_identifier",
-        support::path_values(path, "live_input_identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_output_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "output_identifier",
-        support::path_values(path, "output_identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&LIVE_INPUTS_OUTPUTS_DELETE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_live_input_identifier) = p_live_input_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "live_input_identifier"));
-    };
-    let Some(p_output_identifier) = p_output_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "output_identifier"));
-    };
-    Ok(LiveInputsOutputsDeleteRequest {
-        account_id: p_account_id,
-        live_input_identifier: p_live_input_identifier,
-        output_identifier: p_output_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_live_input_identifier: Option<String> = input.param(1, support::text_value);
+    let p_output_identifier: Option<String> = input.param(2, support::text_value);
+    input
+        .finish(move || Some(LiveInputsOutputsDeleteRequest {
+            account_id: p_account_id?,
+            live_input_identifier: p_live_input_identifier?,
+            output_identifier: p_output_identifier?,
+        }))
 }
 
 async fn decode_watermarks_list(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<WatermarksListRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&WATERMARKS_LIST, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(WatermarksListRequest {
-        account_id: p_account_id,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    input
+        .finish(move || Some(WatermarksListRequest {
+            account_id: p_account_id?,
+        }))
 }
 
 async fn decode_watermarks_create(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<WatermarksCreateRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let mut form = support::multipart(&parts.headers, body, &mut problems).await;
-    let f_file = support::file_part(&mut form, "file", false, &mut problems);
-    let f_name: Option<String> = support::text_part(
-        &mut form,
-        "name",
-        false,
-        support::text_value,
-        &mut problems,
-    );
-    let f_opacity: Option<f64> = support::text_part(
-        &mut form,
-        "opacity",
-        false,
-        support::text_value,
-        &mut problems,
-    );
-    let f_padding: Option<f64> = support::text_part(
-        &mut form,
-        "padding",
-        false,
-        support::text_value,
-        &mut problems,
-    );
-    let f_position: Option<super::models::WatermarkPosition> = support::text_part(
-        &mut form,
-        "position",
-        false,
-        support::text_value,
-        &mut problems,
-    );
-    let f_scale: Option<f64> = support::text_part(
-        &mut form,
-        "scale",
-        false,
-        support::text_value,
-        &mut problems,
-    );
-    let f_url: Option<String> = support::text_part(
-        &mut form,
-        "url",
-        false,
-        support::text_value,
-        &mut problems,
-    );
-    support::validate_params(&WATERMARKS_CREATE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(WatermarksCreateRequest {
-        account_id: p_account_id,
-        body: WatermarksCreateForm {
-            file: f_file,
-            name: f_name,
-            opacity: f_opacity,
-            padding: f_padding,
-            position: f_position,
-            scale: f_scale,
-            url: f_url,
-        },
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    input.read_form().await;
+    let f_file = input.file_part("file", false);
+    let f_name: Option<String> = input.text_part("name", false, support::text_value);
+    let f_opacity: Option<f64> = input.text_part("opacity", false, support::text_value);
+    let f_padding: Option<f64> = input.text_part("padding", false, support::text_value);
+    let f_position: Option<super::models::WatermarkPosition> = input
+        .text_part("position", false, support::text_value);
+    let f_scale: Option<f64> = input.text_part("scale", false, support::text_value);
+    let f_url: Option<String> = input.text_part("url", false, support::text_value);
+    input
+        .finish(move || Some(WatermarksCreateRequest {
+            account_id: p_account_id?,
+            body: WatermarksCreateForm {
+                file: f_file,
+                name: f_name,
+                opacity: f_opacity,
+                padding: f_padding,
+                position: f_position,
+                scale: f_scale,
+                url: f_url,
+            },
+        }))
 }
 
 async fn decode_watermarks_get(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<WatermarksGetRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&WATERMARKS_GET, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(WatermarksGetRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(WatermarksGetRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+        }))
 }
 
 async fn decode_watermarks_delete(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<WatermarksDeleteRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&WATERMARKS_DELETE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(WatermarksDeleteRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(WatermarksDeleteRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+        }))
 }
 
 async fn decode_webhooks_get(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<WebhooksGetRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&WEBHOOKS_GET, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(WebhooksGetRequest {
-        account_id: p_account_id,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    input
+        .finish(move || Some(WebhooksGetRequest {
+            account_id: p_account_id?,
+        }))
 }
 
 async fn decode_webhooks_update(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<WebhooksUpdateRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(&WEBHOOKS_UPDATE, &body, false, &mut problems);
-    support::validate_params(&WEBHOOKS_UPDATE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(WebhooksUpdateRequest {
-        account_id: p_account_id,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let body = input.json_body(false);
+    input
+        .finish(move || Some(WebhooksUpdateRequest {
+            account_id: p_account_id?,
+            body,
+        }))
 }
 
 async fn decode_webhooks_delete(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<WebhooksDeleteRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&WEBHOOKS_DELETE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    Ok(WebhooksDeleteRequest {
-        account_id: p_account_id,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    input
+        .finish(move || Some(WebhooksDeleteRequest {
+            account_id: p_account_id?,
+        }))
 }
 
 async fn decode_captions_list(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<CaptionsListRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&CAPTIONS_LIST, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(CaptionsListRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(CaptionsListRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+        }))
 }
 
 async fn decode_captions_get(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<CaptionsGetRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_language: Option<String> = support::param(
-        ProblemLocation::Path,
-        "language",
-        support::path_values(path, "language"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&CAPTIONS_GET, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    let Some(p_language) = p_language else {
-        return Err(support::missing(ProblemLocation::Path, "language"));
-    };
-    Ok(CaptionsGetRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-        language: p_language,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    let p_language: Option<String> = input.param(2, support::text_value);
+    input
+        .finish(move || Some(CaptionsGetRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+            language: p_language?,
+        }))
 }
 
 async fn decode_captions_upload(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<CaptionsUploadRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_language: Option<String> = support::param(
-        ProblemLocation::Path,
-        "language",
-        support::path_values(path, "language"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let mut form = support::multipart(&parts.headers, body, &mut problems).await;
-    let f_file = support::file_part(&mut form, "file", true, &mut problems);
-    support::validate_params(&CAPTIONS_UPLOAD, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    let Some(p_language) = p_language else {
-        return Err(support::missing(ProblemLocation::Path, "language"));
-    };
-    let Some(f_file) = f_file else {
-        return Err(support::missing(ProblemLocation::Body, "file"));
-    };
-    Ok(CaptionsUploadRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-        language: p_language,
-        body: CaptionsUploadForm { file: f_file },
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    let p_language: Option<String> = input.param(2, support::text_value);
+    input.read_form().await;
+    let f_file = input.file_part("file", true);
+    input
+        .finish(move || Some(CaptionsUploadRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+            language: p_language?,
+            body: CaptionsUploadForm {
+                file: f_file?,
+            },
+        }))
 }
 
 async fn decode_captions_delete(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<CaptionsDeleteRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_language: Option<String> = support::param(
-        ProblemLocation::Path,
-        "language",
-        support::path_values(path, "language"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&CAPTIONS_DELETE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    let Some(p_language) = p_language else {
-        return Err(support::missing(ProblemLocation::Path, "language"));
-    };
-    Ok(CaptionsDeleteRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-        language: p_language,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    let p_language: Option<String> = input.param(2, support::text_value);
+    input
+        .finish(move || Some(CaptionsDeleteRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+            language: p_language?,
+        }))
 }
 
 async fn decode_captions_generate(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<CaptionsGenerateRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_language: Option<String> = support::param(
-        ProblemLocation::Path,
-        "language",
-        support::path_values(path, "language"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&CAPTIONS_GENERATE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    let Some(p_language) = p_language else {
-        return Err(support::missing(ProblemLocation::Path, "language"));
-    };
-    Ok(CaptionsGenerateRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-        language: p_language,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    let p_language: Option<String> = input.param(2, support::text_value);
+    input
+        .finish(move || Some(CaptionsGenerateRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+            language: p_language?,
+        }))
 }
 
 async fn decode_captions_vtt(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<CaptionsVttRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_language: Option<String> = support::param(
-        ProblemLocation::Path,
-        "language",
-        support::path_values(path, "language"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&CAPTIONS_VTT, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    let Some(p_language) = p_language else {
-        return Err(support::missing(ProblemLocation::Path, "language"));
-    };
-    Ok(CaptionsVttRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-        language: p_language,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    let p_language: Option<String> = input.param(2, support::text_value);
+    input
+        .finish(move || Some(CaptionsVttRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+            language: p_language?,
+        }))
 }
 
 async fn decode_downloads_list(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<DownloadsListRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&DOWNLOADS_LIST, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(DownloadsListRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(DownloadsListRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+        }))
 }
 
 async fn decode_downloads_create(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<DownloadsCreateRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&DOWNLOADS_CREATE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(DownloadsCreateRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(DownloadsCreateRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+        }))
 }
 
 async fn decode_downloads_delete(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<DownloadsDeleteRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&DOWNLOADS_DELETE, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(DownloadsDeleteRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(DownloadsDeleteRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+        }))
 }
 
 async fn decode_videos_embed(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<VideosEmbedRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let _ = body;
-    support::validate_params(&VIDEOS_EMBED, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(VideosEmbedRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    input
+        .finish(move || Some(VideosEmbedRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+        }))
 }
 
 async fn decode_videos_create_token(
-    parts: &axum::http::request::Parts,
-    path: &[(String, String)],
-    body: bytes::Bytes,
+    mut input: support::Input,
 ) -> Result<VideosCreateTokenRequest, Vec<Problem>> {
-    let _ = (parts, path);
-    let mut problems = Vec::new();
-    let mut values = serde_json::Map::new();
-    let p_account_id: Option<String> = support::param(
-        ProblemLocation::Path,
-        "account_id",
-        support::path_values(path, "account_id"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let p_identifier: Option<String> = support::param(
-        ProblemLocation::Path,
-        "identifier",
-        support::path_values(path, "identifier"),
-        true,
-        support::text_value,
-        &mut problems,
-        &mut values,
-    );
-    let body = support::json_body(&VIDEOS_CREATE_TOKEN, &body, false, &mut problems);
-    support::validate_params(&VIDEOS_CREATE_TOKEN, &mut values, &mut problems);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let Some(p_account_id) = p_account_id else {
-        return Err(support::missing(ProblemLocation::Path, "account_id"));
-    };
-    let Some(p_identifier) = p_identifier else {
-        return Err(support::missing(ProblemLocation::Path, "identifier"));
-    };
-    Ok(VideosCreateTokenRequest {
-        account_id: p_account_id,
-        identifier: p_identifier,
-        body,
-    })
+    let p_account_id: Option<String> = input.param(0, support::text_value);
+    let p_identifier: Option<String> = input.param(1, support::text_value);
+    let body = input.json_body(false);
+    input
+        .finish(move || Some(VideosCreateTokenRequest {
+            account_id: p_account_id?,
+            identifier: p_identifier?,
+            body,
+        }))
 }

@@ -37,7 +37,7 @@ static API: client_runtime::__private::ApiConfig = client_runtime::__private::Ap
 
 /// A client of the Cloudflare Stream API.
 ///
-/// Configure it with [`Client::builder`] or from the environment with [`Client::from_env`]; reach operations through the resource handles (`client.audio_tracks()`). Cheap to clone: clones share the configuration and the connection pool. Dereferences to the runtime's client for its settings (`base_url()`, `timeout()`, ...).
+/// Configure it with [`Client::builder`] or from the environment with [`Client::from_env`]; reach operations through the resource handles (`client.audio_tracks()`). Cheap to clone: clones share the configuration and the connection pool. [`Client::runtime`] is the runtime's client, with its settings (`base_url()`, `timeout()`, ...).
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: client_runtime::Client,
@@ -97,10 +97,21 @@ impl Client {
         Self::builder().read_env_with(lookup)?.build()
     }
 
-    /// The runtime's client: settings, and the HTTP client for requests this
-    /// crate does not describe.
+    /// The runtime's client: the settings this client was built with
+    /// (`base_url()`, `timeout()`, `retry_policy()`, ...) and its HTTP client.
     pub fn runtime(&self) -> &client_runtime::Client {
         &self.inner
+    }
+
+    /// A call to a path the spec does not describe (yet), sent like the
+    /// generated ones: base URL, credentials, retries, timeouts and errors; see
+    /// [`CustomRequest`](client_runtime::CustomRequest).
+    pub fn request(
+        &self,
+        method: client_runtime::http::Method,
+        path: impl AsRef<str>,
+    ) -> client_runtime::CustomRequest<'_> {
+        self.inner.request(method, path)
     }
 
     /// Operations on `audio_tracks`.
@@ -147,13 +158,5 @@ impl Client {
 impl From<client_runtime::Client> for Client {
     fn from(inner: client_runtime::Client) -> Self {
         Self { inner }
-    }
-}
-
-impl std::ops::Deref for Client {
-    type Target = client_runtime::Client;
-
-    fn deref(&self) -> &client_runtime::Client {
-        &self.inner
     }
 }

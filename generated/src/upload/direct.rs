@@ -3,11 +3,14 @@
 use std::time::Duration;
 
 use bytes::BytesMut;
+use client_runtime::__private::Request;
+use client_runtime::RequestOptionsBuilder as _;
+use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use url::Url;
 
 use super::progress::{Reporter, progress_setters};
-use super::{UploadSource, exchange};
+use super::{UploadSource, send_once};
 use crate::{Client, Error};
 
 /// The operation name that errors of the upload carry.
@@ -62,9 +65,10 @@ impl DirectUrlUpload {
     /// # Errors
     ///
     /// [`Error::InvalidRequest`] for a URL that is not http(s); [`Error::Io`] when the
-    /// source cannot be opened; [`Error::Api`] for a non-2xx answer; [`Error::Transport`]
-    /// (including a source that fails or ends early while streaming) and
-    /// [`Error::Timeout`].
+    /// source cannot be opened; [`Error::Api`] for a non-2xx answer (with the request id,
+    /// and [`Error::is_not_found`] and the other predicates, as for any call);
+    /// [`Error::Transport`] (including a source that fails or ends early while streaming)
+    /// and [`Error::Timeout`].
     pub async fn send(self) -> Result<(), Error> {
         let url = Url::parse(self.upload_url.trim()).map_err(|error| {
             Error::invalid_request(format!("invalid upload URL `{}`: {error}", self.upload_url))
@@ -101,15 +105,15 @@ impl DirectUrlUpload {
             });
         let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), total)
             .file_name(file_name);
-        let form = Form::new().part("file", part);
-        let request = self
-            .client
-            .http()
-            .post(url)
-            .headers(self.client.default_headers())
-            .multipart(form);
-        let timeout = self.timeout.unwrap_or_else(|| self.client.timeout());
-        exchange(request, OPERATION, timeout).await?;
+        let mut request = Request::new(Method::POST, OPERATION);
+        request.absolute_url(url);
+        request.stream_form(Form::new().part("file", part));
+        if let Some(timeout) = self.timeout {
+            // Whatever options the request has, with this timeout.
+            let options = std::mem::take(request.options_mut()).with_timeout(timeout);
+            request.options(options);
+        }
+        send_once(&self.client, request).await?;
         Ok(())
     }
 }

@@ -64,9 +64,9 @@ pub use progress::Progress;
 pub use source::UploadSource;
 pub use tus::{TusUploadUrl, Upload};
 
-use std::time::Duration;
+use client_runtime::__private::Request;
 
-use crate::{ApiError, Client, Error};
+use crate::{Client, Error};
 
 /// The tus protocol version Cloudflare speaks (the only one it accepts).
 pub const TUS_VERSION: &str = "1.0.0";
@@ -145,39 +145,14 @@ impl Client {
     }
 }
 
-/// Sends a request and reads the answer within `timeout`; non-2xx answers are
-/// [`Error::Api`].
-pub(crate) async fn exchange(
-    request: reqwest::RequestBuilder,
-    operation: &'static str,
-    timeout: Duration,
+/// Sends one upload request through the runtime's request path, so its errors are the
+/// runtime's (with the request id and the same predicates as any call), in one attempt:
+/// the tus engine resumes by itself, and a streamed body cannot be sent twice.
+pub(crate) async fn send_once(
+    client: &Client,
+    mut request: Request,
 ) -> Result<(reqwest::StatusCode, reqwest::header::HeaderMap), Error> {
-    let exchange = async {
-        let mut response = request.send().await?;
-        let status = response.status();
-        let headers = std::mem::take(response.headers_mut());
-        let body = response.bytes().await?;
-        Ok::<_, reqwest::Error>((status, headers, body))
-    };
-    let (status, headers, body) = match tokio::time::timeout(timeout, exchange).await {
-        Ok(Ok(answer)) => answer,
-        Ok(Err(error)) if error.is_timeout() => {
-            return Err(Error::Timeout {
-                operation,
-                after: timeout,
-            });
-        }
-        Ok(Err(error)) => return Err(Error::transport(operation, error)),
-        Err(_elapsed) => {
-            return Err(Error::Timeout {
-                operation,
-                after: timeout,
-            });
-        }
-    };
-    if !status.is_success() {
-        let error = ApiError::from_response(operation, status, headers, &body);
-        return Err(Error::Api(Box::new(error)));
-    }
+    request.single_attempt();
+    let (status, headers, ()) = request.send_empty(client.runtime()).await?.into_parts();
     Ok((status, headers))
 }

@@ -4,7 +4,9 @@ use std::io;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use client_runtime::__private::Request;
+use client_runtime::RequestOptionsBuilder as _;
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use url::Url;
 
@@ -13,7 +15,7 @@ use super::progress::{Reporter, progress_setters};
 use super::source::{Opened, UploadSource};
 use super::{
     CHUNK_SIZE_MULTIPLE, DEFAULT_CHUNK_SIZE, DEFAULT_MAX_ATTEMPTS, MIN_CHUNK_SIZE, TUS_VERSION,
-    UploadedVideo, exchange,
+    UploadedVideo, send_once,
 };
 use crate::{ApiError, Client, DecodeError, Error};
 use client_runtime::MAX_RETRY_AFTER;
@@ -26,9 +28,9 @@ const HEAD: &str = "tus_upload_offset";
 /// The piece size in which a chunk is handed to the connection when progress is reported.
 const PIECE: usize = 256 * 1024;
 
-const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
-const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
-const UPLOAD_LENGTH: HeaderName = HeaderName::from_static("upload-length");
+const TUS_RESUMABLE: &str = "tus-resumable";
+const UPLOAD_OFFSET: &str = "upload-offset";
+const UPLOAD_LENGTH: &str = "upload-length";
 const STREAM_MEDIA_ID: &str = "stream-media-id";
 const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 
@@ -134,7 +136,8 @@ impl Upload {
     /// [`Error::InvalidRequest`] for a chunk size outside Cloudflare's rule, zero attempts
     /// or invalid metadata; [`Error::Io`] when the source cannot be read or ends early;
     /// [`Error::Api`] when the server refuses the upload (4xx other than 408, 409, 423
-    /// and 429, which are resumed); [`Error::Decode`] when an answer breaks the tus
+    /// and 429, which are resumed), with the request id and the predicates
+    /// ([`Error::is_not_found`], ...) of any call's error; [`Error::Decode`] when an answer breaks the tus
     /// protocol (no `Location`, a missing or impossible `Upload-Offset`); otherwise the
     /// last error once [`max_attempts`](Self::max_attempts) attempts in a row failed.
     pub async fn send(mut self) -> Result<UploadedVideo, Error> {
@@ -250,14 +253,18 @@ async fn create(
         .filter(|location| !location.trim().is_empty())
         .ok_or_else(|| protocol(CREATE, status, "Location", "the response has no upload URL"))?;
     // A relative `Location` (allowed by tus) is relative to the API's origin.
-    let url = client.base_url().join(location.trim()).map_err(|error| {
-        protocol(
-            CREATE,
-            status,
-            "Location",
-            format!("invalid upload URL `{location}`: {error}"),
-        )
-    })?;
+    let url = client
+        .runtime()
+        .base_url()
+        .join(location.trim())
+        .map_err(|error| {
+            protocol(
+                CREATE,
+                status,
+                "Location",
+                format!("invalid upload URL `{location}`: {error}"),
+            )
+        })?;
     let uid = response
         .header(STREAM_MEDIA_ID)
         .map(str::to_owned)
@@ -373,13 +380,7 @@ impl Session {
     ) -> Result<(Option<Chunk>, Result<(StatusCode, HeaderMap), Error>), Error> {
         let mut kept = keep.then(|| Vec::with_capacity(length.div_ceil(PIECE)));
         let (pieces, body) = futures_channel::mpsc::channel::<Result<Bytes, io::Error>>(2);
-        let request = self
-            .request(Method::PATCH)
-            .header(UPLOAD_OFFSET, start)
-            .header(CONTENT_TYPE, OFFSET_OCTET_STREAM)
-            .header(CONTENT_LENGTH, length as u64)
-            .body(reqwest::Body::wrap_stream(body));
-        let timeout = self.chunk_timeout.unwrap_or_else(|| self.client.timeout());
+        let request = self.patch_request(start, length as u64, reqwest::Body::wrap_stream(body));
         let feed = async {
             // Owned here, so the body ends as soon as reading stops, error included (a
             // sender left alive would keep the request waiting for bytes until it times out).
@@ -409,7 +410,7 @@ impl Session {
             Ok::<(), io::Error>(())
         };
         let (outcome, fed) =
-            futures_util::future::join(exchange(request, PATCH, timeout), feed).await;
+            futures_util::future::join(send_once(&self.client, request), feed).await;
         fed?;
         Ok((kept.map(|pieces| Chunk { pieces }), outcome))
     }
@@ -420,9 +421,9 @@ impl Session {
         loop {
             match self.head().await {
                 Ok((status, headers)) => {
-                    let offset = header_u64(HEAD, status, &headers, &UPLOAD_OFFSET)?;
-                    if headers.contains_key(&UPLOAD_LENGTH) {
-                        let length = header_u64(HEAD, status, &headers, &UPLOAD_LENGTH)?;
+                    let offset = header_u64(HEAD, status, &headers, UPLOAD_OFFSET)?;
+                    if headers.contains_key(UPLOAD_LENGTH) {
+                        let length = header_u64(HEAD, status, &headers, UPLOAD_LENGTH)?;
                         if length != self.total {
                             return Err(Error::invalid_request(format!(
                                 "the source holds {} bytes but the upload was created for {length}",
@@ -472,7 +473,7 @@ impl Session {
         while offset < end {
             let outcome = if ask {
                 self.head().await.and_then(|(status, headers)| {
-                    let reported = header_u64(HEAD, status, &headers, &UPLOAD_OFFSET)?;
+                    let reported = header_u64(HEAD, status, &headers, UPLOAD_OFFSET)?;
                     // The server may have kept any part of the chunk, but never loses
                     // what it confirmed, nor keeps more than was sent.
                     if (start..=end).contains(&reported) {
@@ -508,7 +509,7 @@ impl Session {
                     },
                 };
                 answer.and_then(|(status, headers)| {
-                    let reported = header_u64(PATCH, status, &headers, &UPLOAD_OFFSET)?;
+                    let reported = header_u64(PATCH, status, &headers, UPLOAD_OFFSET)?;
                     if reported > offset && reported <= end {
                         Ok(reported)
                     } else {
@@ -553,7 +554,7 @@ impl Session {
             .api_error()
             .and_then(ApiError::retry_after)
             .map(|delay| delay.min(MAX_RETRY_AFTER))
-            .unwrap_or_else(|| self.client.retry_policy().backoff(self.failures));
+            .unwrap_or_else(|| self.client.runtime().retry_policy().backoff(self.failures));
         tracing::debug!(
             attempt = self.failures,
             delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
@@ -569,30 +570,35 @@ impl Session {
         let length: u64 = data.iter().map(|piece| piece.len() as u64).sum();
         let body =
             reqwest::Body::wrap_stream(pieces(data, offset, self.total, self.progress.clone()));
-        let request = self
-            .request(Method::PATCH)
-            .header(UPLOAD_OFFSET, offset)
-            .header(CONTENT_TYPE, OFFSET_OCTET_STREAM)
-            .header(CONTENT_LENGTH, length)
-            .body(body);
-        let timeout = self.chunk_timeout.unwrap_or_else(|| self.client.timeout());
-        exchange(request, PATCH, timeout).await
+        send_once(&self.client, self.patch_request(offset, length, body)).await
+    }
+
+    /// The `PATCH` of `length` bytes at `offset`, streamed from `body`, within the chunk
+    /// timeout.
+    fn patch_request(&self, offset: u64, length: u64, body: reqwest::Body) -> Request {
+        let mut request = self.request(Method::PATCH, PATCH);
+        request.header(UPLOAD_OFFSET, offset);
+        request.stream(OFFSET_OCTET_STREAM, Some(length), body);
+        if let Some(timeout) = self.chunk_timeout {
+            // Whatever options the request has, with this timeout.
+            let options = std::mem::take(request.options_mut()).with_timeout(timeout);
+            request.options(options);
+        }
+        request
     }
 
     /// `HEAD` of the upload URL.
     async fn head(&self) -> Result<(StatusCode, HeaderMap), Error> {
-        let request = self.request(Method::HEAD);
-        exchange(request, HEAD, self.client.timeout()).await
+        send_once(&self.client, self.request(Method::HEAD, HEAD)).await
     }
 
-    /// A request to the upload URL with the client's headers and `Tus-Resumable`.
-    fn request(&self, method: Method) -> reqwest::RequestBuilder {
-        let mut headers = self.client.default_headers();
-        headers.insert(TUS_RESUMABLE, HeaderValue::from_static(TUS_VERSION));
-        self.client
-            .http()
-            .request(method, self.url())
-            .headers(headers)
+    /// A request to the upload URL with `Tus-Resumable`; the runtime adds the client's
+    /// headers and header credentials.
+    fn request(&self, method: Method, operation: &'static str) -> Request {
+        let mut request = Request::new(method, operation);
+        request.absolute_url(self.url());
+        request.header(TUS_RESUMABLE, TUS_VERSION);
+        request
     }
 }
 
@@ -637,11 +643,11 @@ fn header_u64(
     operation: &'static str,
     status: StatusCode,
     headers: &HeaderMap,
-    name: &HeaderName,
+    name: &str,
 ) -> Result<u64, Error> {
     let value = headers
         .get(name)
-        .ok_or_else(|| protocol(operation, status, name.as_str(), "the header is missing"))?;
+        .ok_or_else(|| protocol(operation, status, name, "the header is missing"))?;
     value
         .to_str()
         .ok()
@@ -651,7 +657,7 @@ fn header_u64(
             protocol(
                 operation,
                 status,
-                name.as_str(),
+                name,
                 format!("`{text}` is not a byte count"),
             )
         })

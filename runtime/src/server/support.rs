@@ -1,6 +1,7 @@
-//! What generated handlers and decoders call: reading parameters, bodies and forms,
-//! validating them against the specification's schemas, and building responses. Reached
-//! through `client_runtime::__private::server`; not part of the documented API.
+//! What generated routers and decoders call: the one handler ([`handler`]) with its request
+//! [`Input`], reading parameters, bodies and forms, validating them against the
+//! specification's schemas, and building responses. Reached through
+//! `client_runtime::__private::server`; not part of the documented API.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -10,6 +11,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use serde::de::DeserializeOwned;
 
 use super::{FilePart, OperationInfo, Problem, ProblemLocation, RequestContext};
+
+pub use super::serve::{Hooks, Input, handler};
 
 /// A schema compiled into a validator, or why it does not compile (reported as a problem
 /// of every request checked against it, not as a panic).
@@ -92,7 +95,7 @@ impl fmt::Debug for Validators {
 
 /// The context of a request to `operation`; `credentials` is the generated
 /// `Credentials::from_request`, which reads one field per security scheme.
-pub fn context<C>(
+pub(super) fn context<C>(
     operation: &'static OperationInfo,
     parts: &http::request::Parts,
     credentials: fn(&HeaderMap, &Uri) -> C,
@@ -169,21 +172,16 @@ pub fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name)?.to_str().ok().map(str::to_owned)
 }
 
-/// The last value of query parameter `name`.
+/// The last value of query parameter `name` (a credential sent in the query).
 pub fn query_value(uri: &Uri, name: &str) -> Option<String> {
-    query_values(uri, name).pop()
-}
-
-/// Every value of query parameter `name`, in order.
-pub fn query_values(uri: &Uri, name: &str) -> Vec<String> {
     url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
         .filter(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
-        .collect()
+        .last()
 }
 
 /// Every value of header `name`, in order.
-pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+pub(super) fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
     headers
         .get_all(name)
         .iter()
@@ -192,16 +190,8 @@ pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The value of path parameter `name` (as a list, like the other locations).
-pub fn path_values(path: &[(String, String)], name: &str) -> Vec<String> {
-    path.iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .collect()
-}
-
 /// The path parameters the router matched, percent-decoded.
-pub async fn path_params(parts: &mut http::request::Parts) -> Vec<(String, String)> {
+pub(super) async fn path_params(parts: &mut http::request::Parts) -> Vec<(String, String)> {
     use axum::extract::FromRequestParts;
     match axum::extract::RawPathParams::from_request_parts(parts, &()).await {
         Ok(params) => params
@@ -213,7 +203,10 @@ pub async fn path_params(parts: &mut http::request::Parts) -> Vec<(String, Strin
 }
 
 /// The whole body, at most `limit` bytes.
-pub async fn read_body(body: axum::body::Body, limit: usize) -> Result<bytes::Bytes, Problem> {
+pub(super) async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<bytes::Bytes, Problem> {
     axum::body::to_bytes(body, limit)
         .await
         .map_err(|e| Problem {
@@ -224,7 +217,7 @@ pub async fn read_body(body: axum::body::Body, limit: usize) -> Result<bytes::By
 }
 
 /// The problem of a required value that is absent.
-fn required(location: ProblemLocation, name: &str) -> Problem {
+pub(super) fn required(location: ProblemLocation, name: &str) -> Problem {
     Problem {
         location,
         name: name.to_owned(),
@@ -239,11 +232,6 @@ fn body_problem(message: String) -> Problem {
         name: String::new(),
         message,
     }
-}
-
-/// The problems of a request that lacks the required `name`.
-pub fn missing(location: ProblemLocation, name: &str) -> Vec<Problem> {
-    vec![required(location, name)]
 }
 
 /// One value: as a JSON string first (strings, enums), else as JSON text (numbers,
@@ -270,6 +258,18 @@ pub fn repeated_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, Strin
     serde_json::from_value(serde_json::Value::Array(items)).map_err(|e| e.to_string())
 }
 
+/// Every item of a list parameter declared `explode: false` (`?a=1,2`); repeated
+/// occurrences of the name are read too, as some clients send them.
+pub fn joined_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, String> {
+    let items = raws
+        .iter()
+        .filter(|raw| !raw.is_empty())
+        .flat_map(|raw| raw.split(','))
+        .map(str::to_owned)
+        .collect();
+    repeated_value(items)
+}
+
 /// A value written as JSON text.
 pub fn json_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, String> {
     let raw = raws.into_iter().next_back().unwrap_or_default();
@@ -277,7 +277,7 @@ pub fn json_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, String> {
 }
 
 /// Decodes a parameter and records its value for schema validation.
-pub fn param<T: serde::Serialize>(
+pub(super) fn param<T: serde::Serialize>(
     location: ProblemLocation,
     name: &str,
     raws: Vec<String>,
@@ -355,7 +355,7 @@ fn location_key(location: ProblemLocation) -> String {
 
 /// Validates the parameter values [`param`] recorded against the operation's parameter
 /// schema.
-pub fn validate_params(
+pub(super) fn validate_params(
     info: &'static OperationInfo,
     values: &mut serde_json::Map<String, serde_json::Value>,
     problems: &mut Vec<Problem>,
@@ -382,7 +382,7 @@ pub fn validate_params(
 }
 
 /// A JSON body, validated against the operation's body schema, then decoded.
-pub fn json_body<T: DeserializeOwned>(
+pub(super) fn json_body<T: DeserializeOwned>(
     info: &'static OperationInfo,
     body: &[u8],
     required: bool,
@@ -420,7 +420,7 @@ pub fn json_body<T: DeserializeOwned>(
 }
 
 /// A text body.
-pub fn text_body(
+pub(super) fn text_body(
     body: &bytes::Bytes,
     required: bool,
     problems: &mut Vec<Problem>,
@@ -449,7 +449,7 @@ pub struct Part {
 }
 
 /// The parts of a `multipart/form-data` body.
-pub async fn multipart(
+pub(super) async fn multipart(
     headers: &HeaderMap,
     body: bytes::Bytes,
     problems: &mut Vec<Problem>,
@@ -513,7 +513,7 @@ fn take(
 }
 
 /// The file part `name`.
-pub fn file_part(
+pub(super) fn file_part(
     form: &mut Vec<Part>,
     name: &str,
     required: bool,
@@ -528,7 +528,7 @@ pub fn file_part(
 }
 
 /// The text part `name`, decoded like a parameter.
-pub fn text_part<T>(
+pub(super) fn text_part<T>(
     form: &mut Vec<Part>,
     name: &str,
     required: bool,
@@ -554,5 +554,17 @@ pub fn text_part<T>(
             problems.push(problem(message));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn joined_values_split_on_commas() {
+        let ids: Vec<i64> = super::joined_value(vec!["1,2".into(), "3".into()]).unwrap();
+        assert_eq!(ids, [1, 2, 3]);
+        let empty: Vec<String> = super::joined_value(vec![String::new()]).unwrap();
+        assert!(empty.is_empty());
+        assert!(super::joined_value::<Vec<i64>>(vec!["1,x".into()]).is_err());
     }
 }

@@ -90,7 +90,7 @@ impl<'a> Captions<'a> {
     }
 }
 
-/// Request builder for [`Captions::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsList<'a> {
@@ -99,6 +99,7 @@ pub struct CaptionsList<'a> {
     pub(crate) identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsList);
 
 impl<'a> CaptionsList<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -118,38 +119,6 @@ impl<'a> CaptionsList<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -159,7 +128,7 @@ impl<'a> CaptionsList<'a> {
         self,
     ) -> Result<Vec<crate::generated::models::Caption>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("captions_list"))
+        client_runtime::__private::payload(body.result, "captions_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -173,16 +142,12 @@ impl<'a> CaptionsList<'a> {
         client_runtime::ApiResponse<crate::generated::models::CaptionListEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "captions_list",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions");
@@ -193,7 +158,7 @@ impl<'a> CaptionsList<'a> {
     }
 }
 
-/// Request builder for [`Captions::get`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::get`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsGet<'a> {
@@ -203,6 +168,7 @@ pub struct CaptionsGet<'a> {
     pub(crate) language: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsGet);
 
 impl<'a> CaptionsGet<'a> {
     pub(crate) fn new(
@@ -227,38 +193,6 @@ impl<'a> CaptionsGet<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -268,7 +202,7 @@ impl<'a> CaptionsGet<'a> {
         self,
     ) -> Result<crate::generated::models::Caption, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("captions_get"))
+        client_runtime::__private::payload(body.result, "captions_get", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -282,16 +216,12 @@ impl<'a> CaptionsGet<'a> {
         client_runtime::ApiResponse<crate::generated::models::CaptionEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "captions_get",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions/");
@@ -301,7 +231,7 @@ impl<'a> CaptionsGet<'a> {
     }
 }
 
-/// Request builder for [`Captions::upload`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::upload`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsUpload<'a> {
@@ -312,6 +242,7 @@ pub struct CaptionsUpload<'a> {
     pub(crate) file: client_runtime::FilePart,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsUpload);
 
 impl<'a> CaptionsUpload<'a> {
     pub(crate) fn new(
@@ -338,38 +269,6 @@ impl<'a> CaptionsUpload<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -379,8 +278,7 @@ impl<'a> CaptionsUpload<'a> {
         self,
     ) -> Result<crate::generated::models::Caption, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("captions_upload"))
+        client_runtime::__private::payload(body.result, "captions_upload", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -394,16 +292,12 @@ impl<'a> CaptionsUpload<'a> {
         client_runtime::ApiResponse<crate::generated::models::CaptionEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::PUT,
             "captions_upload",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions/");
@@ -419,7 +313,7 @@ impl<'a> CaptionsUpload<'a> {
     }
 }
 
-/// Request builder for [`Captions::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsDelete<'a> {
@@ -429,6 +323,7 @@ pub struct CaptionsDelete<'a> {
     pub(crate) language: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsDelete);
 
 impl<'a> CaptionsDelete<'a> {
     pub(crate) fn new(
@@ -453,38 +348,6 @@ impl<'a> CaptionsDelete<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -497,8 +360,7 @@ impl<'a> CaptionsDelete<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("captions_delete"))
+        client_runtime::__private::payload(body.result, "captions_delete", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -512,16 +374,12 @@ impl<'a> CaptionsDelete<'a> {
         client_runtime::ApiResponse<crate::generated::models::LanguageDeleteEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::DELETE,
             "captions_delete",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions/");
@@ -533,7 +391,7 @@ impl<'a> CaptionsDelete<'a> {
     }
 }
 
-/// Request builder for [`Captions::generate`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::generate`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsGenerate<'a> {
@@ -543,6 +401,7 @@ pub struct CaptionsGenerate<'a> {
     pub(crate) language: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsGenerate);
 
 impl<'a> CaptionsGenerate<'a> {
     pub(crate) fn new(
@@ -567,46 +426,6 @@ impl<'a> CaptionsGenerate<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -616,8 +435,7 @@ impl<'a> CaptionsGenerate<'a> {
         self,
     ) -> Result<crate::generated::models::Caption, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("captions_generate"))
+        client_runtime::__private::payload(body.result, "captions_generate", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -631,16 +449,12 @@ impl<'a> CaptionsGenerate<'a> {
         client_runtime::ApiResponse<crate::generated::models::CaptionEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "captions_generate",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions/");
@@ -651,7 +465,7 @@ impl<'a> CaptionsGenerate<'a> {
     }
 }
 
-/// Request builder for [`Captions::vtt`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Captions::vtt`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct CaptionsVtt<'a> {
@@ -661,6 +475,7 @@ pub struct CaptionsVtt<'a> {
     pub(crate) language: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(CaptionsVtt);
 
 impl<'a> CaptionsVtt<'a> {
     pub(crate) fn new(
@@ -685,38 +500,6 @@ impl<'a> CaptionsVtt<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and decodes the response.
     ///
     /// # Errors
@@ -734,16 +517,12 @@ impl<'a> CaptionsVtt<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<client_runtime::ApiResponse<String>, client_runtime::Error> {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "captions_vtt",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/captions/");

@@ -42,7 +42,7 @@ impl<'a> Downloads<'a> {
     }
 }
 
-/// Request builder for [`Downloads::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Downloads::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsList<'a> {
@@ -51,6 +51,7 @@ pub struct DownloadsList<'a> {
     pub(crate) identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(DownloadsList);
 
 impl<'a> DownloadsList<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -70,38 +71,6 @@ impl<'a> DownloadsList<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -111,8 +80,7 @@ impl<'a> DownloadsList<'a> {
         self,
     ) -> Result<crate::generated::models::DownloadGetResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("downloads_list"))
+        client_runtime::__private::payload(body.result, "downloads_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -126,16 +94,12 @@ impl<'a> DownloadsList<'a> {
         client_runtime::ApiResponse<crate::generated::models::DownloadGetEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "downloads_list",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/downloads");
@@ -146,7 +110,7 @@ impl<'a> DownloadsList<'a> {
     }
 }
 
-/// Request builder for [`Downloads::create`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Downloads::create`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsCreate<'a> {
@@ -155,6 +119,7 @@ pub struct DownloadsCreate<'a> {
     pub(crate) identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(DownloadsCreate);
 
 impl<'a> DownloadsCreate<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -174,46 +139,6 @@ impl<'a> DownloadsCreate<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -226,8 +151,7 @@ impl<'a> DownloadsCreate<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("downloads_create"))
+        client_runtime::__private::payload(body.result, "downloads_create", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -241,16 +165,12 @@ impl<'a> DownloadsCreate<'a> {
         client_runtime::ApiResponse<crate::generated::models::DownloadCreateEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "downloads_create",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/downloads");
@@ -261,7 +181,7 @@ impl<'a> DownloadsCreate<'a> {
     }
 }
 
-/// Request builder for [`Downloads::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Downloads::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct DownloadsDelete<'a> {
@@ -270,6 +190,7 @@ pub struct DownloadsDelete<'a> {
     pub(crate) identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(DownloadsDelete);
 
 impl<'a> DownloadsDelete<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -289,38 +210,6 @@ impl<'a> DownloadsDelete<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -333,8 +222,7 @@ impl<'a> DownloadsDelete<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("downloads_delete"))
+        client_runtime::__private::payload(body.result, "downloads_delete", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -348,16 +236,12 @@ impl<'a> DownloadsDelete<'a> {
         client_runtime::ApiResponse<crate::generated::models::DownloadDeleteEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::DELETE,
             "downloads_delete",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/downloads");

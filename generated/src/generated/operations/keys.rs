@@ -42,7 +42,7 @@ impl<'a> Keys<'a> {
     }
 }
 
-/// Request builder for [`Keys::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Keys::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysList<'a> {
@@ -50,6 +50,7 @@ pub struct KeysList<'a> {
     pub(crate) account_id: Option<String>,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(KeysList);
 
 impl<'a> KeysList<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -68,38 +69,6 @@ impl<'a> KeysList<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -109,7 +78,7 @@ impl<'a> KeysList<'a> {
         self,
     ) -> Result<Vec<crate::generated::models::KeyGetResponse>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("keys_list"))
+        client_runtime::__private::payload(body.result, "keys_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -123,16 +92,12 @@ impl<'a> KeysList<'a> {
         client_runtime::ApiResponse<crate::generated::models::KeyGetListEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "keys_list",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/keys");
         request.options(self.options);
         request
@@ -141,7 +106,7 @@ impl<'a> KeysList<'a> {
     }
 }
 
-/// Request builder for [`Keys::create`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Keys::create`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysCreate<'a> {
@@ -150,6 +115,7 @@ pub struct KeysCreate<'a> {
     pub(crate) body: Option<crate::generated::models::KeyCreateRequest>,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(KeysCreate, json);
 
 impl<'a> KeysCreate<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -175,57 +141,6 @@ impl<'a> KeysCreate<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// Adds a top-level field to the JSON body, for fields this version of the
-    /// crate does not know; it replaces a field of the same name.
-    pub fn body_field(
-        mut self,
-        name: impl Into<String>,
-        value: serde_json::Value,
-    ) -> Self {
-        self.options.body_field(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -235,7 +150,7 @@ impl<'a> KeysCreate<'a> {
         self,
     ) -> Result<crate::generated::models::Keys, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("keys_create"))
+        client_runtime::__private::payload(body.result, "keys_create", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -249,16 +164,12 @@ impl<'a> KeysCreate<'a> {
         client_runtime::ApiResponse<crate::generated::models::KeysEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "keys_create",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/keys");
         if let Some(body) = &self.body {
             request.json(body)?;
@@ -268,7 +179,7 @@ impl<'a> KeysCreate<'a> {
     }
 }
 
-/// Request builder for [`Keys::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Keys::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct KeysDelete<'a> {
@@ -277,6 +188,7 @@ pub struct KeysDelete<'a> {
     pub(crate) identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(KeysDelete);
 
 impl<'a> KeysDelete<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -296,38 +208,6 @@ impl<'a> KeysDelete<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -337,7 +217,7 @@ impl<'a> KeysDelete<'a> {
         self,
     ) -> Result<crate::generated::models::KeyDeleteResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("keys_delete"))
+        client_runtime::__private::payload(body.result, "keys_delete", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -351,16 +231,12 @@ impl<'a> KeysDelete<'a> {
         client_runtime::ApiResponse<crate::generated::models::KeyDeleteEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::DELETE,
             "keys_delete",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/keys/");
         request.path_param(&self.identifier);
         request.options(self.options);

@@ -71,7 +71,7 @@ impl<'a> LiveInputs<'a> {
     }
 }
 
-/// Request builder for [`LiveInputs::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputs::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsList<'a> {
@@ -80,6 +80,7 @@ pub struct LiveInputsList<'a> {
     pub(crate) include_counts: Option<bool>,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(LiveInputsList);
 
 impl<'a> LiveInputsList<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -105,38 +106,6 @@ impl<'a> LiveInputsList<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -146,8 +115,7 @@ impl<'a> LiveInputsList<'a> {
         self,
     ) -> Result<crate::generated::models::LiveInputListResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_list"))
+        client_runtime::__private::payload(body.result, "live_inputs_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -161,20 +129,14 @@ impl<'a> LiveInputsList<'a> {
         client_runtime::ApiResponse<crate::generated::models::LiveInputListEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "live_inputs_list",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/live_inputs");
-        if let Some(value) = self.include_counts {
-            request.query("include_counts", value);
-        }
+        request.query_opt("include_counts", self.include_counts);
         request.options(self.options);
         request
             .send_json::<crate::generated::models::LiveInputListEnvelope>(self.client)
@@ -182,7 +144,7 @@ impl<'a> LiveInputsList<'a> {
     }
 }
 
-/// Request builder for [`LiveInputs::create`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputs::create`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsCreate<'a> {
@@ -191,6 +153,7 @@ pub struct LiveInputsCreate<'a> {
     pub(crate) body: crate::generated::models::LiveInputRequest,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(LiveInputsCreate, json);
 
 impl<'a> LiveInputsCreate<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -269,57 +232,6 @@ impl<'a> LiveInputsCreate<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// Adds a top-level field to the JSON body, for fields this version of the
-    /// crate does not know; it replaces a field of the same name.
-    pub fn body_field(
-        mut self,
-        name: impl Into<String>,
-        value: serde_json::Value,
-    ) -> Self {
-        self.options.body_field(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -329,8 +241,7 @@ impl<'a> LiveInputsCreate<'a> {
         self,
     ) -> Result<crate::generated::models::LiveInput, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_create"))
+        client_runtime::__private::payload(body.result, "live_inputs_create", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -344,16 +255,12 @@ impl<'a> LiveInputsCreate<'a> {
         client_runtime::ApiResponse<crate::generated::models::LiveInputEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "live_inputs_create",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/live_inputs");
         request.json(&self.body)?;
         request.options(self.options);
@@ -363,7 +270,7 @@ impl<'a> LiveInputsCreate<'a> {
     }
 }
 
-/// Request builder for [`LiveInputs::get`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputs::get`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsGet<'a> {
@@ -372,6 +279,7 @@ pub struct LiveInputsGet<'a> {
     pub(crate) live_input_identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(LiveInputsGet);
 
 impl<'a> LiveInputsGet<'a> {
     pub(crate) fn new(
@@ -394,38 +302,6 @@ impl<'a> LiveInputsGet<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -435,8 +311,7 @@ impl<'a> LiveInputsGet<'a> {
         self,
     ) -> Result<crate::generated::models::LiveInput, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_get"))
+        client_runtime::__private::payload(body.result, "live_inputs_get", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -450,16 +325,12 @@ impl<'a> LiveInputsGet<'a> {
         client_runtime::ApiResponse<crate::generated::models::LiveInputEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "live_inputs_get",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/live_inputs/");
         request.path_param(&self.live_input_identifier);
         request.options(self.options);
@@ -469,7 +340,7 @@ impl<'a> LiveInputsGet<'a> {
     }
 }
 
-/// Request builder for [`LiveInputs::update`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputs::update`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsUpdate<'a> {
@@ -479,6 +350,7 @@ pub struct LiveInputsUpdate<'a> {
     pub(crate) body: crate::generated::models::LiveInputRequest,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(LiveInputsUpdate, json);
 
 impl<'a> LiveInputsUpdate<'a> {
     pub(crate) fn new(
@@ -561,49 +433,6 @@ impl<'a> LiveInputsUpdate<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// Adds a top-level field to the JSON body, for fields this version of the
-    /// crate does not know; it replaces a field of the same name.
-    pub fn body_field(
-        mut self,
-        name: impl Into<String>,
-        value: serde_json::Value,
-    ) -> Self {
-        self.options.body_field(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -613,8 +442,7 @@ impl<'a> LiveInputsUpdate<'a> {
         self,
     ) -> Result<crate::generated::models::LiveInput, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("live_inputs_update"))
+        client_runtime::__private::payload(body.result, "live_inputs_update", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -628,16 +456,12 @@ impl<'a> LiveInputsUpdate<'a> {
         client_runtime::ApiResponse<crate::generated::models::LiveInputEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::PUT,
             "live_inputs_update",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/live_inputs/");
         request.path_param(&self.live_input_identifier);
         request.json(&self.body)?;
@@ -648,7 +472,7 @@ impl<'a> LiveInputsUpdate<'a> {
     }
 }
 
-/// Request builder for [`LiveInputs::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputs::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsDelete<'a> {
@@ -657,6 +481,7 @@ pub struct LiveInputsDelete<'a> {
     pub(crate) live_input_identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(LiveInputsDelete);
 
 impl<'a> LiveInputsDelete<'a> {
     pub(crate) fn new(
@@ -676,38 +501,6 @@ impl<'a> LiveInputsDelete<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
         self
     }
 
@@ -733,16 +526,12 @@ impl<'a> LiveInputsDelete<'a> {
         client_runtime::ApiResponse<crate::generated::models::EmptyObject>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::DELETE,
             "live_inputs_delete",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/live_inputs/");
         request.path_param(&self.live_input_identifier);
         request.options(self.options);

@@ -82,7 +82,7 @@ impl<'a> LiveInputsOutputs<'a> {
     }
 }
 
-/// Request builder for [`LiveInputsOutputs::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputsOutputs::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsList<'a> {
@@ -91,6 +91,7 @@ pub struct LiveInputsOutputsList<'a> {
     pub(crate) live_input_identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(LiveInputsOutputsList);
 
 impl<'a> LiveInputsOutputsList<'a> {
     pub(crate) fn new(
@@ -113,38 +114,6 @@ impl<'a> LiveInputsOutputsList<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -154,10 +123,11 @@ impl<'a> LiveInputsOutputsList<'a> {
         self,
     ) -> Result<Vec<crate::generated::models::Output>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result(
-                "live_inputs_outputs_list",
-            ))
+        client_runtime::__private::payload(
+            body.result,
+            "live_inputs_outputs_list",
+            "result",
+        )
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -171,16 +141,12 @@ impl<'a> LiveInputsOutputsList<'a> {
         client_runtime::ApiResponse<crate::generated::models::OutputListEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "live_inputs_outputs_list",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/live_inputs/");
         request.path_param(&self.live_input_identifier);
         request.path_literal("/outputs");
@@ -191,7 +157,7 @@ impl<'a> LiveInputsOutputsList<'a> {
     }
 }
 
-/// Request builder for [`LiveInputsOutputs::create`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputsOutputs::create`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsCreate<'a> {
@@ -201,6 +167,7 @@ pub struct LiveInputsOutputsCreate<'a> {
     pub(crate) body: crate::generated::models::OutputCreateRequest,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(LiveInputsOutputsCreate, json);
 
 impl<'a> LiveInputsOutputsCreate<'a> {
     pub(crate) fn new(
@@ -245,57 +212,6 @@ impl<'a> LiveInputsOutputsCreate<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// Adds a top-level field to the JSON body, for fields this version of the
-    /// crate does not know; it replaces a field of the same name.
-    pub fn body_field(
-        mut self,
-        name: impl Into<String>,
-        value: serde_json::Value,
-    ) -> Self {
-        self.options.body_field(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -305,10 +221,11 @@ impl<'a> LiveInputsOutputsCreate<'a> {
         self,
     ) -> Result<crate::generated::models::Output, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result(
-                "live_inputs_outputs_create",
-            ))
+        client_runtime::__private::payload(
+            body.result,
+            "live_inputs_outputs_create",
+            "result",
+        )
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -322,16 +239,12 @@ impl<'a> LiveInputsOutputsCreate<'a> {
         client_runtime::ApiResponse<crate::generated::models::OutputEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "live_inputs_outputs_create",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/live_inputs/");
         request.path_param(&self.live_input_identifier);
         request.path_literal("/outputs");
@@ -341,7 +254,7 @@ impl<'a> LiveInputsOutputsCreate<'a> {
     }
 }
 
-/// Request builder for [`LiveInputsOutputs::update`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputsOutputs::update`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsUpdate<'a> {
@@ -352,6 +265,7 @@ pub struct LiveInputsOutputsUpdate<'a> {
     pub(crate) body: crate::generated::models::OutputUpdateRequest,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(LiveInputsOutputsUpdate, json);
 
 impl<'a> LiveInputsOutputsUpdate<'a> {
     pub(crate) fn new(
@@ -389,49 +303,6 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// Adds a top-level field to the JSON body, for fields this version of the
-    /// crate does not know; it replaces a field of the same name.
-    pub fn body_field(
-        mut self,
-        name: impl Into<String>,
-        value: serde_json::Value,
-    ) -> Self {
-        self.options.body_field(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -441,10 +312,11 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
         self,
     ) -> Result<crate::generated::models::Output, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result(
-                "live_inputs_outputs_update",
-            ))
+        client_runtime::__private::payload(
+            body.result,
+            "live_inputs_outputs_update",
+            "result",
+        )
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -458,16 +330,12 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
         client_runtime::ApiResponse<crate::generated::models::OutputEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::PUT,
             "live_inputs_outputs_update",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/live_inputs/");
         request.path_param(&self.live_input_identifier);
         request.path_literal("/outputs/");
@@ -478,7 +346,7 @@ impl<'a> LiveInputsOutputsUpdate<'a> {
     }
 }
 
-/// Request builder for [`LiveInputsOutputs::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`LiveInputsOutputs::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct LiveInputsOutputsDelete<'a> {
@@ -488,6 +356,7 @@ pub struct LiveInputsOutputsDelete<'a> {
     pub(crate) output_identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(LiveInputsOutputsDelete);
 
 impl<'a> LiveInputsOutputsDelete<'a> {
     pub(crate) fn new(
@@ -509,38 +378,6 @@ impl<'a> LiveInputsOutputsDelete<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
         self
     }
 
@@ -566,16 +403,12 @@ impl<'a> LiveInputsOutputsDelete<'a> {
         client_runtime::ApiResponse<crate::generated::models::EmptyObject>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::DELETE,
             "live_inputs_outputs_delete",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/live_inputs/");
         request.path_param(&self.live_input_identifier);
         request.path_literal("/outputs/");

@@ -127,7 +127,7 @@ impl<'a> Videos<'a> {
     }
 }
 
-/// Request builder for [`Videos::list`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::list`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosList<'a> {
@@ -150,6 +150,7 @@ pub struct VideosList<'a> {
     pub(crate) video_name: Option<String>,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(VideosList);
 
 impl<'a> VideosList<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -273,38 +274,6 @@ impl<'a> VideosList<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -314,7 +283,7 @@ impl<'a> VideosList<'a> {
         self,
     ) -> Result<Vec<crate::generated::models::Video>, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_list"))
+        client_runtime::__private::payload(body.result, "videos_list", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -328,62 +297,28 @@ impl<'a> VideosList<'a> {
         client_runtime::ApiResponse<crate::generated::models::VideoListEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "videos_list",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream");
-        if let Some(value) = self.id {
-            request.query("id", value);
-        }
-        if let Some(value) = self.after {
-            request.query("after", value);
-        }
-        if let Some(value) = self.asc {
-            request.query("asc", value);
-        }
-        if let Some(value) = self.before {
-            request.query("before", value);
-        }
-        if let Some(value) = self.creator {
-            request.query("creator", value);
-        }
-        if let Some(value) = self.end {
-            request.query("end", value);
-        }
-        if let Some(value) = self.include_counts {
-            request.query("include_counts", value);
-        }
-        if let Some(value) = self.limit {
-            request.query("limit", value);
-        }
-        if let Some(value) = self.live_input_id {
-            request.query("live_input_id", value);
-        }
-        if let Some(value) = self.name {
-            request.query("name", value);
-        }
-        if let Some(value) = self.search {
-            request.query("search", value);
-        }
-        if let Some(value) = self.start {
-            request.query("start", value);
-        }
-        if let Some(value) = self.status {
-            request.query("status", value);
-        }
-        if let Some(value) = self.r#type {
-            request.query("type", value);
-        }
-        if let Some(value) = self.video_name {
-            request.query("video_name", value);
-        }
+        request.query_opt("id", self.id);
+        request.query_opt("after", self.after);
+        request.query_opt("asc", self.asc);
+        request.query_opt("before", self.before);
+        request.query_opt("creator", self.creator);
+        request.query_opt("end", self.end);
+        request.query_opt("include_counts", self.include_counts);
+        request.query_opt("limit", self.limit);
+        request.query_opt("live_input_id", self.live_input_id);
+        request.query_opt("name", self.name);
+        request.query_opt("search", self.search);
+        request.query_opt("start", self.start);
+        request.query_opt("status", self.status);
+        request.query_opt("type", self.r#type);
+        request.query_opt("video_name", self.video_name);
         request.options(self.options);
         request
             .send_json::<crate::generated::models::VideoListEnvelope>(self.client)
@@ -391,7 +326,7 @@ impl<'a> VideosList<'a> {
     }
 }
 
-/// Request builder for [`Videos::initiate_tus_upload`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::initiate_tus_upload`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosInitiateTusUpload<'a> {
@@ -403,6 +338,7 @@ pub struct VideosInitiateTusUpload<'a> {
     pub(crate) upload_metadata: Option<String>,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(VideosInitiateTusUpload);
 
 impl<'a> VideosInitiateTusUpload<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, upload_length: i64) -> Self {
@@ -440,46 +376,6 @@ impl<'a> VideosInitiateTusUpload<'a> {
     /// Comma-separated key-value pairs following the TUS protocol specification. Values are Base-64 encoded. Supported keys: `name`, `requiresignedurls`, `allowedorigins`, `thumbnailtimestamppct`, `watermark`, `scheduleddeletion`, `maxdurationseconds`.
     pub fn upload_metadata(mut self, upload_metadata: impl Into<String>) -> Self {
         self.upload_metadata = Some(upload_metadata.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
         self
     }
 
@@ -534,34 +430,24 @@ impl<'a> VideosInitiateTusUpload<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<client_runtime::ApiResponse<()>, client_runtime::Error> {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "videos_initiate_tus_upload",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream");
-        if let Some(value) = self.direct_user {
-            request.query("direct_user", value);
-        }
+        request.query_opt("direct_user", self.direct_user);
         request.header("Tus-Resumable", "1.0.0");
         request.header("Upload-Length", self.upload_length);
-        if let Some(value) = self.upload_creator {
-            request.header("Upload-Creator", value);
-        }
-        if let Some(value) = self.upload_metadata {
-            request.header("Upload-Metadata", value);
-        }
+        request.header_opt("Upload-Creator", self.upload_creator);
+        request.header_opt("Upload-Metadata", self.upload_metadata);
         request.options(self.options);
         request.send_empty(self.client).await
     }
 }
 
-/// Request builder for [`Videos::get`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::get`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosGet<'a> {
@@ -570,6 +456,7 @@ pub struct VideosGet<'a> {
     pub(crate) identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(VideosGet);
 
 impl<'a> VideosGet<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -589,38 +476,6 @@ impl<'a> VideosGet<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -630,7 +485,7 @@ impl<'a> VideosGet<'a> {
         self,
     ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_get"))
+        client_runtime::__private::payload(body.result, "videos_get", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -644,16 +499,12 @@ impl<'a> VideosGet<'a> {
         client_runtime::ApiResponse<crate::generated::models::VideoEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "videos_get",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.options(self.options);
@@ -661,7 +512,7 @@ impl<'a> VideosGet<'a> {
     }
 }
 
-/// Request builder for [`Videos::edit`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::edit`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosEdit<'a> {
@@ -671,6 +522,7 @@ pub struct VideosEdit<'a> {
     pub(crate) body: crate::generated::models::VideoEditRequest,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(VideosEdit, json);
 
 impl<'a> VideosEdit<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -791,57 +643,6 @@ impl<'a> VideosEdit<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// Adds a top-level field to the JSON body, for fields this version of the
-    /// crate does not know; it replaces a field of the same name.
-    pub fn body_field(
-        mut self,
-        name: impl Into<String>,
-        value: serde_json::Value,
-    ) -> Self {
-        self.options.body_field(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -851,7 +652,7 @@ impl<'a> VideosEdit<'a> {
         self,
     ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_edit"))
+        client_runtime::__private::payload(body.result, "videos_edit", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -865,16 +666,12 @@ impl<'a> VideosEdit<'a> {
         client_runtime::ApiResponse<crate::generated::models::VideoEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "videos_edit",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.json(&self.body)?;
@@ -883,7 +680,7 @@ impl<'a> VideosEdit<'a> {
     }
 }
 
-/// Request builder for [`Videos::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosDelete<'a> {
@@ -892,6 +689,7 @@ pub struct VideosDelete<'a> {
     pub(crate) identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(VideosDelete);
 
 impl<'a> VideosDelete<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -908,38 +706,6 @@ impl<'a> VideosDelete<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
         self
     }
 
@@ -961,16 +727,12 @@ impl<'a> VideosDelete<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<client_runtime::ApiResponse<()>, client_runtime::Error> {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::DELETE,
             "videos_delete",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.options(self.options);
@@ -978,7 +740,7 @@ impl<'a> VideosDelete<'a> {
     }
 }
 
-/// Request builder for [`Videos::storage_usage`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::storage_usage`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosStorageUsage<'a> {
@@ -987,6 +749,7 @@ pub struct VideosStorageUsage<'a> {
     pub(crate) creator: Option<String>,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(VideosStorageUsage);
 
 impl<'a> VideosStorageUsage<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -1012,38 +775,6 @@ impl<'a> VideosStorageUsage<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -1056,8 +787,7 @@ impl<'a> VideosStorageUsage<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("videos_storage_usage"))
+        client_runtime::__private::payload(body.result, "videos_storage_usage", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -1071,20 +801,14 @@ impl<'a> VideosStorageUsage<'a> {
         client_runtime::ApiResponse<crate::generated::models::VideoStorageUsageEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "videos_storage_usage",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/storage-usage");
-        if let Some(value) = self.creator {
-            request.query("creator", value);
-        }
+        request.query_opt("creator", self.creator);
         request.options(self.options);
         request
             .send_json::<
@@ -1094,7 +818,7 @@ impl<'a> VideosStorageUsage<'a> {
     }
 }
 
-/// Request builder for [`Videos::clip`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::clip`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosClip<'a> {
@@ -1103,6 +827,7 @@ pub struct VideosClip<'a> {
     pub(crate) body: crate::generated::models::VideoClipRequest,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(VideosClip, json);
 
 impl<'a> VideosClip<'a> {
     pub(crate) fn new(
@@ -1227,57 +952,6 @@ impl<'a> VideosClip<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// Adds a top-level field to the JSON body, for fields this version of the
-    /// crate does not know; it replaces a field of the same name.
-    pub fn body_field(
-        mut self,
-        name: impl Into<String>,
-        value: serde_json::Value,
-    ) -> Self {
-        self.options.body_field(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -1287,7 +961,7 @@ impl<'a> VideosClip<'a> {
         self,
     ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_clip"))
+        client_runtime::__private::payload(body.result, "videos_clip", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -1301,16 +975,12 @@ impl<'a> VideosClip<'a> {
         client_runtime::ApiResponse<crate::generated::models::VideoEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "videos_clip",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/clip");
         request.json(&self.body)?;
         request.options(self.options);
@@ -1318,7 +988,7 @@ impl<'a> VideosClip<'a> {
     }
 }
 
-/// Request builder for [`Videos::copy`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::copy`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosCopy<'a> {
@@ -1328,6 +998,7 @@ pub struct VideosCopy<'a> {
     pub(crate) body: crate::generated::models::VideoCopyRequest,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(VideosCopy, json);
 
 impl<'a> VideosCopy<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -1451,57 +1122,6 @@ impl<'a> VideosCopy<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// Adds a top-level field to the JSON body, for fields this version of the
-    /// crate does not know; it replaces a field of the same name.
-    pub fn body_field(
-        mut self,
-        name: impl Into<String>,
-        value: serde_json::Value,
-    ) -> Self {
-        self.options.body_field(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -1511,7 +1131,7 @@ impl<'a> VideosCopy<'a> {
         self,
     ) -> Result<crate::generated::models::Video, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("videos_copy"))
+        client_runtime::__private::payload(body.result, "videos_copy", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -1525,27 +1145,21 @@ impl<'a> VideosCopy<'a> {
         client_runtime::ApiResponse<crate::generated::models::VideoEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "videos_copy",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/copy");
-        if let Some(value) = self.upload_creator {
-            request.header("Upload-Creator", value);
-        }
+        request.header_opt("Upload-Creator", self.upload_creator);
         request.json(&self.body)?;
         request.options(self.options);
         request.send_json::<crate::generated::models::VideoEnvelope>(self.client).await
     }
 }
 
-/// Request builder for [`Videos::direct_upload`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::direct_upload`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosDirectUpload<'a> {
@@ -1555,6 +1169,7 @@ pub struct VideosDirectUpload<'a> {
     pub(crate) body: crate::generated::models::DirectUploadRequest,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(VideosDirectUpload, json);
 
 impl<'a> VideosDirectUpload<'a> {
     pub(crate) fn new(
@@ -1668,57 +1283,6 @@ impl<'a> VideosDirectUpload<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// Adds a top-level field to the JSON body, for fields this version of the
-    /// crate does not know; it replaces a field of the same name.
-    pub fn body_field(
-        mut self,
-        name: impl Into<String>,
-        value: serde_json::Value,
-    ) -> Self {
-        self.options.body_field(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -1731,8 +1295,7 @@ impl<'a> VideosDirectUpload<'a> {
         client_runtime::Error,
     > {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("videos_direct_upload"))
+        client_runtime::__private::payload(body.result, "videos_direct_upload", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -1748,20 +1311,14 @@ impl<'a> VideosDirectUpload<'a> {
         >,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "videos_direct_upload",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/direct_upload");
-        if let Some(value) = self.upload_creator {
-            request.header("Upload-Creator", value);
-        }
+        request.header_opt("Upload-Creator", self.upload_creator);
         request.json(&self.body)?;
         request.options(self.options);
         request
@@ -1772,7 +1329,7 @@ impl<'a> VideosDirectUpload<'a> {
     }
 }
 
-/// Request builder for [`Videos::embed`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::embed`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosEmbed<'a> {
@@ -1781,6 +1338,7 @@ pub struct VideosEmbed<'a> {
     pub(crate) identifier: String,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(VideosEmbed);
 
 impl<'a> VideosEmbed<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -1797,38 +1355,6 @@ impl<'a> VideosEmbed<'a> {
     /// Defaults to the client's `account_id` when not set.
     pub fn account_id(mut self, account_id: impl Into<String>) -> Self {
         self.account_id = Some(account_id.into());
-        self
-    }
-
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
         self
     }
 
@@ -1849,16 +1375,12 @@ impl<'a> VideosEmbed<'a> {
     pub async fn send_with_response(
         self,
     ) -> Result<client_runtime::ApiResponse<String>, client_runtime::Error> {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "videos_embed",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/embed");
@@ -1867,7 +1389,7 @@ impl<'a> VideosEmbed<'a> {
     }
 }
 
-/// Request builder for [`Videos::create_token`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Videos::create_token`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct VideosCreateToken<'a> {
@@ -1877,6 +1399,7 @@ pub struct VideosCreateToken<'a> {
     pub(crate) body: crate::generated::models::TokenCreateRequest,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(VideosCreateToken, json);
 
 impl<'a> VideosCreateToken<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client, identifier: String) -> Self {
@@ -1959,57 +1482,6 @@ impl<'a> VideosCreateToken<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// Adds a top-level field to the JSON body, for fields this version of the
-    /// crate does not know; it replaces a field of the same name.
-    pub fn body_field(
-        mut self,
-        name: impl Into<String>,
-        value: serde_json::Value,
-    ) -> Self {
-        self.options.body_field(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
-    /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-    /// retried for idempotent methods by default (429 and failures before sending
-    /// are retried anyway). Only safe when repeating the call cannot do harm.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.options.retry_non_idempotent(true);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -2019,8 +1491,7 @@ impl<'a> VideosCreateToken<'a> {
         self,
     ) -> Result<crate::generated::models::TokenCreateResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("videos_create_token"))
+        client_runtime::__private::payload(body.result, "videos_create_token", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -2034,16 +1505,12 @@ impl<'a> VideosCreateToken<'a> {
         client_runtime::ApiResponse<crate::generated::models::TokenCreateEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::POST,
             "videos_create_token",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/");
         request.path_param(&self.identifier);
         request.path_literal("/token");

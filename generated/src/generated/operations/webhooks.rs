@@ -42,7 +42,7 @@ impl<'a> Webhooks<'a> {
     }
 }
 
-/// Request builder for [`Webhooks::get`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Webhooks::get`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksGet<'a> {
@@ -50,6 +50,7 @@ pub struct WebhooksGet<'a> {
     pub(crate) account_id: Option<String>,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(WebhooksGet);
 
 impl<'a> WebhooksGet<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -68,38 +69,6 @@ impl<'a> WebhooksGet<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -109,7 +78,7 @@ impl<'a> WebhooksGet<'a> {
         self,
     ) -> Result<crate::generated::models::WebhookGetResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result.ok_or_else(|| client_runtime::Error::missing_result("webhooks_get"))
+        client_runtime::__private::payload(body.result, "webhooks_get", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -123,16 +92,12 @@ impl<'a> WebhooksGet<'a> {
         client_runtime::ApiResponse<crate::generated::models::WebhookGetEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::GET,
             "webhooks_get",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/webhook");
         request.options(self.options);
         request
@@ -141,7 +106,7 @@ impl<'a> WebhooksGet<'a> {
     }
 }
 
-/// Request builder for [`Webhooks::update`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Webhooks::update`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksUpdate<'a> {
@@ -150,6 +115,7 @@ pub struct WebhooksUpdate<'a> {
     pub(crate) body: crate::generated::models::WebhookUpdateRequest,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(WebhooksUpdate, json);
 
 impl<'a> WebhooksUpdate<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -193,49 +159,6 @@ impl<'a> WebhooksUpdate<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// Adds a top-level field to the JSON body, for fields this version of the
-    /// crate does not know; it replaces a field of the same name.
-    pub fn body_field(
-        mut self,
-        name: impl Into<String>,
-        value: serde_json::Value,
-    ) -> Self {
-        self.options.body_field(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -245,8 +168,7 @@ impl<'a> WebhooksUpdate<'a> {
         self,
     ) -> Result<crate::generated::models::WebhookUpdateResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("webhooks_update"))
+        client_runtime::__private::payload(body.result, "webhooks_update", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -260,16 +182,12 @@ impl<'a> WebhooksUpdate<'a> {
         client_runtime::ApiResponse<crate::generated::models::WebhookUpdateEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::PUT,
             "webhooks_update",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/webhook");
         request.json(&self.body)?;
         request.options(self.options);
@@ -279,7 +197,7 @@ impl<'a> WebhooksUpdate<'a> {
     }
 }
 
-/// Request builder for [`Webhooks::delete`]: set optional parameters, then `.send().await`.
+/// Request builder for [`Webhooks::delete`]: set optional parameters, then `.send().await`. Per-call options (`with_timeout`, `with_header`, ...) are the methods of [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until `.send().await`"]
 pub struct WebhooksDelete<'a> {
@@ -287,6 +205,7 @@ pub struct WebhooksDelete<'a> {
     pub(crate) account_id: Option<String>,
     options: client_runtime::RequestOptions,
 }
+client_runtime::__private::request_options!(WebhooksDelete);
 
 impl<'a> WebhooksDelete<'a> {
     pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
@@ -305,38 +224,6 @@ impl<'a> WebhooksDelete<'a> {
         self
     }
 
-    /// Overrides the client's timeout for each attempt of this request.
-    pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// Overrides the client's retry budget for this request.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.options.max_retries(max_retries);
-        self
-    }
-
-    /// Adds a header to this request; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.header(name, value);
-        self
-    }
-
-    /// Adds a query parameter to this request, after the operation's own.
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.query(name, value);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included (replaces the
-    /// client's).
-    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
-        self.options.deadline(deadline);
-        self
-    }
-
     /// Sends the request and returns the response's `result`.
     ///
     /// # Errors
@@ -346,8 +233,7 @@ impl<'a> WebhooksDelete<'a> {
         self,
     ) -> Result<crate::generated::models::WebhookDeleteResponse, client_runtime::Error> {
         let body = self.send_with_response().await?.into_body();
-        body.result
-            .ok_or_else(|| client_runtime::Error::missing_result("webhooks_delete"))
+        client_runtime::__private::payload(body.result, "webhooks_delete", "result")
     }
 
     /// Like `send`, but returns the whole response: HTTP status, headers and the full body.
@@ -361,16 +247,12 @@ impl<'a> WebhooksDelete<'a> {
         client_runtime::ApiResponse<crate::generated::models::WebhookDeleteEnvelope>,
         client_runtime::Error,
     > {
-        let account_id = match self.account_id {
-            Some(value) => value,
-            None => self.client.default_path_param("account_id")?.to_owned(),
-        };
         let mut request = client_runtime::__private::Request::new(
             client_runtime::http::Method::DELETE,
             "webhooks_delete",
         );
         request.path_literal("/accounts/");
-        request.path_param(&account_id);
+        request.path_param_or(self.client, self.account_id, "account_id");
         request.path_literal("/stream/webhook");
         request.options(self.options);
         request
