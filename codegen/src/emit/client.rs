@@ -6,13 +6,13 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::{inner_lines, lines};
-use super::ident;
+use super::{Emitter, ident};
 use crate::load::{ApiKeyLocation, SecurityScheme};
 use crate::model::ir::Api;
 use crate::model::naming::{client_method, env_var};
 
 /// The whole `client.rs`.
-pub fn file(api: &Api) -> TokenStream {
+pub fn file(cx: &Emitter<'_>, api: &Api) -> TokenStream {
     let title = &api.title;
     let base_url = api.base_url.clone().unwrap_or_default();
     let base_url_env = env_var(&api.env_prefix, "base_url");
@@ -57,7 +57,10 @@ pub fn file(api: &Api) -> TokenStream {
             let accessor = ident(&r.accessor);
             let ty = format_ident!("{}", r.type_name);
             let doc = lines(&format!("Operations on `{}`.", r.key));
+            // Compiled with the resource's feature.
+            let gate = cx.items.gate(&r.key);
             quote! {
+                #gate
                 #doc
                 pub fn #accessor(&self) -> super::operations::#ty<'_> {
                     super::operations::#ty::new(&self.inner)
@@ -246,7 +249,9 @@ mod tests {
                 "responses": { "204": { "description": "ok" } } } } }
         }"#;
         let (api, _) = crate::build_api(spec, &crate::Settings::default()).expect("builds");
-        let file: syn::File = syn::parse2(super::file(&api)).expect("parses");
+        let file: syn::File =
+            syn::parse2(super::file(&super::Emitter::plain("crate::models"), &api))
+                .expect("parses");
         let mut own = Vec::new();
         for item in &file.items {
             let syn::Item::Impl(block) = item else {

@@ -14,11 +14,11 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::{inner_lines, lines};
-use super::{ident, ty_tokens};
+use super::{Emitter, ident};
 use crate::model::ir::*;
 
 /// The whole `src/dispatch.rs` file.
-pub fn file(api: &Api, krate: &syn::Ident) -> TokenStream {
+pub fn file(cx: &Emitter<'_>, api: &Api, krate: &syn::Ident) -> TokenStream {
     let module_doc = inner_lines(
         "Typed dispatch: calls any operation by its `operationId` with JSON arguments.\n\n\
          Generated into the test harness (the conformance replay runner) that drives every \
@@ -38,7 +38,7 @@ pub fn file(api: &Api, krate: &syn::Ident) -> TokenStream {
         .operations
         .iter()
         .zip(&names)
-        .map(|(op, name)| operation_fn(api, op, name, krate))
+        .map(|(op, name)| operation_fn(cx, api, op, name, krate))
         .unzip();
     // With no operations the module is empty, and an import would be unused.
     let build_imports = (!builds.is_empty()).then(|| {
@@ -134,6 +134,7 @@ fn handle_chain(api: &Api, op: &Operation) -> TokenStream {
 
 /// One operation's dispatch function, and its builder function (in `build`).
 fn operation_fn(
+    cx: &Emitter<'_>,
     api: &Api,
     op: &Operation,
     name: &str,
@@ -156,7 +157,7 @@ fn operation_fn(
     // Constant parameters are always sent by the builder: no argument.
     for p in op.params.iter().filter(|p| p.constant.is_none()) {
         let wire = &p.wire;
-        let ty = ty_tokens(&p.ty, true);
+        let ty = cx.ty(&p.ty);
         let var = format_ident!("p_{}", super::unraw(&p.rust));
         if p.required && !p.client_default {
             decode.push(quote!(let #var: #ty = args.required(#wire)?;));
@@ -179,7 +180,7 @@ fn operation_fn(
             required,
             ..
         }) => {
-            let body_ty = ty_tokens(ty, true);
+            let body_ty = cx.ty(ty);
             if fields.is_empty() {
                 if *required {
                     decode.push(quote!(let body: #body_ty = args.required("body")?;));
@@ -196,7 +197,7 @@ fn operation_fn(
                 let known = fields.iter().map(|f| f.field.wire.as_str());
                 for f in fields {
                     let wire = &f.field.wire;
-                    let fty = ty_tokens(&f.field.ty, true);
+                    let fty = cx.ty(&f.field.ty);
                     let var = format_ident!("b_{}", super::unraw(&f.setter));
                     let setter = ident(&f.setter);
                     match f.field.presence {
@@ -252,7 +253,7 @@ fn operation_fn(
                 let ty = if p.kind == PartKind::File {
                     quote!(FileArg)
                 } else {
-                    ty_tokens(&p.ty, true)
+                    cx.ty(&p.ty)
                 };
                 let value = if p.kind == PartKind::File {
                     quote!(body.file(#wire, value)?)

@@ -4,14 +4,16 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::{doc_attrs, inner_lines, lines};
-use super::{ident, ty_tokens, unraw};
+use super::{Emitter, ident, unraw};
 use crate::model::ir::*;
 
-/// `operations/mod.rs`: declares the resource modules and re-exports their types.
-pub fn mod_file(api: &Api) -> TokenStream {
+/// `operations/mod.rs`: declares the resource modules and re-exports their types, each
+/// under its resource's feature.
+pub fn mod_file(cx: &Emitter<'_>, api: &Api) -> TokenStream {
     let mods = api.resources.iter().map(|r| {
         let m = format_ident!("{}", r.module);
-        quote!(mod #m; pub use #m::*;)
+        let gate = cx.items.gate(&r.key);
+        quote!(#gate mod #m; #gate pub use #m::*;)
     });
     let doc = inner_lines("Request builders, one per operation, grouped by resource.");
     quote! {
@@ -20,8 +22,85 @@ pub fn mod_file(api: &Api) -> TokenStream {
     }
 }
 
-/// One resource's file.
-pub fn resource_file(api: &Api, resource: &Resource) -> TokenStream {
+/// One resource's file: its handle, a builder per operation, the response-header structs.
+pub fn resource_file(cx: &Emitter<'_>, api: &Api, resource: &Resource) -> TokenStream {
+    let ops = operations_of(api, &resource.operations);
+    let methods = ops.iter().map(|op| handle_method(cx, op));
+    let handle = handle(cx, api, resource, quote!(#(#methods)*));
+    let builders = ops.iter().map(|op| builder(cx, api, op));
+    let header_structs = ops.iter().filter_map(|op| header_struct(op));
+    quote! {
+        #handle
+        #(#builders)*
+        #(#header_structs)*
+    }
+}
+
+/// A resource's files when it is split for size: the handle type (with its constructor
+/// and child accessors) declaring the files of `operations/<resource>/`, and each of those,
+/// with the operations of its part of `parts` (indices into `Api::operations`): an `impl`
+/// block of the handle with their methods, their builders and response-header structs.
+pub fn resource_files(
+    cx: &Emitter<'_>,
+    api: &Api,
+    resource: &Resource,
+    parts: &[Vec<usize>],
+) -> (TokenStream, Vec<TokenStream>) {
+    let modules = (1..=parts.len()).map(|i| {
+        let module = format_ident!("builders_{}", i);
+        quote! {
+            #[rustfmt::skip]
+            mod #module;
+            pub use #module::*;
+        }
+    });
+    let handle_file = handle(cx, api, resource, TokenStream::new());
+    let handle_file = quote! {
+        #handle_file
+        #(#modules)*
+    };
+    let handle = format_ident!("{}", resource.type_name);
+    let files = parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let doc = format!(
+                " Operations on `{}`, part {} (split for size): handle methods and request builders.",
+                resource.key,
+                i + 1
+            );
+            let ops = operations_of(api, part);
+            let methods = ops.iter().map(|op| handle_method(cx, op));
+            let units = ops.iter().map(|op| {
+                let builder = builder(cx, api, op);
+                let header = header_struct(op);
+                quote!(#builder #header)
+            });
+            quote! {
+                #![doc = #doc]
+                use super::#handle;
+                impl<'a> #handle<'a> {
+                    #(#methods)*
+                }
+                #(#units)*
+            }
+        })
+        .collect();
+    (handle_file, files)
+}
+
+/// The operations at `indices` of `api.operations`.
+fn operations_of<'a>(api: &'a Api, indices: &[usize]) -> Vec<&'a Operation> {
+    indices
+        .iter()
+        .filter_map(|&i| api.operations.get(i))
+        .collect()
+}
+
+/// The top of a resource's file: its docs, the handle type, and its `impl` block with the
+/// constructor (as visible as the plan says), the child accessors (each under its child's
+/// feature) and `methods`.
+fn handle(cx: &Emitter<'_>, api: &Api, resource: &Resource, methods: TokenStream) -> TokenStream {
     let handle = format_ident!("{}", resource.type_name);
     let module_doc = inner_lines(&format!("Operations on `{}`.", resource.key));
     let handle_doc = doc_attrs(
@@ -36,21 +115,16 @@ pub fn resource_file(api: &Api, resource: &Resource) -> TokenStream {
             let accessor = ident(&child.accessor);
             let ty = format_ident!("{}", child.type_name);
             let doc = lines(&format!("Operations on `{}`.", child.key));
+            let gate = cx.items.gate(&child.key);
             quote! {
+                #gate
                 #doc
                 pub fn #accessor(&self) -> super::#ty<'a> {
                     super::#ty::new(self.client)
                 }
             }
         });
-    let ops: Vec<&Operation> = resource
-        .operations
-        .iter()
-        .map(|&i| &api.operations[i])
-        .collect();
-    let methods = ops.iter().map(|op| handle_method(op));
-    let builders = ops.iter().map(|op| builder(api, op));
-    let header_structs = header_structs(resource, api);
+    let constructor = cx.items.constructor_visibility();
     quote! {
         #module_doc
 
@@ -61,16 +135,13 @@ pub fn resource_file(api: &Api, resource: &Resource) -> TokenStream {
         }
 
         impl<'a> #handle<'a> {
-            pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
+            #constructor fn new(client: &'a client_runtime::Client) -> Self {
                 Self { client }
             }
 
             #(#children)*
-            #(#methods)*
+            #methods
         }
-
-        #(#builders)*
-        #header_structs
     }
 }
 
@@ -85,13 +156,13 @@ struct Arg {
     convert: TokenStream,
 }
 
-fn arg(rust: &str, ty: &Ty) -> Arg {
+fn arg(cx: &Emitter<'_>, rust: &str, ty: &Ty) -> Arg {
     let ident = ident(rust);
-    let (param_ty, convert) = setter_types(&ident, ty);
+    let (param_ty, convert) = setter_types(cx, &ident, ty);
     Arg {
         ident,
         param_ty,
-        stored_ty: ty_tokens(ty, true),
+        stored_ty: cx.ty(ty),
         convert,
     }
 }
@@ -119,11 +190,11 @@ fn into_arg(rust: &str, ty: TokenStream) -> Arg {
 }
 
 /// `impl Into<String>` for strings so `&str` works; the type itself otherwise.
-fn setter_types(ident: &syn::Ident, ty: &Ty) -> (TokenStream, TokenStream) {
+fn setter_types(cx: &Emitter<'_>, ident: &syn::Ident, ty: &Ty) -> (TokenStream, TokenStream) {
     match ty {
         Ty::String => (quote!(impl Into<String>), quote!(#ident.into())),
         // A recursive field: the caller gives the value, the builder boxes it.
-        Ty::Boxed(inner) => (ty_tokens(inner, true), quote!(Box::new(#ident))),
+        Ty::Boxed(inner) => (cx.ty(inner), quote!(Box::new(#ident))),
         // `OffsetDateTime` and `time::Date` convert.
         Ty::Timestamp => (
             quote!(impl Into<client_runtime::Timestamp>),
@@ -133,27 +204,27 @@ fn setter_types(ident: &syn::Ident, ty: &Ty) -> (TokenStream, TokenStream) {
             quote!(impl Into<client_runtime::Date>),
             quote!(#ident.into()),
         ),
-        other => (ty_tokens(other, true), quote!(#ident)),
+        other => (cx.ty(other), quote!(#ident)),
     }
 }
 
 /// Everything the constructor takes, in order: path, query, header, body.
-fn required_args(op: &Operation) -> Vec<(Arg, Assign)> {
+fn required_args(cx: &Emitter<'_>, op: &Operation) -> Vec<(Arg, Assign)> {
     let mut args = Vec::new();
     for p in op
         .params
         .iter()
         .filter(|p| p.required && !p.client_default && p.constant.is_none())
     {
-        args.push((arg(&p.rust, &p.ty), Assign::Field(ident(&p.rust))));
+        args.push((arg(cx, &p.rust, &p.ty), Assign::Field(ident(&p.rust))));
     }
     match &op.body {
         Some(Body::Json { fields, .. }) if !fields.is_empty() => {
             for f in fields.iter() {
                 let a = match f.field.presence {
-                    Presence::Required => arg(&f.setter, &f.field.ty),
+                    Presence::Required => arg(cx, &f.setter, &f.field.ty),
                     Presence::RequiredNullable => {
-                        let inner = ty_tokens(&f.field.ty, true);
+                        let inner = cx.ty(&f.field.ty);
                         plain_arg(&f.setter, quote!(Option<#inner>))
                     }
                     Presence::Optional | Presence::OptionalNullable => continue,
@@ -163,13 +234,13 @@ fn required_args(op: &Operation) -> Vec<(Arg, Assign)> {
         }
         Some(Body::Json {
             ty, required: true, ..
-        }) => args.push((arg("body", ty), Assign::Field(ident("body")))),
+        }) => args.push((arg(cx, "body", ty), Assign::Field(ident("body")))),
         Some(Body::Multipart { parts }) => {
             for p in parts.iter().filter(|p| p.required) {
                 let a = if p.kind == PartKind::File {
                     plain_arg(&p.rust, quote!(client_runtime::FilePart))
                 } else {
-                    arg(&p.rust, &p.ty)
+                    arg(cx, &p.rust, &p.ty)
                 };
                 args.push((a, Assign::Field(ident(&p.rust))));
             }
@@ -197,7 +268,7 @@ enum Assign {
     BodyField(syn::Ident),
 }
 
-fn handle_method(op: &Operation) -> TokenStream {
+fn handle_method(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
     let name = ident(&op.method_name);
     let builder = format_ident!("{}", op.builder);
     let wire = format!(
@@ -215,7 +286,7 @@ fn handle_method(op: &Operation) -> TokenStream {
         }
         None => doc_attrs(&op.docs, &wire),
     };
-    let args = required_args(op);
+    let args = required_args(cx, op);
     let params = args.iter().map(|(a, _)| {
         let id = &a.ident;
         let ty = &a.param_ty;
@@ -231,7 +302,7 @@ fn handle_method(op: &Operation) -> TokenStream {
 }
 
 /// The type `send()` resolves to.
-fn output_type(op: &Operation) -> TokenStream {
+fn output_type(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
     match &op.response {
         ResponseKind::Empty => quote!(()),
         ResponseKind::Text => quote!(String),
@@ -240,12 +311,12 @@ fn output_type(op: &Operation) -> TokenStream {
             let t = format_ident!("{}", type_name);
             quote!(#t)
         }
-        ResponseKind::Json { ty, unwrap: None } => ty_tokens(ty, true),
+        ResponseKind::Json { ty, unwrap: None } => cx.ty(ty),
         ResponseKind::Json {
             unwrap: Some(field),
             ..
         } => {
-            let inner = ty_tokens(&field.ty, true);
+            let inner = cx.ty(&field.ty);
             match field.presence {
                 Presence::Required | Presence::Optional => inner,
                 Presence::RequiredNullable | Presence::OptionalNullable => quote!(Option<#inner>),
@@ -255,16 +326,16 @@ fn output_type(op: &Operation) -> TokenStream {
 }
 
 /// The body type of `send_with_response()`'s `ApiResponse`.
-fn whole_type(op: &Operation) -> TokenStream {
+fn whole_type(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
     match &op.response {
         ResponseKind::Empty | ResponseKind::Headers { .. } => quote!(()),
         ResponseKind::Text => quote!(String),
         ResponseKind::Bytes => quote!(client_runtime::Bytes),
-        ResponseKind::Json { ty, .. } => ty_tokens(ty, true),
+        ResponseKind::Json { ty, .. } => cx.ty(ty),
     }
 }
 
-fn builder(api: &Api, op: &Operation) -> TokenStream {
+fn builder(cx: &Emitter<'_>, api: &Api, op: &Operation) -> TokenStream {
     let name = format_ident!("{}", op.builder);
     let handle = api
         .resources
@@ -284,11 +355,11 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     let mut fields = Vec::new();
     let mut inits = Vec::new();
     let mut setters = Vec::new();
-    let required = required_args(op);
+    let required = required_args(cx, op);
 
     for p in op.params.iter().filter(|p| p.constant.is_none()) {
         let id = ident(&p.rust);
-        let ty = ty_tokens(&p.ty, true);
+        let ty = cx.ty(&p.ty);
         let fallback = format!("The `{}` {} parameter.", p.wire, location_name(p.location));
         let docs = doc_attrs(&p.docs, &fallback);
         if p.required && !p.client_default {
@@ -297,7 +368,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         }
         fields.push(quote!(pub(crate) #id: Option<#ty>,));
         inits.push(quote!(#id: None,));
-        let (param_ty, convert) = setter_types(&id, &p.ty);
+        let (param_ty, convert) = setter_types(cx, &id, &p.ty);
         let default_note = p.client_default.then(|| {
             lines(&format!(
                 "\nDefaults to the client's `{}` when not set.",
@@ -321,7 +392,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             required: body_required,
             docs,
         }) => {
-            let body_ty = ty_tokens(ty, true);
+            let body_ty = cx.ty(ty);
             if !body_fields.is_empty() {
                 fields.push(quote!(pub(crate) body: #body_ty,));
                 for f in body_fields.iter().filter(|f| {
@@ -334,7 +405,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                     let field = ident(&f.field.rust);
                     let fallback = format!("The `{}` body field.", f.field.wire);
                     let docs = doc_attrs(&f.field.docs, &fallback);
-                    let (param_ty, convert) = setter_types(&setter, &f.field.ty);
+                    let (param_ty, convert) = setter_types(cx, &setter, &f.field.ty);
                     let value = if f.field.presence == Presence::OptionalNullable {
                         quote!(client_runtime::Nullable::Value(#convert))
                     } else {
@@ -393,7 +464,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 let stored = if p.kind == PartKind::File {
                     quote!(client_runtime::FilePart)
                 } else {
-                    ty_tokens(&p.ty, true)
+                    cx.ty(&p.ty)
                 };
                 if p.required {
                     fields.push(quote!(pub(crate) #id: #stored,));
@@ -406,7 +477,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 let (param_ty, convert) = if p.kind == PartKind::File {
                     (stored.clone(), quote!(#id))
                 } else {
-                    setter_types(&id, &p.ty)
+                    setter_types(cx, &id, &p.ty)
                 };
                 setters.push(quote! {
                     #docs
@@ -479,7 +550,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     }) = &op.body
         && !body_fields.is_empty()
     {
-        let body_ty = ty_tokens(ty, true);
+        let body_ty = cx.ty(ty);
         // Optional fields start out absent; every type they can have is `Default`.
         for f in body_fields.iter().filter(|f| {
             matches!(
@@ -498,7 +569,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         ctor_inits.push(quote!(body: #body_ty { #(#body_field_inits)* #extra },));
     }
 
-    let send = send_fns(op);
+    let send = send_fns(cx, op);
     // Every per-call option (`with_timeout`, `with_header`, ...) comes from the runtime's
     // traits; `with_body_field` only where there is a JSON body to add fields to.
     let options = if matches!(op.body, Some(Body::Json { .. })) {
@@ -547,11 +618,11 @@ fn location_name(location: ParamLocation) -> &'static str {
     }
 }
 
-fn send_fns(op: &Operation) -> TokenStream {
+fn send_fns(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
     let method = format_ident!("{}", op.method.as_str());
     let op_id = &op.id;
-    let output = output_type(op);
-    let whole = whole_type(op);
+    let output = output_type(cx, op);
+    let whole = whole_type(cx, op);
 
     let path = op.path_parts.iter().map(|part| match part {
         PathPart::Literal(text) => quote!(request.path_literal(#text);),
@@ -659,7 +730,7 @@ fn send_fns(op: &Operation) -> TokenStream {
         ResponseKind::Text => quote!(request.send_text(self.client).await),
         ResponseKind::Bytes => quote!(request.send_bytes(self.client).await),
         ResponseKind::Json { ty, .. } => {
-            let ty = ty_tokens(ty, true);
+            let ty = cx.ty(ty);
             quote!(request.send_json::<#ty>(self.client).await)
         }
     };
@@ -757,34 +828,27 @@ fn send_fns(op: &Operation) -> TokenStream {
     }
 }
 
-/// The response-header structs of one resource's operations.
-fn header_structs(resource: &Resource, api: &Api) -> TokenStream {
-    let defs = resource
-        .operations
-        .iter()
-        .map(|&i| &api.operations[i])
-        .filter_map(|op| match &op.response {
-            ResponseKind::Headers { type_name, headers } => {
-                let t = format_ident!("{}", type_name);
-                let doc = lines(&format!("Response headers of `{}`.", op.id));
-                let fields = headers.iter().map(|h| {
-                    let id = ident(&h.rust);
-                    let docs = doc_attrs(&h.docs, &format!("The `{}` header.", h.wire));
-                    if h.required {
-                        quote!(#docs pub #id: String,)
-                    } else {
-                        quote!(#docs pub #id: Option<String>,)
-                    }
-                });
-                Some(quote! {
-                    #doc
-                    #[derive(Clone, Debug, PartialEq, Eq)]
-                    pub struct #t {
-                        #(#fields)*
-                    }
-                })
-            }
-            _ => None,
-        });
-    quote!(#(#defs)*)
+/// The struct of the response headers `send()` returns, for an operation that has one.
+fn header_struct(op: &Operation) -> Option<TokenStream> {
+    let ResponseKind::Headers { type_name, headers } = &op.response else {
+        return None;
+    };
+    let t = format_ident!("{}", type_name);
+    let doc = lines(&format!("Response headers of `{}`.", op.id));
+    let fields = headers.iter().map(|h| {
+        let id = ident(&h.rust);
+        let docs = doc_attrs(&h.docs, &format!("The `{}` header.", h.wire));
+        if h.required {
+            quote!(#docs pub #id: String,)
+        } else {
+            quote!(#docs pub #id: Option<String>,)
+        }
+    });
+    Some(quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct #t {
+            #(#fields)*
+        }
+    })
 }
