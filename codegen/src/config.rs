@@ -99,7 +99,11 @@ pub struct Package {
 pub struct ClientConfig {
     /// The prefix of the environment variables `Client::from_env` reads.
     pub env_prefix: Option<String>,
-    /// The response field `send()` returns, for APIs that wrap payloads in an envelope.
+    /// The response field `send()` returns, for APIs that wrap payloads in an envelope
+    /// (any name; a 2xx body saying `"success": false` is then an API error). Envelopes
+    /// whose payload is `result` beside exactly `success`, `errors` and `messages` become
+    /// the runtime's shared `Envelope<T>`; with another name each envelope stays a struct
+    /// of its own, and `send()` returns its field.
     pub envelope_field: Option<String>,
     /// Path parameters the client fills from its configuration (string parameters only).
     #[serde(default)]

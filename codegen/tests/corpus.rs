@@ -3,7 +3,7 @@
 //! workspace root. Generating it must succeed.
 //!
 //! Slow in a debug build (~25 s on 2 cores), so ignored by default:
-//! `cargo test -p codegen --test corpus -- --ignored --nocapture` (or `--release`).
+//! `cargo test -p specsmith-codegen --test corpus -- --ignored --nocapture` (or `--release`).
 //! Skipped with a message when the corpus is not there.
 
 use std::path::PathBuf;

@@ -9,7 +9,7 @@
 //!   renamed, nodes turned into `$ref`s to arbitrary places of the document.
 //!
 //! Runs are deterministic (a fixed seed) so the suite never flakes; explore further with
-//! `PROPTEST_RNG_SEED=<n> PROPTEST_CASES=<n> cargo test -p codegen --test loader_never_panics`.
+//! `PROPTEST_RNG_SEED=<n> PROPTEST_CASES=<n> cargo test -p specsmith-codegen --test loader_never_panics`.
 //! (A stack overflow aborts the process, so proptest cannot shrink it; find the input by
 //! writing `value` to a file at the top of `generate` and running with `--test-threads=1`.)
 

@@ -2,7 +2,7 @@
 //! `generate_server`, the whole `server.rs` snapshot with `insta` (the models are the
 //! client's per-type code, snapshot by `snapshots.rs`).
 //!
-//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test -p codegen
+//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test -p specsmith-codegen
 //! --test server_snapshots`).
 
 use std::path::Path;

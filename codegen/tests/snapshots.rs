@@ -1,7 +1,7 @@
 //! Snapshot tests: one small focused spec per construct (`tests/specs/<name>.json`), the
 //! whole generated output snapshot with `insta`, plus the error messages for bad specs.
 //!
-//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test -p codegen
+//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test -p specsmith-codegen
 //! --test snapshots` and `git diff codegen/tests/snapshots`).
 
 use std::path::Path;
@@ -13,6 +13,9 @@ use codegen::Settings;
 /// adds a config that unwraps `result` and fills `account_id` from the client.
 fn settings(name: &str) -> Settings {
     let mut config = spec_config(name);
+    if name == "envelope_data" {
+        config.client.envelope_field = Some("data".to_owned());
+    }
     if name == "envelope" {
         config.client.envelope_field = Some("result".to_owned());
         config.client.path_defaults = vec!["account_id".to_owned()];
@@ -59,7 +62,14 @@ fn generate(name: &str) -> String {
         path.as_str() == "src/models.rs"
             || path.starts_with("src/operations/")
             || (path.as_str() == "src/client.rs"
-                && matches!(name, "envelope" | "security" | "config_security"))
+                && matches!(
+                    name,
+                    "envelope"
+                        | "envelope_data"
+                        | "security"
+                        | "config_security"
+                        | "client_methods"
+                ))
     });
     for (path, content) in shown {
         out.push_str(&format!("// ==== {path} ====\n"));
@@ -134,11 +144,14 @@ construct!(
     collisions,
     // a Cloudflare-style envelope (`result`) and a client-defaulted `account_id`
     envelope,
+    // the same envelope with its payload under `data`: `send()` returns `data`; the
+    // envelopes stay structs (only `result` is the runtime's shared `Envelope<T>`)
+    envelope_data,
     // query parameters of every shape the Cloudflare corpus uses: arrays (inline and `$ref`),
     // unions, objects, arrays of objects
     query_params,
     // names the generated code uses itself: `options`, `new`, `additional_properties`,
-    // `EnumVisitor`, `client`, `send` (the output does not compile yet: see the xtask test)
+    // `EnumVisitor`, `client`, `send`
     reserved_names,
     // tags that are keywords, start with a digit or hold spaces and slashes; an empty
     // operationId
@@ -155,6 +168,9 @@ construct!(
     adversarial_names,
     // YAML 1.2 input: anchors, merge keys, unquoted status codes, `on`/`no` as strings
     yaml_input,
+    // tags named like the client's own methods (`runtime`, `builder`, `request`,
+    // `from_env`) and a keyword (`type`): their handles take other names
+    client_methods,
 );
 
 /// Every bad spec fails with a message that starts with the JSON pointer of the problem.

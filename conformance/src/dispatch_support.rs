@@ -2,7 +2,9 @@
 //! file) calls: JSON argument decoding, the outcome of a call and its error type. The same
 //! for every spec, so hand-written here once instead of emitted into each dispatch file.
 
-use cloudflare_stream::{ApiResponse, Error, FilePart};
+use cloudflare_stream::{
+    ApiResponse, Error, FilePart, JsonBodyOptionsBuilder, RequestOptionsBuilder,
+};
 
 /// What a dispatched call returned.
 #[derive(Clone, Debug, PartialEq)]
@@ -239,6 +241,44 @@ impl<'v> Args<'v> {
             part = part.content_type(content_type);
         }
         Ok(part)
+    }
+
+    /// Applies the per-call options, under `$`-prefixed keys no parameter can have:
+    /// `$headers` and `$query` (`[[name, value], ...]`) and `$retry_non_idempotent`
+    /// (`true`; it changes nothing on an idempotent method). One function for every
+    /// operation, over the runtime's options trait.
+    pub fn options<B: RequestOptionsBuilder>(
+        &mut self,
+        mut builder: B,
+    ) -> Result<B, DispatchError> {
+        type Pairs = Vec<(String, String)>;
+        for (name, value) in self.optional::<Pairs>("$headers")?.unwrap_or_default() {
+            builder = builder.with_header(name, value);
+        }
+        for (name, value) in self.optional::<Pairs>("$query")?.unwrap_or_default() {
+            builder = builder.with_query(name, value);
+        }
+        if self
+            .optional::<bool>("$retry_non_idempotent")?
+            .unwrap_or(false)
+        {
+            builder = builder.with_retry_non_idempotent();
+        }
+        Ok(builder)
+    }
+
+    /// [`Args::options`], and the extra JSON body fields of `$body_fields` (an object), for
+    /// operations with a JSON body (elsewhere the key is an unknown argument).
+    pub fn json_options<B: JsonBodyOptionsBuilder>(
+        &mut self,
+        builder: B,
+    ) -> Result<B, DispatchError> {
+        type Fields = serde_json::Map<String, serde_json::Value>;
+        let mut builder = self.options(builder)?;
+        for (name, value) in self.optional::<Fields>("$body_fields")?.unwrap_or_default() {
+            builder = builder.with_body_field(name, value);
+        }
+        Ok(builder)
     }
 
     /// Fails on any key no decoder took.

@@ -29,7 +29,7 @@
 // the generated bindings; store and util; the video domain; uploads and playback; the API
 // modules (a resource each); the router.
 mod api;
-pub mod generated;
+pub use cloudflare_stream_server::generated;
 mod playback;
 mod router;
 mod serve;

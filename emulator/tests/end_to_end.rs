@@ -14,19 +14,19 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 // Each example's `main` is for `cargo run --example`; the tests call its `run`/`serve`.
-#[path = "../../generated/examples/upload.rs"]
+#[path = "../../cloudflare-stream/examples/upload.rs"]
 #[allow(dead_code)]
 mod upload_example;
 
-#[path = "../../generated/examples/direct_creator_upload.rs"]
+#[path = "../../cloudflare-stream/examples/direct_creator_upload.rs"]
 #[allow(dead_code)]
 mod direct_example;
 
-#[path = "../../generated/examples/signed_url.rs"]
+#[path = "../../cloudflare-stream/examples/signed_url.rs"]
 #[allow(dead_code)]
 mod signed_url_example;
 
-#[path = "../../generated/examples/webhook_receiver.rs"]
+#[path = "../../cloudflare-stream/examples/webhook_receiver.rs"]
 #[allow(dead_code)]
 mod webhook_example;
 

@@ -1,29 +1,31 @@
 //! `Client::request`: a call to a path the specification lacks, sent like generated ones.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use http::Method;
 use serde::de::DeserializeOwned;
 
+use super::options::{JsonBodyOptionsBuilder, RequestOptions, RequestOptionsBuilder};
 use super::request::Request;
 use super::{ApiResponse, Client, Error};
 
 /// A request to any path of the API, built by [`Client::request`]: for endpoints the
 /// specification does not describe (yet). It goes through the same machinery as a
 /// generated call: base URL, credentials, default headers and query, the retry table,
-/// per-attempt timeout and deadline, [`Error`] values and `tracing` spans.
+/// per-attempt timeout and deadline, [`Error`] values and `tracing` spans. Its per-call
+/// options are those of every builder ([`RequestOptionsBuilder`], [`JsonBodyOptionsBuilder`]).
 ///
 /// ```no_run
 /// # async fn demo(client: &client_runtime::Client) -> Result<(), client_runtime::Error> {
 /// use client_runtime::http::Method;
+/// use client_runtime::{JsonBodyOptionsBuilder, RequestOptionsBuilder};
 ///
 /// let answer: serde_json::Value = client
 ///     .request(Method::POST, "/accounts/abc/stream/new-endpoint")
-///     .query("dry_run", "true")
-///     .header("x-trace", "1")
+///     .with_query("dry_run", "true")
+///     .with_header("x-trace", "1")
 ///     .json(&serde_json::json!({"name": "clip"}))
-///     .retry_non_idempotent()
+///     .with_body_field("draft", serde_json::json!(true))
+///     .with_retry_non_idempotent()
 ///     .send_json()
 ///     .await?
 ///     .into_body();
@@ -52,18 +54,6 @@ impl<'a> CustomRequest<'a> {
         self
     }
 
-    /// Adds a query parameter (repeat the name for arrays).
-    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.request.options_mut().query(name, value);
-        self
-    }
-
-    /// Adds a header; it replaces a default header of the same name.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.request.options_mut().header(name, value);
-        self
-    }
-
     /// Sets a JSON body (a body that fails to serialize fails the call).
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
         if let Err(error) = self.request.json(body) {
@@ -72,40 +62,9 @@ impl<'a> CustomRequest<'a> {
         self
     }
 
-    /// Adds a top-level field to the JSON body (making an object body if there is none).
-    pub fn body_field(mut self, name: impl Into<String>, value: serde_json::Value) -> Self {
-        self.request.options_mut().body_field(name, value);
-        self
-    }
-
     /// Sets a body of any content type.
     pub fn body(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
         self.request.raw_body(content_type, body.into());
-        self
-    }
-
-    /// The timeout of each attempt.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.request.options_mut().timeout(timeout);
-        self
-    }
-
-    /// The deadline of the whole call, retries included.
-    pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.request.options_mut().deadline(deadline);
-        self
-    }
-
-    /// Retries after a failed first attempt (0 disables retries).
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.request.options_mut().max_retries(max_retries);
-        self
-    }
-
-    /// Retries a non-idempotent method (POST, PATCH) after 408, 409, 5xx and timeouts
-    /// too; 429 and failures before sending are retried for every method anyway.
-    pub fn retry_non_idempotent(mut self) -> Self {
-        self.request.options_mut().retry_non_idempotent(true);
         self
     }
 
@@ -128,3 +87,13 @@ impl<'a> CustomRequest<'a> {
         self.request.send_json(self.client).await
     }
 }
+
+impl RequestOptionsBuilder for CustomRequest<'_> {
+    fn request_options(&mut self) -> &mut RequestOptions {
+        self.request.options_mut()
+    }
+}
+
+/// A custom call's body may be JSON ([`CustomRequest::json`]); body fields make one if it
+/// has none, and fail the call if its body is not a JSON object.
+impl JsonBodyOptionsBuilder for CustomRequest<'_> {}

@@ -103,9 +103,36 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Envelope<T> {
     }
 }
 
+/// The payload field `field` of an operation's envelope, which the operation promises:
+/// its absence is [`Error::MissingResult`](crate::Error::MissingResult).
+#[doc(hidden)]
+pub fn payload<T>(
+    value: Option<T>,
+    operation: &'static str,
+    field: &'static str,
+) -> Result<T, crate::Error> {
+    value.ok_or_else(|| crate::Error::missing_result(operation, field))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_payload_names_its_field() {
+        assert_eq!(payload(Some(1), "op", "data").unwrap(), 1);
+        let error = payload::<i32>(None, "op", "data").unwrap_err();
+        assert!(
+            matches!(
+                error,
+                crate::Error::MissingResult {
+                    operation: "op",
+                    field: "data"
+                }
+            ),
+            "{error:?}"
+        );
+    }
 
     #[test]
     fn decodes_and_round_trips() {

@@ -73,18 +73,22 @@ pub enum Error {
     /// Reading a file for an upload failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
-    /// A 2xx envelope had no `result` where the operation promises one.
-    #[error("the response of `{operation}` has no `result`")]
+    /// A 2xx envelope had no payload (`result`, or the API's envelope field) where the
+    /// operation promises one.
+    #[error("the response of `{operation}` has no `{field}`")]
     MissingResult {
         /// The operation id of the call.
         operation: &'static str,
+        /// The envelope field that is missing.
+        field: &'static str,
     },
 }
 
 impl Error {
-    /// The error for a 2xx envelope without `result` (used by generated code).
-    pub fn missing_result(operation: &'static str) -> Self {
-        Self::MissingResult { operation }
+    /// The error for a 2xx envelope without its payload field `field` (what generated
+    /// `send()` returns then).
+    pub fn missing_result(operation: &'static str, field: &'static str) -> Self {
+        Self::MissingResult { operation, field }
     }
 
     /// The error for a 2xx answer without a header the specification requires (used by

@@ -31,6 +31,8 @@ mod envelope;
 mod error;
 mod multipart;
 mod nullable;
+mod object;
+mod options;
 pub mod paging;
 mod param;
 mod request;
@@ -52,7 +54,7 @@ pub use error::{ApiError, ApiMessage, DecodeError, Error};
 pub use http;
 pub use multipart::FilePart;
 pub use nullable::Nullable;
-pub use request::RequestOptions;
+pub use options::{JsonBodyOptionsBuilder, RequestOptions, RequestOptionsBuilder};
 pub use response::ApiResponse;
 pub use retry::{
     MAX_RETRY_AFTER, RETRY_RULES, RetryCalls, RetryFailure, RetryPolicy, RetryRule, rules_markdown,
@@ -66,10 +68,15 @@ pub use timestamp::{Date, ParseTimeError, Timestamp};
 /// What generated code calls; not part of the documented API, may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__object as object;
+    pub use crate::__request_options as request_options;
     pub use crate::client::{ApiConfig, SchemeKind, SecurityScheme};
+    pub use crate::envelope::payload;
     pub use crate::multipart::Multipart;
+    pub use crate::object::required;
     pub use crate::param::ParamValue;
     pub use crate::request::{Request, decode_json, decode_json_with};
+    pub use {serde, serde_json};
 
     /// What generated servers' handlers and decoders call (feature `server`).
     #[cfg(feature = "server")]

@@ -2,18 +2,23 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
+use super::client::Applied;
 use super::error::{ApiError, DecodeError};
 use super::multipart::Multipart;
+use super::options::RequestOptions;
 use super::param::ParamValue;
 use super::retry::{self, MAX_RETRY_AFTER, is_idempotent};
 use super::{ApiResponse, Client, Error};
@@ -26,93 +31,10 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// Per-call settings that override or add to the client's.
-#[derive(Clone, Default)]
-pub struct RequestOptions {
-    timeout: Option<Duration>,
-    deadline: Option<Duration>,
-    max_retries: Option<u32>,
-    retry_non_idempotent: bool,
-    headers: Vec<(String, String)>,
-    query: Vec<(String, String)>,
-    body_fields: Vec<(String, serde_json::Value)>,
-}
-
-impl RequestOptions {
-    /// Options that change nothing.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The timeout of each attempt of this call.
-    pub fn timeout(&mut self, timeout: Duration) -> &mut Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// The deadline of the whole call, retries and waits included, counted from its start.
-    pub fn deadline(&mut self, deadline: Duration) -> &mut Self {
-        self.deadline = Some(deadline);
-        self
-    }
-
-    /// Retries after a failed first attempt of this call (0 disables retries).
-    pub fn max_retries(&mut self, max_retries: u32) -> &mut Self {
-        self.max_retries = Some(max_retries);
-        self
-    }
-
-    /// Allows retrying a non-idempotent call (POST, PATCH) after the failures the retry
-    /// table reserves to idempotent ones (408, 409, 5xx, timeouts). Only safe when
-    /// repeating the call cannot do harm, for example when the server deduplicates it.
-    pub fn retry_non_idempotent(&mut self, allow: bool) -> &mut Self {
-        self.retry_non_idempotent = allow;
-        self
-    }
-
-    /// An extra header for this call; it replaces a header of the same name (checked
-    /// when the request is sent).
-    pub fn header(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// An extra query parameter for this call, added after the operation's own.
-    pub fn query(&mut self, name: impl Into<String>, value: impl Into<String>) -> &mut Self {
-        self.query.push((name.into(), value.into()));
-        self
-    }
-
-    /// An extra top-level field of this call's JSON body; it replaces a field of the same
-    /// name. The call fails with [`Error::InvalidRequest`] if its body is not a JSON
-    /// object (a call without a body gets one).
-    pub fn body_field(&mut self, name: impl Into<String>, value: serde_json::Value) -> &mut Self {
-        self.body_fields.push((name.into(), value));
-        self
-    }
-}
-
-impl fmt::Debug for RequestOptions {
-    /// Header, query and body values are left out: they may be credentials.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names = |pairs: &[(String, String)]| -> Vec<String> {
-            pairs.iter().map(|(name, _)| name.clone()).collect()
-        };
-        let body_fields: Vec<&str> = self
-            .body_fields
-            .iter()
-            .map(|(name, _)| name.as_str())
-            .collect();
-        f.debug_struct("RequestOptions")
-            .field("timeout", &self.timeout)
-            .field("deadline", &self.deadline)
-            .field("max_retries", &self.max_retries)
-            .field("retry_non_idempotent", &self.retry_non_idempotent)
-            .field("headers", &names(&self.headers))
-            .field("query", &names(&self.query))
-            .field("body_fields", &body_fields)
-            .finish()
-    }
+/// The items of a list parameter joined by commas, the `explode: false` form.
+fn joined<T: ParamValue>(items: &[T]) -> String {
+    let texts: Vec<_> = items.iter().map(ParamValue::to_param).collect();
+    texts.join(",")
 }
 
 /// The request body, kept as bytes so each attempt can send it again.
@@ -124,6 +46,19 @@ enum Body {
         data: Bytes,
     },
     Multipart(Multipart),
+    /// Read as it is sent, so there is one attempt; taken by it.
+    Stream(Arc<Mutex<Option<Streamed>>>),
+}
+
+/// A body that is read while it is sent (a file being uploaded).
+enum Streamed {
+    Bytes {
+        content_type: HeaderValue,
+        /// Sent as `Content-Length` (a stream has none of its own).
+        length: Option<u64>,
+        body: reqwest::Body,
+    },
+    Form(reqwest::multipart::Form),
 }
 
 /// One API call being built.
@@ -144,6 +79,10 @@ pub struct Request {
     security: Option<&'static [&'static [&'static str]]>,
     options: RequestOptions,
     error: Option<Error>,
+    /// Where the call goes instead of base URL + path: a URL the API handed out.
+    absolute: Option<Url>,
+    /// The caller repeats or resumes the call itself: one attempt, no client deadline.
+    single_attempt: bool,
 }
 
 impl Request {
@@ -160,6 +99,8 @@ impl Request {
             security: None,
             options: RequestOptions::default(),
             error: None,
+            absolute: None,
+            single_attempt: false,
         }
     }
 
@@ -247,6 +188,92 @@ impl Request {
         }
     }
 
+    /// Adds a query parameter if there is a value.
+    pub fn query_opt(&mut self, name: &'static str, value: Option<impl ParamValue>) {
+        if let Some(value) = value {
+            self.query(name, value);
+        }
+    }
+
+    /// Adds a header parameter if there is a value.
+    pub fn header_opt(&mut self, name: &'static str, value: Option<impl ParamValue>) {
+        if let Some(value) = value {
+            self.header(name, value);
+        }
+    }
+
+    /// Adds a list query parameter, the name repeated per item (`?a=1&a=2`).
+    pub fn query_each<T: ParamValue>(&mut self, name: &'static str, items: Option<Vec<T>>) {
+        for item in items.into_iter().flatten() {
+            self.query(name, item);
+        }
+    }
+
+    /// Adds a list header parameter, one header per item.
+    pub fn header_each<T: ParamValue>(&mut self, name: &'static str, items: Option<Vec<T>>) {
+        for item in items.into_iter().flatten() {
+            self.header(name, item);
+        }
+    }
+
+    /// Adds a list query parameter declared `explode: false`: one value, the items joined
+    /// by commas (`?a=1,2`; an empty list is `?a=`).
+    pub fn query_joined<T: ParamValue>(&mut self, name: &'static str, items: Option<Vec<T>>) {
+        if let Some(items) = items {
+            self.query(name, joined(&items));
+        }
+    }
+
+    /// Adds a list header parameter declared `explode: false`: the items joined by commas.
+    pub fn header_joined<T: ParamValue>(&mut self, name: &'static str, items: Option<Vec<T>>) {
+        if let Some(items) = items {
+            self.header(name, joined(&items));
+        }
+    }
+
+    /// Adds a query parameter with no standard text form as compact JSON.
+    pub fn query_json<T: serde::Serialize>(&mut self, name: &'static str, value: Option<T>) {
+        if let Some(value) = value.and_then(|value| self.json_param(name, &value)) {
+            self.query(name, value);
+        }
+    }
+
+    /// Adds a header parameter with no standard text form as compact JSON.
+    pub fn header_json<T: serde::Serialize>(&mut self, name: &'static str, value: Option<T>) {
+        if let Some(value) = value.and_then(|value| self.json_param(name, &value)) {
+            self.header(name, value);
+        }
+    }
+
+    /// `value` as JSON; a value that does not serialize fails the call.
+    fn json_param<T: serde::Serialize>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> Option<serde_json::Value> {
+        match serde_json::to_value(value) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                let message = format!("`{}`: parameter `{name}`: {error}", self.operation);
+                self.fail(Error::invalid_request(message));
+                None
+            }
+        }
+    }
+
+    /// Appends a path parameter that defaults to the client's value of `name` (such as
+    /// `account_id`); with neither, the call fails with [`Error::MissingParameter`]
+    /// before any I/O.
+    pub fn path_param_or(&mut self, client: &Client, value: Option<String>, name: &'static str) {
+        match value {
+            Some(value) => self.path_param(value),
+            None => match client.default_path_param(name) {
+                Ok(value) => self.path_param(value),
+                Err(error) => self.fail(error),
+            },
+        }
+    }
+
     /// Sets the `Accept` header (`send_json` defaults to `application/json`).
     pub fn accept(&mut self, media_type: &'static str) {
         match HeaderValue::from_str(media_type) {
@@ -295,6 +322,48 @@ impl Request {
                 "invalid content type `{content_type}`"
             ))),
         }
+    }
+
+    /// Sets a body read from `body` while it is sent, `length` bytes when known (sent as
+    /// `Content-Length`; chunked otherwise). A stream cannot be sent twice, so the call
+    /// makes one attempt whatever the retry policy.
+    pub fn stream(&mut self, content_type: &str, length: Option<u64>, body: reqwest::Body) {
+        match HeaderValue::from_str(content_type) {
+            Ok(content_type) => {
+                self.body = Body::Stream(Arc::new(Mutex::new(Some(Streamed::Bytes {
+                    content_type,
+                    length,
+                    body,
+                }))))
+            }
+            Err(_) => self.fail(Error::invalid_request(format!(
+                "invalid content type `{content_type}`"
+            ))),
+        }
+    }
+
+    /// Sets a `multipart/form-data` body whose parts are read while it is sent (see
+    /// [`Request::stream`]: one attempt).
+    pub fn stream_form(&mut self, form: reqwest::multipart::Form) {
+        self.body = Body::Stream(Arc::new(Mutex::new(Some(Streamed::Form(form)))));
+    }
+
+    /// Sends the call to `url`, a URL the API handed out (an upload URL, often on another
+    /// host), instead of the base URL and the path. The call's query parameters are added
+    /// to the URL's own; the client's default query and credentials are the API's, so of
+    /// them only the header credentials of the API's security go along (as the API's own
+    /// examples send them to its upload URLs); query credentials and cookies stay with
+    /// the base URL.
+    pub fn absolute_url(&mut self, url: Url) {
+        self.path = url.path().to_owned();
+        self.absolute = Some(url);
+    }
+
+    /// The caller repeats or resumes the call itself (a resumable upload asks the server
+    /// where it stands, then goes on): one attempt whatever the retry policy, and the
+    /// client's deadline does not apply (the call's own timeout and deadline do).
+    pub fn single_attempt(&mut self) {
+        self.single_attempt = true;
     }
 
     /// The operation's security requirement when it differs from the API's default:
@@ -365,10 +434,20 @@ impl Request {
         self.merge_body_fields()?;
         let (url, headers) = self.prepare(client)?;
         let timeout = self.options.timeout.unwrap_or_else(|| client.timeout());
-        let deadline = self.options.deadline.or_else(|| client.deadline());
+        // A caller that resumes by itself spans many calls: the client's deadline, meant
+        // for one call and its retries, would cut its attempts short.
+        let deadline = if self.single_attempt {
+            self.options.deadline
+        } else {
+            self.options.deadline.or_else(|| client.deadline())
+        };
         let started = tokio::time::Instant::now();
         let policy = client.retry_policy();
-        let max_retries = self.options.max_retries.unwrap_or(policy.max_retries());
+        let max_retries = if self.single_attempt || matches!(self.body, Body::Stream(_)) {
+            0
+        } else {
+            self.options.max_retries.unwrap_or(policy.max_retries())
+        };
         let opted_in = self.options.retry_non_idempotent || is_idempotent(&self.method);
         let request_id_header = client.config().request_id_header;
         let span = tracing::info_span!(
@@ -497,6 +576,27 @@ impl Request {
                 .header(CONTENT_TYPE, content_type.clone())
                 .body(data.clone()),
             Body::Multipart(form) => builder.multipart(form.to_form()?),
+            Body::Stream(once) => match once.lock().ok().and_then(|mut body| body.take()) {
+                Some(Streamed::Bytes {
+                    content_type,
+                    length,
+                    body,
+                }) => {
+                    builder = builder.header(CONTENT_TYPE, content_type);
+                    if let Some(length) = length {
+                        builder = builder.header(CONTENT_LENGTH, length);
+                    }
+                    builder.body(body)
+                }
+                Some(Streamed::Form(form)) => builder.multipart(form),
+                // `execute` makes one attempt of a streamed call; this is a second.
+                None => {
+                    return Err(Error::invalid_request(format!(
+                        "`{}`: a streamed body cannot be sent twice",
+                        self.operation
+                    )));
+                }
+            },
         };
         let exchange = async {
             let mut response = builder.send().await?;
@@ -529,7 +629,9 @@ impl Request {
         let mut url = self.url(client);
         let mut headers = self.headers(client)?;
         for credential in client.credentials_for(self.security) {
-            credential.apply_to(&mut headers, &mut url);
+            if self.absolute.is_none() || matches!(credential, Applied::Header(..)) {
+                credential.apply_to(&mut headers, &mut url);
+            }
         }
         Ok((url, headers))
     }
@@ -537,11 +639,16 @@ impl Request {
     /// Base URL, then the path, then the query, form-encoded: the client's default
     /// parameters, the operation's, then the call's extra ones.
     fn url(&self, client: &Client) -> Url {
-        let mut url = client.base_url().clone();
-        // Keep the base's own path (`/client/v4`): `Url::join` would replace it.
-        let path = format!("{}{}", url.path().trim_end_matches('/'), self.path);
-        url.set_path(&path);
-        let defaults = client.default_query();
+        let (mut url, defaults) = match &self.absolute {
+            Some(url) => (url.clone(), &[][..]),
+            None => {
+                let mut url = client.base_url().clone();
+                // Keep the base's own path (`/client/v4`): `Url::join` would replace it.
+                let path = format!("{}{}", url.path().trim_end_matches('/'), self.path);
+                url.set_path(&path);
+                (url, client.default_query())
+            }
+        };
         if !(self.query.is_empty() && self.options.query.is_empty() && defaults.is_empty()) {
             let pairs = defaults
                 .iter()
@@ -606,6 +713,7 @@ impl fmt::Debug for Request {
                 )
             }
             Body::Multipart(form) => format!("multipart ({} parts)", form.len()),
+            Body::Stream(_) => "stream".to_owned(),
         };
         f.debug_struct("Request")
             .field("method", &self.method)
@@ -754,6 +862,47 @@ mod tests {
         assert_eq!(
             request.url(&client()).as_str(),
             "http://localhost:1/client/v4/accounts/..%2Fetc/items/a%20b%2F%C3%A9%3F%23%25?tag=x+y%26z&tag=2"
+        );
+    }
+
+    #[test]
+    fn encodes_optional_list_and_json_parameters() {
+        let mut request = Request::new(Method::GET, "op");
+        request.path_literal("/items");
+        request.query_opt("absent", None::<i64>);
+        request.query_opt("limit", Some(5));
+        request.query_each("tag", Some(vec!["a", "b"]));
+        request.query_each("none", None::<Vec<&str>>);
+        // `explode: false`: one value, the items joined by commas.
+        request.query_joined("id", Some(vec![1, 2, 3]));
+        request.query_joined("empty", Some(Vec::<i64>::new()));
+        request.query_joined("unset", None::<Vec<i64>>);
+        request.query_json("filter", Some(serde_json::json!({"a": [1]})));
+        request.header_joined("x-ids", Some(vec!["p", "q"]));
+        request.header_opt("x-none", None::<&str>);
+        assert!(request.error.is_none());
+        assert_eq!(
+            request.url(&client()).as_str(),
+            "http://localhost:1/client/v4/items?limit=5&tag=a&tag=b&id=1%2C2%2C3&empty=&filter=%7B%22a%22%3A%5B1%5D%7D"
+        );
+        assert_eq!(request.headers.len(), 1);
+        assert_eq!(request.headers[0].1, "p,q");
+    }
+
+    #[test]
+    fn a_missing_client_default_fails_the_call() {
+        let mut request = Request::new(Method::GET, "op");
+        request.path_literal("/accounts/");
+        request.path_param_or(&client(), Some("given".to_owned()), "account_id");
+        assert_eq!(request.path(), "/accounts/given");
+        request.path_param_or(&client(), None, "account_id");
+        assert!(
+            matches!(
+                request.error,
+                Some(Error::MissingParameter { name: "account_id" })
+            ),
+            "{:?}",
+            request.error
         );
     }
 

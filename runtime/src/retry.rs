@@ -17,7 +17,7 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 ///
 /// Which failures are retried, for which calls, is the table [`RETRY_RULES`]: any call
 /// after a 429 or a failure before sending; idempotent methods, and calls that opt in
-/// ([`RequestOptions::retry_non_idempotent`](super::RequestOptions::retry_non_idempotent)),
+/// ([`with_retry_non_idempotent`](crate::RequestOptionsBuilder::with_retry_non_idempotent)),
 /// also after 408, 409, 5xx and timeouts. The delay doubles from `initial_backoff` up to
 /// `max_backoff`, with jitter, unless the response says `retry-after-ms` or `Retry-After`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -161,7 +161,7 @@ pub enum RetryCalls {
     /// Every call, whatever its method: the server did not act on the request.
     Any,
     /// RetryCalls with an idempotent method (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) and calls
-    /// that opted in with `retry_non_idempotent`: the server may have acted once already.
+    /// that opted in with `with_retry_non_idempotent`: the server may have acted once already.
     IdempotentOrOptedIn,
 }
 

@@ -246,10 +246,15 @@ fn api_response_accessors() {
 
 #[test]
 fn missing_result_error() {
-    let error = Error::missing_result("things_get");
+    let error = Error::missing_result("things_get", "result");
     assert_eq!(
         error.to_string(),
         "the response of `things_get` has no `result`"
+    );
+    let error = Error::missing_result("things_get", "data");
+    assert_eq!(
+        error.to_string(),
+        "the response of `things_get` has no `data`"
     );
     assert_eq!(error.status(), None);
     assert!(!error.is_retryable());

@@ -11,7 +11,10 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use client_runtime::__private::{Multipart, Request};
-use client_runtime::{ApiResponse, Client, ClientBuilder, Error, FilePart, RequestOptions};
+use client_runtime::{
+    ApiResponse, Client, ClientBuilder, Error, FilePart, JsonBodyOptionsBuilder, RequestOptions,
+    RequestOptionsBuilder,
+};
 
 mod common;
 use serde_json::{Value, json};
@@ -302,10 +305,9 @@ async fn header_params_and_option_headers() {
     let mut request = list_things(&client);
     request.header("Upload-Length", 1024u64);
     request.header("x-flag", true);
-    let mut options = RequestOptions::default();
-    options
-        .header("x-extra", "yes")
-        .header("user-agent", "override/2");
+    let options = RequestOptions::new()
+        .with_header("x-extra", "yes")
+        .with_header("user-agent", "override/2");
     request.options(options);
     request.send_empty(&client).await.unwrap();
 
@@ -823,8 +825,7 @@ async fn retries_stop_at_max_retries() {
     );
 
     let mut request = list_things(&client);
-    let mut options = RequestOptions::default();
-    options.max_retries(0);
+    let options = RequestOptions::new().with_max_retries(0);
     request.options(options);
     let error = request.send_empty(&client).await.unwrap_err();
     assert_eq!(error.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
@@ -853,8 +854,7 @@ async fn post_is_not_retried_unless_opted_in() {
 
     let mut request = post_thing(&client);
     request.json(&json!({"n": 1})).unwrap();
-    let mut options = RequestOptions::default();
-    options.retry_non_idempotent(true);
+    let options = RequestOptions::new().with_retry_non_idempotent();
     request.options(options);
     request.send_empty(&client).await.unwrap();
     let requests = server.requests();
@@ -907,8 +907,7 @@ async fn slow_response_is_a_timeout() {
     let server = Server::start(vec![Reply::ok(json!(1)).delay(Duration::from_secs(5))]).await;
     let client = server.builder().max_retries(0).build().unwrap();
     let mut request = list_things(&client);
-    let mut options = RequestOptions::default();
-    options.timeout(Duration::from_millis(100));
+    let options = RequestOptions::new().with_timeout(Duration::from_millis(100));
     request.options(options);
     let error = request.send_json::<Value>(&client).await.unwrap_err();
 
@@ -1122,8 +1121,7 @@ async fn deadline_bounds_the_whole_call() {
     .await;
     let client = server.client();
     let mut request = list_things(&client);
-    let mut options = RequestOptions::default();
-    options.deadline(Duration::from_secs(2));
+    let options = RequestOptions::new().with_deadline(Duration::from_secs(2));
     request.options(options);
     let started = std::time::Instant::now();
     let error = request.send_empty(&client).await.unwrap_err();
@@ -1164,11 +1162,10 @@ async fn default_and_extra_headers_query_and_body_fields() {
     let mut request = post_thing(&client);
     request.query("limit", 5);
     request.json(&json!({"name": "a"})).unwrap();
-    let mut options = RequestOptions::default();
-    options
-        .header("x-trace", "1")
-        .query("debug", "yes")
-        .body_field("newField", json!({"x": 1}));
+    let options = RequestOptions::new()
+        .with_header("x-trace", "1")
+        .with_query("debug", "yes")
+        .with_body_field("newField", json!({"x": 1}));
     request.options(options);
     request.send_empty(&client).await.unwrap();
     let seen = server.only_request();
@@ -1185,8 +1182,7 @@ async fn body_fields_need_an_object_body() {
     let client = server.client();
     let mut request = post_thing(&client);
     request.json(&json!([1, 2])).unwrap();
-    let mut options = RequestOptions::default();
-    options.body_field("x", json!(1));
+    let options = RequestOptions::new().with_body_field("x", json!(1));
     request.options(options);
     let error = request.send_empty(&client).await.unwrap_err();
     assert!(matches!(error, Error::InvalidRequest { .. }), "{error:?}");
@@ -1208,10 +1204,10 @@ async fn raw_request_has_auth_retries_and_errors() {
         .unwrap();
     let response = client
         .request(Method::POST, "/accounts/acc123/new-things")
-        .query("dry_run", "true")
-        .header("x-trace", "1")
+        .with_query("dry_run", "true")
+        .with_header("x-trace", "1")
         .json(&json!({"name": "a"}))
-        .body_field("extra", json!(true))
+        .with_body_field("extra", json!(true))
         .send_json::<Envelope<Value>>()
         .await
         .unwrap();
@@ -1239,4 +1235,116 @@ async fn raw_request_has_auth_retries_and_errors() {
     assert!(error.is_not_found());
     assert_eq!(error.api_error().unwrap().operation(), "things_missing");
     assert_eq!(server.requests()[2].path, "/client/v4/missing");
+}
+
+// ---------------------------------------------------------------- URLs the API hands out
+
+/// `server`'s origin with `path`: a URL such as an upload URL, outside the base path.
+fn handed_out(server: &Server, path: &str) -> url::Url {
+    let mut url = url::Url::parse(&server.base_url).unwrap();
+    url.set_path("");
+    url.join(path).unwrap()
+}
+
+#[tokio::test]
+async fn an_absolute_url_with_a_streamed_body_is_one_attempt() {
+    let server = Server::start(vec![
+        Reply::error(503, 1, "busy").header("x-request-id", "req-9"),
+    ])
+    .await;
+    let client = server
+        .builder()
+        .default_query("tenant", "t1")
+        .default_header("x-team", "video")
+        .build()
+        .unwrap();
+    let mut request = Request::new(Method::PATCH, "upload_chunk");
+    request.absolute_url(handed_out(&server, "/tus/abc?tusv2=true"));
+    request.header("upload-offset", 5_u64);
+    let pieces = futures_util::stream::iter(["hel", "lo"].map(Ok::<_, std::io::Error>));
+    request.stream(
+        "application/offset+octet-stream",
+        Some(5),
+        reqwest::Body::wrap_stream(pieces),
+    );
+    let error = request.send_empty(&client).await.unwrap_err();
+    // The runtime's error, as for any call: status, predicates, request id.
+    assert!(error.is_server_error() && error.is_retryable(), "{error:?}");
+    assert_eq!(error.request_id(), Some("req-9"));
+    assert_eq!(error.api_error().unwrap().operation(), "upload_chunk");
+    // Not retried (the stream is spent), although 503 is retryable.
+    let seen = server.only_request();
+    assert_eq!(seen.path, "/tus/abc");
+    // The URL's own query; the client's default query is the base URL's.
+    assert_eq!(seen.query.as_deref(), Some("tusv2=true"));
+    assert_eq!(
+        seen.header("authorization"),
+        Some(&*format!("Bearer {TOKEN}"))
+    );
+    assert_eq!(seen.header("x-team"), Some("video"));
+    assert_eq!(seen.header("upload-offset"), Some("5"));
+    assert_eq!(seen.header("content-length"), Some("5"));
+    assert_eq!(
+        seen.header("content-type"),
+        Some("application/offset+octet-stream")
+    );
+    assert_eq!(&seen.body[..], b"hello");
+}
+
+#[tokio::test]
+async fn an_absolute_url_gets_header_credentials_only() {
+    let server = Server::start(vec![]).await;
+    let client = common::plain()
+        .token("k")
+        .base_url(&server.base_url)
+        .build()
+        .unwrap();
+    let mut request = Request::new(Method::HEAD, "upload_offset");
+    request.absolute_url(handed_out(&server, "/tus/abc"));
+    request.send_empty(&client).await.unwrap();
+    // `key` is an API key in the query: it stays with the API's own URLs.
+    assert_eq!(server.only_request().query, None);
+}
+
+#[tokio::test]
+async fn a_streamed_form_is_sent_once() {
+    let server = Server::start(vec![Reply::error(429, 1, "slow down")]).await;
+    let client = server.client();
+    let mut request = Request::new(Method::POST, "direct_upload");
+    request.absolute_url(handed_out(&server, "/direct/xyz"));
+    let part = reqwest::multipart::Part::stream_with_length("WEBVTT\n", 7).file_name("a.vtt");
+    request.stream_form(reqwest::multipart::Form::new().part("file", part));
+    let error = request.send_empty(&client).await.unwrap_err();
+    assert!(error.is_rate_limited(), "{error:?}");
+    let seen = server.only_request();
+    let parts = parse_multipart(&seen);
+    assert_eq!(parts.len(), 1);
+    assert_eq!(parts[0].name, "file");
+    assert_eq!(parts[0].file_name.as_deref(), Some("a.vtt"));
+    assert_eq!(parts[0].data, "WEBVTT\n");
+}
+
+#[tokio::test]
+async fn a_single_attempt_call_ignores_retries_and_the_client_deadline() {
+    let server = Server::start(vec![
+        Reply::error(503, 1, "busy"),
+        Reply::ok(json!(1)).delay(Duration::from_millis(300)),
+    ])
+    .await;
+    let client = server
+        .builder()
+        .deadline(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let single = || {
+        let mut request = list_things(&client);
+        request.single_attempt();
+        request
+    };
+    let error = single().send_empty(&client).await.unwrap_err();
+    assert!(error.is_server_error(), "{error:?}");
+    assert_eq!(server.requests().len(), 1, "not retried");
+    // Slower than the client's deadline: the caller's own loop bounds the time.
+    single().send_empty(&client).await.unwrap();
+    assert_eq!(server.requests().len(), 2);
 }

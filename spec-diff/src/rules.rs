@@ -3,7 +3,7 @@
 //! one is an instance of; [`judge`] gives it its level from the rule's row. No level is
 //! decided anywhere else.
 //!
-//! The README's level table is [`markdown`] of [`RULES`] (a test keeps them equal;
+//! `spec-diff/README.md`'s level table is [`markdown`] of [`RULES`] (a test keeps them equal;
 //! `cargo xtask diff --rules` prints it).
 
 use std::fmt::Write as _;
@@ -171,7 +171,7 @@ macro_rules! rules {
                 description: $desc,
             };
         )*
-        /// Every rule, in the order of the README's table.
+        /// Every rule, in the order of `spec-diff/README.md`'s table.
         pub const RULES: &[Rule] = &[$($name),*];
     };
 }
@@ -346,11 +346,11 @@ pub fn judge(rule: &Rule, directions: &[Direction]) -> (String, Level) {
     }
 }
 
-/// The first line of the README's level table, which [`markdown`] starts with.
+/// The first line of `spec-diff/README.md`'s level table, which [`markdown`] starts with.
 pub const TABLE_HEADER: &str =
     "| change | request (client writes) | response (client reads) | area |";
 
-/// The table as Markdown, one row per rule: what the README shows.
+/// The table as Markdown, one row per rule: what `spec-diff/README.md` shows.
 pub fn markdown() -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{TABLE_HEADER}");

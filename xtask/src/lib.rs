@@ -8,4 +8,3 @@ pub mod emulator;
 pub mod generate;
 pub mod public_specs;
 pub mod spec_coverage;
-pub mod vendor;

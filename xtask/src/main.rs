@@ -35,8 +35,9 @@ Generates Rust from an OpenAPI 3.0/3.1 document.
                    the product crate's generated module and the conformance dispatch
   --runtime KIND   how the --out crate depends on the runtime crate: `path` (this
                    workspace's runtime/; the default inside this workspace), `version`
-                   (the published client-runtime; the default elsewhere) or `vendor` (a
-                   copy in DIR/client-runtime/: a crate that builds on its own)
+                   (the published client-runtime, at runtime/Cargo.toml's version) or
+                   `vendor` (a copy in DIR/client-runtime/: a crate that builds on its
+                   own, offline; the default elsewhere, as for `specsmith generate`)
   --vendor-runtime the same as `--runtime vendor`
   --check          write nothing; exit 1 with a per-file summary if the files on disk
                    differ from what the spec generates (CI's drift check)
@@ -269,7 +270,7 @@ fn diff_cmd(args: &[String]) -> Result<(), String> {
         let n = xtask::diff::read_version(&n, &root)?;
         xtask::diff::check_versions(&mut report, o, n);
     } else {
-        let manifest = root.join("generated/Cargo.toml");
+        let manifest = root.join("cloudflare-stream/Cargo.toml");
         report.current_version = xtask::diff::read_version(&manifest.to_string_lossy(), &root)
             .ok()
             .map(|v| v.to_string());

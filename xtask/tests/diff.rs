@@ -115,7 +115,7 @@ fn git_sources() {
     let missing = diff::read_source("git:no-such-rev-here:spec/stream.openapi.json", &root);
     assert!(missing.unwrap_err().contains("no-such-rev-here"));
     assert!(diff::read_source("git:HEAD", &root).is_err());
-    let manifest = root.join("generated/Cargo.toml");
+    let manifest = root.join("cloudflare-stream/Cargo.toml");
     assert!(diff::read_version(&manifest.to_string_lossy(), &root).is_ok());
 }
 

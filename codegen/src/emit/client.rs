@@ -6,13 +6,13 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::{inner_lines, lines};
-use super::ident;
+use super::{Emitter, ident};
 use crate::load::{ApiKeyLocation, SecurityScheme};
 use crate::model::ir::Api;
-use crate::model::naming::env_var;
+use crate::model::naming::{client_method, env_var};
 
 /// The whole `client.rs`.
-pub fn file(api: &Api) -> TokenStream {
+pub fn file(cx: &Emitter<'_>, api: &Api) -> TokenStream {
     let title = &api.title;
     let base_url = api.base_url.clone().unwrap_or_default();
     let base_url_env = env_var(&api.env_prefix, "base_url");
@@ -57,7 +57,10 @@ pub fn file(api: &Api) -> TokenStream {
             let accessor = ident(&r.accessor);
             let ty = format_ident!("{}", r.type_name);
             let doc = lines(&format!("Operations on `{}`.", r.key));
+            // Compiled with the resource's feature.
+            let gate = cx.items.gate(&r.key);
             quote! {
+                #gate
                 #doc
                 pub fn #accessor(&self) -> super::operations::#ty<'_> {
                     super::operations::#ty::new(&self.inner)
@@ -72,8 +75,8 @@ pub fn file(api: &Api) -> TokenStream {
         "A client of the {title}.\n\nConfigure it with [`Client::builder`] or from the \
          environment with [`Client::from_env`]; reach operations through the resource \
          handles (`client.{}()`). Cheap to clone: clones share the configuration and the \
-         connection pool. Dereferences to the runtime's client for its settings \
-         (`base_url()`, `timeout()`, ...).",
+         connection pool. [`Client::runtime`] is the runtime's client, with its \
+         settings (`base_url()`, `timeout()`, ...).",
         api.resources
             .iter()
             .find(|r| r.parent.is_none())
@@ -84,6 +87,13 @@ pub fn file(api: &Api) -> TokenStream {
         "Configures a [`Client`]: credentials, base URL (`{base_url}` unless set), \
          timeouts, retries, the HTTP client."
     ));
+    // The client's own methods, named from the list the model keeps resource handles off.
+    let builder = ident(client_method::BUILDER);
+    let new = ident(client_method::NEW);
+    let from_env = ident(client_method::FROM_ENV);
+    let from_env_with = ident(client_method::FROM_ENV_WITH);
+    let runtime = ident(client_method::RUNTIME);
+    let request = ident(client_method::REQUEST);
     let new_fn = (!api.security_schemes.is_empty()).then(|| {
         quote! {
             /// A client with the credential of the API's main security scheme (see
@@ -94,8 +104,8 @@ pub fn file(api: &Api) -> TokenStream {
             ///
             /// [`Error::InvalidRequest`](client_runtime::Error::InvalidRequest) for an
             /// unusable credential.
-            pub fn new(token: impl Into<String>) -> Result<Self, client_runtime::Error> {
-                Self::builder().token(token).build()
+            pub fn #new(token: impl Into<String>) -> Result<Self, client_runtime::Error> {
+                Self::#builder().token(token).build()
             }
         }
     });
@@ -126,7 +136,7 @@ pub fn file(api: &Api) -> TokenStream {
 
         impl Client {
             /// A builder with this API's defaults.
-            pub fn builder() -> ClientBuilder {
+            pub fn #builder() -> ClientBuilder {
                 ClientBuilder::new(&API)
             }
 
@@ -140,8 +150,8 @@ pub fn file(api: &Api) -> TokenStream {
             /// variable of a required credential that is not set;
             /// [`Error::InvalidRequest`](client_runtime::Error::InvalidRequest) for an
             /// unusable value.
-            pub fn from_env() -> Result<Self, client_runtime::Error> {
-                Self::builder().read_env()?.build()
+            pub fn #from_env() -> Result<Self, client_runtime::Error> {
+                Self::#builder().read_env()?.build()
             }
 
             /// Like [`Client::from_env`], reading variables through `lookup` (for tests, or
@@ -150,16 +160,27 @@ pub fn file(api: &Api) -> TokenStream {
             /// # Errors
             ///
             /// As for [`Client::from_env`].
-            pub fn from_env_with(
+            pub fn #from_env_with(
                 lookup: impl Fn(&str) -> Option<String>,
             ) -> Result<Self, client_runtime::Error> {
-                Self::builder().read_env_with(lookup)?.build()
+                Self::#builder().read_env_with(lookup)?.build()
             }
 
-            /// The runtime's client: settings, and the HTTP client for requests this
-            /// crate does not describe.
-            pub fn runtime(&self) -> &client_runtime::Client {
+            /// The runtime's client: the settings this client was built with
+            /// (`base_url()`, `timeout()`, `retry_policy()`, ...) and its HTTP client.
+            pub fn #runtime(&self) -> &client_runtime::Client {
                 &self.inner
+            }
+
+            /// A call to a path the spec does not describe (yet), sent like the
+            /// generated ones: base URL, credentials, retries, timeouts and errors; see
+            /// [`CustomRequest`](client_runtime::CustomRequest).
+            pub fn #request(
+                &self,
+                method: client_runtime::http::Method,
+                path: impl AsRef<str>,
+            ) -> client_runtime::CustomRequest<'_> {
+                self.inner.request(method, path)
             }
 
             #(#accessors)*
@@ -168,14 +189,6 @@ pub fn file(api: &Api) -> TokenStream {
         impl From<client_runtime::Client> for Client {
             fn from(inner: client_runtime::Client) -> Self {
                 Self { inner }
-            }
-        }
-
-        impl std::ops::Deref for Client {
-            type Target = client_runtime::Client;
-
-            fn deref(&self) -> &client_runtime::Client {
-                &self.inner
             }
         }
     }
@@ -217,4 +230,53 @@ fn env_doc(api: &Api) -> TokenStream {
         );
     }
     lines(&text)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::naming::CLIENT_METHODS;
+
+    /// Every method the emitted `Client` has is one the model keeps resource handles off:
+    /// a method added here without a name in `naming::client_method` fails this test.
+    #[test]
+    fn every_client_method_is_reserved() {
+        let spec = r#"{
+            "openapi": "3.0.3",
+            "info": { "title": "T", "version": "1" },
+            "components": { "securitySchemes": { "token": { "type": "http", "scheme": "bearer" } } },
+            "security": [{ "token": [] }],
+            "paths": { "/a": { "get": { "operationId": "a_get", "tags": ["a"],
+                "responses": { "204": { "description": "ok" } } } } }
+        }"#;
+        let (api, _) = crate::build_api(spec, &crate::Settings::default()).expect("builds");
+        let file: syn::File =
+            syn::parse2(super::file(&super::Emitter::plain("crate::models"), &api))
+                .expect("parses");
+        let mut own = Vec::new();
+        for item in &file.items {
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            let syn::Type::Path(ty) = &*block.self_ty else {
+                continue;
+            };
+            if !ty.path.is_ident("Client") || block.trait_.is_some() {
+                continue;
+            }
+            for item in &block.items {
+                if let syn::ImplItem::Fn(method) = item {
+                    own.push(method.sig.ident.to_string());
+                }
+            }
+        }
+        // The handle `a` is the only method that is not the client's own.
+        own.retain(|name| name != "a");
+        assert!(own.len() >= 6, "{own:?}");
+        for name in &own {
+            assert!(
+                CLIENT_METHODS.contains(&name.as_str()),
+                "`{name}` is not reserved"
+            );
+        }
+    }
 }

@@ -14,11 +14,11 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::{inner_lines, lines};
-use super::{ident, ty_tokens};
+use super::{Emitter, ident};
 use crate::model::ir::*;
 
 /// The whole `src/dispatch.rs` file.
-pub fn file(api: &Api, krate: &syn::Ident) -> TokenStream {
+pub fn file(cx: &Emitter<'_>, api: &Api, krate: &syn::Ident) -> TokenStream {
     let module_doc = inner_lines(
         "Typed dispatch: calls any operation by its `operationId` with JSON arguments.\n\n\
          Generated into the test harness (the conformance replay runner) that drives every \
@@ -38,7 +38,7 @@ pub fn file(api: &Api, krate: &syn::Ident) -> TokenStream {
         .operations
         .iter()
         .zip(&names)
-        .map(|(op, name)| operation_fn(api, op, name, krate))
+        .map(|(op, name)| operation_fn(cx, api, op, name, krate))
         .unzip();
     // With no operations the module is empty, and an import would be unused.
     let build_imports = (!builds.is_empty()).then(|| {
@@ -134,6 +134,7 @@ fn handle_chain(api: &Api, op: &Operation) -> TokenStream {
 
 /// One operation's dispatch function, and its builder function (in `build`).
 fn operation_fn(
+    cx: &Emitter<'_>,
     api: &Api,
     op: &Operation,
     name: &str,
@@ -141,8 +142,6 @@ fn operation_fn(
 ) -> (TokenStream, TokenStream) {
     let f = format_ident!("op_{}", name);
     let b = format_ident!("{}", name);
-    // `args` is always read: the per-call options (`$headers`, ...) apply to every operation.
-    let args_mut = quote!(mut);
     let builder_ty = format_ident!("{}", op.builder);
     let op_id = &op.id;
     let method = ident(&op.method_name);
@@ -158,7 +157,7 @@ fn operation_fn(
     // Constant parameters are always sent by the builder: no argument.
     for p in op.params.iter().filter(|p| p.constant.is_none()) {
         let wire = &p.wire;
-        let ty = ty_tokens(&p.ty, true);
+        let ty = cx.ty(&p.ty);
         let var = format_ident!("p_{}", super::unraw(&p.rust));
         if p.required && !p.client_default {
             decode.push(quote!(let #var: #ty = args.required(#wire)?;));
@@ -181,7 +180,7 @@ fn operation_fn(
             required,
             ..
         }) => {
-            let body_ty = ty_tokens(ty, true);
+            let body_ty = cx.ty(ty);
             if fields.is_empty() {
                 if *required {
                     decode.push(quote!(let body: #body_ty = args.required("body")?;));
@@ -198,7 +197,7 @@ fn operation_fn(
                 let known = fields.iter().map(|f| f.field.wire.as_str());
                 for f in fields {
                     let wire = &f.field.wire;
-                    let fty = ty_tokens(&f.field.ty, true);
+                    let fty = cx.ty(&f.field.ty);
                     let var = format_ident!("b_{}", super::unraw(&f.setter));
                     let setter = ident(&f.setter);
                     match f.field.presence {
@@ -254,7 +253,7 @@ fn operation_fn(
                 let ty = if p.kind == PartKind::File {
                     quote!(FileArg)
                 } else {
-                    ty_tokens(&p.ty, true)
+                    cx.ty(&p.ty)
                 };
                 let value = if p.kind == PartKind::File {
                     quote!(body.file(#wire, value)?)
@@ -308,40 +307,14 @@ fn operation_fn(
         }
     }
     let whole_flag = needs_whole_flag(op).then(|| quote!(let mut whole = false;));
-    // Per-call options, under `$`-prefixed keys no parameter can have: extra headers and
-    // query parameters (`[[name, value], ...]`), extra JSON body fields (an object), the
-    // opt-in to retries of non-idempotent methods.
-    let header = super::operations::option_method(op, "header");
-    let query = super::operations::option_method(op, "query");
-    setters.push(quote! {
-        for (name, value) in args.optional::<Vec<(String, String)>>("$headers")?.unwrap_or_default() {
-            builder = builder.#header(name, value);
-        }
-        for (name, value) in args.optional::<Vec<(String, String)>>("$query")?.unwrap_or_default() {
-            builder = builder.#query(name, value);
-        }
-    });
+    // Per-call options, under `$`-prefixed keys no parameter can have (`dispatch_support`
+    // reads them): extra headers and query parameters, the opt-in to retries of
+    // non-idempotent methods, and for a JSON body extra fields.
     if matches!(op.body, Some(Body::Json { .. })) {
-        let body_field = super::operations::option_method(op, "body_field");
-        setters.push(quote! {
-            for (name, value) in args.optional::<serde_json::Map<String, serde_json::Value>>("$body_fields")?.unwrap_or_default() {
-                builder = builder.#body_field(name, value);
-            }
-        });
-    }
-    if !super::operations::is_idempotent(op) {
-        let retry = super::operations::option_method(op, "retry_non_idempotent");
-        setters.push(quote! {
-            if args.optional::<bool>("$retry_non_idempotent")?.unwrap_or(false) {
-                builder = builder.#retry();
-            }
-        });
-    }
-    let builder_mut = if setters.is_empty() {
-        quote!(let builder)
+        setters.push(quote!(builder = args.json_options(builder)?;));
     } else {
-        quote!(let mut builder)
-    };
+        setters.push(quote!(builder = args.options(builder)?;));
+    }
     let outcome = match &op.response {
         ResponseKind::Empty => quote!(outcome(response, serde_json::Value::Null)),
         ResponseKind::Headers { headers, .. } => {
@@ -388,10 +361,10 @@ fn operation_fn(
     let build = quote! {
         #doc
         pub fn #b<'a>(client: &'a Client, args: &serde_json::Value) -> Result<#krate::operations::#builder_ty<'a>, DispatchError> {
-            let #args_mut args = Args::new(#op_id, args)?;
+            let mut args = Args::new(#op_id, args)?;
             #(#decode)*
             #whole_flag
-            #builder_mut = #handle.#method(#(#ctor),*);
+            let mut builder = #handle.#method(#(#ctor),*);
             #(#setters)*
             #(#finish)*
             args.finish()?;

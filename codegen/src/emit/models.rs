@@ -4,7 +4,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::{doc_attrs, inner_lines, lines};
-use super::{ident, ty_tokens};
+use super::plan::{ModelFile, any_of};
+use super::{Emitter, ident};
 use crate::model::ir::*;
 
 /// The top of `models.rs`: its module docs.
@@ -17,12 +18,31 @@ pub fn prelude(api: &Api) -> TokenStream {
 
 /// A run of type definitions. `models.rs` is rendered in chunks, in parallel; each chunk's
 /// text does not depend on how the types were cut into chunks.
-pub fn chunk<'a>(defs: impl Iterator<Item = &'a TypeDef>) -> TokenStream {
-    let types = defs.map(type_def);
+pub fn chunk<'a>(cx: &Emitter<'_>, defs: impl Iterator<Item = &'a TypeDef>) -> TokenStream {
+    let types = defs.map(|def| type_def(cx, def, &TokenStream::new()));
     quote!(#(#types)*)
 }
 
-fn type_def(def: &TypeDef) -> TokenStream {
+/// One file of a split `models`, as the plan lays it out: `use super::*` when its types
+/// name types of other files, each type under its own gate where it has one. Its types
+/// see the others through that import.
+pub fn file(cx: &Emitter<'_>, file: &ModelFile<'_>) -> TokenStream {
+    let use_super = file.use_super.as_ref().map(|features| {
+        let cfg = (!features.is_empty()).then(|| any_of(features));
+        quote!(#cfg use super::*;)
+    });
+    let types = file.defs.iter().map(|(def, gate)| {
+        let cfg = gate.as_deref().map(any_of).unwrap_or_default();
+        type_def(cx, def, &cfg)
+    });
+    quote! {
+        #use_super
+        #(#types)*
+    }
+}
+
+/// A type's items, each with `cfg` (a gate, or nothing) first.
+fn type_def(cx: &Emitter<'_>, def: &TypeDef, cfg: &TokenStream) -> TokenStream {
     let name = format_ident!("{}", def.name);
     let fallback = format!("`{}` (`{}`).", def.name, def.origin);
     let mut docs = doc_attrs(&def.docs, &fallback);
@@ -34,13 +54,14 @@ fn type_def(def: &TypeDef) -> TokenStream {
     }
     match &def.kind {
         TypeKind::Struct { fields, additional } => {
-            struct_def(&name, &docs, fields, additional.as_ref())
+            struct_def(cx, &name, cfg, &docs, fields, additional.as_ref())
         }
-        TypeKind::Enum { variants } => enum_def(&name, &docs, variants),
-        TypeKind::Union { variants } => union_def(&name, &docs, variants),
+        TypeKind::Enum { variants } => enum_def(&name, cfg, &docs, variants),
+        TypeKind::Union { variants } => union_def(cx, &name, cfg, &docs, variants),
         TypeKind::Alias(ty) => {
-            let ty = ty_tokens(ty, false);
+            let ty = cx.model_ty(ty);
             quote! {
+                #cfg
                 #docs
                 pub type #name = #ty;
             }
@@ -49,8 +70,8 @@ fn type_def(def: &TypeDef) -> TokenStream {
 }
 
 /// The field's full Rust type, presence wrapper included.
-pub(super) fn field_type(field: &Field, qualified: bool) -> TokenStream {
-    let ty = ty_tokens(&field.ty, qualified);
+fn field_type(cx: &Emitter<'_>, field: &Field) -> TokenStream {
+    let ty = cx.model_ty(&field.ty);
     match field.presence {
         Presence::Required => ty,
         Presence::Optional | Presence::RequiredNullable => quote!(Option<#ty>),
@@ -59,7 +80,9 @@ pub(super) fn field_type(field: &Field, qualified: bool) -> TokenStream {
 }
 
 fn struct_def(
+    cx: &Emitter<'_>,
     name: &syn::Ident,
+    cfg: &TokenStream,
     docs: &TokenStream,
     fields: &[Field],
     additional: Option<&Ty>,
@@ -83,7 +106,7 @@ fn struct_def(
 
     let field_defs = fields.iter().map(|f| {
         let ident = ident(&f.rust);
-        let ty = field_type(f, false);
+        let ty = field_type(cx, f);
         let fallback = format!("The `{}` field.", f.wire);
         let mut docs = doc_attrs(&f.docs, &fallback);
         if f.sensitive {
@@ -111,7 +134,7 @@ fn struct_def(
     });
     let additional_field = match additional {
         Some(ty) => {
-            let ty = ty_tokens(ty, false);
+            let ty = cx.model_ty(ty);
             quote! {
                 /// Properties beyond the ones listed above (`additionalProperties`).
                 #[serde(flatten)]
@@ -128,7 +151,7 @@ fn struct_def(
     };
     let unknown_impls = additional
         .is_none()
-        .then(|| unknown_fields_impls(name, fields));
+        .then(|| unknown_fields_impls(name, cfg, fields));
     let debug_impl = sensitive.then(|| {
         let entries = fields.iter().map(|f| {
             let ident = ident(&f.rust);
@@ -145,6 +168,7 @@ fn struct_def(
         };
         let label = name.to_string();
         quote! {
+            #cfg
             impl std::fmt::Debug for #name {
                 fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                     f.debug_struct(#label) #(#entries)* #extra .finish()
@@ -153,6 +177,7 @@ fn struct_def(
         }
     });
     quote! {
+        #cfg
         #docs
         #[derive(#(#derives),*)]
         pub struct #name {
@@ -165,88 +190,32 @@ fn struct_def(
 }
 
 /// The `extra` accessor and the `Deserialize` impl of a struct that keeps unknown
-/// properties: a visitor that matches the known keys (borrowing them from the input, so a
-/// known key allocates nothing) and collects every other one into `extra`. It decodes as
-/// the derive would (absent optional fields default, absent required ones and duplicates
-/// are errors).
-fn unknown_fields_impls(name: &syn::Ident, fields: &[Field]) -> TokenStream {
-    let label = name.to_string();
-    let expecting = format!("an object `{label}`");
-    let slots: Vec<syn::Ident> = (0..fields.len())
-        .map(|index| format_ident!("field{}", index))
-        .collect();
-    let declares = fields.iter().zip(&slots).map(|(f, slot)| {
-        let ty = field_type(f, false);
-        quote!(let mut #slot: Option<#ty> = None;)
-    });
-    let arms = fields.iter().zip(&slots).map(|(f, slot)| {
-        let wire = &f.wire;
-        quote!(#wire => fill(&mut #slot, #wire, &mut map)?,)
-    });
-    let builds = fields.iter().zip(&slots).map(|(f, slot)| {
+/// properties: the runtime's `object!` macro writes both (a visitor that matches the known
+/// keys and collects every other one into `extra`, decoding as the derive would), so each
+/// struct only lists its fields' names, wire names and whether an absent one is an error.
+fn unknown_fields_impls(name: &syn::Ident, cfg: &TokenStream, fields: &[Field]) -> TokenStream {
+    let entry = |f: &Field| {
         let ident = ident(&f.rust);
         let wire = &f.wire;
-        match f.presence {
-            Presence::Required => quote! {
-                #ident: match #slot {
-                    Some(value) => value,
-                    None => return Err(serde::de::Error::missing_field(#wire)),
-                },
-            },
-            _ => quote!(#ident: #slot.unwrap_or_default(),),
-        }
-    });
+        quote!(#ident = #wire)
+    };
+    let (required, optional): (Vec<&Field>, Vec<&Field>) = fields
+        .iter()
+        .partition(|f| f.presence == Presence::Required);
+    let required = required.into_iter().map(entry);
+    let optional = optional.into_iter().map(entry);
     quote! {
-        impl #name {
-            /// A property the API sent that this version of the crate does not know, by
-            /// its JSON name.
-            pub fn extra(&self, name: &str) -> Option<&serde_json::Value> {
-                self.extra.get(name)
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                // Not `Visitor`: a model may have that name, and this one would shadow it.
-                struct __Visitor;
-
-                impl<'de> serde::de::Visitor<'de> for __Visitor {
-                    type Value = #name;
-
-                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                        f.write_str(#expecting)
-                    }
-
-                    // `__A`, not `A`: a model named `A` must stay reachable in here.
-                    fn visit_map<__A: serde::de::MapAccess<'de>>(self, mut map: __A) -> Result<#name, __A::Error> {
-                        // Only the function is imported: a type import could clash with a
-                        // model of the same name (GitHub's spec has a `Key`).
-                        use client_runtime::__private::fill;
-
-                        #(#declares)*
-                        let mut extra = serde_json::Map::new();
-                        while let Some(key) = map.next_key::<client_runtime::__private::Key<'de>>()? {
-                            match key.as_str() {
-                                #(#arms)*
-                                _ => {
-                                    extra.insert(key.into_string(), map.next_value()?);
-                                }
-                            }
-                        }
-                        Ok(#name {
-                            #(#builds)*
-                            extra,
-                        })
-                    }
-                }
-
-                deserializer.deserialize_map(__Visitor)
-            }
-        }
+        #cfg
+        client_runtime::__private::object!(#name, required { #(#required),* }, optional { #(#optional),* });
     }
 }
 
-fn enum_def(name: &syn::Ident, docs: &TokenStream, variants: &[EnumVariant]) -> TokenStream {
+fn enum_def(
+    name: &syn::Ident,
+    cfg: &TokenStream,
+    docs: &TokenStream,
+    variants: &[EnumVariant],
+) -> TokenStream {
     let idents: Vec<_> = variants
         .iter()
         .map(|v| format_ident!("{}", v.rust))
@@ -256,6 +225,7 @@ fn enum_def(name: &syn::Ident, docs: &TokenStream, variants: &[EnumVariant]) -> 
         .iter()
         .map(|v| lines(&format!("`{}`", v.wire.replace('`', "'"))));
     quote! {
+        #cfg
         #docs
         ///
         /// Values this version of the crate does not know decode into `Unknown`, so a new
@@ -269,6 +239,7 @@ fn enum_def(name: &syn::Ident, docs: &TokenStream, variants: &[EnumVariant]) -> 
             Unknown(String),
         }
 
+        #cfg
         impl #name {
             /// The value as sent on the wire.
             pub fn as_str(&self) -> &str {
@@ -279,6 +250,7 @@ fn enum_def(name: &syn::Ident, docs: &TokenStream, variants: &[EnumVariant]) -> 
             }
         }
 
+        #cfg
         impl From<&str> for #name {
             fn from(value: &str) -> Self {
                 match value {
@@ -288,24 +260,28 @@ fn enum_def(name: &syn::Ident, docs: &TokenStream, variants: &[EnumVariant]) -> 
             }
         }
 
+        #cfg
         impl std::fmt::Display for #name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
+        #cfg
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
 
+        #cfg
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 deserializer.deserialize_str(client_runtime::__private::EnumVisitor::new())
             }
         }
 
+        #cfg
         impl client_runtime::__private::ParamValue for #name {
             fn to_param(&self) -> std::borrow::Cow<'_, str> {
                 std::borrow::Cow::Borrowed(self.as_str())
@@ -314,14 +290,21 @@ fn enum_def(name: &syn::Ident, docs: &TokenStream, variants: &[EnumVariant]) -> 
     }
 }
 
-fn union_def(name: &syn::Ident, docs: &TokenStream, variants: &[UnionVariant]) -> TokenStream {
+fn union_def(
+    cx: &Emitter<'_>,
+    name: &syn::Ident,
+    cfg: &TokenStream,
+    docs: &TokenStream,
+    variants: &[UnionVariant],
+) -> TokenStream {
     let defs = variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust);
-        let ty = ty_tokens(&v.ty, false);
+        let ty = cx.model_ty(&v.ty);
         let doc = lines(&format!("The `{}` alternative.", v.rust));
         quote!(#doc #ident(#ty),)
     });
     quote! {
+        #cfg
         #docs
         ///
         /// One of several shapes; decoding tries them in order and keeps the first that fits.

@@ -4,15 +4,16 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::{doc_attrs, inner_lines, lines};
-use super::{ident, ty_tokens, unraw};
-use crate::load::Method;
+use super::{Emitter, ident, unraw};
 use crate::model::ir::*;
 
-/// `operations/mod.rs`: declares the resource modules and re-exports their types.
-pub fn mod_file(api: &Api) -> TokenStream {
+/// `operations/mod.rs`: declares the resource modules and re-exports their types, each
+/// under its resource's feature.
+pub fn mod_file(cx: &Emitter<'_>, api: &Api) -> TokenStream {
     let mods = api.resources.iter().map(|r| {
         let m = format_ident!("{}", r.module);
-        quote!(mod #m; pub use #m::*;)
+        let gate = cx.items.gate(&r.key);
+        quote!(#gate mod #m; #gate pub use #m::*;)
     });
     let doc = inner_lines("Request builders, one per operation, grouped by resource.");
     quote! {
@@ -21,8 +22,85 @@ pub fn mod_file(api: &Api) -> TokenStream {
     }
 }
 
-/// One resource's file.
-pub fn resource_file(api: &Api, resource: &Resource) -> TokenStream {
+/// One resource's file: its handle, a builder per operation, the response-header structs.
+pub fn resource_file(cx: &Emitter<'_>, api: &Api, resource: &Resource) -> TokenStream {
+    let ops = operations_of(api, &resource.operations);
+    let methods = ops.iter().map(|op| handle_method(cx, op));
+    let handle = handle(cx, api, resource, quote!(#(#methods)*));
+    let builders = ops.iter().map(|op| builder(cx, api, op));
+    let header_structs = ops.iter().filter_map(|op| header_struct(op));
+    quote! {
+        #handle
+        #(#builders)*
+        #(#header_structs)*
+    }
+}
+
+/// A resource's files when it is split for size: the handle type (with its constructor
+/// and child accessors) declaring the files of `operations/<resource>/`, and each of those,
+/// with the operations of its part of `parts` (indices into `Api::operations`): an `impl`
+/// block of the handle with their methods, their builders and response-header structs.
+pub fn resource_files(
+    cx: &Emitter<'_>,
+    api: &Api,
+    resource: &Resource,
+    parts: &[Vec<usize>],
+) -> (TokenStream, Vec<TokenStream>) {
+    let modules = (1..=parts.len()).map(|i| {
+        let module = format_ident!("builders_{}", i);
+        quote! {
+            #[rustfmt::skip]
+            mod #module;
+            pub use #module::*;
+        }
+    });
+    let handle_file = handle(cx, api, resource, TokenStream::new());
+    let handle_file = quote! {
+        #handle_file
+        #(#modules)*
+    };
+    let handle = format_ident!("{}", resource.type_name);
+    let files = parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let doc = format!(
+                " Operations on `{}`, part {} (split for size): handle methods and request builders.",
+                resource.key,
+                i + 1
+            );
+            let ops = operations_of(api, part);
+            let methods = ops.iter().map(|op| handle_method(cx, op));
+            let units = ops.iter().map(|op| {
+                let builder = builder(cx, api, op);
+                let header = header_struct(op);
+                quote!(#builder #header)
+            });
+            quote! {
+                #![doc = #doc]
+                use super::#handle;
+                impl<'a> #handle<'a> {
+                    #(#methods)*
+                }
+                #(#units)*
+            }
+        })
+        .collect();
+    (handle_file, files)
+}
+
+/// The operations at `indices` of `api.operations`.
+fn operations_of<'a>(api: &'a Api, indices: &[usize]) -> Vec<&'a Operation> {
+    indices
+        .iter()
+        .filter_map(|&i| api.operations.get(i))
+        .collect()
+}
+
+/// The top of a resource's file: its docs, the handle type, and its `impl` block with the
+/// constructor (as visible as the plan says), the child accessors (each under its child's
+/// feature) and `methods`.
+fn handle(cx: &Emitter<'_>, api: &Api, resource: &Resource, methods: TokenStream) -> TokenStream {
     let handle = format_ident!("{}", resource.type_name);
     let module_doc = inner_lines(&format!("Operations on `{}`.", resource.key));
     let handle_doc = doc_attrs(
@@ -37,21 +115,16 @@ pub fn resource_file(api: &Api, resource: &Resource) -> TokenStream {
             let accessor = ident(&child.accessor);
             let ty = format_ident!("{}", child.type_name);
             let doc = lines(&format!("Operations on `{}`.", child.key));
+            let gate = cx.items.gate(&child.key);
             quote! {
+                #gate
                 #doc
                 pub fn #accessor(&self) -> super::#ty<'a> {
                     super::#ty::new(self.client)
                 }
             }
         });
-    let ops: Vec<&Operation> = resource
-        .operations
-        .iter()
-        .map(|&i| &api.operations[i])
-        .collect();
-    let methods = ops.iter().map(|op| handle_method(op));
-    let builders = ops.iter().map(|op| builder(api, op));
-    let header_structs = header_structs(resource, api);
+    let constructor = cx.items.constructor_visibility();
     quote! {
         #module_doc
 
@@ -62,16 +135,13 @@ pub fn resource_file(api: &Api, resource: &Resource) -> TokenStream {
         }
 
         impl<'a> #handle<'a> {
-            pub(crate) fn new(client: &'a client_runtime::Client) -> Self {
+            #constructor fn new(client: &'a client_runtime::Client) -> Self {
                 Self { client }
             }
 
             #(#children)*
-            #(#methods)*
+            #methods
         }
-
-        #(#builders)*
-        #header_structs
     }
 }
 
@@ -86,13 +156,13 @@ struct Arg {
     convert: TokenStream,
 }
 
-fn arg(rust: &str, ty: &Ty) -> Arg {
+fn arg(cx: &Emitter<'_>, rust: &str, ty: &Ty) -> Arg {
     let ident = ident(rust);
-    let (param_ty, convert) = setter_types(&ident, ty);
+    let (param_ty, convert) = setter_types(cx, &ident, ty);
     Arg {
         ident,
         param_ty,
-        stored_ty: ty_tokens(ty, true),
+        stored_ty: cx.ty(ty),
         convert,
     }
 }
@@ -120,11 +190,11 @@ fn into_arg(rust: &str, ty: TokenStream) -> Arg {
 }
 
 /// `impl Into<String>` for strings so `&str` works; the type itself otherwise.
-fn setter_types(ident: &syn::Ident, ty: &Ty) -> (TokenStream, TokenStream) {
+fn setter_types(cx: &Emitter<'_>, ident: &syn::Ident, ty: &Ty) -> (TokenStream, TokenStream) {
     match ty {
         Ty::String => (quote!(impl Into<String>), quote!(#ident.into())),
         // A recursive field: the caller gives the value, the builder boxes it.
-        Ty::Boxed(inner) => (ty_tokens(inner, true), quote!(Box::new(#ident))),
+        Ty::Boxed(inner) => (cx.ty(inner), quote!(Box::new(#ident))),
         // `OffsetDateTime` and `time::Date` convert.
         Ty::Timestamp => (
             quote!(impl Into<client_runtime::Timestamp>),
@@ -134,27 +204,27 @@ fn setter_types(ident: &syn::Ident, ty: &Ty) -> (TokenStream, TokenStream) {
             quote!(impl Into<client_runtime::Date>),
             quote!(#ident.into()),
         ),
-        other => (ty_tokens(other, true), quote!(#ident)),
+        other => (cx.ty(other), quote!(#ident)),
     }
 }
 
 /// Everything the constructor takes, in order: path, query, header, body.
-fn required_args(op: &Operation) -> Vec<(Arg, Assign)> {
+fn required_args(cx: &Emitter<'_>, op: &Operation) -> Vec<(Arg, Assign)> {
     let mut args = Vec::new();
     for p in op
         .params
         .iter()
         .filter(|p| p.required && !p.client_default && p.constant.is_none())
     {
-        args.push((arg(&p.rust, &p.ty), Assign::Field(ident(&p.rust))));
+        args.push((arg(cx, &p.rust, &p.ty), Assign::Field(ident(&p.rust))));
     }
     match &op.body {
         Some(Body::Json { fields, .. }) if !fields.is_empty() => {
             for f in fields.iter() {
                 let a = match f.field.presence {
-                    Presence::Required => arg(&f.setter, &f.field.ty),
+                    Presence::Required => arg(cx, &f.setter, &f.field.ty),
                     Presence::RequiredNullable => {
-                        let inner = ty_tokens(&f.field.ty, true);
+                        let inner = cx.ty(&f.field.ty);
                         plain_arg(&f.setter, quote!(Option<#inner>))
                     }
                     Presence::Optional | Presence::OptionalNullable => continue,
@@ -164,13 +234,13 @@ fn required_args(op: &Operation) -> Vec<(Arg, Assign)> {
         }
         Some(Body::Json {
             ty, required: true, ..
-        }) => args.push((arg("body", ty), Assign::Field(ident("body")))),
+        }) => args.push((arg(cx, "body", ty), Assign::Field(ident("body")))),
         Some(Body::Multipart { parts }) => {
             for p in parts.iter().filter(|p| p.required) {
                 let a = if p.kind == PartKind::File {
                     plain_arg(&p.rust, quote!(client_runtime::FilePart))
                 } else {
-                    arg(&p.rust, &p.ty)
+                    arg(cx, &p.rust, &p.ty)
                 };
                 args.push((a, Assign::Field(ident(&p.rust))));
             }
@@ -198,7 +268,7 @@ enum Assign {
     BodyField(syn::Ident),
 }
 
-fn handle_method(op: &Operation) -> TokenStream {
+fn handle_method(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
     let name = ident(&op.method_name);
     let builder = format_ident!("{}", op.builder);
     let wire = format!(
@@ -216,7 +286,7 @@ fn handle_method(op: &Operation) -> TokenStream {
         }
         None => doc_attrs(&op.docs, &wire),
     };
-    let args = required_args(op);
+    let args = required_args(cx, op);
     let params = args.iter().map(|(a, _)| {
         let id = &a.ident;
         let ty = &a.param_ty;
@@ -232,7 +302,7 @@ fn handle_method(op: &Operation) -> TokenStream {
 }
 
 /// The type `send()` resolves to.
-fn output_type(op: &Operation) -> TokenStream {
+fn output_type(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
     match &op.response {
         ResponseKind::Empty => quote!(()),
         ResponseKind::Text => quote!(String),
@@ -241,12 +311,12 @@ fn output_type(op: &Operation) -> TokenStream {
             let t = format_ident!("{}", type_name);
             quote!(#t)
         }
-        ResponseKind::Json { ty, unwrap: None } => ty_tokens(ty, true),
+        ResponseKind::Json { ty, unwrap: None } => cx.ty(ty),
         ResponseKind::Json {
             unwrap: Some(field),
             ..
         } => {
-            let inner = ty_tokens(&field.ty, true);
+            let inner = cx.ty(&field.ty);
             match field.presence {
                 Presence::Required | Presence::Optional => inner,
                 Presence::RequiredNullable | Presence::OptionalNullable => quote!(Option<#inner>),
@@ -256,16 +326,16 @@ fn output_type(op: &Operation) -> TokenStream {
 }
 
 /// The body type of `send_with_response()`'s `ApiResponse`.
-fn whole_type(op: &Operation) -> TokenStream {
+fn whole_type(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
     match &op.response {
         ResponseKind::Empty | ResponseKind::Headers { .. } => quote!(()),
         ResponseKind::Text => quote!(String),
         ResponseKind::Bytes => quote!(client_runtime::Bytes),
-        ResponseKind::Json { ty, .. } => ty_tokens(ty, true),
+        ResponseKind::Json { ty, .. } => cx.ty(ty),
     }
 }
 
-fn builder(api: &Api, op: &Operation) -> TokenStream {
+fn builder(cx: &Emitter<'_>, api: &Api, op: &Operation) -> TokenStream {
     let name = format_ident!("{}", op.builder);
     let handle = api
         .resources
@@ -274,7 +344,9 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         .map(|r| r.type_name.clone())
         .unwrap_or_default();
     let doc = lines(&format!(
-        "Request builder for [`{handle}::{}`]: set optional parameters, then `.send().await`.",
+        "Request builder for [`{handle}::{}`]: set optional parameters, then `.send().await`. \
+         Per-call options (`with_timeout`, `with_header`, ...) are the methods of \
+         [`RequestOptionsBuilder`](client_runtime::RequestOptionsBuilder).",
         unraw(&op.method_name)
     ));
 
@@ -283,11 +355,11 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     let mut fields = Vec::new();
     let mut inits = Vec::new();
     let mut setters = Vec::new();
-    let required = required_args(op);
+    let required = required_args(cx, op);
 
     for p in op.params.iter().filter(|p| p.constant.is_none()) {
         let id = ident(&p.rust);
-        let ty = ty_tokens(&p.ty, true);
+        let ty = cx.ty(&p.ty);
         let fallback = format!("The `{}` {} parameter.", p.wire, location_name(p.location));
         let docs = doc_attrs(&p.docs, &fallback);
         if p.required && !p.client_default {
@@ -296,7 +368,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         }
         fields.push(quote!(pub(crate) #id: Option<#ty>,));
         inits.push(quote!(#id: None,));
-        let (param_ty, convert) = setter_types(&id, &p.ty);
+        let (param_ty, convert) = setter_types(cx, &id, &p.ty);
         let default_note = p.client_default.then(|| {
             lines(&format!(
                 "\nDefaults to the client's `{}` when not set.",
@@ -320,7 +392,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             required: body_required,
             docs,
         }) => {
-            let body_ty = ty_tokens(ty, true);
+            let body_ty = cx.ty(ty);
             if !body_fields.is_empty() {
                 fields.push(quote!(pub(crate) body: #body_ty,));
                 for f in body_fields.iter().filter(|f| {
@@ -333,7 +405,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                     let field = ident(&f.field.rust);
                     let fallback = format!("The `{}` body field.", f.field.wire);
                     let docs = doc_attrs(&f.field.docs, &fallback);
-                    let (param_ty, convert) = setter_types(&setter, &f.field.ty);
+                    let (param_ty, convert) = setter_types(cx, &setter, &f.field.ty);
                     let value = if f.field.presence == Presence::OptionalNullable {
                         quote!(client_runtime::Nullable::Value(#convert))
                     } else {
@@ -392,7 +464,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 let stored = if p.kind == PartKind::File {
                     quote!(client_runtime::FilePart)
                 } else {
-                    ty_tokens(&p.ty, true)
+                    cx.ty(&p.ty)
                 };
                 if p.required {
                     fields.push(quote!(pub(crate) #id: #stored,));
@@ -405,7 +477,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 let (param_ty, convert) = if p.kind == PartKind::File {
                     (stored.clone(), quote!(#id))
                 } else {
-                    setter_types(&id, &p.ty)
+                    setter_types(cx, &id, &p.ty)
                 };
                 setters.push(quote! {
                     #docs
@@ -478,7 +550,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     }) = &op.body
         && !body_fields.is_empty()
     {
-        let body_ty = ty_tokens(ty, true);
+        let body_ty = cx.ty(ty);
         // Optional fields start out absent; every type they can have is `Default`.
         for f in body_fields.iter().filter(|f| {
             matches!(
@@ -497,10 +569,14 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         ctor_inits.push(quote!(body: #body_ty { #(#body_field_inits)* #extra },));
     }
 
-    let send = send_fns(op);
-    let timeout_doc = lines("Overrides the client's timeout for each attempt of this request.");
-    let retries_doc = lines("Overrides the client's retry budget for this request.");
-    let options = option_setters(op);
+    let send = send_fns(cx, op);
+    // Every per-call option (`with_timeout`, `with_header`, ...) comes from the runtime's
+    // traits; `with_body_field` only where there is a JSON body to add fields to.
+    let options = if matches!(op.body, Some(Body::Json { .. })) {
+        quote!(client_runtime::__private::request_options!(#name, json);)
+    } else {
+        quote!(client_runtime::__private::request_options!(#name);)
+    };
     quote! {
         #doc
         #[derive(Clone, Debug)]
@@ -510,6 +586,8 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             #(#fields)*
             options: client_runtime::RequestOptions,
         }
+
+        #options
 
         impl<'a> #name<'a> {
             pub(crate) fn new(client: &'a client_runtime::Client, #(#ctor_params),*) -> Self {
@@ -523,120 +601,9 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
 
             #(#setters)*
 
-            #timeout_doc
-            pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
-                self.options.timeout(timeout);
-                self
-            }
-
-            #retries_doc
-            pub fn max_retries(mut self, max_retries: u32) -> Self {
-                self.options.max_retries(max_retries);
-                self
-            }
-
-            #options
-
             #send
         }
     }
-}
-
-/// The per-call options every builder has beyond timeout and retry budget: extra header
-/// and query parameters, extra JSON body fields, the deadline, and the opt-in to retries
-/// of non-idempotent methods. A name an operation's own setter already uses gets an
-/// `extra_` prefix.
-fn option_setters(op: &Operation) -> TokenStream {
-    let name = |base: &str| option_method(op, base);
-    let header = name("header");
-    let query = name("query");
-    let deadline = name("deadline");
-    let body_field = matches!(op.body, Some(Body::Json { .. })).then(|| {
-        let body_field = name("body_field");
-        quote! {
-            /// Adds a top-level field to the JSON body, for fields this version of the
-            /// crate does not know; it replaces a field of the same name.
-            pub fn #body_field(mut self, name: impl Into<String>, value: serde_json::Value) -> Self {
-                self.options.body_field(name, value);
-                self
-            }
-        }
-    });
-    let retry = (!is_idempotent(op)).then(|| {
-        let retry = name("retry_non_idempotent");
-        quote! {
-            /// Retries this call after 408, 409, 5xx and timeouts too, which are only
-            /// retried for idempotent methods by default (429 and failures before sending
-            /// are retried anyway). Only safe when repeating the call cannot do harm.
-            pub fn #retry(mut self) -> Self {
-                self.options.retry_non_idempotent(true);
-                self
-            }
-        }
-    });
-    quote! {
-        /// Adds a header to this request; it replaces a header of the same name (checked
-        /// when the request is sent).
-        pub fn #header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-            self.options.header(name, value);
-            self
-        }
-
-        /// Adds a query parameter to this request, after the operation's own.
-        pub fn #query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-            self.options.query(name, value);
-            self
-        }
-
-        #body_field
-
-        /// The deadline of the whole call, retries and waits included (replaces the
-        /// client's).
-        pub fn #deadline(mut self, deadline: std::time::Duration) -> Self {
-            self.options.deadline(deadline);
-            self
-        }
-
-        #retry
-    }
-}
-
-/// The name of the per-call option method `base` (`header`, `query`, `body_field`,
-/// `deadline`, `retry_non_idempotent`) on the operation's builder: `extra_<base>` when one
-/// of the operation's own setters already has the name.
-pub(super) fn option_method(op: &Operation, base: &str) -> syn::Ident {
-    let mut taken: Vec<String> = op
-        .params
-        .iter()
-        .map(|p| unraw(&p.rust).to_owned())
-        .collect();
-    taken.push("body".to_owned());
-    match &op.body {
-        Some(Body::Json { fields, .. }) => {
-            for f in fields {
-                taken.push(unraw(&f.setter).to_owned());
-                taken.extend(f.clear.iter().cloned());
-            }
-        }
-        Some(Body::Multipart { parts }) => {
-            taken.extend(parts.iter().map(|p| unraw(&p.rust).to_owned()));
-        }
-        _ => {}
-    }
-    if taken.iter().any(|t| t == base) {
-        format_ident!("extra_{}", base)
-    } else {
-        format_ident!("{}", base)
-    }
-}
-
-/// Whether the operation's method is idempotent (RFC 9110): its builder has no
-/// `retry_non_idempotent`.
-pub(super) fn is_idempotent(op: &Operation) -> bool {
-    matches!(
-        op.method,
-        Method::Get | Method::Head | Method::Put | Method::Delete | Method::Options | Method::Trace
-    )
 }
 
 fn has_additional(api: &Api, ty: &Ty) -> bool {
@@ -651,23 +618,12 @@ fn location_name(location: ParamLocation) -> &'static str {
     }
 }
 
-fn send_fns(op: &Operation) -> TokenStream {
+fn send_fns(cx: &Emitter<'_>, op: &Operation) -> TokenStream {
     let method = format_ident!("{}", op.method.as_str());
     let op_id = &op.id;
-    let output = output_type(op);
-    let whole = whole_type(op);
+    let output = output_type(cx, op);
+    let whole = whole_type(cx, op);
 
-    // Resolve client-defaulted path parameters first: a missing one fails before any I/O.
-    let defaults = op.params.iter().filter(|p| p.client_default).map(|p| {
-        let id = ident(&p.rust);
-        let wire = &p.wire;
-        quote! {
-            let #id = match self.#id {
-                Some(value) => value,
-                None => self.client.default_path_param(#wire)?.to_owned(),
-            };
-        }
-    });
     let path = op.path_parts.iter().map(|part| match part {
         PathPart::Literal(text) => quote!(request.path_literal(#text);),
         PathPart::Param(i) => {
@@ -676,12 +632,13 @@ fn send_fns(op: &Operation) -> TokenStream {
                 return quote!(request.path_param(#value););
             }
             let id = ident(&p.rust);
-            let source = if p.client_default {
-                quote!(#id)
+            if p.client_default {
+                // The client's default when not set; a missing one fails before any I/O.
+                let wire = &p.wire;
+                quote!(request.path_param_or(self.client, self.#id, #wire);)
             } else {
-                quote!(self.#id)
-            };
-            quote!(request.path_param(&#source);)
+                quote!(request.path_param(&self.#id);)
+            }
         }
     });
     let params = op
@@ -698,22 +655,22 @@ fn send_fns(op: &Operation) -> TokenStream {
             if let Some(value) = &p.constant {
                 return quote!(request.#call(#wire, #value););
             }
-            let put = |value: TokenStream| match p.encoding {
-                ParamEncoding::Text => quote!(request.#call(#wire, #value);),
-                ParamEncoding::Repeated => {
-                    quote!(for item in #value { request.#call(#wire, item); })
-                }
-                ParamEncoding::Json => {
-                    quote!(request.#call(#wire, serde_json::to_value(&#value).unwrap_or_default());)
-                }
-            };
-            // `send_with_response` owns the builder, so values move into the request.
-            if p.required {
-                put(quote!(self.#id))
+            // `send_with_response` owns the builder, so values move into the request. The
+            // methods past text take an `Option` and send nothing for `None`.
+            let value = if p.required {
+                quote!(Some(self.#id))
             } else {
-                let body = put(quote!(value));
-                quote!(if let Some(value) = self.#id { #body })
-            }
+                quote!(self.#id)
+            };
+            let suffix = match p.encoding {
+                ParamEncoding::Text if p.required => return quote!(request.#call(#wire, self.#id);),
+                ParamEncoding::Text => "opt",
+                ParamEncoding::Repeated => "each",
+                ParamEncoding::Joined => "joined",
+                ParamEncoding::Json => "json",
+            };
+            let call = format_ident!("{}_{}", call.to_string(), suffix);
+            quote!(request.#call(#wire, #value);)
         });
     let body = match &op.body {
         None => quote!(),
@@ -773,7 +730,7 @@ fn send_fns(op: &Operation) -> TokenStream {
         ResponseKind::Text => quote!(request.send_text(self.client).await),
         ResponseKind::Bytes => quote!(request.send_bytes(self.client).await),
         ResponseKind::Json { ty, .. } => {
-            let ty = ty_tokens(ty, true);
+            let ty = cx.ty(ty);
             quote!(request.send_json::<#ty>(self.client).await)
         }
     };
@@ -790,10 +747,11 @@ fn send_fns(op: &Operation) -> TokenStream {
             ..
         } => {
             let f = ident(&field.rust);
+            let wire = &field.wire;
             let take = match field.presence {
                 Presence::Required | Presence::RequiredNullable => quote!(Ok(body.#f)),
                 Presence::Optional => {
-                    quote!(body.#f.ok_or_else(|| client_runtime::Error::missing_result(#op_id)))
+                    quote!(client_runtime::__private::payload(body.#f, #op_id, #wire))
                 }
                 Presence::OptionalNullable => quote!(Ok(body.#f.into_option())),
             };
@@ -859,7 +817,6 @@ fn send_fns(op: &Operation) -> TokenStream {
         ///
         /// As for `send`.
         pub async fn send_with_response(self) -> Result<client_runtime::ApiResponse<#whole>, client_runtime::Error> {
-            #(#defaults)*
             #mut_request
             #(#path)*
             #(#params)*
@@ -871,34 +828,27 @@ fn send_fns(op: &Operation) -> TokenStream {
     }
 }
 
-/// The response-header structs of one resource's operations.
-fn header_structs(resource: &Resource, api: &Api) -> TokenStream {
-    let defs = resource
-        .operations
-        .iter()
-        .map(|&i| &api.operations[i])
-        .filter_map(|op| match &op.response {
-            ResponseKind::Headers { type_name, headers } => {
-                let t = format_ident!("{}", type_name);
-                let doc = lines(&format!("Response headers of `{}`.", op.id));
-                let fields = headers.iter().map(|h| {
-                    let id = ident(&h.rust);
-                    let docs = doc_attrs(&h.docs, &format!("The `{}` header.", h.wire));
-                    if h.required {
-                        quote!(#docs pub #id: String,)
-                    } else {
-                        quote!(#docs pub #id: Option<String>,)
-                    }
-                });
-                Some(quote! {
-                    #doc
-                    #[derive(Clone, Debug, PartialEq, Eq)]
-                    pub struct #t {
-                        #(#fields)*
-                    }
-                })
-            }
-            _ => None,
-        });
-    quote!(#(#defs)*)
+/// The struct of the response headers `send()` returns, for an operation that has one.
+fn header_struct(op: &Operation) -> Option<TokenStream> {
+    let ResponseKind::Headers { type_name, headers } = &op.response else {
+        return None;
+    };
+    let t = format_ident!("{}", type_name);
+    let doc = lines(&format!("Response headers of `{}`.", op.id));
+    let fields = headers.iter().map(|h| {
+        let id = ident(&h.rust);
+        let docs = doc_attrs(&h.docs, &format!("The `{}` header.", h.wire));
+        if h.required {
+            quote!(#docs pub #id: String,)
+        } else {
+            quote!(#docs pub #id: Option<String>,)
+        }
+    });
+    Some(quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct #t {
+            #(#fields)*
+        }
+    })
 }

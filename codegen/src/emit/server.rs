@@ -33,7 +33,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::docs::{doc_attrs, inner_lines, lines};
-use super::{ident, render_body, space_items};
+use super::{Emitter, ident, render_body, space_items};
 use crate::Files;
 use crate::error::{Error, Pointer, Result};
 use crate::model::ir::*;
@@ -192,14 +192,14 @@ pub fn emit_server(api: &Api, doc: &Value, settings: &ServerSettings) -> Result<
     for def in open.types.values_mut() {
         def.output_only = false;
     }
+    // From `server.rs`, the models are `super::models::X` (inside `models`, just `X`).
+    let cx = Emitter::plain("super::models");
     let mut models = header.clone();
     models.push_str(&render_body(super::models::prelude(&open))?);
     let defs: Vec<&TypeDef> = open.types.values().collect();
-    models.push_str(&render_body(super::models::chunk(defs.into_iter()))?);
+    models.push_str(&render_body(super::models::chunk(&cx, defs.into_iter()))?);
 
-    let server = super::with_models_path("super::models", || -> Result<String> {
-        render_body(server_file(api, doc)?)
-    })?;
+    let server = render_body(server_file(&cx, api, doc)?)?;
     let server = format!("{header}{server}");
     let module = format!(
         "{header}{}",
@@ -223,13 +223,15 @@ pub fn emit_server(api: &Api, doc: &Value, settings: &ServerSettings) -> Result<
 }
 
 /// A type as written in `server.rs`, where models are `super::models::X`: the client's
-/// type tokens, rendered with that models path (see [`emit_server`]).
-fn server_ty(ty: &Ty) -> TokenStream {
-    super::ty_tokens(ty, true)
+/// type tokens, with the emitter of that models path (see [`emit_server`]).
+fn server_ty(cx: &Emitter<'_>, ty: &Ty) -> TokenStream {
+    cx.ty(ty)
 }
 
 /// Everything about one operation the file needs, gathered once.
 struct Op<'a> {
+    /// How types are written (`super::models::X`).
+    cx: &'a Emitter<'a>,
     op: &'a Operation,
     facts: OperationFacts,
     /// `VideosList`.
@@ -238,12 +240,13 @@ struct Op<'a> {
     snake: String,
 }
 
-fn server_file(api: &Api, doc: &Value) -> Result<TokenStream> {
+fn server_file(cx: &Emitter<'_>, api: &Api, doc: &Value) -> Result<TokenStream> {
     let schemes = security_schemes(api, doc);
     let ops: Vec<Op<'_>> = api
         .operations
         .iter()
         .map(|op| Op {
+            cx,
             op,
             facts: OperationFacts::of(op, doc),
             pascal: op.builder.clone(),
@@ -258,7 +261,7 @@ fn server_file(api: &Api, doc: &Value) -> Result<TokenStream> {
             .types
             .values()
             .find(|t| t.origin == first)
-            .map(|t| server_ty(&Ty::Named(t.name.clone())))
+            .map(|t| server_ty(cx, &Ty::Named(t.name.clone())))
             .unwrap_or_else(|| quote!(serde_json::Value)),
         _ => quote!(serde_json::Value),
     };
@@ -520,7 +523,7 @@ fn request_struct(o: &Op<'_>) -> TokenStream {
     ));
     let params = o.op.params.iter().filter(|p| is_field(p)).map(|p| {
         let field = ident(&p.rust);
-        let ty = server_ty(&p.ty);
+        let ty = server_ty(o.cx, &p.ty);
         let ty = if p.required || p.location == ParamLocation::Path {
             ty
         } else {
@@ -550,7 +553,7 @@ fn body_field(o: &Op<'_>) -> Option<TokenStream> {
         Body::Json {
             ty, required, docs, ..
         } => (
-            server_ty(ty),
+            server_ty(o.cx, ty),
             *required,
             doc_attrs(docs, "The JSON request body."),
         ),
@@ -582,7 +585,7 @@ fn form_struct(o: &Op<'_>) -> Option<TokenStream> {
         let field = ident(&p.rust);
         let ty = match p.kind {
             PartKind::File => quote!(FilePart),
-            _ => server_ty(&p.ty),
+            _ => server_ty(o.cx, &p.ty),
         };
         let ty = if p.required { ty } else { quote!(Option<#ty>) };
         let docs = doc_attrs(&p.docs, &format!("The `{}` part.", p.wire));
@@ -624,7 +627,7 @@ fn response_enum(o: &Op<'_>) -> TokenStream {
             quote!(Self::#variant => support::empty_response(#status),),
         ),
         ResponseKind::Json { ty, .. } => {
-            let ty = server_ty(ty);
+            let ty = server_ty(o.cx, ty);
             // Boxed: success bodies are large beside a failure, and answers move around.
             from_body = Some(quote! {
                 impl From<#ty> for #name {
@@ -770,6 +773,7 @@ fn param_decoder(p: &Param) -> TokenStream {
     match p.encoding {
         ParamEncoding::Text => quote!(support::text_value),
         ParamEncoding::Repeated => quote!(support::repeated_value),
+        ParamEncoding::Joined => quote!(support::joined_value),
         ParamEncoding::Json => quote!(support::json_value),
     }
 }
@@ -789,7 +793,7 @@ fn decoder(o: &Op<'_>) -> TokenStream {
             reads.push(quote!(let _: Option<String> = input.param(#index, support::text_value);));
             continue;
         }
-        let ty = server_ty(&p.ty);
+        let ty = server_ty(o.cx, &p.ty);
         let decode = param_decoder(p);
         reads.push(quote!(let #var: Option<#ty> = input.param(#index, #decode);));
         let field = ident(&p.rust);
@@ -834,7 +838,7 @@ fn decoder(o: &Op<'_>) -> TokenStream {
                         reads.push(quote!(let #var = input.file_part(#wire, #required);));
                     }
                     PartKind::Text | PartKind::Json => {
-                        let ty = server_ty(&part.ty);
+                        let ty = server_ty(o.cx, &part.ty);
                         let decode = if part.kind == PartKind::Text {
                             quote!(support::text_value)
                         } else {

@@ -17,7 +17,7 @@ use quote::{format_ident, quote};
 use super::package::{
     HTTP2_FEATURE, LINTS, dependencies, package_section, readme, toml_key, toml_string,
 };
-use super::{Gates, MemberTarget, RuntimeDependency, Target, docs, emit_target, header};
+use super::{Emitter, MemberTarget, RuntimeDependency, Target, docs, emit_target, header, plan};
 use crate::config::ResolvedPackage;
 use crate::error::Result;
 use crate::model::ir::{Api, Resource};
@@ -145,7 +145,7 @@ pub fn emit_workspace(
                     package.name, package.name
                 ),
             }),
-            external: std::sync::Arc::new(external),
+            external,
         };
         let mut files = emit_target(&sub, settings, &target)?;
         files.insert(
@@ -183,13 +183,15 @@ pub fn emit_workspace(
         "src/lib.rs".to_owned(),
         super::space_items(&format!("{head}{}", super::render_body(root)?)),
     );
-    let mut client = super::parse_file(super::with_models_path("crate::models", || {
-        super::client::file(api)
-    }))?;
-    Gates::new(api, &placement).apply(&mut client);
+    // Its accessors are gated as in a single crate.
+    let items = plan::Items::new(api, &placement, true, false);
+    let client = super::client::file(
+        &Emitter::new("crate::models", &BTreeMap::new(), &items),
+        api,
+    );
     files.insert(
         "src/client.rs".to_owned(),
-        super::space_items(&format!("{head}{}", prettyplease::unparse(&client))),
+        super::space_items(&format!("{head}{}", super::render_body(client)?)),
     );
     // Each member's items are re-exported when some are compiled: a glob of an empty
     // module would be an unused import.
@@ -202,7 +204,7 @@ pub fn emit_workspace(
             .map(|(i, m)| {
                 let krate = format_ident!("{}", crate_path(i));
                 let gate = if module == "models" {
-                    super::compiled_under(&placement, m.types.iter().map(String::as_str))
+                    plan::compiled_under(&placement, m.types.iter().map(String::as_str))
                 } else {
                     None
                 };

@@ -331,8 +331,12 @@ pub enum ParamLocation {
 pub enum ParamEncoding {
     /// A scalar or string enum (or an alias of one): one value.
     Text,
-    /// A list of those: the name repeated, once per item.
+    /// A list of those: the name repeated, once per item (`?a=1&a=2`, the default
+    /// `explode: true` of the query's `form` style).
     Repeated,
+    /// A list of those declared `explode: false`: one value, the items joined by commas
+    /// (`?a=1,2`).
+    Joined,
     /// Anything else: compact JSON text (no standard query form exists for it).
     Json,
 }

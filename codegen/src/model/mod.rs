@@ -18,24 +18,6 @@ use crate::Settings;
 use crate::error::{Error, Pointer, Result};
 use crate::load::Document;
 
-/// Methods the runtime's `Client` has (the runtime is this generator's target, so its API is
-/// part of the contract); resource accessors must not take these names.
-const CLIENT_METHODS: &[&str] = &[
-    "auth",
-    "base_url",
-    "builder",
-    "clone",
-    "default_path_param",
-    "fmt",
-    "from_env",
-    "from_env_with",
-    "new",
-    "path_defaults",
-    "retry_policy",
-    "timeout",
-    "user_agent",
-];
-
 /// What a generated server file defines besides its per-operation items (`<Builder>Request`,
 /// `<Builder>Response`, `<Builder>Form`) and imports: a resource's trait must not take
 /// these names.
@@ -140,7 +122,7 @@ pub fn build(doc: &Document, settings: &Settings, warnings: &mut Vec<Error>) -> 
     }
     // Accessor names are unique among siblings and never shadow a client method.
     let mut root_names = Namespace::with_reserved(
-        CLIENT_METHODS.iter().copied().chain(
+        naming::CLIENT_METHODS.iter().copied().chain(
             settings
                 .config
                 .client

@@ -55,6 +55,43 @@ pub(crate) const RESERVED_TYPE_NAMES: &[&str] = &[
     "Vec",
 ];
 
+/// The names of the generated `Client`'s own methods. `emit::client` writes each method
+/// under its constant here, and [`CLIENT_METHODS`] lists them for the model, which gives
+/// root resource handles other names: one list, so a method added to the client cannot
+/// silently collide with a spec's tag (`client.builder()` must stay the builder).
+pub mod client_method {
+    /// `Client::builder()`.
+    pub const BUILDER: &str = "builder";
+    /// `Client::new(token)`.
+    pub const NEW: &str = "new";
+    /// `Client::from_env()`.
+    pub const FROM_ENV: &str = "from_env";
+    /// `Client::from_env_with(lookup)`.
+    pub const FROM_ENV_WITH: &str = "from_env_with";
+    /// `client.runtime()`: the runtime's client.
+    pub const RUNTIME: &str = "runtime";
+    /// `client.request(method, path)`: a call to a path the spec lacks.
+    pub const REQUEST: &str = "request";
+}
+
+/// Every method a generated `Client` has: its own ([`client_method`]), then those of the
+/// traits it implements or gets by blanket impls, which an inherent method of the same
+/// name would shadow (`clone`, `fmt`; `from` and `into` of its `From` impl).
+pub const CLIENT_METHODS: &[&str] = &[
+    client_method::BUILDER,
+    client_method::NEW,
+    client_method::FROM_ENV,
+    client_method::FROM_ENV_WITH,
+    client_method::RUNTIME,
+    client_method::REQUEST,
+    "clone",
+    "clone_from",
+    "fmt",
+    "from",
+    "into",
+    "to_owned",
+];
+
 /// Plural acronyms (`URLs`, `IDs`) are one word, but case converters split them before the
 /// final lowercase `s` (`require_signed_ur_ls`). Rewriting them as `Urls` first keeps the
 /// word whole.

@@ -9,17 +9,25 @@ use crate::Settings;
 use crate::error::{Error, Result};
 use crate::load::{self, MediaType, ParameterLocation, SchemaType};
 
-/// Builder methods every operation has; parameters and body fields must not take them.
+/// Builder methods and fields every operation has; parameters and body fields must not
+/// take them. The `with_` methods are the runtime's per-call option traits' (an inherent
+/// setter of the same name would hide one), `request_options` their hook.
 pub(crate) const BUILDER_METHODS: &[&str] = &[
     "options",
     "new",
     "send",
     "send_with_response",
-    "request_timeout",
-    "max_retries",
     "into_stream",
     "body",
     "client",
+    "request_options",
+    "with_timeout",
+    "with_max_retries",
+    "with_deadline",
+    "with_header",
+    "with_query",
+    "with_body_field",
+    "with_retry_non_idempotent",
 ];
 
 /// The names decided for an operation before it is built.
@@ -210,7 +218,7 @@ fn param_of(
         docs.text = p.description.clone();
     }
     docs.deprecated |= p.deprecated;
-    let encoding = types.param_encoding(&ty);
+    let encoding = types.param_encoding(&ty, p.explode);
     let client_default = location == ParamLocation::Path
             // Only text: the client's defaults are strings (`account_id`), and another API's
             // integer parameter of the same name is the caller's to give.

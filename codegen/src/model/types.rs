@@ -217,12 +217,16 @@ impl<'d> TypeBuilder<'d> {
             || matches!(resolved, Ty::Named(name) if matches!(self.types.get(name).map(|t| &t.kind), Some(TypeKind::Enum { .. })))
     }
 
-    /// How a parameter of type `ty` is written into a query string or header.
-    pub(crate) fn param_encoding(&self, ty: &Ty) -> ParamEncoding {
+    /// How a parameter of type `ty` is written into a query string or header; `explode`
+    /// as declared (`None`: the default, which repeats a list's name per item).
+    pub(crate) fn param_encoding(&self, ty: &Ty, explode: Option<bool>) -> ParamEncoding {
         if self.is_text_like(ty) {
             return ParamEncoding::Text;
         }
         match self.resolve_alias(ty) {
+            Ty::Vec(item) if self.is_text_like(item) && explode == Some(false) => {
+                ParamEncoding::Joined
+            }
             Ty::Vec(item) if self.is_text_like(item) => ParamEncoding::Repeated,
             _ => ParamEncoding::Json,
         }

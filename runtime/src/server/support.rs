@@ -258,6 +258,18 @@ pub fn repeated_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, Strin
     serde_json::from_value(serde_json::Value::Array(items)).map_err(|e| e.to_string())
 }
 
+/// Every item of a list parameter declared `explode: false` (`?a=1,2`); repeated
+/// occurrences of the name are read too, as some clients send them.
+pub fn joined_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, String> {
+    let items = raws
+        .iter()
+        .filter(|raw| !raw.is_empty())
+        .flat_map(|raw| raw.split(','))
+        .map(str::to_owned)
+        .collect();
+    repeated_value(items)
+}
+
 /// A value written as JSON text.
 pub fn json_value<T: DeserializeOwned>(raws: Vec<String>) -> Result<T, String> {
     let raw = raws.into_iter().next_back().unwrap_or_default();
@@ -542,5 +554,17 @@ pub(super) fn text_part<T>(
             problems.push(problem(message));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn joined_values_split_on_commas() {
+        let ids: Vec<i64> = super::joined_value(vec!["1,2".into(), "3".into()]).unwrap();
+        assert_eq!(ids, [1, 2, 3]);
+        let empty: Vec<String> = super::joined_value(vec![String::new()]).unwrap();
+        assert!(empty.is_empty());
+        assert!(super::joined_value::<Vec<i64>>(vec!["1,x".into()]).is_err());
     }
 }
