@@ -35,15 +35,28 @@ use serde::{Deserialize, Serialize};
 
 use crate::generated::models::{Audio, LiveInput, Output, Video, Watermark};
 
+/// A part of the [`Store`] that journals the change in progress, to keep or undo it.
+trait Journaled {
+    /// Keeps the change: forgets the journal.
+    fn settle(&mut self);
+    /// Undoes the change in progress.
+    fn roll_back(&mut self);
+}
+
 /// Records of one kind by id, journaling which ids a change touched (and what they held
 /// before), so that only those are written and a failed write can be undone.
 ///
 /// Reads go through `Deref` to the map; every way to change it is a method here that
 /// journals, so a change that forgets to journal does not compile.
-#[derive(Debug, Clone)]
+///
+/// Stored as its rows alone: the journal lives only while a change is in progress.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+// The journal is skipped and starts empty: no `V: Default` bound (serde's guess).
+#[serde(transparent, bound(deserialize = "V: Deserialize<'de>"))]
 pub struct Table<V> {
     rows: BTreeMap<String, V>,
     /// Ids touched by the change in progress, with the value each had before it.
+    #[serde(skip)]
     journal: BTreeMap<String, Option<V>>,
 }
 
@@ -120,13 +133,13 @@ impl<V: Clone> Table<V> {
             .keys()
             .map(|id| (id.as_str(), self.rows.get(id)))
     }
+}
 
-    /// Keeps the change: forgets the journal.
+impl<V> Journaled for Table<V> {
     fn settle(&mut self) {
         self.journal.clear();
     }
 
-    /// Undoes the change in progress.
     fn roll_back(&mut self) {
         for (id, before) in std::mem::take(&mut self.journal) {
             match before {
@@ -137,26 +150,16 @@ impl<V: Clone> Table<V> {
     }
 }
 
-impl<V: Serialize> Serialize for Table<V> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.rows.serialize(serializer)
-    }
-}
-
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for Table<V> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self {
-            rows: BTreeMap::deserialize(deserializer)?,
-            journal: BTreeMap::new(),
-        })
-    }
-}
-
 /// One optional record (the webhook, the account key), journaled like a [`Table`] row.
-#[derive(Debug, Clone)]
+///
+/// Stored as its value alone, like a [`Table`]'s rows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+// The journal is skipped and starts empty: no `V: Default` bound (serde's guess).
+#[serde(transparent, bound(deserialize = "V: Deserialize<'de>"))]
 pub struct Slot<V> {
     value: Option<V>,
     /// The value before the change in progress, once it touched the slot.
+    #[serde(skip)]
     journal: Option<Option<V>>,
 }
 
@@ -204,7 +207,9 @@ impl<V: Clone> Slot<V> {
     fn changed(&self) -> Option<Option<&V>> {
         self.journal.as_ref().map(|_| self.value.as_ref())
     }
+}
 
+impl<V> Journaled for Slot<V> {
     fn settle(&mut self) {
         self.journal = None;
     }
@@ -213,21 +218,6 @@ impl<V: Clone> Slot<V> {
         if let Some(before) = self.journal.take() {
             self.value = before;
         }
-    }
-}
-
-impl<V: Serialize> Serialize for Slot<V> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.value.serialize(serializer)
-    }
-}
-
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for Slot<V> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self {
-            value: Option::deserialize(deserializer)?,
-            journal: None,
-        })
     }
 }
 
@@ -251,22 +241,29 @@ pub struct Store {
 }
 
 impl Store {
-    pub(crate) fn settle(&mut self) {
-        self.videos.settle();
-        self.keys.settle();
-        self.account_key.settle();
-        self.live_inputs.settle();
-        self.watermarks.settle();
-        self.webhook.settle();
+    /// Every journaled part of the store: the one list [`Store::settle`] and
+    /// [`Store::roll_back`] go through, so neither can miss a table.
+    fn journaled(&mut self) -> [&mut dyn Journaled; 6] {
+        [
+            &mut self.videos,
+            &mut self.keys,
+            &mut self.account_key,
+            &mut self.live_inputs,
+            &mut self.watermarks,
+            &mut self.webhook,
+        ]
     }
 
+    /// Keeps the change in progress: forgets every journal.
+    pub(crate) fn settle(&mut self) {
+        self.journaled().into_iter().for_each(|part| part.settle());
+    }
+
+    /// Undoes the change in progress in every part.
     pub(crate) fn roll_back(&mut self) {
-        self.videos.roll_back();
-        self.keys.roll_back();
-        self.account_key.roll_back();
-        self.live_inputs.roll_back();
-        self.watermarks.roll_back();
-        self.webhook.roll_back();
+        self.journaled()
+            .into_iter()
+            .for_each(|part| part.roll_back());
     }
 }
 

@@ -54,18 +54,13 @@ pub fn file(cx: &Emitter<'_>, api: &Api) -> TokenStream {
         .iter()
         .filter(|r| r.parent.is_none())
         .map(|r| {
-            let accessor = ident(&r.accessor);
-            let ty = format_ident!("{}", r.type_name);
-            let doc = lines(&format!("Operations on `{}`.", r.key));
-            // Compiled with the resource's feature.
-            let gate = cx.items.gate(&r.key);
-            quote! {
-                #gate
-                #doc
-                pub fn #accessor(&self) -> super::operations::#ty<'_> {
-                    super::operations::#ty::new(&self.inner)
-                }
-            }
+            super::operations::accessor(
+                cx,
+                r,
+                quote!(super::operations),
+                quote!('_),
+                quote!(&self.inner),
+            )
         });
 
     let module_doc = inner_lines(&format!(

@@ -24,28 +24,26 @@ pub fn doc_attrs(docs: &Docs, fallback: &str) -> TokenStream {
 
 /// `#[doc]` attributes for already-safe text (written by the generator itself).
 pub fn lines(text: &str) -> TokenStream {
-    let attrs = text.lines().map(|line| {
-        let line = if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
-        };
-        quote!(#[doc = #line])
-    });
-    quote!(#(#attrs)*)
+    let lines = attribute_lines(text);
+    quote!(#(#[doc = #lines])*)
 }
 
 /// `#![doc = "..."]` inner attributes: module documentation at the top of a file.
 pub fn inner_lines(text: &str) -> TokenStream {
-    let attrs = text.lines().map(|line| {
-        let line = if line.is_empty() {
+    let lines = attribute_lines(text);
+    quote!(#(#![doc = #lines])*)
+}
+
+/// Each line of `text` as a doc attribute holds it: after a space, so that it prints as
+/// `/// line`, and an empty line empty (no trailing space).
+fn attribute_lines(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.lines().map(|line| {
+        if line.is_empty() {
             String::new()
         } else {
             format!(" {line}")
-        };
-        quote!(#![doc = #line])
-    });
-    quote!(#(#attrs)*)
+        }
+    })
 }
 
 /// Makes Markdown from a spec safe for rustdoc (see the module docs for why).

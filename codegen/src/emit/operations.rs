@@ -97,6 +97,29 @@ fn operations_of<'a>(api: &'a Api, indices: &[usize]) -> Vec<&'a Operation> {
         .collect()
 }
 
+/// The method that hands out `resource`'s handle, under the resource's feature: the handle
+/// type is `#handles::Type<#lifetime>`, made from `client`. One for the root accessors on
+/// `Client` and the child accessors on a parent's handle.
+pub(super) fn accessor(
+    cx: &Emitter<'_>,
+    resource: &Resource,
+    handles: TokenStream,
+    lifetime: TokenStream,
+    client: TokenStream,
+) -> TokenStream {
+    let accessor = ident(&resource.accessor);
+    let ty = format_ident!("{}", resource.type_name);
+    let doc = lines(&format!("Operations on `{}`.", resource.key));
+    let gate = cx.items.gate(&resource.key);
+    quote! {
+        #gate
+        #doc
+        pub fn #accessor(&self) -> #handles::#ty<#lifetime> {
+            #handles::#ty::new(#client)
+        }
+    }
+}
+
 /// The top of a resource's file: its docs, the handle type, and its `impl` block with the
 /// constructor (as visible as the plan says), the child accessors (each under its child's
 /// feature) and `methods`.
@@ -111,19 +134,7 @@ fn handle(cx: &Emitter<'_>, api: &Api, resource: &Resource, methods: TokenStream
         .children
         .iter()
         .filter_map(|key| api.resources.iter().find(|r| &r.key == key))
-        .map(|child| {
-            let accessor = ident(&child.accessor);
-            let ty = format_ident!("{}", child.type_name);
-            let doc = lines(&format!("Operations on `{}`.", child.key));
-            let gate = cx.items.gate(&child.key);
-            quote! {
-                #gate
-                #doc
-                pub fn #accessor(&self) -> super::#ty<'a> {
-                    super::#ty::new(self.client)
-                }
-            }
-        });
+        .map(|child| accessor(cx, child, quote!(super), quote!('a), quote!(self.client)));
     let constructor = cx.items.constructor_visibility();
     quote! {
         #module_doc

@@ -85,18 +85,26 @@ impl Service {
         self.shared.transact(|s| Ok(change(s)), storage_failure)
     }
 
+    /// Runs `change` on the record `pick` finds in the store and makes it durable, as
+    /// [`Service::write`]; `404 Not Found` naming `what` when there is no such record.
+    fn update<R, T>(
+        &self,
+        pick: impl FnOnce(&mut crate::Store) -> Option<&mut R>,
+        what: &str,
+        change: impl FnOnce(&mut R) -> Result<T, Failure>,
+    ) -> Result<T, Failure> {
+        self.shared.transact(
+            |s| pick(s).map_or_else(|| Err(not_found(what)), change),
+            storage_failure,
+        )
+    }
+
     fn update_video<T>(
         &self,
         uid: &str,
         change: impl FnOnce(&mut VideoRecord) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        self.shared.transact(
-            |s| match s.videos.get_mut(uid) {
-                Some(record) => change(record),
-                None => Err(not_found("video")),
-            },
-            storage_failure,
-        )
+        self.update(|s| s.videos.get_mut(uid), "video", change)
     }
 
     fn live_input<T>(
@@ -115,13 +123,7 @@ impl Service {
         uid: &str,
         change: impl FnOnce(&mut LiveInputRecord) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
-        self.shared.transact(
-            |s| match s.live_inputs.get_mut(uid) {
-                Some(record) => change(record),
-                None => Err(not_found("live input")),
-            },
-            storage_failure,
-        )
+        self.update(|s| s.live_inputs.get_mut(uid), "live input", change)
     }
 
     /// A new RSA signing key, created now (on a blocking thread: generation takes a while).
