@@ -168,14 +168,9 @@ impl Shared {
                 return Err(e);
             }
         };
-        // The commit waits for the disk: off the async worker where the runtime allows
-        // (a multi-threaded one), so other connections are served meanwhile.
-        let mut commit = || self.persistence.commit(&mut store);
-        let committed = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(commit),
-            _ => commit(),
-        };
-        committed.map(|()| out).map_err(storage)
+        blocking(|| self.persistence.commit(&mut store))
+            .map(|()| out)
+            .map_err(storage)
     }
 
     /// [`Shared::transact`] for a change that cannot fail by itself.
@@ -189,13 +184,7 @@ impl Shared {
     pub(crate) fn update<T>(&self, change: impl FnOnce(&mut Store) -> T) -> T {
         let mut store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         let out = change(&mut store);
-        let written = match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-            Ok(tokio::runtime::RuntimeFlavor::MultiThread) => {
-                tokio::task::block_in_place(|| self.persistence.write(&store))
-            }
-            _ => self.persistence.write(&store),
-        };
-        if let Err(e) = written {
+        if let Err(e) = blocking(|| self.persistence.write(&store)) {
             eprintln!("stream-emulator: cannot save state: {e}");
         }
         store.settle();
@@ -217,6 +206,16 @@ impl Shared {
     pub(crate) fn read<T>(&self, look: impl FnOnce(&Store) -> T) -> T {
         let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
         look(&store)
+    }
+}
+
+/// Runs `io`, which waits for the disk (a commit's fsync), off the async worker where the
+/// runtime allows it (a multi-threaded one), so other connections are served meanwhile; on
+/// a current-thread runtime (tests) it just runs.
+fn blocking<T>(io: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(io),
+        _ => io(),
     }
 }
 

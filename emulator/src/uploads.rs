@@ -187,13 +187,9 @@ pub fn create_tus(
         record.uploaded_ms = Some(shared.clock.now_ms());
     }
     let uid = record.video.uid.clone().unwrap_or_default();
-    if let Err(e) = shared.try_update(|s| s.videos.insert(uid.clone(), record)) {
-        return Err(failure(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            codes::INTERNAL,
-            format!("the upload could not be stored: {e}"),
-        ));
-    }
+    shared
+        .try_update(|s| s.videos.insert(uid.clone(), record))
+        .map_err(crate::util::storage_failure)?;
     shared.tick.notify_one();
     Ok(api::VideosInitiateTusUploadResponse::Created {
         location: format!("{origin}/tus/{uid}"),
@@ -274,7 +270,7 @@ pub fn create_direct(
     };
     shared
         .try_update(|s| s.videos.insert(uid, record))
-        .map_err(|e| crate::util::internal(format!("the upload could not be stored: {e}")))?;
+        .map_err(crate::util::storage_failure)?;
     let envelope: DirectUploadCreateEnvelope = client_runtime::Envelope::new(answer);
     Ok(envelope.into())
 }
@@ -636,14 +632,9 @@ async fn direct_post(
     StatusCode::OK.into_response()
 }
 
-/// A 500 envelope for a failure of the emulator's own storage.
+/// [`crate::util::storage_failure`] as the response of a raw (non-API) route.
 fn internal(e: std::io::Error) -> Response {
-    failure(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        codes::INTERNAL,
-        format!("the upload could not be stored: {e}"),
-    )
-    .into_response()
+    crate::util::storage_failure(e).into_response()
 }
 
 /// Drops what a failed direct upload wrote; the URL stays usable.

@@ -196,6 +196,11 @@ pub fn internal(message: impl Into<String>) -> Failure {
     failure(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, message)
 }
 
+/// The answer to a change the store could not make durable: a 500 envelope (code 10002).
+pub fn storage_failure(e: std::io::Error) -> Failure {
+    internal(format!("the change could not be stored: {e}"))
+}
+
 /// `400 Bad Request` with code 10005.
 pub fn bad_request(message: impl Into<String>) -> Failure {
     failure(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, message)

@@ -21,7 +21,7 @@ use crate::Shared;
 use crate::generated::models::*;
 use crate::generated::server::{self as api, Api, Failure, Problem, RequestContext};
 use crate::store::{KeyRecord, LiveInputRecord, VideoRecord};
-use crate::util::{self, codes, failure, found, internal, not_found};
+use crate::util::{self, codes, failure, found, internal, not_found, storage_failure};
 use crate::video;
 
 /// The [`Api`] implementation: every resource's trait (one module each) and the hooks.
@@ -214,9 +214,4 @@ impl Api for Service {
             .collect();
         Failure::new(StatusCode::BAD_REQUEST, body)
     }
-}
-
-/// The answer to a change the store could not make durable: a 500 envelope (code 10002).
-fn storage_failure(e: std::io::Error) -> Failure {
-    internal(format!("the change could not be stored: {e}"))
 }
