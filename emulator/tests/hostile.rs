@@ -36,6 +36,14 @@ fn slow_body(len: usize, fill: u8, pieces: usize, pause: Duration) -> reqwest::B
     reqwest::Body::wrap_stream(stream)
 }
 
+/// The default configuration, kept in `dir` (`--persist`).
+fn persistent(dir: &std::path::Path) -> Config {
+    Config {
+        persist: Some(dir.to_owned()),
+        ..Config::default()
+    }
+}
+
 struct Api {
     http: reqwest::Client,
     base: String,
@@ -153,12 +161,9 @@ impl Api {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_writer_per_tus_upload() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let emulator = Emulator::start(Config {
-        persist: Some(dir.path().to_owned()),
-        ..Config::default()
-    })
-    .await
-    .expect("start");
+    let emulator = Emulator::start(persistent(dir.path()))
+        .await
+        .expect("start");
     let api = Api::of(&emulator);
     let location = api.tus_create(SIX_MIB as u64).await;
     let pause = Duration::from_millis(20);
@@ -394,10 +399,7 @@ async fn a_kill_during_a_direct_upload_keeps_nothing_partial() {
 #[tokio::test]
 async fn deeply_nested_input_reloads() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let config = || Config {
-        persist: Some(dir.path().to_owned()),
-        ..Config::default()
-    };
+    let config = || persistent(dir.path());
     let emulator = Emulator::start(config()).await.expect("start");
     let api = Api::of(&emulator);
     let (_, uid) = api.direct_url().await;
@@ -425,10 +427,7 @@ async fn deeply_nested_input_reloads() {
 #[tokio::test]
 async fn older_state_directories_migrate_or_are_refused() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let config = || Config {
-        persist: Some(dir.path().to_owned()),
-        ..Config::default()
-    };
+    let config = || persistent(dir.path());
     // A snapshot as the previous emulator wrote it: one watermark-free, key-only state.
     std::fs::write(
         dir.path().join("state.json"),
@@ -462,12 +461,9 @@ async fn older_state_directories_migrate_or_are_refused() {
 
     let broken = tempfile::tempdir().expect("a temp dir");
     std::fs::write(broken.path().join("state.json"), "{not json").expect("write");
-    let error = Emulator::start(Config {
-        persist: Some(broken.path().to_owned()),
-        ..Config::default()
-    })
-    .await
-    .expect_err("a snapshot that does not parse is refused");
+    let error = Emulator::start(persistent(broken.path()))
+        .await
+        .expect_err("a snapshot that does not parse is refused");
     assert!(
         error.to_string().contains("state.json"),
         "the message names the file: {error}"
@@ -595,10 +591,7 @@ async fn slow_clients_time_out_and_shutdown_is_bounded() {
 #[tokio::test]
 async fn a_failed_write_is_a_server_error_and_keeps_nothing() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let config = || Config {
-        persist: Some(dir.path().to_owned()),
-        ..Config::default()
-    };
+    let config = || persistent(dir.path());
     let emulator = Emulator::start(config()).await.expect("start");
     let api = Api::of(&emulator);
     let (_, uid) = api.direct_url().await;
