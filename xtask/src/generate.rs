@@ -259,16 +259,7 @@ pub fn summary(options: &Options, report: &Report) -> String {
 /// and are released together, so the spec diff's bump for the one is the bump for both.
 fn server_crate(root: &Path, settings: &Settings) -> Result<BTreeMap<String, String>, String> {
     let manifest = root.join("cloudflare-stream/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest)
-        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
-    let version = text
-        .parse::<toml::Table>()
-        .map_err(|e| format!("{}: {e}", manifest.display()))?
-        .get("package")
-        .and_then(|p| p.get("version"))
-        .and_then(toml::Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| format!("{}: no package.version", manifest.display()))?;
+    let version = spec_diff::source::read_version(&manifest.to_string_lossy(), root)?;
     let label = &settings.spec_label;
     let command = &settings.command;
     let toml_header = format!(
